@@ -1,12 +1,35 @@
-"""The async engine and sessions (SQLite by default, PostgreSQL in production)."""
+"""The async engine, sessions and schema upgrades (SQLite by default, PostgreSQL in production).
+
+The schema belongs to Alembic (`migrations/`). Feature revisions branch from
+`0001_initial`, so the database may sit at several heads at once: upgrades go to
+`heads`, a full downgrade to `base`. The application calls `upgrade_schema` at
+every start (a no-op when the schema is current); `keplibot db upgrade` does the
+same by hand.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import NullPool
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+# Any fixed 64-bit number: processes starting at the same time on one PostgreSQL
+# database take turns to migrate instead of racing to create the same tables.
+_MIGRATION_LOCK_KEY = 0x6B65706C69626F74  # "keplibot"
 
 
 def is_sqlite(url: str) -> bool:
@@ -34,3 +57,96 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+# --- schema (Alembic) ---------------------------------------------------------
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic configuration for `migrations/` that needs no alembic.ini and no cwd."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    if url is not None:
+        # In attributes, not in sqlalchemy.url: that option is %-interpolated, and
+        # a password may contain "%".
+        config.attributes["url"] = url
+    return config
+
+
+def script_heads() -> tuple[str, ...]:
+    """The head revisions of the migration scripts (the schema the code expects)."""
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))
+
+
+def _migration_engine(url: str) -> AsyncEngine:
+    # Not create_engine(): SQLite must migrate with foreign keys OFF. Batch mode
+    # rebuilds a table by dropping it, and with foreign keys on, that DROP would
+    # run the ON DELETE CASCADE of every table that refers to it.
+    connect_args: dict[str, Any] = {"timeout": 30} if is_sqlite(url) else {}
+    return _create_async_engine(url, poolclass=NullPool, connect_args=connect_args)
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    database = make_url(url).database
+    if is_sqlite(url) and database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def _run_alembic(url: str, action: Callable[[Config], None]) -> None:
+    """Run a synchronous Alembic command on a connection of our own async engine.
+
+    Alembic is synchronous; `run_sync` lends it the async connection, so this works
+    inside a running event loop without a thread.
+    """
+    _ensure_sqlite_directory(url)
+    engine = _migration_engine(url)
+
+    def invoke(connection: Connection) -> None:
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        action(config)
+
+    try:
+        async with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # Held until commit; the whole upgrade is one transaction on PostgreSQL.
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+                )
+            await connection.run_sync(invoke)
+            if connection.dialect.name == "sqlite":
+                problems = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if problems:
+                    raise RuntimeError(f"migration left rows with broken foreign keys: {problems}")
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+async def upgrade_schema(url: str, revision: str = "heads") -> None:
+    """Upgrade the database at `url` to `revision` (every head by default).
+
+    Safe to call at every start: a current schema is left as it is.
+    """
+    await _run_alembic(url, lambda config: command.upgrade(config, revision))
+
+
+async def downgrade_schema(url: str, revision: str = "base") -> None:
+    """Downgrade the database at `url` to `revision`; `base` drops every table."""
+    await _run_alembic(url, lambda config: command.downgrade(config, revision))
+
+
+async def current_revisions(url: str) -> tuple[str, ...]:
+    """The revisions the database at `url` is at, sorted; empty for an unmigrated database."""
+    _ensure_sqlite_directory(url)
+    engine = _migration_engine(url)
+
+    def read(connection: Connection) -> tuple[str, ...]:
+        return tuple(sorted(MigrationContext.configure(connection).get_current_heads()))
+
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(read)
+    finally:
+        await engine.dispose()

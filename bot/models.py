@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -75,3 +75,49 @@ class User(Base):
     @property
     def display_name(self) -> str:
         return " ".join(p for p in (self.first_name, self.last_name) if p) or str(self.id)
+
+
+# --- persistence (python-telegram-bot) ----------------------------------------
+# Rows of bot.persistence.SQLAlchemyPersistence: PTB's user_data, chat_data,
+# bot_data, callback_data and ConversationHandler states, stored as JSON.
+
+
+class PersistedUserData(Base):
+    """`context.user_data` of one Telegram user."""
+
+    __tablename__ = "persistence_user_data"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PersistedChatData(Base):
+    """`context.chat_data` of one chat."""
+
+    __tablename__ = "persistence_chat_data"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PersistedBotData(Base):
+    """A bot-wide document: `bot_data` (name "bot_data") or the callback data cache."""
+
+    __tablename__ = "persistence_bot_data"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    data: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PersistedConversation(Base):
+    """The state of one conversation of a named, persistent ConversationHandler."""
+
+    __tablename__ = "persistence_conversations"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)  # JSON list, e.g. [42, 42]
+    state: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
