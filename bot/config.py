@@ -20,7 +20,12 @@ class SettingsError(Exception):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        # `.env.example` lists optional settings with empty values: empty means "not set".
+        env_ignore_empty=True,
     )
 
     telegram_token: SecretStr | None = None
@@ -37,6 +42,32 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Athens"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
+    # --- helpdesk: the default support centre (single-centre deployments) ---
+    centre_name: str = "ΚΕ.ΠΛΗ.ΝΕ.Τ."
+    centre_phone: str | None = None
+    centre_email: str | None = None
+    # Directorates the default centre serves, separated by ";" (names contain commas).
+    centre_directorates: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    staff_chat_id: int | None = None
+    staff_thread_id: int | None = None  # forum topic of the staff chat
+    helpdesk_email: str | None = None  # e-mail-fed helpdesk mailbox: copy of every new ticket
+    # --- helpdesk: tickets ---
+    ticket_prefix: str = Field(default="KPL", pattern=r"^[A-Z]{2,8}$")
+    ticket_reopen_days: int = Field(default=14, ge=0)
+    tickets_per_hour: int = Field(default=5, ge=1)
+    ticket_duplicate_days: int = Field(default=7, ge=0)
+    ticket_description_max: int = Field(default=2000, ge=100, le=3500)
+    staff_invite_days: int = Field(default=7, ge=1)
+    helpdesk_summary_weekday: int = Field(default=0, ge=0, le=6)  # 0 = Monday
+    helpdesk_summary_hour: int = Field(default=8, ge=0, le=23)  # local time (TIMEZONE)
+    # --- helpdesk: optional SMTP for the e-mail copy ---
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_starttls: bool = True
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -44,6 +75,13 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("centre_directorates", mode="before")
+    @classmethod
+    def _split_directorates(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(";") if part.strip()]
         return value
 
     @field_validator("timezone")

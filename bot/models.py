@@ -9,7 +9,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -121,3 +135,200 @@ class PersistedConversation(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)  # JSON list, e.g. [42, 42]
     state: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- helpdesk ---------------------------------------------------------------
+# Support centres (ΚΕ.ΠΛΗ.ΝΕ.Τ.), schools, staff and tickets. Telegram user ids
+# are stored without a foreign key to `users`: staff can be invited from the CLI
+# before they ever talk to the bot, and tickets must outlive a user's row.
+
+
+class SupportCentre(Base):
+    """A ΚΕ.ΠΛΗ.ΝΕ.Τ.: serves one or more directorates, works tickets in its staff chat."""
+
+    __tablename__ = "support_centres"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(32), unique=True)  # short key for the CLI
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+    # Mailbox of an e-mail-fed helpdesk that gets a copy of every new ticket.
+    helpdesk_email: Mapped[str | None] = mapped_column(String(200))
+    staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    staff_thread_id: Mapped[int | None] = mapped_column(Integer)  # forum topic in that chat
+    # The centre of schools whose directorate no centre claims (single-centre deployments).
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CentreDirectorate(Base):
+    """A Δ/νση Δευτεροβάθμιας Εκπαίδευσης served by a centre."""
+
+    __tablename__ = "centre_directorates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centre_id: Mapped[int] = mapped_column(
+        ForeignKey("support_centres.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)  # normalised for matching
+
+
+class School(Base):
+    """A school unit, keyed by its 7-digit ministry code."""
+
+    __tablename__ = "schools"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(7), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_key: Mapped[str] = mapped_column(String(300), index=True)  # accent-less, lower case
+    school_type: Mapped[str] = mapped_column(String(100), default="")
+    directorate: Mapped[str] = mapped_column(String(200), default="")
+    municipality: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+    centre_id: Mapped[int | None] = mapped_column(
+        ForeignKey("support_centres.id", ondelete="SET NULL"), index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Staff(Base):
+    """A Telegram user who works the tickets of one centre."""
+
+    __tablename__ = "helpdesk_staff"
+    __table_args__ = (UniqueConstraint("centre_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centre_id: Mapped[int] = mapped_column(
+        ForeignKey("support_centres.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffInvite(Base):
+    """A one-time deep-link token that makes whoever opens it staff of a centre."""
+
+    __tablename__ = "staff_invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(48), unique=True)
+    centre_id: Mapped[int] = mapped_column(
+        ForeignKey("support_centres.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TicketCounter(Base):
+    """The last reference number handed out in a year (row-locked while counting)."""
+
+    __tablename__ = "ticket_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ticket(Base):
+    """A fault report; its history is the append-only `TicketEvent` log."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_centre_status", "centre_id", "status"),
+        Index("ix_tickets_school_category", "school_id", "category", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)  # KPL-2026-00042
+    reporter_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    reporter_name: Mapped[str] = mapped_column(String(200), default="")
+    reporter_locale: Mapped[str | None] = mapped_column(String(8))  # at report time; fallback
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="RESTRICT"))
+    centre_id: Mapped[int] = mapped_column(ForeignKey("support_centres.id", ondelete="RESTRICT"))
+    lab: Mapped[str] = mapped_column(String(100), default="")
+    category: Mapped[str] = mapped_column(String(16))
+    equipment: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    urgency: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    assignee_id: Mapped[int | None] = mapped_column(BigInteger)
+    assignee_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where the ticket was posted for the staff (edited on every change).
+    staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class TicketAttachment(Base):
+    """A photo, document or voice note on a ticket, kept as its Telegram file id."""
+
+    __tablename__ = "ticket_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # photo, document, voice
+    file_id: Mapped[str] = mapped_column(String(256))
+    file_unique_id: Mapped[str | None] = mapped_column(String(128))
+    caption: Mapped[str | None] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    mime_type: Mapped[str | None] = mapped_column(String(100))
+    file_size: Mapped[int | None] = mapped_column(BigInteger)  # bytes
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)  # staff-only (a note's)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TicketEvent(Base):
+    """One entry of a ticket's history: who did what, when. Never updated or deleted."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16))  # reporter, staff, system
+    kind: Mapped[str] = mapped_column(String(24))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)  # never shown to the teacher
+
+
+@event.listens_for(TicketEvent, "before_update")
+@event.listens_for(TicketEvent, "before_delete")
+def _ticket_events_are_append_only(_mapper: Any, _connection: Any, target: TicketEvent) -> None:
+    raise ValueError(f"ticket event {target.id} is append-only")
+
+
+class TicketMessage(Base):
+    """A message the bot sent about a ticket, so that a reply to it finds the ticket."""
+
+    __tablename__ = "ticket_messages"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    # teacher: a message in the teacher's chat; post: the staff post;
+    # reply/note: a staff prompt whose answer goes to the teacher / stays internal.
+    purpose: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
