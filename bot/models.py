@@ -292,6 +292,19 @@ class TicketAttachment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class TicketWatcher(Base):
+    """A teacher who added to someone else's ticket and is kept informed like its reporter."""
+
+    __tablename__ = "ticket_watchers"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class TicketEvent(Base):
     """One entry of a ticket's history: who did what, when. Never updated or deleted."""
 

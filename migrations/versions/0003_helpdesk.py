@@ -190,6 +190,20 @@ def upgrade() -> None:
         op.f("ix_ticket_attachments_ticket_id"), "ticket_attachments", ["ticket_id"]
     )
     op.create_table(
+        "ticket_watchers",
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_ticket_watchers_ticket_id_tickets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", "user_id", name=op.f("pk_ticket_watchers")),
+    )
+    op.create_table(
         "ticket_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ticket_id", sa.Integer(), nullable=False),
@@ -233,6 +247,7 @@ def downgrade() -> None:
     for table in (
         "ticket_messages",
         "ticket_events",
+        "ticket_watchers",
         "ticket_attachments",
         "tickets",
         "ticket_counters",
