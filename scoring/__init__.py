@@ -1,0 +1,76 @@
+"""The pure points domain of Υ.Σ.Ε.Π.Ε.Η.Υ. selection (circular 170610/Δ2): standard library only.
+
+Front ends call::
+
+    declaration = parse_declaration(obj)   # raises DeclarationInvalid(issues)
+    result = score(declaration)            # ScoreResult: criteria, total, notes, eligibility
+
+and translate the codes they get back (`ErrorCode`, `NoteCode`, `ReasonCode`).
+"""
+
+from scoring.codes import (
+    DeclarationInvalid,
+    ErrorCode,
+    Issue,
+    Note,
+    NoteCode,
+    Reason,
+    ReasonCode,
+)
+from scoring.declaration import (
+    SCHEMA,
+    Declaration,
+    EligibilityFacts,
+    LanguageSkill,
+    Period,
+    Role,
+    Title,
+    declaration_to_json,
+    parse_declaration,
+)
+from scoring.eligibility import EligibilityResult, check_eligibility, is_priority_branch
+from scoring.engine import CriterionResult, ScoreResult, score, score_object
+from scoring.ruleset import (
+    CURRENT_RULESET,
+    RULESET_170610_D2_2016,
+    Criterion,
+    Document,
+    Level,
+    Ruleset,
+    TitleKind,
+    Unit,
+)
+
+__all__ = [
+    "CURRENT_RULESET",
+    "RULESET_170610_D2_2016",
+    "SCHEMA",
+    "Criterion",
+    "CriterionResult",
+    "Declaration",
+    "DeclarationInvalid",
+    "Document",
+    "EligibilityFacts",
+    "EligibilityResult",
+    "ErrorCode",
+    "Issue",
+    "LanguageSkill",
+    "Level",
+    "Note",
+    "NoteCode",
+    "Period",
+    "Reason",
+    "ReasonCode",
+    "Role",
+    "Ruleset",
+    "ScoreResult",
+    "Title",
+    "TitleKind",
+    "Unit",
+    "check_eligibility",
+    "declaration_to_json",
+    "is_priority_branch",
+    "parse_declaration",
+    "score",
+    "score_object",
+]
