@@ -345,3 +345,106 @@ class TicketMessage(Base):
     # reply/note: a staff prompt whose answer goes to the teacher / stays internal.
     purpose: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- reminders --------------------------------------------------------------
+# Nomination deadlines, who follows them, and one row per reminder to send.
+# `centre_id` refers to `support_centres` without a foreign key: the helpdesk
+# tables come from another migration branch. `reminder_deliveries` is the
+# delivery queue and the exactly-once ledger at the same time.
+
+
+class Deadline(Base):
+    """A date of the lab-manager nomination (circular 170610/Δ2): interest, meeting, proposal."""
+
+    __tablename__ = "deadlines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(64), unique=True)  # stable id for YAML import
+    kind: Mapped[str] = mapped_column(String(16))  # interest, meeting, proposal, other
+    title_el: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    notes_el: Mapped[str] = mapped_column(Text, default="")
+    notes_en: Mapped[str] = mapped_column(Text, default="")
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    scope: Mapped[str] = mapped_column(String(16), default="everyone")  # or centre, directorate
+    centre_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    directorate: Mapped[str | None] = mapped_column(String(200))  # as in schools.directorate
+    link: Mapped[str | None] = mapped_column(String(500))
+    # Bumped whenever the date moves: reminders are planned per revision of the date.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    previous_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Subscription(Base):
+    """One person's reminder settings: which deadlines, when, and whether at all."""
+
+    __tablename__ = "reminder_subscriptions"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    kinds: Mapped[str] = mapped_column(String(100), default="")  # comma-separated; "" = all
+    offsets: Mapped[str] = mapped_column(String(100))  # e.g. "7d,1d,morning"
+    # The area asked in chat; without it, the school of the person's fault reports decides.
+    centre_id: Mapped[int | None] = mapped_column(Integer)
+    directorate: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stop_reason: Mapped[str | None] = mapped_column(String(16))  # user, blocked
+
+
+class ReminderDelivery(Base):
+    """One reminder to one person: planned, claimed by a sender, then sent (or not).
+
+    The unique key makes every (person, deadline, date revision, offset) happen
+    once; a sender claims a row (status `sending`) before it calls Telegram.
+    """
+
+    __tablename__ = "reminder_deliveries"
+    __table_args__ = (
+        UniqueConstraint(
+            "user_id",
+            "deadline_id",
+            "revision",
+            "offset_code",
+            name="uq_reminder_deliveries_claim",
+        ),
+        Index("ix_reminder_deliveries_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    deadline_id: Mapped[int] = mapped_column(
+        ForeignKey("deadlines.id", ondelete="CASCADE"), index=True
+    )
+    revision: Mapped[int] = mapped_column(Integer)  # of the deadline's date
+    offset_code: Mapped[str] = mapped_column(String(16))  # 7d, 1d, morning, 2h, moved
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # pending, sending, sent, failed, superseded, expired, unknown
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class CalendarToken(Base):
+    """The secret in a person's calendar feed URL; revoking it stops the feed."""
+
+    __tablename__ = "calendar_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
