@@ -1,0 +1,676 @@
+"""The points interview: the ordered questions that fill a declaration.
+
+A front end (the chat bot, a web form) walks `INTERVIEW` generically: it asks
+`next_question(answers)`, stores the answer under the question's `key`, and
+when `is_complete(answers)` turns the answers into a declaration with
+`declaration_from_answers`. Questions that cannot apply (a deputy director's
+"sole teacher" question for a plain teacher) are never asked.
+
+List questions (titles, periods, languages) collect items; each item is a
+dict filled by the list's item questions, walked the same way with
+`next_item_question`. Answers are plain JSON values (bool, int, str, list of
+dicts) so a front end can store them as they are.
+
+`answers_from_declaration` goes the other way, so a front end can load a
+declaration, let the teacher change one answer and score again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Final
+
+from scoring.codes import ErrorCode, Issue, ParamValue
+from scoring.declaration import (
+    MAX_COUNT,
+    MAX_DATE,
+    MAX_DAYS_PER_WEEK,
+    MIN_DATE,
+    SCHEMA,
+    Declaration,
+    EligibilityFacts,
+    Role,
+)
+from scoring.ruleset import CURRENT_RULESET, Level, Ruleset, TitleKind
+
+Answers = Mapping[str, Any]
+Item = Mapping[str, Any]
+
+
+class AnswerKind(StrEnum):
+    YES_NO = "yes_no"
+    INTEGER = "integer"
+    CHOICE = "choice"
+    DATE = "date"  # an ISO date string, YYYY-MM-DD
+    TEXT = "text"
+    TITLES = "titles"
+    PERIODS = "periods"
+    LANGUAGES = "languages"
+
+
+LIST_KINDS: Final = frozenset({AnswerKind.TITLES, AnswerKind.PERIODS, AnswerKind.LANGUAGES})
+
+
+class Section(StrEnum):
+    ELIGIBILITY = "eligibility"
+    POINTS = "points"
+
+
+def _always(answers: Answers) -> bool:
+    return True
+
+
+def _item_always(item: Item, others: Sequence[Item]) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class ItemQuestion:
+    """A question about one item of a list (one title, one period, one language).
+
+    `key` is unique in the whole interview (`titles.kind`); `name` is the key
+    of the answer inside the item dict (`kind`). `field` is the declaration
+    field it fills, or None for a helper question (`from_abroad`).
+    """
+
+    key: str
+    name: str
+    kind: AnswerKind
+    field: str | None
+    options: tuple[str, ...] = ()
+    free_text: bool = False  # besides the options, any non-blank text is an answer
+    optional: bool = False  # None is an answer ("no" / "none of these")
+    # item so far, the list's other items → may this be asked?
+    applies: Callable[[Item, Sequence[Item]], bool] = _item_always
+    # item, the other items → the options (for answers that name another item)
+    options_for: Callable[[Item, Sequence[Item]], tuple[str, ...]] | None = None
+
+    def current_options(self, item: Item, others: Sequence[Item]) -> tuple[str, ...]:
+        return self.options_for(item, others) if self.options_for else self.options
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the interview.
+
+    `field` is the declaration field the answer fills (`keplinet_head_years`,
+    `eligibility.role`), or None for a gate that only decides whether later
+    questions apply. `criteria` are the criteria the answer feeds. For whole
+    numbers, `per_unit_points`, `cap` (points) and `units_to_cap` let a front
+    end say "1 point per school year, counts up to 5".
+    """
+
+    key: str
+    kind: AnswerKind
+    field: str | None
+    section: Section
+    default: Any  # the answer meaning "none": False, 0, () for lists, the eligibility default
+    criteria: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    options: tuple[str, ...] = ()
+    free_text: bool = False
+    optional: bool = False  # a blank answer is allowed ("I'd rather not say")
+    depends_on: tuple[str, ...] = ()  # keys the applicability reads (all asked earlier)
+    applies: Callable[[Answers], bool] = _always
+    items: tuple[ItemQuestion, ...] = ()
+    per_unit_points: Decimal | None = None
+    cap: Decimal | None = None
+    units_to_cap: int | None = None
+
+
+@dataclass(frozen=True)
+class Interview:
+    ruleset: Ruleset
+    questions: tuple[Question, ...]
+    by_key: dict[str, Question] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_key", {q.key: q for q in self.questions})
+
+    def __getitem__(self, key: str) -> Question:
+        return self.by_key[key]
+
+    def applicable(self, answers: Answers) -> list[Question]:
+        """The questions that apply given `answers`, in order."""
+        return [q for q in self.questions if q.applies(answers)]
+
+    def next_question(self, answers: Answers) -> Question | None:
+        """The first applicable question without an answer; None when complete."""
+        for question in self.questions:
+            if question.key not in answers and question.applies(answers):
+                return question
+        return None
+
+    def is_complete(self, answers: Answers) -> bool:
+        return self.next_question(answers) is None
+
+    def prune(self, answers: Answers) -> dict[str, Any]:
+        """`answers` without those that no longer apply (after an earlier answer changed),
+        and without `continues` answers that name a master no longer in the list."""
+        kept: dict[str, Any] = {}
+        for question in self.questions:
+            if question.key in answers and question.applies(answers):
+                value = answers[question.key]
+                if question.kind in LIST_KINDS and isinstance(value, list):
+                    value = [_prune_item(question, item, value) for item in value]
+                kept[question.key] = value
+        return kept
+
+    def progress(self, answers: Answers) -> tuple[int, int]:
+        """(answered, applicable) questions, for "question 3 of 12"."""
+        applicable = self.applicable(answers)
+        return sum(1 for q in applicable if q.key in answers), len(applicable)
+
+
+# --- item questions ----------------------------------------------------------------------------
+
+
+def _others_masters(item: Item, others: Sequence[Item]) -> tuple[str, ...]:
+    return tuple(
+        str(other["id"])
+        for other in others
+        if other is not item and other.get("kind") == TitleKind.MASTER and other.get("id")
+    )
+
+
+def _continues_applies(item: Item, others: Sequence[Item]) -> bool:
+    return item.get("kind") == TitleKind.PHD and bool(_others_masters(item, others))
+
+
+def _recognised_applies(item: Item, others: Sequence[Item]) -> bool:
+    return item.get("from_abroad") is True
+
+
+TITLE_ITEMS: Final = (
+    ItemQuestion(
+        "titles.kind", "kind", AnswerKind.CHOICE, "kind", tuple(k.value for k in TitleKind)
+    ),
+    ItemQuestion("titles.related", "related", AnswerKind.YES_NO, "related"),
+    ItemQuestion("titles.from_abroad", "from_abroad", AnswerKind.YES_NO, None),
+    ItemQuestion(
+        "titles.recognised",
+        "recognised",
+        AnswerKind.YES_NO,
+        "recognised",
+        applies=_recognised_applies,
+    ),
+    ItemQuestion(
+        "titles.continues",
+        "continues",
+        AnswerKind.CHOICE,
+        "continues",
+        optional=True,
+        applies=_continues_applies,
+        options_for=_others_masters,
+    ),
+)
+PERIOD_ITEMS: Final = (
+    ItemQuestion("periods.start", "start", AnswerKind.DATE, "start"),
+    ItemQuestion("periods.end", "end", AnswerKind.DATE, "end"),
+    ItemQuestion("periods.from_thesis", "from_thesis", AnswerKind.YES_NO, "from_thesis"),
+)
+# Buttons for the usual foreign languages; any other language can be typed.
+COMMON_LANGUAGES: Final = ("en", "fr", "de", "it", "es", "ru")
+LANGUAGE_ITEMS: Final = (
+    ItemQuestion(
+        "languages.language",
+        "language",
+        AnswerKind.CHOICE,
+        "language",
+        COMMON_LANGUAGES,
+        free_text=True,
+    ),
+    ItemQuestion(
+        "languages.level",
+        "level",
+        AnswerKind.CHOICE,
+        "level",
+        tuple(x.value for x in reversed(Level)),
+    ),
+)
+
+
+def next_item_question(
+    question: Question, item: Item, others: Sequence[Item]
+) -> ItemQuestion | None:
+    """The next unanswered question about `item` of the list `question`; None when done."""
+    for sub in question.items:
+        if sub.name not in item and sub.applies(item, others):
+            return sub
+    return None
+
+
+def new_title_id(items: Sequence[Item]) -> str:
+    """A title id not used in `items` (`t1`, `t2`, ...): a PhD names its master by it."""
+    used = {str(item.get("id")) for item in items}
+    n = len(items) + 1
+    while f"t{n}" in used:
+        n += 1
+    return f"t{n}"
+
+
+def _prune_item(question: Question, item: Item, items: Sequence[Item]) -> dict[str, Any]:
+    if not isinstance(item, Mapping):
+        return item
+    others = [other for other in items if other is not item]
+    kept = {k: v for k, v in item.items() if k == "id"}
+    for sub in question.items:
+        if sub.name in item and sub.applies(item, others):
+            value = item[sub.name]
+            if (
+                sub.options_for is not None
+                and not (sub.optional and value is None)
+                and value not in sub.current_options(item, others)
+            ):
+                continue
+            kept[sub.name] = value
+    return kept
+
+
+# --- the interview of circular 170610/Δ2 ----------------------------------------------------
+
+
+def _teaches(answers: Answers) -> bool:
+    return answers.get("teaches_informatics") is not False
+
+
+def _is_head(answers: Answers) -> bool:
+    return _teaches(answers) and answers.get("role") in (Role.DIRECTOR, Role.DEPUTY_DIRECTOR)
+
+
+def _two_days(answers: Answers) -> bool:
+    return _teaches(answers) and answers.get("days_per_week_at_school") == 2
+
+
+def _served_at_keplinet(answers: Answers) -> bool:
+    return answers.get("keplinet_service") is True
+
+
+# The ΚΕ.ΠΛΗ.ΝΕ.Τ. service fields behind the gate question: most teachers never served there.
+KEPLINET_SERVICE_FIELDS: Final = (
+    "keplinet_head_years",
+    "keplinet_staff_years_3plus_days",
+    "keplinet_staff_years_under_3_days",
+    "keplinet_acting_head_years",
+)
+_ELIGIBILITY_DEFAULT: Final = EligibilityFacts()
+
+
+def _count(ruleset: Ruleset, field_name: str, criterion: str, **kw: Any) -> Question:
+    c = ruleset.by_key[criterion]
+    return Question(
+        key=field_name,
+        kind=AnswerKind.INTEGER,
+        field=field_name,
+        section=Section.POINTS,
+        default=0,
+        criteria=(criterion,),
+        minimum=0,
+        maximum=MAX_COUNT,
+        per_unit_points=c.points,
+        cap=c.cap,
+        units_to_cap=c.units_to_cap,
+        **kw,
+    )
+
+
+def _flag(field_name: str, criterion: str) -> Question:
+    return Question(
+        field_name, AnswerKind.YES_NO, field_name, Section.POINTS, False, criteria=(criterion,)
+    )
+
+
+def build_interview(ruleset: Ruleset = CURRENT_RULESET) -> Interview:
+    """The questions for `ruleset`, in the order they are asked.
+
+    Eligibility comes first (a teacher who cannot be appointed learns it at
+    once), then the criteria in the circular's order.
+    """
+    gate = {"depends_on": ("keplinet_service",), "applies": _served_at_keplinet}
+    el = Section.ELIGIBILITY
+    questions = (
+        Question(
+            "teaches_informatics",
+            AnswerKind.YES_NO,
+            "eligibility.teaches_informatics",
+            el,
+            _ELIGIBILITY_DEFAULT.teaches_informatics,
+        ),
+        Question(
+            "role",
+            AnswerKind.CHOICE,
+            "eligibility.role",
+            el,
+            _ELIGIBILITY_DEFAULT.role.value,
+            options=tuple(r.value for r in Role),
+            depends_on=("teaches_informatics",),
+            applies=_teaches,
+        ),
+        Question(
+            "sole_informatics_teacher",
+            AnswerKind.YES_NO,
+            "eligibility.sole_informatics_teacher",
+            el,
+            _ELIGIBILITY_DEFAULT.sole_informatics_teacher,
+            depends_on=("teaches_informatics", "role"),
+            applies=_is_head,
+        ),
+        Question(
+            "days_per_week_at_school",
+            AnswerKind.INTEGER,
+            "eligibility.days_per_week_at_school",
+            el,
+            _ELIGIBILITY_DEFAULT.days_per_week_at_school,
+            minimum=0,
+            maximum=MAX_DAYS_PER_WEEK,
+            depends_on=("teaches_informatics",),
+            applies=_teaches,
+        ),
+        Question(
+            "completes_hours_at_schools_with_manager",
+            AnswerKind.YES_NO,
+            "eligibility.completes_hours_at_schools_with_manager",
+            el,
+            _ELIGIBILITY_DEFAULT.completes_hours_at_schools_with_manager,
+            depends_on=("teaches_informatics", "days_per_week_at_school"),
+            applies=_two_days,
+        ),
+        Question(
+            "branch",
+            AnswerKind.CHOICE,
+            "eligibility.branch",
+            el,
+            _ELIGIBILITY_DEFAULT.branch,
+            options=("ΠΕ86", "ΠΕ19", "ΠΕ20"),
+            free_text=True,
+            optional=True,
+        ),
+        Question(
+            "titles",
+            AnswerKind.TITLES,
+            "titles",
+            Section.POINTS,
+            (),
+            criteria=tuple(
+                c.key for c in ruleset.criteria if c.key in ("α", "β", "γ", "δ", "ε", "στ")
+            ),
+            items=TITLE_ITEMS,
+        ),
+        Question(
+            "keplinet_service",
+            AnswerKind.YES_NO,
+            None,
+            Section.POINTS,
+            False,
+        ),
+        _count(ruleset, "keplinet_head_years", "ζ", **gate),
+        _count(ruleset, "keplinet_staff_years_3plus_days", "η", **gate),
+        _count(ruleset, "keplinet_staff_years_under_3_days", "θ", **gate),
+        _count(ruleset, "keplinet_acting_head_years", "ι", **gate),
+        _count(ruleset, "lab_manager_effective_years", "ια"),
+        _count(ruleset, "keplinet_training_years", "ιβ"),
+        Question(
+            "lab_experience_periods",
+            AnswerKind.PERIODS,
+            "lab_experience_periods",
+            Section.POINTS,
+            (),
+            criteria=("ιγ",),
+            items=PERIOD_ITEMS,
+            per_unit_points=ruleset.by_key["ιγ"].points,
+            cap=ruleset.by_key["ιγ"].cap,
+            units_to_cap=ruleset.by_key["ιγ"].units_to_cap,
+        ),
+        _flag("ict_level_b_certified", "ιδ"),
+        _count(ruleset, "certified_trainer_programmes", "ιε"),
+        _count(ruleset, "lab_procurement_procedures", "ιστ"),
+        Question(
+            "languages",
+            AnswerKind.LANGUAGES,
+            "languages",
+            Section.POINTS,
+            (),
+            criteria=("ιζ", "ιη", "ιθ"),
+            items=LANGUAGE_ITEMS,
+        ),
+        _flag("organic_position_at_school", "κ"),
+    )
+    return Interview(ruleset, questions)
+
+
+INTERVIEW: Final = build_interview()
+
+
+# --- answers ↔ declaration ----------------------------------------------------------------------
+
+
+def _title_to_json(item: Item, others: Sequence[Item]) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": item["kind"], "related": item["related"]}
+    if item.get("id"):
+        out["id"] = item["id"]
+    if item.get("from_abroad") is True and "recognised" in item:
+        out["recognised"] = item["recognised"]
+    continues = item.get("continues")
+    if item.get("kind") == TitleKind.PHD and continues in _others_masters(item, others):
+        out["continues"] = continues
+    return out
+
+
+def _period_to_json(item: Item, others: Sequence[Item]) -> dict[str, Any]:
+    out: dict[str, Any] = {"start": item["start"], "end": item["end"]}
+    if item.get("from_thesis"):
+        out["from_thesis"] = True
+    return out
+
+
+def _language_to_json(item: Item, others: Sequence[Item]) -> dict[str, Any]:
+    return {"language": item["language"], "level": item["level"]}
+
+
+_ITEM_TO_JSON: Final[dict[AnswerKind, Callable[[Item, Sequence[Item]], dict[str, Any]]]] = {
+    AnswerKind.TITLES: _title_to_json,
+    AnswerKind.PERIODS: _period_to_json,
+    AnswerKind.LANGUAGES: _language_to_json,
+}
+
+
+def declaration_from_answers(answers: Answers, interview: Interview = INTERVIEW) -> dict[str, Any]:
+    """The declaration JSON object of `answers` (validate it with `parse_declaration`).
+
+    Only applicable questions count. The `eligibility` object is present when
+    any eligibility question was answered. Items that are not complete are
+    left out.
+    """
+    out: dict[str, Any] = {"schema": SCHEMA}
+    eligibility: dict[str, Any] = {}
+    for question in interview.applicable(answers):
+        if question.key not in answers or question.field is None:
+            continue
+        value = answers[question.key]
+        if question.kind in LIST_KINDS:
+            items = [i for i in value if next_item_question(question, i, value) is None]
+            value = [_ITEM_TO_JSON[question.kind](item, items) for item in items]
+        if question.field.startswith("eligibility."):
+            eligibility[question.field.removeprefix("eligibility.")] = value
+        else:
+            out[question.field] = value
+    if eligibility:
+        out["eligibility"] = eligibility
+    return out
+
+
+def answers_from_declaration(
+    declaration: Declaration, interview: Interview = INTERVIEW
+) -> dict[str, Any]:
+    """The complete answers that give `declaration` (every applicable question answered).
+
+    Eligibility questions are answered only if the declaration has eligibility
+    facts. Titles keep their ids; a title counts as "from abroad" exactly when
+    it is declared not recognised.
+    """
+    values: dict[str, Any] = {
+        "titles": [_title_answers(t) for t in declaration.titles],
+        "keplinet_service": any(declaration.count(f) > 0 for f in KEPLINET_SERVICE_FIELDS),
+        "lab_experience_periods": [
+            {"start": p.start.isoformat(), "end": p.end.isoformat(), "from_thesis": p.from_thesis}
+            for p in declaration.lab_experience_periods
+        ],
+        "languages": [
+            {"language": x.language, "level": x.level.value} for x in declaration.languages
+        ],
+    }
+    facts = declaration.eligibility
+    answers: dict[str, Any] = {}
+    for question in interview.questions:
+        if question.section == Section.ELIGIBILITY and facts is None:
+            continue
+        if not question.applies(answers):
+            continue
+        if question.key in values:
+            answers[question.key] = values[question.key]
+        elif question.field is not None and question.field.startswith("eligibility."):
+            value = getattr(facts, question.field.removeprefix("eligibility."))
+            answers[question.key] = value.value if isinstance(value, StrEnum) else value
+        elif question.field is not None:
+            answers[question.key] = getattr(declaration, question.field)
+        else:
+            answers[question.key] = question.default
+    return interview.prune(answers)
+
+
+def _title_answers(title: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": title.id,
+        "kind": title.kind.value,
+        "related": title.related,
+        "from_abroad": not title.recognised,
+    }
+    if not title.recognised:
+        item["recognised"] = False
+    if title.kind == TitleKind.PHD:
+        item["continues"] = title.continues
+    return item
+
+
+# --- checking one answer ------------------------------------------------------------------------
+
+
+def _issue(path: str, code: ErrorCode, **params: ParamValue) -> Issue:
+    return Issue(path, code, params)
+
+
+def check_answer(question: Question, value: object) -> Issue | None:
+    """Why `value` is not an answer to `question` (type, range, option), or None if it is."""
+    path = question.field or question.key
+    if question.kind == AnswerKind.YES_NO:
+        return None if type(value) is bool else _issue(path, ErrorCode.NOT_A_BOOLEAN)
+    if question.kind == AnswerKind.INTEGER:
+        if type(value) is not int:
+            return _issue(path, ErrorCode.NOT_AN_INTEGER)
+        low = question.minimum if question.minimum is not None else 0
+        high = question.maximum if question.maximum is not None else MAX_COUNT
+        if not low <= value <= high:
+            return _issue(path, ErrorCode.OUT_OF_RANGE, minimum=low, maximum=high)
+        return None
+    if question.kind in (AnswerKind.CHOICE, AnswerKind.TEXT):
+        if question.optional and value == "":
+            return None
+        return _check_choice(path, value, question.options, question.free_text)
+    if question.kind in LIST_KINDS:
+        if not isinstance(value, list):
+            return _issue(path, ErrorCode.NOT_A_LIST)
+        for index, item in enumerate(value):
+            others = [o for o in value if o is not item]
+            for sub in question.items:
+                if not sub.applies(item, others):
+                    continue
+                item_path = f"{path}[{index}].{sub.field or sub.name}"
+                if sub.name not in item:
+                    if not sub.optional:
+                        return _issue(item_path, ErrorCode.MISSING_FIELD, field=sub.name)
+                    continue
+                issue = check_item_answer(sub, item[sub.name], item, others, item_path)
+                if issue is not None:
+                    return issue
+        return None
+    raise ValueError(f"unknown answer kind {question.kind}")
+
+
+def check_item_answer(
+    sub: ItemQuestion,
+    value: object,
+    item: Item,
+    others: Sequence[Item] = (),
+    path: str | None = None,
+) -> Issue | None:
+    """Why `value` is not an answer to the item question `sub` about `item`, or None."""
+    path = path or sub.key
+    if sub.optional and value is None:
+        return None
+    if sub.kind == AnswerKind.YES_NO:
+        return None if type(value) is bool else _issue(path, ErrorCode.NOT_A_BOOLEAN)
+    if sub.kind == AnswerKind.DATE:
+        return _check_date(path, value, item, is_end=sub.name == "end")
+    options = sub.current_options(item, others)
+    return _check_choice(path, value, options, sub.free_text)
+
+
+def _check_choice(
+    path: str, value: object, options: Sequence[str], free_text: bool
+) -> Issue | None:
+    if not isinstance(value, str):
+        return _issue(path, ErrorCode.NOT_A_STRING)
+    if free_text:
+        return None if value.strip() else _issue(path, ErrorCode.BLANK)
+    if value not in options:
+        return _issue(path, ErrorCode.INVALID_CHOICE, value=value, allowed=", ".join(options))
+    return None
+
+
+def _check_date(path: str, value: object, item: Item, *, is_end: bool) -> Issue | None:
+    if not isinstance(value, str):
+        return _issue(path, ErrorCode.NOT_A_STRING)
+    parsed = parse_date_text(value)
+    if parsed is None or parsed.isoformat() != value:
+        return _issue(path, ErrorCode.BAD_DATE, value=value)
+    if not MIN_DATE <= parsed <= MAX_DATE:
+        return _issue(
+            path,
+            ErrorCode.DATE_OUT_OF_RANGE,
+            value=value,
+            minimum=MIN_DATE.isoformat(),
+            maximum=MAX_DATE.isoformat(),
+        )
+    start = item.get("start")
+    # ISO dates compare as strings in date order.
+    if is_end and isinstance(start, str) and start > value:
+        return _issue(path, ErrorCode.START_AFTER_END, start=start, end=value)
+    return None
+
+
+_ISO_DATE: Final = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_DAY_FIRST_DATE: Final = re.compile(r"([0-9]{1,2})\s*[/.\-]\s*([0-9]{1,2})\s*[/.\-]\s*([0-9]{4})")
+
+
+def parse_date_text(text: str) -> date | None:
+    """A date typed by a person: `2005-09-15`, `15/9/2005`, `15.09.2005`, `15-9-2005`.
+
+    Day first, as Greeks write dates; None if it is not a real date.
+    """
+    text = text.strip()
+    if match := _ISO_DATE.fullmatch(text):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _DAY_FIRST_DATE.fullmatch(text):
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
