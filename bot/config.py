@@ -6,6 +6,8 @@ This is the only module that reads the environment. Secrets are held as
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from functools import lru_cache
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -68,6 +70,19 @@ class Settings(BaseSettings):
     smtp_from: str | None = None
     smtp_starttls: bool = True
 
+    # --- reminders ---
+    # Local-time window (TIMEZONE) without reminders; "off" for none.
+    quiet_hours: str = "21:00-08:00"
+    # Default reminder times before a deadline: Nd (days), Nh (hours), morning (of the day).
+    reminder_offsets: str = "7d,1d,morning"
+    reminder_morning: time = time(8, 0)  # local time of the "morning of" reminder
+    reminder_poll_seconds: int = Field(default=30, ge=1, le=3600)  # how often due ones are sent
+    # Broadcast pace (messages/s), kept a little under Telegram's ~30/s so no 429 comes back.
+    broadcast_rate: float = Field(default=29.0, gt=0, le=30)
+    broadcast_concurrency: int = Field(default=64, ge=1, le=1000)  # sends in flight at once
+    # Public https base of the aiohttp server, for calendar feed links.
+    public_base_url: str | None = None
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -83,6 +98,34 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(";") if part.strip()]
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        value = value.strip()
+        m = re.fullmatch(r"(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})", value)
+        if value.lower() in ("", "off") or (
+            m and int(m[1]) < 24 and int(m[3]) < 24 and int(m[2]) < 60 and int(m[4]) < 60
+        ):
+            return value
+        raise ValueError("use HH:MM-HH:MM in local time, e.g. 21:00-08:00, or off")
+
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _reminder_offsets(cls, value: str) -> str:
+        parts = [p.strip().lower() for p in value.split(",")]
+        if all(p == "morning" or re.fullmatch(r"[1-9]\d{0,2}[dh]", p) for p in parts):
+            return ",".join(parts)
+        raise ValueError("use days (7d), hours (2h) or morning, comma-separated: 7d,1d,morning")
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.strip()):
+            raise ValueError("use an http(s) URL, e.g. https://bot.example.gr")
+        return value.strip().rstrip("/")
 
     @field_validator("timezone")
     @classmethod
