@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -43,12 +44,12 @@ async def _open(
     world: World,
     *,
     at: timedelta = timedelta(0),
-    **kwargs: object,
+    **kwargs: Any,
 ) -> tickets.TicketView:
     async with sessions() as session:
         return await tickets.create_ticket(
             session,
-            draft(world.gym_athens, **kwargs),  # type: ignore[arg-type]
+            draft(world.gym_athens, **kwargs),
             TEACHER,
             reporter_locale="el",
             now=T0 + at,
@@ -138,7 +139,7 @@ async def test_a_teacher_may_open_only_so_many_tickets_an_hour(
     ],
 )
 async def test_limits_are_checked_before_anything_is_stored(
-    sessions: async_sessionmaker[AsyncSession], change: dict[str, object], field: str
+    sessions: async_sessionmaker[AsyncSession], change: dict[str, Any], field: str
 ) -> None:
     world = await build_world(sessions)
     with pytest.raises(InvalidTicket) as info:
