@@ -43,13 +43,35 @@ def is_priority_branch(branch: str) -> bool:
 
 
 def check_eligibility(facts: EligibilityFacts) -> EligibilityResult:
-    """Every rule of section 4 is checked, so the teacher sees all reasons, not the first."""
+    """Every rule of section 4 is checked, so the teacher sees all reasons, not the first.
+
+    Section 4 is about the teachers who will teach informatics at the school:
+    for anyone else the role and days rules are moot and not reported (the
+    interview does not ask them either).
+    """
     reasons: list[Reason] = []
     if facts.teaches_informatics:
         reasons.append(Reason(ReasonCode.TEACHES_INFORMATICS))
+        reasons.extend(_role_and_days(facts))
     else:
         reasons.append(Reason(ReasonCode.NOT_INFORMATICS_TEACHER, blocking=True))
 
+    canonical = canonical_branch(facts.branch)
+    priority = canonical in PRIORITY_BRANCHES
+    if priority and canonical is not None:
+        reasons.append(Reason(ReasonCode.PRIORITY_BRANCH, params={"branch": canonical}))
+    elif not facts.branch.strip():
+        reasons.append(Reason(ReasonCode.BRANCH_NOT_GIVEN))
+    else:
+        shown = canonical or facts.branch.strip()
+        reasons.append(Reason(ReasonCode.NOT_PRIORITY_BRANCH, params={"branch": shown}))
+
+    eligible = not any(reason.blocking for reason in reasons)
+    return EligibilityResult(eligible, priority, tuple(reasons))
+
+
+def _role_and_days(facts: EligibilityFacts) -> list[Reason]:
+    reasons: list[Reason] = []
     if facts.role in (Role.DIRECTOR, Role.DEPUTY_DIRECTOR):
         if facts.sole_informatics_teacher:
             reasons.append(Reason(ReasonCode.HEAD_SOLE_TEACHER, params={"role": facts.role.value}))
@@ -73,16 +95,4 @@ def check_eligibility(facts: EligibilityFacts) -> EligibilityResult:
         )
     else:
         reasons.append(Reason(ReasonCode.TOO_FEW_DAYS, blocking=True, params={"days": days}))
-
-    canonical = canonical_branch(facts.branch)
-    priority = canonical in PRIORITY_BRANCHES
-    if priority and canonical is not None:
-        reasons.append(Reason(ReasonCode.PRIORITY_BRANCH, params={"branch": canonical}))
-    elif not facts.branch.strip():
-        reasons.append(Reason(ReasonCode.BRANCH_NOT_GIVEN))
-    else:
-        shown = canonical or facts.branch.strip()
-        reasons.append(Reason(ReasonCode.NOT_PRIORITY_BRANCH, params={"branch": shown}))
-
-    eligible = not any(reason.blocking for reason in reasons)
-    return EligibilityResult(eligible, priority, tuple(reasons))
+    return reasons
