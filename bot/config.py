@@ -7,9 +7,10 @@ This is the only module that reads the environment. Secrets are held as
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import time
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -18,6 +19,20 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 class SettingsError(Exception):
     """A missing or malformed setting; the message is one line naming it."""
+
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+def hide_password(url: str) -> str:
+    """`url` with the password of its user:password@ part replaced by ***."""
+    return re.sub(r"(://[^/@:]*:)[^/]*@", r"\1***@", url)
 
 
 class Settings(BaseSettings):
@@ -127,6 +142,20 @@ class Settings(BaseSettings):
             raise ValueError("use an http(s) URL, e.g. https://bot.example.gr")
         return value.strip().rstrip("/")
 
+    @field_validator("database_url")
+    @classmethod
+    def _async_database_url(cls, value: str) -> str:
+        # Plain postgresql:// and sqlite:// URLs (as hosting panels print them) get the
+        # async driver; the message never repeats the URL, which may hold a password.
+        scheme, separator, rest = value.strip().partition("://")
+        driver = _ASYNC_DRIVERS.get(scheme.lower())
+        if not separator or driver is None:
+            raise ValueError(
+                "use sqlite+aiosqlite:///path/to/file.sqlite3 or "
+                "postgresql+asyncpg://user:password@host:5432/database"
+            )
+        return f"{driver}://{rest}"
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -140,6 +169,13 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # SecretStr fields hide themselves; a database URL's password is hidden here.
+        for name, value in super().__repr_args__():
+            if name == "database_url" and isinstance(value, str):
+                value = hide_password(value)
+            yield name, value
 
     @property
     def tz(self) -> ZoneInfo:
@@ -158,7 +194,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = ".".join(str(p) for p in first["loc"]).upper() or "settings"
+        # The setting, not the list item: ADMIN_IDS, not ADMIN_IDS.2.
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         raise SettingsError(f"{name}: {first['msg']}") from None
 
 
