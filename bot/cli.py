@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from bot.config import SettingsError
 
 # Order is the order of `keplibot --help`.
-COMMAND_MODULES: tuple[str, ...] = ("db",)
+COMMAND_MODULES: tuple[str, ...] = ("run", "webhook", "db")
 
 
 def package_version() -> str:

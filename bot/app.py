@@ -1,0 +1,227 @@
+"""`build_application(settings)`: the one place that wires python-telegram-bot.
+
+The Application it returns owns its long-lived objects:
+
+- at `initialize()` (which `run_polling`, the webhook server, the demo and the
+  tests all call) it upgrades the schema, runs the features' startup hooks
+  (`BotData.on_startup`), loads the persisted conversations and publishes the
+  command list with `setMyCommands` in Greek, English and the default locale;
+- at `shutdown()` it flushes the persistence, runs the shutdown hooks and
+  disposes the database engine.
+
+PTB calls `post_init`/`post_shutdown` only from `run_polling`/`run_webhook`;
+the bot is also started by hand (webhook server, demo, tests), so its lifecycle
+lives in `KepliApplication.initialize`/`shutdown`, which every mode goes through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Final, cast
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    BaseUpdateProcessor,
+    ContextTypes,
+    PersistenceInput,
+)
+
+import handlers
+from bot.config import Settings
+from bot.db import create_engine, session_factory, upgrade_schema
+from bot.i18n import LOCALES, get_translator
+from bot.persistence import SQLAlchemyPersistence
+from bot.ratelimit import TelegramRateLimiter
+from handlers.context import BotData, CommandSpec, Context, KepliApp, Runtime, utc_now
+from handlers.errors import on_error
+
+log = logging.getLogger(__name__)
+
+# The updates the handlers use; Telegram sends nothing else.
+ALLOWED_UPDATES: Final = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Updates of one chat one after the other, different chats at the same time.
+
+    A reply that waits for the rate limiter (one message a second in a chat) must
+    not hold up everybody else, yet one user's updates must stay in order for
+    their conversation state to make sense. `max_concurrent_updates` bounds the
+    updates in progress (or waiting for their chat) at once.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 128) -> None:
+        super().__init__(max_concurrent_updates)
+        self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @staticmethod
+    def _key(update: object) -> int | None:
+        if isinstance(update, Update):
+            if update.effective_chat is not None:
+                return update.effective_chat.id
+            if update.effective_user is not None:
+                return update.effective_user.id
+        return None
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = self._key(update)
+        if key is None:
+            await coroutine
+            return
+        lock, users = self._chats.get(key, (asyncio.Lock(), 0))
+        self._chats[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._chats[key]
+            if users <= 1:
+                del self._chats[key]
+            else:
+                self._chats[key] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close: the application waits for running updates itself."""
+
+
+class KepliApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """The bot's Application: owns the Runtime's lifecycle (see the module docstring)."""
+
+    _runtime_open = False
+
+    @property
+    def runtime(self) -> Runtime:
+        return cast(BotData, self.bot_data).runtime
+
+    async def initialize(self) -> None:
+        if self._runtime_open:
+            await super().initialize()
+            return
+        data = cast(BotData, self.bot_data)
+        runtime = data.runtime
+        await upgrade_schema(runtime.settings.database_url)
+        for hook in data.startup_hooks:
+            await hook(runtime)
+        self._runtime_open = True
+        try:
+            await super().initialize()
+            await publish_commands(cast(KepliApp, self))
+        except BaseException:
+            await self._close_runtime()
+            raise
+
+    async def shutdown(self) -> None:
+        try:
+            await super().shutdown()
+        finally:
+            await self._close_runtime()
+
+    async def _close_runtime(self) -> None:
+        if not self._runtime_open:
+            return
+        self._runtime_open = False
+        data = cast(BotData, self.bot_data)
+        for hook in reversed(data.shutdown_hooks):
+            try:
+                await hook(data.runtime)
+            except Exception:
+                log.exception("a shutdown hook failed")
+        await data.runtime.engine.dispose()
+
+
+def bot_commands(commands: list[CommandSpec], locale: str) -> list[BotCommand]:
+    tr = get_translator(locale)
+    return [BotCommand(c.name, tr.gettext(c.description)) for c in commands]
+
+
+async def publish_commands(app: KepliApp) -> None:
+    """setMyCommands for private chats and groups, in every locale and the default one.
+
+    Telegram shows the list of the user's app language; other languages get the
+    default list, in DEFAULT_LOCALE. A failure is logged: the bot works without it.
+    """
+    registry = app.bot_data.commands
+    default = app.bot_data.runtime.settings.default_locale
+    scopes = [
+        (BotCommandScopeAllPrivateChats(), registry.for_chat("private")),
+        (BotCommandScopeAllGroupChats(), registry.for_chat("group")),
+    ]
+    try:
+        await app.bot.set_my_commands(
+            bot_commands(registry.for_chat("private"), default), scope=BotCommandScopeDefault()
+        )
+        for scope, commands in scopes:
+            await app.bot.set_my_commands(bot_commands(commands, default), scope=scope)
+            for locale in LOCALES:
+                await app.bot.set_my_commands(
+                    bot_commands(commands, locale), scope=scope, language_code=locale
+                )
+    except TelegramError as exc:
+        log.warning("could not publish the command list: %s", exc)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+    register: Callable[[KepliApp], None] = handlers.register,
+    persistence_interval: float = 1.0,
+    max_concurrent_updates: int = 128,
+) -> KepliApp:
+    """The bot's Application for `settings`; start it with `run_polling()` or by hand.
+
+    `clock` (aware UTC now) and `rate_limiter` are for tests and benchmarks;
+    `register` adds the handlers (tests wrap `handlers.register` to add their own);
+    `persistence_interval` is the seconds between persistence writes.
+    """
+    token = settings.require_token()
+    engine = create_engine(settings.database_url)
+    runtime = Runtime(
+        settings=settings, engine=engine, sessions=session_factory(engine), clock=clock
+    )
+    persistence = SQLAlchemyPersistence(
+        engine,
+        update_interval=persistence_interval,
+        # bot_data holds live objects (the runtime); arbitrary callback data is unused.
+        store_data=PersistenceInput(bot_data=False, callback_data=False),
+    )
+    builder = (
+        ApplicationBuilder()
+        .application_class(KepliApplication)
+        .token(token)
+        .context_types(ContextTypes(context=Context, bot_data=BotData))
+        .persistence(persistence)
+        .rate_limiter(rate_limiter or TelegramRateLimiter())
+        .concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
+    )
+    if settings.telegram_base_url:
+        builder = builder.base_url(settings.telegram_base_url)
+    if settings.telegram_base_file_url:
+        builder = builder.base_file_url(settings.telegram_base_file_url)
+    app = cast(KepliApp, builder.build())
+    app.bot_data.runtime = runtime
+    register(app)
+    app.add_error_handler(on_error)
+    return app

@@ -1,0 +1,190 @@
+"""The aiohttp server of `keplibot webhook`: Telegram's webhook, /healthz, and feature routes.
+
+- `POST /telegram/<component>`: Telegram delivers updates here. The path
+  component is derived from the token and the webhook secret (unguessable,
+  stable across restarts); the request must carry the secret in
+  `X-Telegram-Bot-Api-Secret-Token` (else 403), and a body that is too large or
+  not an update is refused with 400. Accepted updates go to the Application's
+  update queue, the same way polling feeds them.
+- `GET /healthz`: 200 `{"ok": true}` when the database answers, else 503.
+- Features add routes (e.g. calendar feeds) through `ROUTE_MODULES`: modules
+  exposing `add_routes(web_app, runtime)`.
+
+The webhook is registered with Telegram at start and left in place at stop,
+as a deployment does across restarts (updates wait at Telegram meanwhile);
+`keplibot run` (polling) removes it, since Telegram allows only one of the two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import importlib
+import json
+import logging
+import signal
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+from aiohttp import web
+from sqlalchemy import text
+from telegram import Update
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.config import Settings, SettingsError
+from handlers.context import KepliApp, Runtime
+
+log = logging.getLogger(__name__)
+
+# Updates are a few kilobytes; anything much larger is not from Telegram.
+MAX_BODY_BYTES: Final = 256 * 1024
+SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
+HEALTH_TIMEOUT: Final = 5.0  # seconds
+
+APPLICATION: Final = web.AppKey("application", KepliApp)
+RouteHook = Callable[[web.Application, Runtime], None]
+
+# Modules under `bot.` with `add_routes(web_app: web.Application, runtime: Runtime)`.
+ROUTE_MODULES: tuple[str, ...] = ()
+
+
+def webhook_path(settings: Settings) -> str:
+    """`/telegram/<component>`, the component a hash of the token and the webhook secret."""
+    token = settings.require_token()
+    secret = require_webhook_secret(settings)
+    digest = hashlib.sha256(f"keplibot-webhook\0{token}\0{secret}".encode()).hexdigest()
+    return f"/telegram/{digest[:40]}"
+
+
+def require_webhook_secret(settings: Settings) -> str:
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    if not secret:
+        raise SettingsError("WEBHOOK_SECRET: missing (needed for `keplibot webhook`)")
+    # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and -.
+    if len(secret) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in secret):
+        raise SettingsError("WEBHOOK_SECRET: use 1-256 characters from A-Z, a-z, 0-9, _ and -")
+    return secret
+
+
+def public_webhook_url(settings: Settings) -> str:
+    """WEBHOOK_URL (the server's public base URL) followed by the webhook path."""
+    base = (settings.webhook_url or "").strip()
+    if not base:
+        raise SettingsError("WEBHOOK_URL: missing (the public https URL of this server)")
+    if not base.startswith(("https://", "http://")):
+        raise SettingsError("WEBHOOK_URL: must start with https://")
+    return base.rstrip("/") + webhook_path(settings)
+
+
+def _bad_request(reason: str) -> web.Response:
+    return web.json_response({"ok": False, "error": reason}, status=400)
+
+
+def build_web_app(
+    application: KepliApp, *, route_modules: Sequence[str] = ROUTE_MODULES
+) -> web.Application:
+    """The aiohttp application: webhook endpoint, /healthz and the features' routes."""
+    settings = application.bot_data.runtime.settings
+    secret = require_webhook_secret(settings).encode()
+    web_app = web.Application(client_max_size=MAX_BODY_BYTES)
+    web_app[APPLICATION] = application
+
+    async def telegram_update(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, secret):
+            return web.json_response({"ok": False, "error": "forbidden"}, status=403)
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return _bad_request("body too large")
+        body = await request.content.read(MAX_BODY_BYTES + 1)
+        if len(body) > MAX_BODY_BYTES:
+            return _bad_request("body too large")
+        try:
+            data = json.loads(body)
+        except (UnicodeDecodeError, ValueError):
+            return _bad_request("body is not JSON")
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return _bad_request("body is not an update")
+        try:
+            update = Update.de_json(data, application.bot)
+        except Exception:  # PTB raises assorted errors on malformed objects
+            log.warning("malformed update refused", exc_info=True)
+            return _bad_request("malformed update")
+        await application.update_queue.put(update)
+        return web.json_response({"ok": True})
+
+    async def healthz(request: web.Request) -> web.Response:
+        engine = application.bot_data.runtime.engine
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT), engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("health check: the database does not answer: %s", type(exc).__name__)
+            return web.json_response({"ok": False, "error": "database"}, status=503)
+        return web.json_response({"ok": True})
+
+    web_app.router.add_post(webhook_path(settings), telegram_update)
+    web_app.router.add_get("/healthz", healthz)
+    for name in route_modules:
+        hook: RouteHook = importlib.import_module(f"bot.{name}").add_routes
+        hook(web_app, application.bot_data.runtime)
+    return web_app
+
+
+async def serve_webhook(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    application: KepliApp | None = None,
+    ready: Callable[[str], Any] | None = None,
+) -> None:
+    """Run the bot in webhook mode until `stop` is set (or SIGINT/SIGTERM).
+
+    Registers the webhook with Telegram at start. `ready(base_url)` is called
+    once the server listens (tests use it to learn the port of LISTEN_PORT=0).
+    """
+    url = public_webhook_url(settings)
+    secret = require_webhook_secret(settings)
+    application = application or build_application(settings)
+    stop = stop or stop_on_signals()
+    async with application:
+        await application.start()
+        runner = web.AppRunner(build_web_app(application), access_log=None)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, settings.listen_host, settings.listen_port)
+            await site.start()
+            await application.bot.set_webhook(
+                url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+            )
+            log.info(
+                "webhook mode: listening on %s:%s, Telegram posts to %s/telegram/…",
+                settings.listen_host,
+                _bound_port(runner, settings.listen_port),
+                (settings.webhook_url or "").rstrip("/"),
+            )
+            if ready is not None:
+                ready(f"http://{settings.listen_host}:{_bound_port(runner, settings.listen_port)}")
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+            await application.stop()
+
+
+def _bound_port(runner: web.AppRunner, configured: int) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return configured
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM (Ctrl-C, `kill`, systemd stop)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Not possible outside the main thread or on Windows: then only `stop` stops it.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
