@@ -1,0 +1,553 @@
+"""Sending due reminders: claim, send, record, within Telegram's limits.
+
+`ReminderDispatcher.run()` is what the scheduled job calls. It sends every
+reminder that is due now, reading them from `reminder_deliveries`:
+
+1. Claim: one statement turns a due `pending` row into `sending`, owned by this
+   worker (PostgreSQL: the row is picked with `FOR UPDATE SKIP LOCKED`, so two
+   processes never take the same row; SQLite serialises writers, and the
+   `status = 'pending'` guard makes the second claimant match nothing).
+2. Send through a `Sender` (the Telegram adapter lives in `handlers/`); many
+   sends are in flight at once, paced by `Pacer` a little under 30 messages/s.
+3. Record: `sent` (with the message id), or back to `pending` with a later
+   `next_attempt_at` (network error, 5xx: exponential backoff; 429: the delay
+   Telegram asked for, and the whole broadcast pauses), or `failed`; a person
+   who blocked the bot is unsubscribed.
+
+A row is claimed only when its sending slot has come, so at any moment the only
+rows in `sending` are requests actually in flight. A graceful stop lets them
+finish. After a crash, rows left in `sending` longer than `lease` are marked
+`unknown` and never sent again: the request may have reached Telegram, and a
+reminder must not be repeated.
+
+No `telegram` import here: the sender maps Telegram's errors to the exceptions
+below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time as _time
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from bot.models import Deadline, ReminderDelivery, Subscription, User
+from bot.services.reminders import (
+    EXPIRED,
+    FAILED,
+    MOVED,
+    PENDING,
+    SENDING,
+    SENT,
+    SUPERSEDED,
+    UNKNOWN,
+    pending_filter,
+)
+
+log = logging.getLogger(__name__)
+
+Now = Callable[[], datetime]
+
+
+# --- what a sender may raise ----------------------------------------------------
+
+
+class DeliveryError(Exception):
+    """Base of the outcomes a `Sender` reports instead of a message id."""
+
+
+class RecipientGone(DeliveryError):
+    """The person blocked the bot or the chat no longer exists (Telegram 403 / chat not found)."""
+
+
+class RetryLater(DeliveryError):
+    """Flood control (Telegram 429): try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float, message: str = "") -> None:
+        super().__init__(message or f"retry after {retry_after:g}s")
+        self.retry_after = retry_after
+
+
+class TemporaryFailure(DeliveryError):
+    """A network error or a 5xx: the same request may succeed later."""
+
+
+class PermanentFailure(DeliveryError):
+    """The request itself is wrong (e.g. 400): repeating it would not help."""
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """Everything a sender needs to word and send one reminder."""
+
+    delivery_id: int
+    user_id: int  # also the private chat id
+    locale: str | None  # the person's chosen language, else Telegram's, else None
+    offset_code: str  # 7d, 1d, morning, 2h, ... or "moved"
+    deadline: Deadline  # detached snapshot
+    now: datetime
+
+    @property
+    def is_move_notice(self) -> bool:
+        return self.offset_code == MOVED
+
+
+class Sender(Protocol):
+    def __call__(self, reminder: DueReminder) -> Awaitable[int | None]:
+        """Send the reminder; return Telegram's message id, or raise a DeliveryError."""
+        ...
+
+
+# --- pacing -------------------------------------------------------------------
+
+
+class Pacer:
+    """Evenly spaced sending slots: `rate` per second, never more than `rate` in any second.
+
+    The spacing spreads requests instead of bursting; the window cap is a second
+    guard, so jitter between here and the server cannot add up to a burst over
+    Telegram's limit. `pause(seconds)` holds every slot (after a 429).
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        window: float = 1.0,
+        monotonic: Callable[[], float] = _time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self.interval = 1.0 / rate
+        self.window = window
+        self.cap = max(1, int(rate * window))
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._granted: deque[float] = deque()
+        self._next = 0.0
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+
+    async def acquire(self) -> None:
+        """Wait for the next slot (seconds of real time, not the fake clock)."""
+        async with self._lock:
+            while True:
+                now = self._monotonic()
+                while self._granted and self._granted[0] <= now - self.window:
+                    self._granted.popleft()
+                wait = max(self._next - now, self._paused_until - now)
+                if len(self._granted) >= self.cap:
+                    wait = max(wait, self._granted[0] + self.window - now)
+                if wait <= 0:
+                    break
+                await self._sleep(wait)
+            self._granted.append(now)
+            # Late (the loop was busy) does not earn a burst: spacing restarts from now.
+            self._next = max(self._next + self.interval, now)
+
+
+# --- the dispatcher -------------------------------------------------------------
+
+
+@dataclass
+class DispatchReport:
+    """What one run did; `elapsed` in seconds of real time."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    blocked: int = 0
+    superseded: int = 0
+    expired: int = 0
+    unknown: int = 0
+    elapsed: float = 0.0
+    errors: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        """Messages sent per second of the run."""
+        return self.sent / self.elapsed if self.elapsed > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A delivery row this worker has taken (status `sending`)."""
+
+    id: int
+    user_id: int
+    deadline_id: int
+    revision: int
+    offset_code: str
+    attempts: int  # including this one
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class ReminderDispatcher:
+    """Sends the reminders that are due; one `run()` at a time per dispatcher.
+
+    `now` gives the current time (aware UTC; a fake clock in tests); pacing and
+    backoff within one run use real time. Times: `lease` is how long a claim
+    may stay in `sending` before a crash is assumed; `base_backoff` doubles per
+    attempt up to `max_backoff`; after `max_attempts` a reminder is `failed`.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        sender: Sender,
+        *,
+        now: Now,
+        rate: float = 29.0,
+        concurrency: int = 64,
+        worker_id: str | None = None,
+        lease: timedelta = timedelta(minutes=10),
+        base_backoff: timedelta = timedelta(seconds=30),
+        max_backoff: timedelta = timedelta(minutes=30),
+        max_attempts: int = 6,
+        pacer: Pacer | None = None,
+    ) -> None:
+        if concurrency < 1 or max_attempts < 1:
+            raise ValueError("concurrency and max_attempts must be at least 1")
+        self.sessions = sessions
+        self.sender = sender
+        self.now = now
+        self.pacer = pacer or Pacer(rate)
+        self.concurrency = concurrency
+        self.worker_id = worker_id or default_worker_id()
+        self.lease = lease
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        self.max_attempts = max_attempts
+        self._running = asyncio.Lock()
+        self._stop = asyncio.Event()
+        self._deadlines: dict[tuple[int, int], Deadline] = {}
+
+    @property
+    def busy(self) -> bool:
+        return self._running.locked()
+
+    def stop(self) -> None:
+        """Claim nothing more; the run returns once the sends in flight have finished."""
+        self._stop.set()
+
+    async def run(self, should_continue: Callable[[], bool] = lambda: True) -> DispatchReport:
+        """Send everything due now; return at once if a run is already going."""
+        if self._running.locked():
+            return DispatchReport()
+        async with self._running:
+            self._stop.clear()
+            self._deadlines.clear()
+            return await self._run(should_continue)
+
+    async def _run(self, should_continue: Callable[[], bool]) -> DispatchReport:
+        report = DispatchReport()
+        started = _time.monotonic()
+        await self._housekeeping(report)
+        slots = asyncio.Semaphore(self.concurrency)
+        in_flight: set[asyncio.Task[None]] = set()
+
+        def go_on() -> bool:
+            return not self._stop.is_set() and should_continue()
+
+        try:
+            while go_on():
+                await slots.acquire()
+                await self.pacer.acquire()
+                claimed = await self._claim(1) if go_on() else []
+                if not claimed:
+                    slots.release()
+                    break
+                task = asyncio.create_task(self._deliver(claimed[0], report))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+                task.add_done_callback(lambda _t: slots.release())
+        finally:
+            # Never cancel a send in flight: it may already have reached Telegram.
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+            report.elapsed = _time.monotonic() - started
+        if report.sent or report.failed or report.retried:
+            log.info(
+                "reminders: %d sent, %d to retry, %d failed, %d blocked in %.1fs (%.1f/s)",
+                report.sent,
+                report.retried,
+                report.failed,
+                report.blocked,
+                report.elapsed,
+                report.rate,
+            )
+        return report
+
+    # --- housekeeping ---------------------------------------------------------
+
+    async def _housekeeping(self, report: DispatchReport) -> None:
+        now = self.now()
+        rd = ReminderDelivery
+        async with self.sessions() as session:
+            # Claims older than the lease belong to a crashed sender: maybe sent, never resent.
+            result = await session.execute(
+                update(rd)
+                .where(rd.status == SENDING, rd.claimed_at < now - self.lease)
+                .values(status=UNKNOWN, last_error="sender stopped mid-send")
+                .execution_options(synchronize_session=False)
+            )
+            report.unknown += _rowcount(result)
+            if report.unknown:
+                log.warning(
+                    "reminders: %d claims of a stopped sender marked unknown", report.unknown
+                )
+            result = await session.execute(
+                update(rd)
+                .where(
+                    rd.status == PENDING,
+                    rd.deadline_id.in_(select(Deadline.id).where(Deadline.due_at <= now)),
+                )
+                .values(status=EXPIRED)
+                .execution_options(synchronize_session=False)
+            )
+            report.expired += _rowcount(result)
+            # Several reminders of one deadline due at once (the bot was down): send the latest.
+            later = aliased(rd)
+            result = await session.execute(
+                update(rd)
+                .where(
+                    pending_filter(now),
+                    rd.offset_code != MOVED,
+                    exists(
+                        select(later.id).where(
+                            and_(
+                                later.user_id == rd.user_id,
+                                later.deadline_id == rd.deadline_id,
+                                later.revision == rd.revision,
+                                later.offset_code != MOVED,
+                                later.status == PENDING,
+                                later.due_at > rd.due_at,
+                                later.due_at <= now,
+                            )
+                        )
+                    ),
+                )
+                .values(status=SUPERSEDED)
+                .execution_options(synchronize_session=False)
+            )
+            report.superseded += _rowcount(result)
+            await session.commit()
+
+    # --- claim ----------------------------------------------------------------
+
+    async def _claim(self, limit: int) -> list[Claim]:
+        """Take up to `limit` due rows."""
+        now = self.now()
+        rd = ReminderDelivery
+        pick = (
+            select(rd.id)
+            .where(pending_filter(now))
+            .order_by(rd.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        stmt = (
+            update(rd)
+            .where(rd.id.in_(pick.scalar_subquery()), rd.status == PENDING)
+            .values(
+                status=SENDING,
+                claimed_by=self.worker_id,
+                claimed_at=now,
+                attempts=rd.attempts + 1,
+            )
+            .returning(rd.id, rd.user_id, rd.deadline_id, rd.revision, rd.offset_code, rd.attempts)
+            .execution_options(synchronize_session=False)
+        )
+        async with self.sessions() as session:
+            rows = [Claim(*row) for row in await session.execute(stmt)]
+            await session.commit()
+        return rows
+
+    # --- one reminder ------------------------------------------------------------
+
+    async def _deliver(self, claim: Claim, report: DispatchReport) -> None:
+        delivery_id, user_id, deadline_id = claim.id, claim.user_id, claim.deadline_id
+        revision, offset_code, attempts = claim.revision, claim.offset_code, claim.attempts
+        try:
+            reminder, obsolete = await self._load(
+                delivery_id, user_id, deadline_id, revision, offset_code
+            )
+            if reminder is None:
+                await self._finish(delivery_id, obsolete, error="no longer applies")
+                if obsolete == EXPIRED:
+                    report.expired += 1
+                else:
+                    report.superseded += 1
+                return
+            message_id = await self.sender(reminder)
+        except RecipientGone as exc:
+            report.blocked += 1
+            report.failed += 1
+            await self._recipient_gone(delivery_id, user_id, str(exc))
+        except RetryLater as exc:
+            self.pacer.pause(exc.retry_after)
+            report.retried += 1
+            _count(report, "429")
+            # Flood control is not the reminder's fault: it does not use up an attempt.
+            await self._retry(
+                delivery_id, timedelta(seconds=exc.retry_after), str(exc), refund=True
+            )
+        except TemporaryFailure as exc:
+            _count(report, type(exc).__name__)
+            if await self._backoff(delivery_id, attempts, str(exc), deadline_id):
+                report.retried += 1
+            else:
+                report.failed += 1
+        except PermanentFailure as exc:
+            _count(report, type(exc).__name__)
+            report.failed += 1
+            await self._finish(delivery_id, FAILED, error=str(exc))
+        except Exception as exc:  # a bug in wording or sending: retry a few times, then give up
+            log.exception("reminder %s: unexpected error", delivery_id)
+            _count(report, type(exc).__name__)
+            if await self._backoff(delivery_id, attempts, repr(exc), deadline_id):
+                report.retried += 1
+            else:
+                report.failed += 1
+        else:
+            report.sent += 1
+            await self._finish(delivery_id, SENT, message_id=message_id)
+
+    async def _load(
+        self, delivery_id: int, user_id: int, deadline_id: int, revision: int, offset_code: str
+    ) -> tuple[DueReminder | None, str]:
+        now = self.now()
+        async with self.sessions() as session:
+            row = (
+                await session.execute(
+                    select(User.locale, User.telegram_language, Subscription.active)
+                    .select_from(User)
+                    .outerjoin(Subscription, Subscription.user_id == User.id)
+                    .where(User.id == user_id)
+                )
+            ).first()
+            deadline = self._deadlines.get((deadline_id, revision))
+            if deadline is None:
+                deadline = await session.get(Deadline, deadline_id)
+                if deadline is not None:
+                    session.expunge(deadline)
+                    self._deadlines[(deadline.id, deadline.revision)] = deadline
+        if deadline is None or deadline.due_at <= now:
+            return None, EXPIRED
+        if row is None or not row.active or deadline.revision != revision:
+            return None, SUPERSEDED
+        locale = row.locale or row.telegram_language
+        return DueReminder(delivery_id, user_id, locale, offset_code, deadline, now), ""
+
+    async def _finish(
+        self,
+        delivery_id: int,
+        status: str,
+        *,
+        message_id: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        rd = ReminderDelivery
+        values: dict[str, Any] = {"status": status, "last_error": _short(error)}
+        if status == SENT:
+            values.update(sent_at=self.now(), message_id=message_id)
+        async with self.sessions() as session:
+            await session.execute(
+                update(rd)
+                .where(rd.id == delivery_id, rd.status == SENDING, rd.claimed_by == self.worker_id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+
+    async def _retry(
+        self, delivery_id: int, delay: timedelta, error: str, *, refund: bool = False
+    ) -> None:
+        rd = ReminderDelivery
+        async with self.sessions() as session:
+            await session.execute(
+                update(rd)
+                .where(rd.id == delivery_id, rd.status == SENDING, rd.claimed_by == self.worker_id)
+                .values(
+                    status=PENDING,
+                    next_attempt_at=self.now() + delay,
+                    claimed_by=None,
+                    claimed_at=None,
+                    attempts=rd.attempts - 1 if refund else rd.attempts,
+                    last_error=_short(error),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+
+    async def _backoff(
+        self, delivery_id: int, attempts: int, error: str, deadline_id: int
+    ) -> bool:
+        """Schedule another attempt; False (and `failed`) when attempts or time ran out."""
+        delay = min(self.base_backoff * (2 ** max(attempts - 1, 0)), self.max_backoff)
+        async with self.sessions() as session:
+            due = await session.scalar(select(Deadline.due_at).where(Deadline.id == deadline_id))
+        if attempts >= self.max_attempts or due is None or self.now() + delay >= due:
+            log.warning(
+                "reminder %s: giving up after %d attempts: %s", delivery_id, attempts, error
+            )
+            await self._finish(delivery_id, FAILED, error=error)
+            return False
+        await self._retry(delivery_id, delay, error)
+        return True
+
+    async def _recipient_gone(self, delivery_id: int, user_id: int, error: str) -> None:
+        now = self.now()
+        await self._finish(delivery_id, FAILED, error=f"blocked: {error}")
+        async with self.sessions() as session:
+            await session.execute(
+                update(Subscription)
+                .where(Subscription.user_id == user_id, Subscription.active)
+                .values(active=False, stopped_at=now, stop_reason="blocked", updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            await session.execute(
+                update(User)
+                .where(User.id == user_id)
+                .values(blocked_bot=True)
+                .execution_options(synchronize_session=False)
+            )
+            await session.execute(
+                update(ReminderDelivery)
+                .where(ReminderDelivery.user_id == user_id, ReminderDelivery.status == PENDING)
+                .values(status=FAILED, last_error="recipient blocked the bot")
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+        log.info("reminders: user %s blocked the bot; unsubscribed", user_id)
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _short(error: str | None) -> str | None:
+    return None if error is None else error[:200]
+
+
+def _count(report: DispatchReport, kind: str) -> None:
+    report.errors[kind] = report.errors.get(kind, 0) + 1
