@@ -17,7 +17,16 @@ from importlib.metadata import PackageNotFoundError, version
 from bot.config import SettingsError
 
 # Order is the order of `keplibot --help`.
-COMMAND_MODULES: tuple[str, ...] = ("run", "webhook", "db")
+COMMAND_MODULES: tuple[str, ...] = (
+    "run",
+    "webhook",
+    "db",
+    # helpdesk
+    "centres",
+    "schools",
+    "staff",
+    "tickets",
+)
 
 
 def package_version() -> str:
