@@ -235,3 +235,49 @@ def summary_text(tr: Translator, tz: ZoneInfo, centre_name: str, report: Summary
         _("Median time to resolution: {time}").format(time=duration(tr, report.median_resolution))
     )
     return "\n".join(lines)
+
+
+def _plain_card(tr: Translator, ticket: TicketView, tz: ZoneInfo) -> list[str]:
+    _ = tr.gettext
+    lines = [
+        _("Ticket: {ref}").format(ref=ticket.reference),
+        _("Status: {status}").format(status=_(STATUS_LABELS[ticket.status])),
+        _("School: {name} ({code})").format(name=ticket.school_name, code=ticket.school_code),
+        _("Lab / room: {lab}").format(lab=ticket.lab or "—"),
+        _("Category: {category}").format(category=_(CATEGORY_LABELS[ticket.category])),
+        _("Equipment: {equipment}").format(equipment=ticket.equipment or "—"),
+        _("Urgency: {urgency}").format(urgency=_(URGENCY_LABELS[ticket.urgency])),
+        _("Reported by: {name}, {date}").format(
+            name=ticket.reporter_name, date=when(tr, ticket.created_at, tz)
+        ),
+    ]
+    return lines
+
+
+def mail_subject(tr: Translator, ticket: TicketView) -> str:
+    kind = tr.gettext(CATEGORY_LABELS[ticket.category])
+    return f"[{ticket.reference}] {kind}: {ticket.school_name} ({ticket.school_code})"
+
+
+def mail_body(tr: Translator, ticket: TicketView, tz: ZoneInfo) -> str:
+    """The e-mail copy of a new ticket (plain text)."""
+    _ = tr.gettext
+    lines = [
+        _("A new fault report was made through keplibot (Telegram)."),
+        "",
+        *_plain_card(tr, ticket, tz),
+        "",
+        _("Description:"),
+        ticket.description or _("(no text: see the attachments)"),
+    ]
+    visible = [a for a in ticket.attachments if not a.internal]
+    if visible:
+        lines += ["", _("Attachments (kept in Telegram, in the staff chat):")]
+        for a in visible:
+            name = a.file_name or a.kind.value
+            lines.append(f"- {name}" + (f": {a.caption}" if a.caption else ""))
+    lines += [
+        "",
+        _("Work this ticket in the centre's staff chat in Telegram, or with /tickets."),
+    ]
+    return "\n".join(lines)
