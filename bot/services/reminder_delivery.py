@@ -137,7 +137,7 @@ class Pacer:
         self._monotonic = monotonic
         self._sleep = sleep
         self._granted: deque[float] = deque()
-        self._next = 0.0
+        self._next: float | None = None  # earliest time of the next slot
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
 
@@ -151,15 +151,19 @@ class Pacer:
                 now = self._monotonic()
                 while self._granted and self._granted[0] <= now - self.window:
                     self._granted.popleft()
-                wait = max(self._next - now, self._paused_until - now)
+                wait = self._paused_until - now
+                if self._next is not None:
+                    wait = max(wait, self._next - now)
                 if len(self._granted) >= self.cap:
                     wait = max(wait, self._granted[0] + self.window - now)
                 if wait <= 0:
                     break
                 await self._sleep(wait)
             self._granted.append(now)
-            # Late (the loop was busy) does not earn a burst: spacing restarts from now.
-            self._next = max(self._next + self.interval, now)
+            # Keep to the grid, so small wake-up delays do not add up to a slower rate;
+            # but a loop that was busy for long earns no burst: at most half a slot early.
+            grid = now if self._next is None else max(self._next, now - self.interval / 2)
+            self._next = grid + self.interval
 
 
 # --- the dispatcher -------------------------------------------------------------
@@ -358,16 +362,19 @@ class ReminderDispatcher:
         """Take up to `limit` due rows."""
         now = self.now()
         rd = ReminderDelivery
-        pick = (
+        # A CTE, not `id IN (subquery)`: PostgreSQL may re-run such a subquery per row,
+        # and with LIMIT and SKIP LOCKED that takes more rows than asked.
+        picked = (
             select(rd.id)
             .where(pending_filter(now))
             .order_by(rd.due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .cte("picked")
         )
         stmt = (
             update(rd)
-            .where(rd.id.in_(pick.scalar_subquery()), rd.status == PENDING)
+            .where(rd.id == picked.c.id, rd.status == PENDING)
             .values(
                 status=SENDING,
                 claimed_by=self.worker_id,
@@ -467,7 +474,9 @@ class ReminderDispatcher:
         error: str | None = None,
     ) -> None:
         rd = ReminderDelivery
-        values: dict[str, Any] = {"status": status, "last_error": _short(error)}
+        values: dict[str, Any] = {"status": status}
+        if error is not None:  # a success keeps the error of an earlier attempt, for the record
+            values["last_error"] = _short(error)
         if status == SENT:
             values.update(sent_at=self.now(), message_id=message_id)
         async with self.sessions() as session:
