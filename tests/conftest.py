@@ -8,12 +8,12 @@
       in the test's ``tmp_path``.
     * ``postgresql``: the database named by ``KEPLIBOT_TEST_DATABASE_URL``
       (``postgresql+asyncpg://...``). Its ``public`` schema is dropped and
-      migrated once per session; before each test every table is truncated and
+      migrated once per session; before each test every table is emptied and
       the rows and sequence positions the migrations left are put back. Tests
       using it carry the ``postgres`` marker. Without the variable they are
       skipped, except when ``CI`` is set: then they fail, so CI never silently
       skips PostgreSQL. The database is wiped: give the tests a database of
-      their own.
+      their own. It is created if it does not exist.
 
 ``sqlite_database_url``
     The SQLite variant alone, for slow end-to-end tests that do not need to
@@ -27,7 +27,7 @@
 ``empty_database_url`` (parametrised like ``database_url``)
     A fresh database with no tables at all, for migration tests. On PostgreSQL
     it is a separate database (``<name>_empty``), created and dropped around the
-    test, so the role needs CREATEDB.
+    test. The role needs CREATEDB and access to the ``postgres`` database.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ class _PostgresSnapshot:
     """What the migrations left behind, restored before every test."""
 
     url: str
-    table_names: list[str] = field(default_factory=list)  # quoted, for TRUNCATE
+    table_names: list[str] = field(default_factory=list)  # quoted, parents first
     seed_rows: list[tuple[Table, list[dict[str, Any]]]] = field(default_factory=list)
     sequences: list[tuple[str, int, bool]] = field(default_factory=list)  # name, value, called
 
@@ -129,7 +129,28 @@ def _admin_engine(url: str) -> AsyncEngine:
     return _create_async_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
 
 
+async def _create_database_if_missing(url: str) -> None:
+    """Create the database of `url` (through the `postgres` database) unless it exists.
+
+    A fresh CI machine has a server but not the test database.
+    """
+    target = make_url(url)
+    engine = _admin_engine(target.set(database="postgres").render_as_string(hide_password=False))
+    try:
+        async with engine.connect() as conn:
+            exists = await conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": target.database},
+            )
+            if not exists:
+                quoted = conn.dialect.identifier_preparer.quote(str(target.database))
+                await conn.execute(text(f"CREATE DATABASE {quoted}"))
+    finally:
+        await engine.dispose()
+
+
 async def _recreate_public_schema(url: str) -> None:
+    await _create_database_if_missing(url)
     engine = _admin_engine(url)
     try:
         async with engine.connect() as conn:
@@ -172,15 +193,18 @@ async def _restore_snapshot(snapshot: _PostgresSnapshot) -> None:
     engine = _create_async_engine(snapshot.url, poolclass=NullPool)
     try:
         async with engine.begin() as conn:
-            if snapshot.table_names:
-                await conn.execute(text(f"TRUNCATE {', '.join(snapshot.table_names)} CASCADE"))
+            # DELETE, children first: on a few small tables it is ~10x faster than
+            # TRUNCATE, which replaces every table's files and costs ~15 ms a table.
+            for name in reversed(snapshot.table_names):
+                await conn.execute(text(f"DELETE FROM {name}"))
             for table, rows in snapshot.seed_rows:
                 await conn.execute(table.insert(), rows)
-            for name, value, called in snapshot.sequences:
-                await conn.execute(
-                    text("SELECT setval(CAST(CAST(:name AS text) AS regclass), :value, :called)"),
-                    {"name": name, "value": value, "called": called},
+            if snapshot.sequences:
+                calls = ", ".join(
+                    f"setval('{name}', {int(value)}, {'true' if called else 'false'})"
+                    for name, value, called in snapshot.sequences
                 )
+                await conn.execute(text(f"SELECT {calls}"))
     finally:
         await engine.dispose()
 
@@ -236,7 +260,8 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     quoted = f'"{url.database}"'
 
     async def recreate(create: bool) -> None:
-        engine = _admin_engine(base.render_as_string(hide_password=False))
+        maintenance = base.set(database="postgres")
+        engine = _admin_engine(maintenance.render_as_string(hide_password=False))
         try:
             async with engine.connect() as conn:
                 await conn.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
