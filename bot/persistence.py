@@ -35,6 +35,7 @@ import asyncio
 import json
 import math
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy import delete, inspect, select
@@ -128,14 +129,28 @@ class SQLAlchemyPersistence(BasePersistence[Data, Data, Data]):
         # The JSON last written (or read) for each row, so that the periodic run does
         # not rewrite data that has not changed.
         self._written: dict[tuple[str, str], str] = {}
-        # SQLite has one writer at a time; queueing here is cheaper than its busy wait.
-        self._write_lock = asyncio.Lock()
+        # SQLite has one writer at a time: queueing our writes here is cheaper than its
+        # busy wait. PostgreSQL takes them in parallel.
+        bind = database if isinstance(database, AsyncEngine) else database.kw.get("bind")
+        self._serialise_writes = not isinstance(bind, AsyncEngine) or bind.dialect.name == "sqlite"
+        self._write_lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+
+    def _writing(self) -> AbstractAsyncContextManager[object]:
+        if not self._serialise_writes:
+            return nullcontext()
+        # One lock per event loop: tests (and `asyncio.run` callers) may use this object
+        # from more than one loop, and an asyncio.Lock belongs to one.
+        loop = asyncio.get_running_loop()
+        if self._write_lock is None or self._lock_loop is not loop:
+            self._write_lock, self._lock_loop = asyncio.Lock(), loop
+        return self._write_lock
 
     # --- storage ----------------------------------------------------------------
 
     async def _upsert(self, model: type[Base], values: Mapping[str, Any]) -> None:
         keys = [column.name for column in inspect(model).primary_key]
-        async with self._write_lock, self._sessions() as session:
+        async with self._writing(), self._sessions() as session:
             dialect = session.get_bind().dialect.name
             if dialect in ("postgresql", "sqlite"):
                 insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -151,7 +166,7 @@ class SQLAlchemyPersistence(BasePersistence[Data, Data, Data]):
 
     async def _delete(self, model: type[Base], **where: Any) -> None:
         condition = [getattr(model, name) == value for name, value in where.items()]
-        async with self._write_lock, self._sessions() as session:
+        async with self._writing(), self._sessions() as session:
             await session.execute(delete(model).where(*condition))
             await session.commit()
 

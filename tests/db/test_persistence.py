@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.pool import NullPool
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -30,6 +32,7 @@ from bot.models import (
     PersistedUserData,
 )
 from bot.persistence import SQLAlchemyPersistence
+from tests.conftest import run_in_new_loop
 
 INTERVIEW = "points_interview"
 
@@ -220,6 +223,44 @@ async def test_a_sessionmaker_works_as_well_as_an_engine(
     await persistence.update_user_data(11, {"k": "v"})
     assert await SQLAlchemyPersistence(sessions).get_user_data() == {11: {"k": "v"}}
     assert persistence.update_interval == 5
+
+
+async def test_a_burst_of_concurrent_updates_all_land(
+    engine: AsyncEngine, second_engine: AsyncEngine
+) -> None:
+    """Application.update_persistence runs all of its writes at once (asyncio.gather)."""
+    persistence = SQLAlchemyPersistence(engine)
+    await asyncio.gather(
+        *(persistence.update_user_data(uid, {"n": uid}) for uid in range(1, 41)),
+        *(persistence.update_conversation(INTERVIEW, (uid, uid), uid % 3) for uid in range(1, 41)),
+        persistence.update_bot_data({"runs": 1}),
+    )
+    restarted = SQLAlchemyPersistence(second_engine)
+    assert await restarted.get_user_data() == {uid: {"n": uid} for uid in range(1, 41)}
+    assert await restarted.get_conversations(INTERVIEW) == {
+        (uid, uid): uid % 3 for uid in range(1, 41)
+    }
+
+
+def test_one_object_serves_one_event_loop_after_another(sqlite_database_url: str) -> None:
+    engine = create_engine(sqlite_database_url, poolclass=NullPool)
+    persistence = SQLAlchemyPersistence(engine)
+
+    async def write(start: int) -> None:
+        await asyncio.gather(
+            *(persistence.update_user_data(uid, {"v": uid}) for uid in range(start, start + 5))
+        )
+
+    run_in_new_loop(write(1))
+    run_in_new_loop(write(6))
+
+    async def read() -> dict[int, Any]:
+        try:
+            return await SQLAlchemyPersistence(engine).get_user_data()
+        finally:
+            await engine.dispose()
+
+    assert run_in_new_loop(read()) == {uid: {"v": uid} for uid in range(1, 11)}
 
 
 # --- with a real python-telegram-bot Application ------------------------------------
