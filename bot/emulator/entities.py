@@ -166,13 +166,12 @@ def parse_html(source: str) -> tuple[str, list[Entity]]:
             i = j
             continue
         begin = i
-        close = source.find(">", i)
-        if close < 0:
-            raise _parse_error(f"Unclosed start tag at byte offset {_byte_offset(source, begin)}")
-        inner = source[i + 1 : close]
-        i = close + 1
-        if inner.startswith("/"):
-            name = inner[1:].strip().lower()
+        if source.startswith("</", i):
+            close = source.find(">", i)
+            if close < 0:
+                raise _parse_error(f"Unclosed end tag at byte offset {_byte_offset(source, i)}")
+            name = source[i + 2 : close].strip().lower()
+            i = close + 1
             if not stack:
                 raise _parse_error(
                     f"Unexpected end tag at byte offset {_byte_offset(source, begin)}"
@@ -186,14 +185,25 @@ def parse_html(source: str) -> tuple[str, list[Entity]]:
             stack.pop()
             _close_html_tag(out, top, stack)
             continue
-        match = re.match(r"[a-zA-Z][a-zA-Z0-9-]*", inner)
-        name = match.group(0).lower() if match else ""
+        # Like Telegram, name the tag before looking for its end: "a < b" is an
+        # unsupported tag "", not an unclosed one.
+        j = i + 1
+        while j < n and not source[j].isspace() and source[j] not in ">/":
+            j += 1
+        name = source[i + 1 : j].lower()
+        if j >= n:
+            raise _parse_error(f"Unclosed start tag at byte offset {_byte_offset(source, begin)}")
         if name not in _HTML_TAGS:
             raise _parse_error(
                 f'Unsupported start tag "{name}" at byte offset {_byte_offset(source, begin)}'
             )
+        close = _tag_end(source, j)
+        if close < 0:
+            raise _parse_error(f"Unclosed start tag at byte offset {_byte_offset(source, begin)}")
+        attributes = source[j:close].rstrip("/")
+        i = close + 1
         attrs: dict[str, str] = {}
-        for attr in _ATTR_RE.finditer(inner[len(name) :].rstrip("/")):
+        for attr in _ATTR_RE.finditer(attributes):
             if attr.group(1):
                 value = attr.group(2) or attr.group(3) or attr.group(4) or ""
                 attrs[attr.group(1).lower()] = _unescape(value)
@@ -205,6 +215,21 @@ def parse_html(source: str) -> tuple[str, list[Entity]]:
     if stack:
         raise _parse_error(f'Can\'t find end tag corresponding to start tag "{stack[-1].name}"')
     return out.text(), out.entities
+
+
+def _tag_end(source: str, start: int) -> int:
+    """Index of the `>` ending a start tag (skipping quoted attribute values), or -1."""
+    quote = ""
+    for k in range(start, len(source)):
+        ch = source[k]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ">":
+            return k
+    return -1
 
 
 def _close_html_tag(out: _Builder, tag: _OpenTag, stack: list[_OpenTag]) -> None:

@@ -156,6 +156,8 @@ class SimClient:
         form = aiohttp.FormData()
         form.add_field("user", json.dumps(user.to_json()))
         form.add_field("kind", kind)
+        # aiohttp percent-encodes non-ASCII part file names: send the name as a field too.
+        form.add_field("filename", filename)
         for key, value in fields.items():
             if value is not None:
                 form.add_field(key, str(value))

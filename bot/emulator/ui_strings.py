@@ -35,7 +35,6 @@ UI_STRINGS: Final[dict[str, str]] = {
     "attach": N_("Attach"),
     "attach_photo": N_("Photo"),
     "attach_document": N_("Document"),
-    "caption_prompt": N_("Caption (optional)"),
     "menu": N_("Menu"),
     "no_commands": N_("The bot has not set any commands."),
     "download": N_("Download"),
