@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 from typing import Any
 
+from alembic.util.exc import CommandError
 from sqlalchemy import make_url
+from sqlalchemy.exc import DBAPIError
 
 from bot.config import load_settings
 from bot.db import current_revisions, downgrade_schema, script_heads, upgrade_schema
@@ -27,7 +30,7 @@ def register(subparsers: Any) -> None:
     actions = parser.add_subparsers(dest="db_action", metavar="ACTION", required=True)
 
     upgrade = actions.add_parser("upgrade", help="upgrade to the newest schema (every head)")
-    upgrade.set_defaults(handler=_upgrade)
+    upgrade.set_defaults(handler=_reported(_upgrade))
 
     downgrade = actions.add_parser(
         "downgrade", help="downgrade to REV (default: base, which drops every table)"
@@ -42,10 +45,31 @@ def register(subparsers: Any) -> None:
     downgrade.add_argument(
         "--yes", action="store_true", help="confirm a downgrade to base (deletes all data)"
     )
-    downgrade.set_defaults(handler=_downgrade)
+    downgrade.set_defaults(handler=_reported(_downgrade))
 
     current = actions.add_parser("current", help="show the revisions the database is at")
-    current.set_defaults(handler=_current)
+    current.set_defaults(handler=_reported(_current))
+
+
+def _reported(action: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """`action`, with Alembic and database failures as one line on stderr and status 1."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return action(args)
+        except CommandError as exc:  # e.g. an unknown revision
+            print(f"keplibot db: {exc}", file=sys.stderr)
+        except (OSError, DBAPIError) as exc:
+            reason = getattr(exc, "orig", None) or exc
+            first_line = str(reason).strip().splitlines()[0] if str(reason).strip() else ""
+            print(
+                f"keplibot db: cannot use the database {_shown(_url())}: "
+                f"{type(reason).__name__}: {first_line}",
+                file=sys.stderr,
+            )
+        return 1
+
+    return run
 
 
 def _url() -> str:

@@ -74,3 +74,28 @@ def test_the_installed_command_upgrades_from_any_directory(elsewhere: Path) -> N
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith(f"at {', '.join(script_heads())}")
     assert database.is_file()
+
+
+@pytest.mark.usefixtures("elsewhere")
+def test_an_unknown_revision_is_one_line(
+    sqlite_database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", sqlite_database_url)
+    status, _, err = run(capsys, "downgrade", "9999_nope")
+    assert (status, err) == (1, "keplibot db: Can't locate revision identified by '9999_nope'\n")
+    assert run(capsys, "current")[0] == 0  # left as it was
+
+
+@pytest.mark.usefixtures("elsewhere")
+def test_an_unreachable_server_is_one_line_without_the_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Port 1 on the loopback: refused at once, nothing leaves the machine.
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://bot:pw-secret@127.0.0.1:1/keplibot")
+    status, out, err = run(capsys, "current")
+    assert (status, out) == (1, "")
+    assert err.startswith(
+        "keplibot db: cannot use the database postgresql+asyncpg://bot:***@127.0.0.1:1/keplibot: "
+    )
+    assert len(err.splitlines()) == 1
+    assert "pw-secret" not in err
