@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from handlers import common, start
+from handlers import reminders as reminder_handlers
 from handlers.context import KepliApp
 
 
@@ -18,6 +19,9 @@ def register(app: KepliApp) -> None:
     # --- features (group 0) -------------------------------------------------------
     # Feature flows come before start.register: a /start, /cancel or menu button sent
     # in the middle of a flow must reach the flow's fallbacks (which end it) first.
+
+    # Reminders: /reminders, the "Reminders" menu entry, "rem:" buttons, the delivery job.
+    reminder_handlers.register(app)
 
     # Generic commands and buttons: /start, /menu, /help, /language, /cancel, groups.
     start.register(app)

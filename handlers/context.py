@@ -27,6 +27,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.config import Settings
 from bot.i18n import Translator, get_translator
+from bot.services.reminder_delivery import ReminderDispatcher
 
 UserData: TypeAlias = dict[Any, Any]
 ChatData: TypeAlias = dict[Any, Any]
@@ -50,6 +51,8 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     clock: Callable[[], datetime] = utc_now
     # --- feature services: one optional field per feature, set by its startup hook ----
+    # Reminders: sends due reminders (handlers.reminders starts it and its job).
+    reminders: ReminderDispatcher | None = None
 
 
 StartupHook: TypeAlias = Callable[[Runtime], Awaitable[None]]

@@ -627,3 +627,73 @@ def pending_filter(now: datetime) -> Any:
         & (ReminderDelivery.due_at <= now)
         & or_(ReminderDelivery.next_attempt_at.is_(None), ReminderDelivery.next_attempt_at <= now)
     )
+
+
+# --- areas offered in chat ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaChoice:
+    """A directorate (`kind` "d", id of `centre_directorates`) or a centre ("c")."""
+
+    kind: str
+    id: int
+    label: str
+
+
+async def area_choices(session: AsyncSession) -> list[AreaChoice]:
+    """Directorates to choose from; centres when no directorate is on record."""
+    rows = await session.execute(
+        select(CentreDirectorate.id, CentreDirectorate.name).order_by(CentreDirectorate.name)
+    )
+    choices = [AreaChoice("d", i, name) for i, name in rows]
+    if choices:
+        return choices
+    rows = await session.execute(
+        select(SupportCentre.id, SupportCentre.name).order_by(SupportCentre.name)
+    )
+    return [AreaChoice("c", i, name) for i, name in rows]
+
+
+async def choose_area(
+    session: AsyncSession,
+    user_id: int,
+    choice: AreaChoice | None,
+    rules: ReminderRules,
+    now: datetime,
+) -> SubscriptionView:
+    """Record the area picked in chat (None: back to the school of fault reports). Commits."""
+    if choice is None:
+        return await set_area(session, user_id, rules, now, centre_id=None, directorate=None)
+    if choice.kind == "d":
+        row = await session.get(CentreDirectorate, choice.id)
+        if row is None:
+            raise LookupError(f"directorate {choice.id}")
+        return await set_area(
+            session, user_id, rules, now, centre_id=row.centre_id, directorate=row.name
+        )
+    if await session.get(SupportCentre, choice.id) is None:
+        raise LookupError(f"centre {choice.id}")
+    return await set_area(session, user_id, rules, now, centre_id=choice.id, directorate=None)
+
+
+async def area_label(session: AsyncSession, area: Area) -> str | None:
+    """The directorate's name, else the centre's name, else None."""
+    if area.directorate:
+        return area.directorate
+    if area.centre_id is not None:
+        return await session.scalar(
+            select(SupportCentre.name).where(SupportCentre.id == area.centre_id)
+        )
+    return None
+
+
+async def school_area(session: AsyncSession, user_id: int) -> Area:
+    """The area of the school of `user_id`'s latest fault report (unknown if none)."""
+    found = (await _school_areas(session, [user_id])).get(user_id)
+    if found is None:
+        return Area()
+    centre, directorate = found
+    if centre is None and directorate:
+        centre = (await _directorate_centres(session)).get(directorate_key(directorate))
+    return Area(centre, directorate or None, "school")
