@@ -47,6 +47,7 @@ UI_STRINGS: Final[dict[str, str]] = {
     "cancel": N_("Cancel"),
     "topic": N_("Topic"),
     "general_topic": N_("General"),
+    "all_topics": N_("All topics"),
     "topic_created": N_("Topic created: {name}"),
     "topic_edited": N_("Topic renamed: {name}"),
     "topic_closed": N_("Topic closed"),

@@ -311,7 +311,7 @@
       return;
     }
     const options = [
-      el("option", { value: "all", text: "—" }),
+      el("option", { value: "all", text: t("all_topics") }),
       el("option", { value: "general", text: t("general_topic") }),
     ];
     for (const topic of state.chat.topics) {
@@ -403,7 +403,8 @@
         className: "document", href: doc.url, download: doc.file_name || "file",
         "data-testid": "document-link",
       }, [
-        el("span", { className: "doc-icon", text: "📄" }),
+        el("span", { className: "doc-icon", "aria-hidden": "true",
+          text: (doc.file_name || "").split(".").pop().slice(0, 4).toUpperCase() || "FILE" }),
         el("span", { className: "doc-name", text: doc.file_name || t("document") }),
         el("span", { className: "doc-size", text: formatSize(doc.file_size) + " · " + t("download") }),
       ]));
@@ -550,8 +551,13 @@
       }))));
     box.replaceChildren(...rows);
     box.hidden = false;
-    const placeholder = markup.input_field_placeholder;
-    $("composer-input").placeholder = placeholder || t("message_placeholder");
+  }
+
+  function renderPlaceholder() {
+    const force = state.chat && state.chat.force_reply;
+    const keyboard = state.chat && state.chat.reply_keyboard;
+    $("composer-input").placeholder = (force && force.input_field_placeholder)
+      || (keyboard && keyboard.input_field_placeholder) || t("message_placeholder");
   }
 
   function renderReplyBanner() {
@@ -561,9 +567,7 @@
     const target = replyTo != null ? state.messages.get(replyTo) : null;
     $("reply-banner").hidden = !target;
     if (target) $("reply-preview").textContent = preview(target);
-    if (force && force.input_field_placeholder) {
-      $("composer-input").placeholder = force.input_field_placeholder;
-    }
+    renderPlaceholder();
   }
 
   function setReply(messageId) {
