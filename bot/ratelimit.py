@@ -8,17 +8,25 @@ Telegram answers 429 anyway (`RetryAfter`) it waits the delay Telegram asked
 for and tries again, a bounded number of times. Every other error passes
 through unchanged: the caller (a handler, the error handler) decides.
 
-Time comes from a `Clock` so the unit tests run on a fake clock: no test waits
-for real seconds, and speed figures live in `bench/bench_ratelimit.py`.
+Telegram counts a message when it *arrives*, which is some time after the bot
+sent it and before the answer came back. The limiter therefore counts a request
+from the moment it is sent until the moment its answer arrives, as if it had
+reached Telegram at the latest possible instant: network delays can only make
+it wait a little longer, never make it exceed a limit. Requests to one chat are
+sent one after the other (in order), which keeps that reasoning exact for the
+per-chat limits and keeps a chat's messages in the order they were written.
+
+Time comes from a `Clock` so the unit tests run on a virtual clock: no test
+waits for real seconds; speed figures live in `bench/bench_ratelimit.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -47,6 +55,13 @@ UNTHROTTLED_ENDPOINTS: Final = frozenset(
     }
 )
 
+# Clocks on two machines never agree to the microsecond, nor floating point sums:
+# a margin (seconds) so that a request allowed "exactly on time" is not early.
+MARGIN: Final = 0.005
+# How often (seconds) a request waiting for the overall limit looks again when every
+# slot is held by a request still on its way.
+IN_FLIGHT_POLL: Final = 0.02
+
 
 class Clock(Protocol):
     """A monotonic time source in seconds, and a way to wait on it."""
@@ -67,78 +82,91 @@ class RealClock:
 
 
 @dataclass
-class TokenBucket:
-    """`capacity` requests at once, refilled at `rate` requests per second."""
-
-    capacity: float
-    rate: float
-    tokens: float = -1.0
-    updated: float = 0.0
-    paused_until: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.tokens < 0:
-            self.tokens = self.capacity
-
-    def _refill(self, now: float) -> None:
-        if now > self.updated:
-            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-            self.updated = now
-
-    def delay(self, now: float) -> float:
-        """Seconds until one request may go (0: now)."""
-        self._refill(now)
-        if now < self.paused_until:
-            return self.paused_until - now
-        if self.tokens >= 1:
-            return 0.0
-        return (1 - self.tokens) / self.rate
-
-    def take(self, now: float) -> None:
-        self._refill(now)
-        self.tokens -= 1
-
-    def pause(self, until: float) -> None:
-        self.paused_until = max(self.paused_until, until)
-
-    def idle(self, now: float) -> bool:
-        self._refill(now)
-        return self.tokens >= self.capacity and now >= self.paused_until
-
-
-@dataclass
 class SlidingWindow:
-    """At most `limit` requests in any `period` seconds (exact, unlike a token bucket)."""
+    """At most `limit` requests reach Telegram in any `period` seconds.
+
+    A request occupies the window from when it is sent (`start`) until `period`
+    seconds after its answer came back (`finish`): it reached Telegram at some
+    moment in between, so counting it that long can only over-count.
+    """
 
     limit: int
     period: float
-    sent: deque[float] = field(default_factory=deque)
-    paused_until: float = 0.0
+    in_flight: int = 0
+    finished: list[float] = field(default_factory=list)  # answer times, sorted
 
     def _forget(self, now: float) -> None:
-        while self.sent and self.sent[0] <= now - self.period:
-            self.sent.popleft()
+        cut = bisect.bisect_right(self.finished, now - self.period)
+        if cut:
+            del self.finished[:cut]
 
     def delay(self, now: float) -> float:
+        """Seconds until one more request may be sent (0: now)."""
         self._forget(now)
-        if now < self.paused_until:
-            return self.paused_until - now
-        if len(self.sent) < self.limit:
+        if self.in_flight + len(self.finished) < self.limit:
             return 0.0
-        return self.sent[0] + self.period - now
+        if self.finished:
+            return self.finished[0] + self.period - now + MARGIN
+        return IN_FLIGHT_POLL  # every slot is on its way: look again shortly
 
-    def take(self, now: float) -> None:
-        self.sent.append(now)
+    def start(self) -> None:
+        self.in_flight += 1
+
+    def finish(self, now: float) -> None:
+        self.in_flight -= 1
+        bisect.insort(self.finished, now)
+
+    def idle(self, now: float) -> bool:
+        self._forget(now)
+        return self.in_flight == 0 and not self.finished
+
+
+@dataclass
+class ChatLimit:
+    """The limits of one chat: a token bucket, and for groups a per-minute window.
+
+    The bucket (`burst` requests at once, refilled at `rate` per second) is kept as
+    a theoretical arrival time (GCRA): a request may go when `tat - tolerance` has
+    passed; each answer moves `tat` on by one interval from the answer's time.
+    Requests of a chat go one at a time (`lock`), so answers come in order.
+    """
+
+    rate: float
+    burst: int
+    window: SlidingWindow | None = None
+    tat: float = float("-inf")
+    paused_until: float = float("-inf")
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def tolerance(self) -> float:
+        return (self.burst - 1) / self.rate
+
+    def delay(self, now: float) -> float:
+        wait = max(self.tat - self.tolerance + MARGIN - now, self.paused_until - now, 0.0)
+        if self.window is not None:
+            wait = max(wait, self.window.delay(now))
+        return wait
+
+    def start(self) -> None:
+        if self.window is not None:
+            self.window.start()
+
+    def finish(self, now: float) -> None:
+        self.tat = max(self.tat, now) + 1 / self.rate
+        if self.window is not None:
+            self.window.finish(now)
 
     def pause(self, until: float) -> None:
         self.paused_until = max(self.paused_until, until)
 
     def idle(self, now: float) -> bool:
-        self._forget(now)
-        return not self.sent and now >= self.paused_until
-
-
-Limit = TokenBucket | SlidingWindow
+        return (
+            not self.lock.locked()
+            and now >= self.tat
+            and now >= self.paused_until
+            and (self.window is None or self.window.idle(now))
+        )
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -162,16 +190,14 @@ def chat_kind(chat_id: object) -> str | None:
 class TelegramRateLimiter(BaseRateLimiter[int]):
     """Throttles outgoing requests to Telegram's limits and retries `RetryAfter`.
 
-    Limits (defaults): `overall_per_second` requests per second over all chats;
-    per private chat a token bucket of `private_burst` requests refilled at
-    `private_per_second`; per group `group_per_minute` requests in any minute
-    (and the private-chat bucket as well, so a group also gets no more than one
-    message a second after a short burst). `max_retries` bounds how often one
-    request is retried after a 429; `max_retry_after` (seconds) is the longest
-    delay the limiter will wait for, a longer one is raised to the caller.
-    `rate_limit_args` of a call, an int, overrides `max_retries` for that call.
-    Above `max_tracked_chats` chats, idle ones are forgotten (they would start
-    with a full allowance anyway).
+    Limits (defaults): `overall_per_second` messages in any second over all
+    chats; per chat a burst of `private_burst` then `private_per_second`; per
+    group also `group_per_minute` in any minute. `max_retries` bounds how often
+    one request is retried after a 429; a `retry_after` longer than
+    `max_retry_after` seconds is raised to the caller at once. `rate_limit_args`
+    of a call, an int, overrides `max_retries` for that call. Above
+    `max_tracked_chats` chats, idle ones are forgotten (they would start with a
+    full allowance anyway).
     """
 
     __slots__ = (
@@ -184,7 +210,6 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         "_overall",
         "_private_burst",
         "_private_per_second",
-        "_windows",
     )
 
     def __init__(
@@ -211,58 +236,63 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         self._max_retries = max_retries
         self._max_retry_after = max_retry_after
         self._max_tracked_chats = max_tracked_chats
-        self._chats: dict[str | int, TokenBucket] = {}
-        self._windows: dict[str | int, SlidingWindow] = {}
+        self._chats: dict[str | int, ChatLimit] = {}
 
     async def initialize(self) -> None:
         """Nothing to open: the limiter only keeps counters in memory."""
 
     async def shutdown(self) -> None:
         self._chats.clear()
-        self._windows.clear()
 
-    def _limits_for(self, endpoint: str, chat_id: object) -> list[Limit]:
+    def _chat_limit(self, endpoint: str, chat_id: object) -> ChatLimit | None:
         kind = chat_kind(chat_id)
         if kind is None or endpoint in UNTHROTTLED_ENDPOINTS:
-            return []
+            return None
         key: str | int = chat_id if isinstance(chat_id, str | int) else str(chat_id)
-        bucket = self._chats.get(key)
-        if bucket is None:
+        if isinstance(key, str) and kind == "private":
+            key = int(key)
+        limit = self._chats.get(key)
+        if limit is None:
             self._prune()
-            bucket = TokenBucket(
-                capacity=self._private_burst,
-                rate=self._private_per_second,
-                updated=self._clock.monotonic(),
-            )
-            self._chats[key] = bucket
-        limits: list[Limit] = [self._overall, bucket]
-        if kind == "group":
-            window = self._windows.get(key)
-            if window is None:
+            window = None
+            if kind == "group":
                 window = SlidingWindow(limit=self._group_per_minute, period=60.0)
-                self._windows[key] = window
-            limits.append(window)
-        return limits
+            limit = ChatLimit(self._private_per_second, self._private_burst, window)
+            self._chats[key] = limit
+        return limit
 
     def _prune(self) -> None:
         if len(self._chats) < self._max_tracked_chats:
             return
         now = self._clock.monotonic()
-        for table in (self._chats, self._windows):
-            for key in [k for k, limit in table.items() if limit.idle(now)]:
-                del table[key]
+        for key in [k for k, limit in self._chats.items() if limit.idle(now)]:
+            del self._chats[key]
 
-    async def _acquire(self, limits: list[Limit]) -> None:
-        # Check and take happen with no await in between, so on one event loop the
+    async def _send(
+        self,
+        chat: ChatLimit | None,
+        callback: Callable[..., Coroutine[Any, Any, JSONResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+    ) -> JSONResult:
+        if chat is None:
+            return await callback(*args, **kwargs)
+        # Check and start happen with no await in between, so on one event loop the
         # decision is atomic; a waiter that lost the race simply waits again.
         while True:
             now = self._clock.monotonic()
-            wait = max((limit.delay(now) for limit in limits), default=0.0)
+            wait = max(chat.delay(now), self._overall.delay(now))
             if wait <= 0:
-                for limit in limits:
-                    limit.take(now)
-                return
+                break
             await self._clock.sleep(wait)
+        self._overall.start()
+        chat.start()
+        try:
+            return await callback(*args, **kwargs)
+        finally:
+            answered = self._clock.monotonic()
+            self._overall.finish(answered)
+            chat.finish(answered)
 
     async def process_request(
         self,
@@ -274,29 +304,29 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> JSONResult:
         max_retries = self._max_retries if rate_limit_args is None else rate_limit_args
-        limits = self._limits_for(endpoint, data.get("chat_id"))
-        attempt = 0
-        while True:
-            await self._acquire(limits)
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                delay = retry_after_seconds(exc)
-                if attempt >= max_retries or delay > self._max_retry_after:
-                    log.warning(
-                        "%s: flood limit, giving up after %d retries (retry_after=%.1fs)",
-                        endpoint,
-                        attempt,
-                        delay,
+        chat = self._chat_limit(endpoint, data.get("chat_id"))
+        async with chat.lock if chat is not None else contextlib.nullcontext():
+            attempt = 0
+            while True:
+                try:
+                    return await self._send(chat, callback, args, kwargs)
+                except RetryAfter as exc:
+                    delay = retry_after_seconds(exc)
+                    if attempt >= max_retries or delay > self._max_retry_after:
+                        log.warning(
+                            "%s: flood limit, giving up after %d retries (retry_after=%.1fs)",
+                            endpoint,
+                            attempt,
+                            delay,
+                        )
+                        raise
+                    attempt += 1
+                    log.info(
+                        "%s: flood limit, retrying in %.1fs (retry %d)", endpoint, delay, attempt
                     )
-                    raise
-                attempt += 1
-                log.info("%s: flood limit, retrying in %.1fs (retry %d)", endpoint, delay, attempt)
-                # Hold the whole chat, so that the other requests queued for it do not
-                # hit the same 429; other chats keep going.
-                chat_limits = limits[1:]
-                until = self._clock.monotonic() + delay
-                for limit in chat_limits:
-                    limit.pause(until)
-                if not chat_limits:
-                    await self._clock.sleep(delay)
+                    if chat is not None:
+                        # Later requests to this chat wait too (they queue on its lock,
+                        # and the pause outlives this request); other chats go on.
+                        chat.pause(self._clock.monotonic() + delay)
+                    else:
+                        await self._clock.sleep(delay)

@@ -35,16 +35,15 @@ async def on_error(update: object, context: Context) -> None:
 async def _handle(update: object, context: Context) -> None:
     error = context.error
     upd = update if isinstance(update, Update) else None
+    if isinstance(error, Forbidden):
+        # A chat that blocked the bot or removed it: not a fault of ours, and the error
+        # does not say which chat. The apology below finds out: send_text marks the
+        # user as blocked if it is their chat.
+        log.info("a chat is unreachable (%s) while handling %s", error.message, describe(update))
+    else:
+        log.error("error while handling %s", describe(update), exc_info=error)
+        await _notify_admins(context, update)
     chat = upd.effective_chat if upd else None
-    if isinstance(error, Forbidden) and chat is not None:
-        # The user blocked the bot (or the bot left the group): nothing to apologise to.
-        log.info("chat %s unreachable: %s", chat.id, error.message)
-        if chat.type == ChatType.PRIVATE:
-            async with context.runtime.sessions() as session:
-                await users.mark_blocked(session, chat.id, True)
-        return
-    log.error("error while handling %s", describe(update), exc_info=error)
-    await _notify_admins(context, update)
     if upd is not None and chat is not None and chat.type == ChatType.PRIVATE:
         await _apologise(upd, context)
 

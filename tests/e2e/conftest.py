@@ -10,8 +10,8 @@ Fixtures
     ``await launch(**options) -> BotHarness``: build the bot with
     `bot.app.build_application` against the emulator, on the test's database
     (the ``database_url`` fixture: SQLite, and PostgreSQL when configured), and
-    start it polling. Options: ``register`` (extra test-only handlers, called
-    after `handlers.register`), ``settings`` (overrides such as ``admin_ids``),
+    start it polling. Options: ``register`` (test-only handlers, added before
+    `handlers.register`'s, where feature flows go), ``settings`` (overrides such as ``admin_ids``),
     ``rate_limiter`` (a factory; the default allows 100 messages a second per
     chat, so that tests do not wait on Telegram's limits), ``clock``. Stopped
     cleanly at the end of the test.
@@ -153,9 +153,10 @@ class BotHarness:
         extra = self.register
 
         def register(app: KepliApp) -> None:
-            handlers.register(app)
+            # Test-only handlers go first, where feature flows go in handlers.register.
             if extra is not None:
                 extra(app)
+            handlers.register(app)
             app.add_handler(TypeHandler(Update, recorder), group=RECORDER_GROUP)
 
         options: dict[str, Any] = {"register": register}
