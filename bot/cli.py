@@ -18,6 +18,7 @@ from bot.config import SettingsError
 
 # Order is the order of `keplibot --help`.
 COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
     "run",
     "webhook",
     "db",
