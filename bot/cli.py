@@ -22,11 +22,15 @@ COMMAND_MODULES: tuple[str, ...] = (
     "run",
     "webhook",
     "db",
+    "score",
+    "faq",
     # helpdesk
     "centres",
     "schools",
     "staff",
     "tickets",
+    # reminders
+    "deadlines",
 )
 
 

@@ -1,0 +1,367 @@
+"""Points in words (bot/services/points.py): labels, notes, reasons, errors, questions, outputs."""
+
+from __future__ import annotations
+
+import json
+import string
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from bot.i18n import Translator, get_translator
+from bot.services import points as text
+from scoring import (
+    CURRENT_RULESET,
+    Document,
+    ErrorCode,
+    Issue,
+    NoteCode,
+    ReasonCode,
+    Role,
+    score_object,
+)
+from scoring.interview import INTERVIEW, AnswerKind
+
+EL = get_translator("el")
+EN = get_translator("en")
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def all_msgids() -> list[str]:
+    ids: list[str] = [
+        *text.CRITERION_LABELS.values(),
+        *text.TITLE_KIND_NAMES.values(),
+        *text.DOCUMENT_TEXTS.values(),
+        *text.NOTE_TEXTS.values(),
+        *text.REASON_TEXTS.values(),
+        *text.ROLE_REASON_TEXTS.values(),
+        *text.ERROR_TEXTS.values(),
+        *text.ANSWER_PROBLEM_TEXTS.values(),
+        text.ANSWER_PROBLEM_DEFAULT,
+        *text.OPTION_TEXTS.values(),
+    ]
+    for question, hint in text.QUESTION_TEXTS.values():
+        ids += [question, *([hint] if hint else [])]
+    return ids
+
+
+# --- completeness ----------------------------------------------------------------------------
+
+
+def test_every_criterion_has_a_short_label() -> None:
+    assert set(text.CRITERION_LABELS) == set(CURRENT_RULESET.keys)
+
+
+def test_every_code_has_a_sentence() -> None:
+    assert set(text.NOTE_TEXTS) == set(NoteCode)
+    assert set(text.ERROR_TEXTS) == set(ErrorCode)
+    assert set(text.DOCUMENT_TEXTS) == set(Document)
+    role_codes = {ReasonCode.HEAD_NOT_SOLE_TEACHER, ReasonCode.HEAD_SOLE_TEACHER}
+    assert set(text.REASON_TEXTS) | role_codes | {ReasonCode.TOO_FEW_DAYS} == set(ReasonCode)
+    for code in role_codes:
+        for role in (Role.DIRECTOR, Role.DEPUTY_DIRECTOR):
+            assert (code, role) in text.ROLE_REASON_TEXTS
+
+
+def test_every_interview_question_has_a_text() -> None:
+    keys = {q.key for q in INTERVIEW.questions} | {
+        sub.key for q in INTERVIEW.questions for sub in q.items
+    }
+    assert set(text.QUESTION_TEXTS) == keys
+
+
+def test_every_fixed_option_has_a_label() -> None:
+    # branches (ΠΕ86…) and the levels below B2 show as they are written
+    for question in INTERVIEW.questions:
+        if question.kind == AnswerKind.CHOICE and question.key != "branch":
+            for option in question.options:
+                assert (question.key, option) in text.OPTION_TEXTS
+        for sub in question.items:
+            for option in sub.options:
+                if option not in ("B1", "A2", "A1"):
+                    assert (sub.key, option) in text.OPTION_TEXTS, (sub.key, option)
+
+
+@pytest.mark.parametrize("msgid", sorted(set(all_msgids())))
+def test_every_text_is_translated_into_greek_with_the_same_placeholders(msgid: str) -> None:
+    greek = EL.gettext(msgid)
+    assert greek != msgid
+    assert placeholders(greek) == placeholders(msgid)
+    assert EN.gettext(msgid) == msgid
+
+
+# --- pieces ----------------------------------------------------------------------------------
+
+
+def test_criterion_label_is_translated() -> None:
+    assert text.criterion_label(EL, "γ") == "Μεταπτυχιακό σε συναφές αντικείμενο"
+    assert text.criterion_label(EN, "γ") == "Master's degree in a related subject"
+
+
+def test_documents_for_a_title_include_doatap_recognition() -> None:
+    documents = text.documents_for(EN, "α")
+    assert any("Δ.Ο.Α.Τ.Α.Π." in d for d in documents)
+
+
+def test_documents_text_lists_the_documents_of_the_criteria_met() -> None:
+    result = score_object({"ict_level_b_certified": True, "keplinet_head_years": 1})
+    lines = text.documents_text(EN, result).splitlines()
+    assert lines[0] == "Documents to gather:"
+    assert "ζ) Head or technical head of a ΚΕ.ΠΛΗ.ΝΕ.Τ." in lines
+    assert "  • A certificate of the certification body" in lines
+    assert text.documents_text(EN, score_object({})) == (
+        "No criterion is met, so there are no documents to gather."
+    )
+
+
+def test_question_text_carries_the_points_from_the_ruleset() -> None:
+    asked = text.question_text(EL, INTERVIEW["keplinet_head_years"])
+    assert asked.text.endswith(";")
+    assert "1 μόριο ανά σχολικό έτος, έως 5 μόρια (κριτήριο ζ)" in asked.hint
+    english = text.question_text(EN, INTERVIEW["keplinet_staff_years_under_3_days"])
+    assert "0.25 points per school year, up to 3 points (criterion θ)" in english.hint
+
+
+def test_question_text_of_a_yes_no_criterion_names_its_points() -> None:
+    assert (
+        "3 points (criterion ιδ)"
+        in text.question_text(EN, INTERVIEW["ict_level_b_certified"]).hint
+    )
+
+
+def test_item_question_text() -> None:
+    start = INTERVIEW["lab_experience_periods"].items[0]
+    assert text.question_text(EN, start) == text.QuestionText(
+        "When did this period of lab work start?", "A date such as 15/09/2005."
+    )
+
+
+@pytest.mark.parametrize(
+    ("tr", "unit_key", "quantity", "expected"),
+    [
+        (EL, "ζ", Decimal(1), "1 σχολικό έτος"),
+        (EL, "ζ", Decimal(3), "3 σχολικά έτη"),
+        (EL, "ιγ", Decimal("2.408"), "2,408 έτη"),
+        (EN, "ιγ", Decimal("0.5"), "0.5 years"),
+        (EN, "ιζ", Decimal(1), "1 language"),
+        (EL, "ιδ", Decimal(1), ""),
+    ],
+)
+def test_quantities_in_words(
+    tr: Translator, unit_key: str, quantity: Decimal, expected: str
+) -> None:
+    unit = CURRENT_RULESET.by_key[unit_key].unit
+    assert text.unit_quantity(tr, unit, quantity) == expected
+
+
+def test_note_sentences_fill_in_their_parameters() -> None:
+    result = score_object(
+        {
+            "titles": [{"kind": "master", "related": True, "recognised": False}],
+            "languages": [{"language": "de", "level": "A2"}],
+            "lab_experience_periods": [
+                {"start": "2016-01-01", "end": "2017-12-31", "from_thesis": True}
+            ],
+        }
+    )
+    notes = [text.note_text(EN, note) for note in result.notes]
+    assert notes == [
+        "Title 1 (master's degree) is from abroad and not recognised by Δ.Ο.Α.Τ.Α.Π.: "
+        "it scores nothing until it is recognised.",
+        "Lab experience 1 (Jan 1, 2016 – Dec 31, 2017) comes from a thesis or a doctoral "
+        "dissertation and does not count.",
+        "German at level A2 scores nothing: languages count from B2 upwards.",
+    ]
+    assert text.note_text(EL, result.notes[0]).startswith("Ο τίτλος 1 (μεταπτυχιακό)")
+
+
+def test_cap_note_uses_greek_decimal_comma() -> None:
+    result = score_object({"keplinet_acting_head_years": 11})
+    assert text.note_text(EL, result.notes[0]) == (
+        "Το κριτήριο ι) φτάνει το ανώτατο όριό του, 2 μόρια (η δήλωση αντιστοιχεί σε 2,2 μόρια)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        (
+            {"days_per_week_at_school": 1},
+            "You teach at the school 1 day a week, but at least 3 are needed.",
+        ),
+        (
+            {"days_per_week_at_school": 0},
+            "You teach at the school 0 days a week, but at least 3 are needed.",
+        ),
+        (
+            {"role": "deputy_director"},
+            "A deputy director can be appointed only as the only teacher of informatics at "
+            "the school.",
+        ),
+        (
+            {"branch": "pe 20"},
+            "Your branch ΠΕ20 has priority (ΠΕ86, which succeeded ΠΕ19 and ΠΕ20).",
+        ),
+    ],
+)
+def test_reason_sentences(facts: dict[str, Any], expected: str) -> None:
+    result = score_object({"eligibility": facts})
+    assert result.eligibility is not None
+    assert expected in [text.reason_text(EN, r) for r in result.eligibility.reasons]
+
+
+def test_error_text_starts_with_the_field_path() -> None:
+    issue = Issue("titles[1].continues", ErrorCode.DANGLING_CONTINUES, {"id": "m9"})
+    assert text.error_text(EN, issue) == (
+        "titles[1].continues: no title of the declaration has the id “m9”."
+    )
+    assert text.error_text(EL, issue).startswith("titles[1].continues: ")
+
+
+def test_error_text_names_the_declaration_when_the_root_is_wrong() -> None:
+    issue = Issue("", ErrorCode.NOT_AN_OBJECT)
+    assert text.error_text(EN, issue) == "the declaration: must be a JSON object."
+    assert text.error_text(EL, issue) == "η δήλωση: πρέπει να είναι αντικείμενο JSON."
+
+
+def test_error_object_has_path_code_and_message() -> None:
+    issue = Issue("keplinet_head_years", ErrorCode.OUT_OF_RANGE, {"minimum": 0, "maximum": 60})
+    assert text.error_object(EN, issue) == {
+        "path": "keplinet_head_years",
+        "code": "out_of_range",
+        "message": "keplinet_head_years: must be from 0 to 60.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("issue", "expected"),
+    [
+        (
+            Issue("x", ErrorCode.OUT_OF_RANGE, {"minimum": 0, "maximum": 7}),
+            "Στείλτε έναν αριθμό από 0 έως 7.",
+        ),
+        (Issue("x", ErrorCode.NOT_A_BOOLEAN), "Απαντήστε με ναι ή όχι."),
+        (Issue("x", ErrorCode.MISSING_FIELD, {"field": "level"}), "Απαντήστε στην ερώτηση."),
+    ],
+)
+def test_answer_problems_speak_plainly(issue: Issue, expected: str) -> None:
+    assert text.answer_problem(EL, issue) == expected
+
+
+def test_answer_problem_shows_dates_in_the_users_format() -> None:
+    issue = Issue("x", ErrorCode.START_AFTER_END, {"start": "2020-02-01", "end": "2020-01-01"})
+    assert text.answer_problem(EN, issue) == "The end cannot be before the start (Feb 1, 2020)."
+
+
+def test_language_codes_show_as_names() -> None:
+    assert text.language_name(EL, " EN ") == "Αγγλικά"
+    assert text.language_name(EL, "Κινέζικα") == "Κινέζικα"
+    assert text.option_text(EN, "role", "deputy_director") == "Deputy director"
+    assert text.option_text(EN, "branch", "ΠΕ86") == "ΠΕ86"
+
+
+# --- the breakdown ---------------------------------------------------------------------------
+
+
+def test_breakdown_in_greek_uses_the_decimal_comma() -> None:
+    result = score_object(
+        {
+            "keplinet_head_years": 9,
+            "keplinet_staff_years_3plus_days": 1,
+            "titles": [{"kind": "second_degree", "related": False}],
+            "eligibility": {"days_per_week_at_school": 1, "branch": "ΠΕ86"},
+        }
+    )
+    lines = text.render_breakdown(EL, result).splitlines()
+    assert lines[0] == "Ενδεικτικό σύνολο: 6 μόρια από 55"
+    assert "στ) Δεύτερο πτυχίο σε μη συναφές αντικείμενο: 0,5 μόρια" in lines
+    assert (
+        "ζ) Υπεύθυνος/η ή Τεχνικός/ή Υπεύθυνος/η ΚΕ.ΠΛΗ.ΝΕ.Τ.: "
+        "5 μόρια (9 σχολικά έτη, ανώτατο όριο)"
+    ) in lines
+    assert (
+        "η) Συνεργάτης/τιδα ΚΕ.ΠΛΗ.ΝΕ.Τ., 3 ή περισσότερες ημέρες την εβδομάδα: "
+        "0,5 μόρια (1 σχολικό έτος)"
+    ) in lines
+    assert (
+        "Δεν πληροίτε τις προϋποθέσεις: "
+        "δεν μπορείτε να οριστείτε Υ.Σ.Ε.Π.Ε.Η.Υ. σε αυτό το σχολείο."
+    ) in lines
+    assert "• Διδάσκετε στο σχολείο 1 ημέρα την εβδομάδα, ενώ χρειάζονται τουλάχιστον 3." in lines
+    assert lines[-1].startswith("Τα μόρια είναι ενδεικτικά: ο σύλλογος διδασκόντων")
+    assert "Δ.Δ.Ε." in lines[-1]
+
+
+def test_breakdown_shows_only_the_criteria_met() -> None:
+    result = score_object(
+        {"lab_experience_periods": [{"start": "2020-01-01", "end": "2020-06-30"}]}
+    )
+    body = text.render_breakdown(EN, result)
+    assert "ιγ) Lab experience outside school: 0.5 points (0.5 years)" in body
+    criterion_lines = [line for line in body.splitlines() if ") " in line.split(":")[0]]
+    assert len(criterion_lines) == 1
+    assert "Eligible" not in body
+
+
+def test_breakdown_of_an_empty_declaration() -> None:
+    body = text.render_breakdown(EN, score_object({}))
+    assert body.splitlines()[:3] == [
+        "Provisional total: 0 points of 55",
+        "",
+        "No criterion is met.",
+    ]
+    assert "provisional" in body.splitlines()[-1]
+
+
+def test_breakdown_counts_several_titles_of_one_criterion() -> None:
+    result = score_object({"titles": [{"kind": "phd", "related": True}] * 2})
+    assert "α) Doctorate in a related subject: 6 points (2 titles)" in text.render_breakdown(
+        EN, result
+    )
+
+
+# --- the output object -----------------------------------------------------------------------
+
+
+def test_output_object_follows_the_spec() -> None:
+    result = score_object(
+        {
+            "titles": [{"kind": "second_degree", "related": False}],
+            "lab_experience_periods": [{"start": "2020-01-01", "end": "2020-01-31"}],
+            "organic_position_at_school": True,
+            "languages": [{"language": "el", "level": "C2"}],
+        }
+    )
+    out = text.output_object(EN, result)
+    assert list(out) == ["schema", "total", "criteria", "notes"]
+    assert out["schema"] == "ysepehy-score/1"
+    assert out["total"] == 2.583
+    assert list(out["criteria"]) == list(CURRENT_RULESET.keys)
+    assert out["criteria"]["κ"] == 2
+    assert isinstance(out["criteria"]["κ"], int)
+    assert out["criteria"]["στ"] == 0.5
+    assert out["criteria"]["ιγ"] == 0.083
+    assert out["notes"] == ["“el” is Greek, not a foreign language: it scores nothing."]
+    assert json.loads(text.dumps(out)) == out
+
+
+def test_json_numbers_keep_the_exact_digits() -> None:
+    for value in ("6", "0.5", "1.083", "31.408", "0.25", "2.292", "54.999"):
+        assert json.dumps(text.json_number(Decimal(value))) == value
+
+
+def test_output_object_has_eligibility_only_when_declared() -> None:
+    without = text.output_object(EN, score_object({}))
+    assert "eligibility" not in without
+    with_facts = text.output_object(EL, score_object({"eligibility": {"branch": "ΠΕ19"}}))
+    assert with_facts["eligibility"]["eligible"] is True
+    assert with_facts["eligibility"]["priority_branch"] is True
+    assert with_facts["eligibility"]["reasons"] == [
+        "Θα διδάξετε Πληροφορική στο σχολείο.",
+        "Διδάσκετε στο σχολείο 5 ημέρες την εβδομάδα (χρειάζονται τουλάχιστον 3).",
+        "Ο κλάδος σας ΠΕ19 έχει προτεραιότητα (ΠΕ86, που διαδέχθηκε τους ΠΕ19 και ΠΕ20).",
+    ]
