@@ -248,12 +248,14 @@ class SimClient:
         title: str,
         is_forum: bool = False,
         *,
-        status: str = "member",
+        status: str | None = None,
     ) -> JSON:
-        """Put `user` (and the bot, as an administrator) in a group; creates it if new.
+        """Put `user` in a group where the bot is an administrator; creates it if new.
 
-        The group's creator gets the bot's `my_chat_member` update. `status`: creator,
-        administrator or member (the first user of a new group is best made creator).
+        A new group is "created" by `user` (status creator; the bot gets a
+        `my_chat_member` update), later users join as members. `status` overrides:
+        creator, administrator, member, left or kicked. Ids below -100… are
+        supergroups (forums always are); others are basic groups.
         """
         body = {
             "user": user.to_json(),

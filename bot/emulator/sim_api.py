@@ -199,13 +199,25 @@ class Simulator:
         raise _bad(f"chat {chat.id} has no members")
 
     def add_to_group(
-        self, user: UserRecord, chat_id: int, title: str, *, is_forum: bool, status: str
+        self,
+        user: UserRecord,
+        chat_id: int,
+        title: str,
+        *,
+        is_forum: bool,
+        status: str | None,
     ) -> ChatRecord:
+        """Put `user` in a group (created with the bot in it if new).
+
+        `status` None: the creator of a new group, a plain member of an existing one.
+        """
         if chat_id >= 0:
             raise _bad("group chat ids are negative")
+        chat = self.world.chats.get(chat_id)
+        if status is None:
+            status = "creator" if chat is None else "member"
         if status not in (*MEMBER_STATUSES, "left", "kicked"):
             raise _bad(f"unknown member status {status!r}")
-        chat = self.world.chats.get(chat_id)
         if chat is None:
             supergroup = is_forum or str(chat_id).startswith("-100")
             chat = ChatRecord(
@@ -755,7 +767,7 @@ class SimRoutes:
             chat_id,
             str(body.get("title") or ""),
             is_forum=bool(body.get("is_forum", False)),
-            status=str(body.get("status") or "member"),
+            status=str(body["status"]) if body.get("status") else None,
         )
         return web.json_response({"chat": chat.to_api()})
 

@@ -23,6 +23,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     InputMediaPhoto,
+    MenuButtonDefault,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -395,3 +396,44 @@ async def test_set_webhook_can_drop_pending_updates(bot: Bot, sim: SimClient) ->
     assert (await bot.get_webhook_info()).pending_update_count == 1
     assert await bot.delete_webhook(drop_pending_updates=True)
     assert await bot.get_updates() == ()
+
+
+async def test_allowed_updates_filter_what_is_queued(bot: Bot, sim: SimClient) -> None:
+    await sim.send_text(ALICE, "/start")
+    [first] = await bot.get_updates(allowed_updates=["callback_query"])
+    menu = await bot.send_message(ALICE.id, "Μενού", reply_markup=MENU)
+    await sim.send_text(ALICE, "ignored text")
+    await sim.press(ALICE, menu.message_id, "menu:points")
+    [update] = await bot.get_updates(offset=first.update_id + 1)
+    assert update.callback_query is not None
+    # An empty list means "everything but a few kinds", as on Telegram.
+    await bot.get_updates(offset=update.update_id + 1, allowed_updates=[])
+    await sim.send_text(ALICE, "seen again")
+    [again] = await bot.get_updates(offset=update.update_id + 1)
+    assert again.message is not None
+    assert again.message.text == "seen again"
+
+
+async def test_captions_can_be_edited(bot: Bot, sim: SimClient) -> None:
+    await sim.send_text(ALICE, "/start")
+    photo = await bot.send_photo(ALICE.id, png(), caption="πριν")
+    edited = await bot.edit_message_caption(
+        ALICE.id, photo.message_id, caption="<i>μετά</i>", parse_mode=ParseMode.HTML
+    )
+    assert isinstance(edited, Message)
+    assert edited.caption == "μετά"
+    assert edited.caption_entities[0].type == MessageEntityType.ITALIC
+    text = await bot.send_message(ALICE.id, "κείμενο")
+    with pytest.raises(BadRequest, match="There is no caption in the message to edit"):
+        await bot.edit_message_caption(ALICE.id, text.message_id, caption="x")
+    with pytest.raises(BadRequest, match="There is no text in the message to edit"):
+        await bot.edit_message_text("x", ALICE.id, photo.message_id)
+
+
+async def test_menu_button_and_bot_profile(bot: Bot, sim: SimClient) -> None:
+    await sim.send_text(ALICE, "/start")
+    assert (await bot.get_chat_menu_button()).type == "commands"
+    assert await bot.set_chat_menu_button(ALICE.id, MenuButtonDefault())
+    assert await bot.set_my_description("Βοηθός για εκπαιδευτικούς", language_code="el")
+    assert (await bot.get_my_description("el")).description == "Βοηθός για εκπαιδευτικούς"
+    assert (await bot.get_my_name()).name == "keplibot"
