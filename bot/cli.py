@@ -23,14 +23,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "webhook",
     "db",
     "score",
-    "faq",
     # helpdesk
     "centres",
     "schools",
     "staff",
     "tickets",
-    # reminders
-    "deadlines",
 )
 
 
