@@ -187,12 +187,12 @@ class _Parser:
         return value
 
     def choice(self, value: object, path: str, enum: type[_E]) -> _E | _Missing:
-        allowed = ", ".join(member.value for member in enum)
         if not isinstance(value, str):
             return self.fail(path, ErrorCode.NOT_A_STRING)
         try:
             return enum(value)
         except ValueError:
+            allowed = ", ".join(member.value for member in enum)
             return self.fail(path, ErrorCode.INVALID_CHOICE, value=value, allowed=allowed)
 
     def day(self, value: object, path: str) -> date | _Missing:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final
+from typing import Any, Final
 
 from scoring.codes import Note, NoteCode
 from scoring.dates import ONE_DAY, inclusive_span
@@ -183,8 +183,8 @@ def lab_experience_years(periods: Iterable[Period]) -> tuple[Fraction, list[Note
     merged = merge_periods(kept)
     if len(merged) < len(kept):
         notes.append(Note(NoteCode.PERIODS_MERGED, {"count": len(kept), "merged": len(merged)}))
-    years = sum((inclusive_span(p.start, p.end).as_years() for p in merged), Fraction(0))
-    return years, notes
+    days_360 = sum(inclusive_span(p.start, p.end).in_360ths() for p in merged)
+    return Fraction(days_360, 360), notes
 
 
 def best_levels(languages: Iterable[LanguageSkill]) -> tuple[dict[str, Level], list[Note]]:
@@ -225,35 +225,33 @@ def best_levels(languages: Iterable[LanguageSkill]) -> tuple[dict[str, Level], l
 # --- measuring rules: one per source type --------------------------------------------------
 
 
-def _measure_titles(source: TitleSource, declaration: Declaration, facts: _Facts) -> Fraction:
-    return Fraction(
-        sum(
-            1
-            for t in facts.counted_titles
-            if t.kind == source.kind and t.related == source.related
-        )
+def _measure_titles(source: TitleSource, declaration: Declaration, facts: _Facts) -> Quantity:
+    return sum(
+        1 for t in facts.counted_titles if t.kind == source.kind and t.related == source.related
     )
 
 
-def _measure_count(source: CountSource, declaration: Declaration, facts: _Facts) -> Fraction:
-    return Fraction(declaration.count(source.field))
+def _measure_count(source: CountSource, declaration: Declaration, facts: _Facts) -> Quantity:
+    return declaration.count(source.field)
 
 
-def _measure_flag(source: FlagSource, declaration: Declaration, facts: _Facts) -> Fraction:
-    return Fraction(1 if declaration.flag(source.field) else 0)
+def _measure_flag(source: FlagSource, declaration: Declaration, facts: _Facts) -> Quantity:
+    return 1 if declaration.flag(source.field) else 0
 
 
-def _measure_lab(source: LabExperienceSource, declaration: Declaration, facts: _Facts) -> Fraction:
+def _measure_lab(source: LabExperienceSource, declaration: Declaration, facts: _Facts) -> Quantity:
     return facts.lab_years
 
 
 def _measure_language(
     source: LanguageLevelSource, declaration: Declaration, facts: _Facts
-) -> Fraction:
-    return Fraction(sum(1 for level in facts.best_levels.values() if level == source.level))
+) -> Quantity:
+    return sum(1 for level in facts.best_levels.values() if level == source.level)
 
 
-_Measure = Callable[[Source, Declaration, _Facts], Fraction]
+# Whole quantities (counts) or exact fractions (pro-rated calendar years).
+Quantity = int | Fraction
+_Measure = Callable[[Source, Declaration, _Facts], Quantity]
 MEASURES: Final[dict[type, _Measure]] = {
     TitleSource: _measure_titles,  # type: ignore[dict-item]
     CountSource: _measure_count,  # type: ignore[dict-item]
@@ -263,20 +261,30 @@ MEASURES: Final[dict[type, _Measure]] = {
 }
 
 
-def _to_decimal(value: Fraction, criterion: Criterion) -> Decimal:
+def _to_decimal(value: Decimal | Fraction | int, criterion: Criterion) -> Decimal:
     if criterion.decimals is not None:
         return round_half_up(value, criterion.decimals)
     return exact_decimal(value)
 
 
-def _apply(criterion: Criterion, quantity: Fraction, notes: list[Note]) -> CriterionResult:
-    unit_points = Fraction(criterion.points)
+_ZERO: Final = Decimal(0)
+
+
+def _apply(criterion: Criterion, quantity: Quantity, notes: list[Note]) -> CriterionResult:
+    if not quantity:  # most criteria of most declarations: nothing to compute, nothing to note
+        return CriterionResult(criterion.key, _ZERO, _ZERO, False, criterion.clause)
+    # Whole quantities stay in Decimal, exact and fast (points × count has few digits);
+    # a fractional quantity (ιγ) is computed in Fraction and rounded once at the end.
+    unit_points: Any = criterion.points
+    cap: Any = criterion.cap
+    if isinstance(quantity, Fraction):
+        unit_points = Fraction(unit_points)
+        cap = None if cap is None else Fraction(cap)
     capped = False
     if criterion.per_unit:
         raw = unit_points * quantity
         value = raw
-        if criterion.cap is not None:
-            cap = Fraction(criterion.cap)
+        if cap is not None:
             capped = quantity > 0 and raw >= cap
             if raw > cap:
                 value = cap
@@ -291,7 +299,7 @@ def _apply(criterion: Criterion, quantity: Fraction, notes: list[Note]) -> Crite
                     )
                 )
     else:
-        value = unit_points if quantity > 0 else Fraction(0)
+        value = unit_points if quantity > 0 else Decimal(0)
         if quantity > 1:
             notes.append(
                 Note(

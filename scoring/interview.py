@@ -211,9 +211,11 @@ TITLE_ITEMS: Final = (
     ),
 )
 PERIOD_ITEMS: Final = (
-    ItemQuestion("periods.start", "start", AnswerKind.DATE, "start"),
-    ItemQuestion("periods.end", "end", AnswerKind.DATE, "end"),
-    ItemQuestion("periods.from_thesis", "from_thesis", AnswerKind.YES_NO, "from_thesis"),
+    ItemQuestion("lab_experience_periods.start", "start", AnswerKind.DATE, "start"),
+    ItemQuestion("lab_experience_periods.end", "end", AnswerKind.DATE, "end"),
+    ItemQuestion(
+        "lab_experience_periods.from_thesis", "from_thesis", AnswerKind.YES_NO, "from_thesis"
+    ),
 )
 # Buttons for the usual foreign languages; any other language can be typed.
 COMMON_LANGUAGES: Final = ("en", "fr", "de", "it", "es", "ru")

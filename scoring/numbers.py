@@ -18,7 +18,9 @@ def exact_decimal(value: Fraction | int | Decimal) -> Decimal:
     """The exact decimal of `value`; raises ValueError if it has no finite decimal expansion."""
     if isinstance(value, Decimal):
         return _tidy(value)
-    frac = Fraction(value)
+    if isinstance(value, int):
+        return Decimal(value)
+    frac = value
     den = frac.denominator
     twos = fives = 0
     while den % 2 == 0:
@@ -36,6 +38,8 @@ def exact_decimal(value: Fraction | int | Decimal) -> Decimal:
 
 def round_half_up(value: Fraction | int | Decimal, places: int) -> Decimal:
     """`value` rounded to `places` decimals, halves away from zero (2.2915 → 2.292)."""
+    if isinstance(value, int):
+        return Decimal(value)
     frac = Fraction(value)
     scaled = abs(frac) * 10**places
     digits = floor(scaled + Fraction(1, 2))
