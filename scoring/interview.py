@@ -35,6 +35,7 @@ from scoring.declaration import (
     Declaration,
     EligibilityFacts,
     Role,
+    Title,
 )
 from scoring.ruleset import CURRENT_RULESET, Level, Ruleset, TitleKind
 
@@ -122,6 +123,10 @@ class Question:
     per_unit_points: Decimal | None = None
     cap: Decimal | None = None
     units_to_cap: int | None = None
+
+    def default_answer(self) -> Any:
+        """The answer meaning "none", ready to store (a fresh list for list questions)."""
+        return list(self.default) if self.kind in LIST_KINDS else self.default
 
 
 @dataclass(frozen=True)
@@ -542,11 +547,11 @@ def answers_from_declaration(
         elif question.field is not None:
             answers[question.key] = getattr(declaration, question.field)
         else:
-            answers[question.key] = question.default
+            answers[question.key] = question.default_answer()
     return interview.prune(answers)
 
 
-def _title_answers(title: Any) -> dict[str, Any]:
+def _title_answers(title: Title) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": title.id,
         "kind": title.kind.value,

@@ -42,8 +42,7 @@ def walk(policy: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
     asked: list[str] = []
     while (question := INTERVIEW.next_question(answers)) is not None:
         asked.append(question.key)
-        value = policy.get(question.key, question.default)
-        value = list(value) if isinstance(value, tuple) else value
+        value = policy[question.key] if question.key in policy else question.default_answer()
         assert check_answer(question, value) is None, (question.key, value)
         answers[question.key] = value
     return asked, answers
@@ -452,3 +451,14 @@ def test_check_item_answer_refuses_a_master_that_is_not_in_the_list() -> None:
 )
 def test_parse_date_text_reads_day_first_dates(text: str, expected: date | None) -> None:
     assert parse_date_text(text) == expected
+
+
+@pytest.mark.parametrize("question", INTERVIEW.questions, ids=lambda q: q.key)
+def test_every_default_answer_is_a_valid_answer(question: Question) -> None:
+    assert check_answer(question, question.default_answer()) is None
+
+
+def test_default_list_answers_are_fresh_lists() -> None:
+    first, second = Q["titles"].default_answer(), Q["titles"].default_answer()
+    assert first == second == []
+    assert first is not second
