@@ -5,8 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from handlers import common, start
+from handlers import common, report, start
 from handlers import reminders as reminder_handlers
+from handlers import staff as helpdesk_staff
+from handlers import tickets as helpdesk_tickets
 from handlers.context import KepliApp
 
 
@@ -20,6 +22,14 @@ def register(app: KepliApp) -> None:
     # Feature flows come before start.register: a /start, /cancel or menu button sent
     # in the middle of a flow must reach the flow's fallbacks (which end it) first.
 
+    # Helpdesk, first of all: an invite's "/start staff-..." must not reach another flow's
+    # /start fallback, and a reply to a bot message about a ticket (or a ticket's button)
+    # must reach the ticket even in the middle of another flow.
+    helpdesk_staff.register(app)
+    helpdesk_tickets.register(app)
+    # Helpdesk: the fault report flow (/report, the "Report a fault" menu entry, and a
+    # photo, file or voice note sent outside any flow).
+    report.register(app)
     # Reminders: /reminders, the "Reminders" menu entry, "rem:" buttons, the delivery job.
     reminder_handlers.register(app)
 

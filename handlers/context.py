@@ -28,6 +28,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.config import Settings
 from bot.i18n import Translator, get_translator
 from bot.services.reminder_delivery import ReminderDispatcher
+from bot.services.tickets import LinkIndex
 
 UserData: TypeAlias = dict[Any, Any]
 ChatData: TypeAlias = dict[Any, Any]
@@ -51,6 +52,8 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     clock: Callable[[], datetime] = utc_now
     # --- feature services: one optional field per feature, set by its startup hook ----
+    # helpdesk: which bot messages are about tickets (a reply to one reaches the ticket)
+    helpdesk_links: LinkIndex | None = None
     # Reminders: sends due reminders (handlers.reminders starts it and its job).
     reminders: ReminderDispatcher | None = None
 

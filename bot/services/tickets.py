@@ -861,6 +861,37 @@ async def add_to_ticket(
 # --- message links ------------------------------------------------------------
 
 
+class LinkIndex:
+    """The (chat, message) pairs of bot messages about tickets, held in memory.
+
+    A message filter asks it, without a database round trip, whether a reply
+    is about a ticket; the database (`ticket_of_message`) stays the authority.
+    One running bot per database (as for the persistence) keeps it complete.
+    """
+
+    def __init__(self) -> None:
+        self._pairs: set[tuple[int, int]] = set()
+
+    def add(self, chat_id: int, message_id: int) -> None:
+        self._pairs.add((chat_id, message_id))
+
+    def __contains__(self, pair: object) -> bool:
+        return pair in self._pairs
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    async def load(self, session: AsyncSession, *, since: datetime) -> int:
+        """Add the links made since `since`; return how many the index holds."""
+        rows = await session.execute(
+            select(TicketMessage.chat_id, TicketMessage.message_id).where(
+                TicketMessage.created_at >= since
+            )
+        )
+        self._pairs.update((int(c), int(m)) for c, m in rows.all())
+        return len(self._pairs)
+
+
 async def link_message(
     session: AsyncSession,
     ticket_id: int,

@@ -68,7 +68,6 @@ async def test_start_records_the_user(bot: BotHarness) -> None:
     [
         ("menu:points", "Υπολογισμός μορίων"),
         ("menu:faq", "Συχνές ερωτήσεις"),
-        ("menu:report", "Αναφορά βλάβης"),
         ("menu:reminders", "Υπενθυμίσεις"),
     ],
 )

@@ -1,0 +1,1034 @@
+"""The teacher's fault report: a persistent, named conversation (it survives restarts).
+
+School (asked once, then remembered and changeable; by 7-digit code or words of
+its name, chosen from buttons) → lab/room → category → equipment (optional) →
+[an open report of the same fault is offered instead of a duplicate] →
+description (text, or a voice note, or a photo's caption) → photos and files
+(optional, several, albums) → urgency → summary to confirm or edit → the ticket
+is stored, and only then is its reference told.
+
+A photo, file or voice note sent at any step is kept (a photo with no text
+still makes a report); a bad answer is explained and the question asked again,
+and what was entered is never thrown away. The draft lives in `user_data`,
+which the persistence stores with the conversation state.
+
+Callback data: "rp:<verb>[:<value>]".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from enum import StrEnum
+from html import escape
+from typing import Any, Final
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.i18n import N_, Translator
+from bot.services import helpdesk_mail, tickets
+from bot.services import schools as schools_service
+from bot.services.schools import SearchOutcome
+from bot.services.ticket_workflow import TransitionRefused
+from bot.services.tickets import (
+    Actor,
+    AttachmentKind,
+    Category,
+    MessagePurpose,
+    NewAttachment,
+    NewTicket,
+    Urgency,
+)
+from handlers import helpdesk_text as text
+from handlers import tickets as ticket_handlers
+from handlers.common import PRIVATE, answer_query, cancel_button, edit_text, flow, keyboard, reply
+from handlers.context import CommandSpec, Context, KepliApp
+
+log = logging.getLogger(__name__)
+
+DRAFT: Final = "report"  # user_data: the report being written
+SCHOOL: Final = "helpdesk_school"  # user_data: {"id", "name", "code"} of the teacher's school
+LAB: Final = "helpdesk_lab"  # user_data: the last lab/room given
+MAX_SEARCH_BUTTONS: Final = 8
+
+COMMAND: Final = CommandSpec("report", N_("Report a fault in the school lab"), order=30)
+
+MEDIA: Final = filters.PHOTO | filters.Document.ALL | filters.VOICE
+TEXT: Final = filters.TEXT & ~filters.COMMAND
+
+
+class Step(StrEnum):
+    SCHOOL_CONFIRM = "school_confirm"
+    SCHOOL = "school"
+    LAB = "lab"
+    CATEGORY = "category"
+    EQUIPMENT = "equipment"
+    DUPLICATE = "duplicate"
+    DESCRIPTION = "description"
+    ATTACHMENTS = "attachments"
+    URGENCY = "urgency"
+    CONFIRM = "confirm"
+    EDIT = "edit"
+
+
+# --- the draft (JSON in user_data) ---------------------------------------------------------------
+
+
+def _new_draft() -> dict[str, Any]:
+    return {
+        "school_id": None,
+        "school_name": "",
+        "school_code": "",
+        "lab": "",
+        "category": None,
+        "equipment": None,
+        "description": "",
+        "attachments": [],
+        "urgency": None,
+        "duplicate_of": None,
+        "duplicate_ref": None,
+        "editing": False,
+        "album": None,
+    }
+
+
+def draft_of(context: Context) -> dict[str, Any]:
+    data = context.user_data
+    assert data is not None
+    draft = data.get(DRAFT)
+    if not isinstance(draft, dict):
+        draft = data[DRAFT] = _new_draft()
+    return draft
+
+
+def _attachment_dict(a: NewAttachment) -> dict[str, Any]:
+    return {
+        "kind": a.kind.value,
+        "file_id": a.file_id,
+        "file_unique_id": a.file_unique_id,
+        "caption": a.caption,
+        "file_name": a.file_name,
+        "mime_type": a.mime_type,
+        "file_size": a.file_size,
+    }
+
+
+def _attachments(draft: dict[str, Any]) -> tuple[NewAttachment, ...]:
+    return tuple(
+        NewAttachment(
+            AttachmentKind(a["kind"]),
+            a["file_id"],
+            a.get("file_unique_id"),
+            a.get("caption"),
+            a.get("file_name"),
+            a.get("mime_type"),
+            a.get("file_size"),
+        )
+        for a in draft["attachments"]
+    )
+
+
+# --- saying things -------------------------------------------------------------------------------
+
+
+async def _say(
+    update: Update, context: Context, body: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Answer a button by editing its message, a message by a new one (HTML)."""
+    query = update.callback_query
+    if query is not None:
+        await answer_query(query)
+        return await edit_text(
+            context, query, body, reply_markup=markup, parse_mode=ParseMode.HTML
+        )
+    return await reply(update, context, body, reply_markup=markup, parse_mode=ParseMode.HTML)
+
+
+def _with_cancel(tr: Translator, rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    markup = keyboard(rows)
+    return InlineKeyboardMarkup([*markup.inline_keyboard, [cancel_button(tr)]])
+
+
+# --- the questions -------------------------------------------------------------------------------
+
+
+async def ask_school(update: Update, context: Context, prefix: str = "") -> Step:
+    _ = context.tr.gettext
+    body = prefix + _(
+        "🏫 Which school is the fault in? Send the school's 7-digit ministry code, "
+        "or a few words of its name (e.g. «1ο γυμνάσιο αθηνών»)."
+    )
+    await _say(update, context, body, _with_cancel(context.tr, []))
+    return Step.SCHOOL
+
+
+async def ask_school_confirm(update: Update, context: Context, prefix: str = "") -> Step:
+    _ = context.tr.gettext
+    draft = draft_of(context)
+    body = prefix + _("🏫 Your school: <b>{name}</b> ({code}). Is the fault there?").format(
+        name=escape(draft["school_name"]), code=draft["school_code"]
+    )
+    rows = [[("✔ " + _("Yes"), "rp:keep"), ("🏫 " + _("Another school"), "rp:other")]]
+    await _say(update, context, body, _with_cancel(context.tr, rows))
+    return Step.SCHOOL_CONFIRM
+
+
+async def ask_lab(update: Update, context: Context, prefix: str = "") -> Step:
+    _ = context.tr.gettext
+    body = prefix + _("📍 Which lab or room? (e.g. «Εργαστήριο Πληροφορικής 1», «Αίθουσα 12»)")
+    rows = []
+    last = (context.user_data or {}).get(LAB)
+    if isinstance(last, str) and last:
+        rows.append([("↩ " + last[:40], "rp:lab")])
+    await _say(update, context, body, _with_cancel(context.tr, rows))
+    return Step.LAB
+
+
+async def ask_category(update: Update, context: Context, prefix: str = "") -> Step:
+    _ = context.tr.gettext
+    buttons = [(text.category(context.tr, c), f"rp:cat:{c.value}") for c in Category]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    await _say(
+        update, context, prefix + _("🧰 What is not working?"), _with_cancel(context.tr, rows)
+    )
+    return Step.CATEGORY
+
+
+async def ask_equipment(update: Update, context: Context, prefix: str = "") -> Step:
+    _ = context.tr.gettext
+    body = prefix + _(
+        "🔢 Which device is it? Write its number or asset tag (e.g. «PC-07»), "
+        "or press «Skip» if it is not one device."
+    )
+    await _say(update, context, body, _with_cancel(context.tr, [[("⏭ " + _("Skip"), "rp:skip")]]))
+    return Step.EQUIPMENT
+
+
+async def ask_description(update: Update, context: Context, prefix: str = "") -> Step:
+    _ = context.tr.gettext
+    draft = draft_of(context)
+    if draft["duplicate_of"]:
+        body = _("📝 What would you like to add to {ref}? Write it, or send a voice message.")
+        body = body.format(ref=draft["duplicate_ref"])
+    else:
+        body = _(
+            "📝 Describe the fault in a few words: what happens, since when, what you tried. "
+            "You can also send a voice message, or a photo with a caption."
+        )
+    rows = []
+    if draft["attachments"]:
+        rows.append([("⏭ " + _("Skip: the photo says it all"), "rp:skip")])
+    await _say(update, context, prefix + body, _with_cancel(context.tr, rows))
+    return Step.DESCRIPTION
+
+
+def _done_button(tr: Translator, draft: dict[str, Any]) -> tuple[str, str]:
+    if draft["attachments"]:
+        return ("✔ " + tr.gettext("Done"), "rp:done")
+    return ("⏭ " + tr.gettext("No photos"), "rp:done")
+
+
+async def ask_attachments(update: Update, context: Context, prefix: str = "") -> Step:
+    _ = context.tr.gettext
+    draft = draft_of(context)
+    body = prefix + _(
+        "📷 Send photos or files of the fault, if you have any (several are fine). "
+        "When you are done, press «Done»."
+    )
+    rows = [[_done_button(context.tr, draft)]]
+    if draft["editing"] and draft["attachments"]:
+        rows.append([("🗑 " + _("Remove all photos and files"), "rp:clear")])
+    await _say(update, context, body, _with_cancel(context.tr, rows))
+    return Step.ATTACHMENTS
+
+
+async def ask_urgency(update: Update, context: Context, prefix: str = "") -> Step:
+    _ = context.tr.gettext
+    rows = [[(text.urgency(context.tr, u), f"rp:urg:{u.value}")] for u in Urgency]
+    body = prefix + _("🚦 How much does it affect the lab?")
+    await _say(update, context, body, _with_cancel(context.tr, rows))
+    return Step.URGENCY
+
+
+def summary_text(tr: Translator, draft: dict[str, Any]) -> str:
+    _ = tr.gettext
+    lines = [
+        _("<b>Please check your report</b>")
+        if not draft["duplicate_of"]
+        else _("<b>This will be added to {ref}</b>").format(ref=draft["duplicate_ref"]),
+        f"🏫 {escape(draft['school_name'])} ({draft['school_code']})",
+    ]
+    place = [escape(draft["lab"])] if draft["lab"] else []
+    if draft["category"]:
+        place.append(text.category(tr, Category(draft["category"])))
+    if draft["equipment"]:
+        place.append(escape(draft["equipment"]))
+    lines.append("📍 " + " · ".join(place))
+    if draft["urgency"] and not draft["duplicate_of"]:
+        lines.append(text.urgency(tr, Urgency(draft["urgency"])))
+    lines.append("📝 " + (escape(draft["description"]) or _("(no text)")))
+    count = len(draft["attachments"])
+    if count:
+        lines.append(tr.ngettext("📎 {n} attachment", "📎 {n} attachments", count).format(n=count))
+    return "\n".join(lines)
+
+
+async def show_summary(update: Update, context: Context, prefix: str = "") -> Step:
+    _ = context.tr.gettext
+    draft = draft_of(context)
+    draft["editing"] = False
+    send = (
+        "✅ " + _("Send")
+        if not draft["duplicate_of"]
+        else "✅ " + _("Add to {ref}").format(ref=draft["duplicate_ref"])
+    )
+    rows = [[(send, "rp:send")], [("✏️ " + _("Change something"), "rp:edit")]]
+    await _say(
+        update, context, prefix + summary_text(context.tr, draft), _with_cancel(context.tr, rows)
+    )
+    return Step.CONFIRM
+
+
+Ask = Callable[[Update, Context, str], Coroutine[Any, Any, Step]]
+HandlerFn = Callable[[Update, Context], Coroutine[Any, Any, Step]]
+
+
+async def _next(update: Update, context: Context, ask: Ask, prefix: str = "") -> Step:
+    """The next question, or back to the summary when a field was being changed."""
+    if draft_of(context)["editing"]:
+        return await show_summary(update, context, prefix)
+    return await ask(update, context, prefix)
+
+
+# --- entry ---------------------------------------------------------------------------------------
+
+
+async def start_report(update: Update, context: Context) -> Step:
+    data = context.user_data
+    assert data is not None
+    data[DRAFT] = draft = _new_draft()
+    school = data.get(SCHOOL)
+    if isinstance(school, dict) and school.get("id"):
+        draft.update(
+            school_id=school["id"], school_name=school["name"], school_code=school["code"]
+        )
+        return await ask_school_confirm(update, context)
+    return await ask_school(update, context)
+
+
+async def start_with_media(update: Update, context: Context) -> Step | None:
+    """A photo, file or voice note sent outside any flow starts a report that keeps it."""
+    message = update.effective_message
+    assert message is not None
+    attachments = ticket_handlers.attachments_of(message)
+    if not attachments:
+        return None
+    _ = context.tr.gettext
+    if not _size_ok(attachments[0]):
+        await message.reply_text(
+            ticket_handlers.too_large_text(context.tr, attachments[0].file_size)
+        )
+        return None
+    await start_report(update, context)  # asks the first question; the file is added below
+    draft = draft_of(context)
+    draft["attachments"].append(_attachment_dict(attachments[0]))
+    draft["album"] = message.media_group_id
+    if message.caption:
+        draft["description"] = message.caption.strip()[
+            : context.runtime.settings.ticket_description_max
+        ]
+    data = context.user_data or {}
+    school = data.get(SCHOOL)
+    prefix = _("📎 I kept it. Let us report the fault.") + "\n\n"
+    if isinstance(school, dict) and school.get("id"):
+        return await ask_school_confirm(update, context, prefix)
+    return await ask_school(update, context, prefix)
+
+
+# --- school --------------------------------------------------------------------------------------
+
+
+async def keep_school(update: Update, context: Context) -> Step:
+    return await _next(update, context, ask_lab)
+
+
+async def other_school(update: Update, context: Context) -> Step:
+    return await ask_school(update, context)
+
+
+async def school_text(update: Update, context: Context) -> Step:
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    _ = context.tr.gettext
+    async with context.runtime.sessions() as session:
+        result = await schools_service.search_schools(
+            session, message.text, limit=MAX_SEARCH_BUTTONS
+        )
+    problems = {
+        SearchOutcome.BAD_CODE: _("A school code has 7 digits (e.g. 0551010). Please check it."),
+        SearchOutcome.UNKNOWN_CODE: _(
+            "I do not know a school with code {code}. Check the code, or send words of the "
+            "school's name instead."
+        ).format(code=escape(message.text.strip())),
+        SearchOutcome.NO_MATCH: _(
+            "No school name contains «{words}». Try fewer or other words, or the 7-digit code."
+        ).format(words=escape(message.text.strip())),
+        SearchOutcome.TOO_SHORT: _("Please write at least 3 letters of the name, or the code."),
+        SearchOutcome.TOO_MANY: _(
+            "{n} schools match. Add a word (e.g. the area) or send the 7-digit code."
+        ).format(n=result.total),
+    }
+    if result.outcome is not SearchOutcome.FOUND:
+        await reply(
+            update, context, problems[result.outcome], reply_markup=_with_cancel(context.tr, [])
+        )
+        return Step.SCHOOL
+    rows = [[(f"{s.name[:48]} ({s.code})", f"rp:sch:{s.id}")] for s in result.schools]
+    question = (
+        _("Is this your school?")
+        if len(result.schools) == 1
+        else _("Choose your school (or send other words to search again):")
+    )
+    await reply(update, context, question, reply_markup=_with_cancel(context.tr, rows))
+    return Step.SCHOOL
+
+
+async def school_chosen(update: Update, context: Context) -> Step:
+    query = update.callback_query
+    assert query is not None
+    _ = context.tr.gettext
+    raw = (query.data or "").rsplit(":", 1)[-1]
+    school = None
+    if raw.isdigit():
+        async with context.runtime.sessions() as session:
+            school = await schools_service.get_school(session, int(raw))
+    if school is None:
+        return await ask_school(update, context, _("That school is not in the list.") + "\n")
+    draft = draft_of(context)
+    draft.update(school_id=school.id, school_name=school.name, school_code=school.code)
+    data = context.user_data
+    assert data is not None
+    data[SCHOOL] = {"id": school.id, "name": school.name, "code": school.code}
+    return await _next(update, context, ask_lab)
+
+
+# --- lab, category, equipment --------------------------------------------------------------------
+
+
+async def lab_text(update: Update, context: Context) -> Step:
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    value = " ".join(message.text.split())
+    if len(value) > tickets.MAX_LAB_CHARS:
+        warning = context.tr.gettext("Please write at most {n} characters.").format(
+            n=tickets.MAX_LAB_CHARS
+        )
+        return await ask_lab(update, context, warning + "\n")
+    return await _set_lab(update, context, value)
+
+
+async def lab_last(update: Update, context: Context) -> Step:
+    last = (context.user_data or {}).get(LAB)
+    if not isinstance(last, str) or not last:
+        return await ask_lab(update, context)
+    return await _set_lab(update, context, last)
+
+
+async def _set_lab(update: Update, context: Context, value: str) -> Step:
+    draft_of(context)["lab"] = value
+    data = context.user_data
+    assert data is not None
+    data[LAB] = value
+    return await _next(update, context, ask_category)
+
+
+async def category_chosen(update: Update, context: Context) -> Step:
+    query = update.callback_query
+    assert query is not None
+    value = (query.data or "").rsplit(":", 1)[-1]
+    if value not in {c.value for c in Category}:
+        return await ask_category(update, context)
+    draft_of(context)["category"] = value
+    return await _next(update, context, ask_equipment)
+
+
+async def equipment_text(update: Update, context: Context) -> Step:
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    value = " ".join(message.text.split())
+    if len(value) > tickets.MAX_EQUIPMENT_CHARS:
+        warning = context.tr.gettext("Please write at most {n} characters.").format(
+            n=tickets.MAX_EQUIPMENT_CHARS
+        )
+        return await ask_equipment(update, context, warning + "\n")
+    draft_of(context)["equipment"] = value
+    return await _after_equipment(update, context)
+
+
+async def equipment_skip(update: Update, context: Context) -> Step:
+    draft_of(context)["equipment"] = None
+    return await _after_equipment(update, context)
+
+
+async def _after_equipment(update: Update, context: Context) -> Step:
+    draft = draft_of(context)
+    if draft["editing"]:
+        return await show_summary(update, context)
+    settings = context.runtime.settings
+    async with context.runtime.sessions() as session:
+        duplicate = await tickets.find_duplicate(
+            session,
+            school_id=draft["school_id"],
+            category=Category(draft["category"]),
+            equipment=draft["equipment"],
+            now=context.runtime.clock(),
+            days=settings.ticket_duplicate_days,
+        )
+    if duplicate is None:
+        return await ask_description(update, context)
+    _ = context.tr.gettext
+    card = text.ticket_card(context.tr, duplicate, settings.tz, for_staff=False)
+    body = (
+        _("There is already an open report of this fault:")
+        + "\n\n"
+        + card
+        + "\n\n"
+        + _("Add what you see to it instead of opening a new one?")
+    )
+    rows = [
+        [("➕ " + _("Add to {ref}").format(ref=duplicate.reference), f"rp:dup:{duplicate.id}")],
+        [("🆕 " + _("No, this is a new fault"), "rp:new")],
+    ]
+    await _say(update, context, body, _with_cancel(context.tr, rows))
+    return Step.DUPLICATE
+
+
+async def duplicate_add(update: Update, context: Context) -> Step:
+    query = update.callback_query
+    assert query is not None
+    raw = (query.data or "").rsplit(":", 1)[-1]
+    if not raw.isdigit():
+        return await ask_description(update, context)
+    try:
+        async with context.runtime.sessions() as session:
+            ticket = await tickets.get_ticket(session, int(raw))
+    except tickets.NotFound:
+        return await ask_description(update, context)
+    draft = draft_of(context)
+    draft["duplicate_of"] = ticket.id
+    draft["duplicate_ref"] = ticket.reference
+    return await ask_description(update, context)
+
+
+async def duplicate_new(update: Update, context: Context) -> Step:
+    draft = draft_of(context)
+    draft["duplicate_of"] = None
+    draft["duplicate_ref"] = None
+    return await ask_description(update, context)
+
+
+# --- description and attachments -----------------------------------------------------------------
+
+
+def _size_ok(attachment: NewAttachment) -> bool:
+    return (attachment.file_size or 0) <= tickets.MAX_FILE_BYTES
+
+
+async def description_text(update: Update, context: Context) -> Step:
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    value = message.text.strip()
+    limit = context.runtime.settings.ticket_description_max
+    if len(value) > limit:
+        warning = context.tr.gettext(
+            "Your description has {n} characters; please keep it under {max}."
+        ).format(n=len(value), max=limit)
+        return await ask_description(update, context, warning + "\n\n")
+    draft_of(context)["description"] = value
+    return await _next(update, context, ask_attachments)
+
+
+async def description_skip(update: Update, context: Context) -> Step:
+    if not draft_of(context)["attachments"]:
+        return await ask_description(update, context)
+    return await _next(update, context, ask_attachments)
+
+
+async def _keep_media(update: Update, context: Context) -> str | None:
+    """Add the message's file to the draft; None if kept, else why not (translated)."""
+    message = update.effective_message
+    assert message is not None
+    found = ticket_handlers.attachments_of(message)
+    if not found:
+        return context.tr.gettext("I can keep photos, files and voice messages.")
+    attachment = found[0]
+    if not _size_ok(attachment):
+        return ticket_handlers.too_large_text(context.tr, attachment.file_size)
+    draft = draft_of(context)
+    if len(draft["attachments"]) >= tickets.MAX_ATTACHMENTS:
+        return context.tr.gettext(
+            "A report can have up to {n} photos and files; this one was not added."
+        ).format(n=tickets.MAX_ATTACHMENTS)
+    draft["attachments"].append(_attachment_dict(attachment))
+    caption = (message.caption or "").strip()
+    limit = context.runtime.settings.ticket_description_max
+    if caption and not draft["description"] and len(caption) <= limit:
+        draft["description"] = caption
+    return None
+
+
+def _new_album(context: Context, message: Message) -> bool:
+    """True unless the message belongs to an album already acknowledged."""
+    draft = draft_of(context)
+    group = message.media_group_id
+    if group is not None and draft.get("album") == group:
+        return False
+    draft["album"] = group
+    return True
+
+
+async def description_media(update: Update, context: Context) -> Step:
+    problem = await _keep_media(update, context)
+    if problem:
+        return await ask_description(update, context, problem + "\n\n")
+    message = update.effective_message
+    assert message is not None
+    if not _new_album(context, message):
+        return Step.ATTACHMENTS
+    draft = draft_of(context)
+    if message.voice and not draft["description"]:
+        prefix = context.tr.gettext("🎤 Voice message kept as the description.") + "\n\n"
+    else:
+        prefix = _kept_text(context) + "\n\n"
+    if draft["editing"]:
+        return await show_summary(update, context, prefix)
+    return await ask_attachments(update, context, prefix)
+
+
+def _kept_text(context: Context) -> str:
+    count = len(draft_of(context)["attachments"])
+    return context.tr.ngettext(
+        "📎 Kept ({n} photo or file so far).", "📎 Kept ({n} photos and files so far).", count
+    ).format(n=count)
+
+
+async def attachment_received(update: Update, context: Context) -> Step:
+    message = update.effective_message
+    assert message is not None
+    problem = await _keep_media(update, context)
+    if problem:
+        await reply(update, context, problem)
+        return Step.ATTACHMENTS
+    if _new_album(context, message):
+        tr = context.tr
+        body = _kept_text(context) + " " + tr.gettext("Send more, or press «Done».")
+        await reply(
+            update, context, body, reply_markup=keyboard([[_done_button(tr, draft_of(context))]])
+        )
+    return Step.ATTACHMENTS
+
+
+async def attachments_text(update: Update, context: Context) -> Step:
+    """Text while collecting photos: it belongs to the description, not lost."""
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    draft = draft_of(context)
+    limit = context.runtime.settings.ticket_description_max
+    combined = "\n".join(p for p in (draft["description"], message.text.strip()) if p)
+    _ = context.tr.gettext
+    if len(combined) > limit:
+        await reply(
+            update,
+            context,
+            _("Your description has {n} characters; please keep it under {max}.").format(
+                n=len(combined), max=limit
+            ),
+        )
+        return Step.ATTACHMENTS
+    draft["description"] = combined
+    await reply(
+        update,
+        context,
+        _("📝 Added to the description. Send photos, or press «Done»."),
+        reply_markup=keyboard([[_done_button(context.tr, draft)]]),
+    )
+    return Step.ATTACHMENTS
+
+
+async def attachments_done(update: Update, context: Context) -> Step:
+    draft = draft_of(context)
+    if not draft["description"] and not draft["attachments"]:
+        note = context.tr.gettext("Please describe the fault, or send a photo of it.")
+        return await ask_description(update, context, note + "\n\n")
+    if draft["editing"] or draft["duplicate_of"]:
+        return await show_summary(update, context)
+    return await ask_urgency(update, context)
+
+
+async def attachments_clear(update: Update, context: Context) -> Step:
+    draft = draft_of(context)
+    draft["attachments"] = []
+    draft["album"] = None
+    note = context.tr.gettext("🗑 Removed.") + "\n\n"
+    return await ask_attachments(update, context, note)
+
+
+async def urgency_chosen(update: Update, context: Context) -> Step:
+    query = update.callback_query
+    assert query is not None
+    value = (query.data or "").rsplit(":", 1)[-1]
+    if value not in {u.value for u in Urgency}:
+        return await ask_urgency(update, context)
+    draft_of(context)["urgency"] = value
+    return await show_summary(update, context)
+
+
+# --- summary, edit, send -------------------------------------------------------------------------
+
+EDIT_FIELDS: Final[dict[str, tuple[str, Ask]]] = {
+    "school": (N_("School"), ask_school),
+    "lab": (N_("Lab / room"), ask_lab),
+    "category": (N_("Category"), ask_category),
+    "equipment": (N_("Device"), ask_equipment),
+    "description": (N_("Description"), ask_description),
+    "photos": (N_("Photos and files"), ask_attachments),
+    "urgency": (N_("Urgency"), ask_urgency),
+}
+
+
+async def edit_menu(update: Update, context: Context, prefix: str = "") -> Step:
+    _ = context.tr.gettext
+    fields = [
+        (_(label), f"rp:ef:{key}")
+        for key, (label, _ask) in EDIT_FIELDS.items()
+        if not (key == "urgency" and draft_of(context)["duplicate_of"])
+    ]
+    rows = [fields[i : i + 2] for i in range(0, len(fields), 2)]
+    rows.append([("« " + _("Back to the summary"), "rp:sum")])
+    await _say(
+        update, context, _("✏️ What would you like to change?"), _with_cancel(context.tr, rows)
+    )
+    return Step.EDIT
+
+
+async def edit_field(update: Update, context: Context) -> Step:
+    query = update.callback_query
+    assert query is not None
+    key = (query.data or "").rsplit(":", 1)[-1]
+    if key not in EDIT_FIELDS:
+        return await edit_menu(update, context)
+    draft_of(context)["editing"] = True
+    return await EDIT_FIELDS[key][1](update, context, "")
+
+
+async def back_to_summary(update: Update, context: Context) -> Step:
+    return await show_summary(update, context)
+
+
+async def send(update: Update, context: Context) -> Step | int:
+    draft = draft_of(context)
+    if draft["school_id"] is None:
+        return await ask_school(update, context)
+    if not draft["description"] and not draft["attachments"]:
+        draft["editing"] = True
+        note = context.tr.gettext("Please describe the fault, or send a photo of it.")
+        return await ask_description(update, context, note + "\n\n")
+    if draft["duplicate_of"]:
+        return await _send_addition(update, context, draft)
+    if draft["category"] is None:
+        return await ask_category(update, context)
+    if draft["urgency"] is None:
+        return await ask_urgency(update, context)
+    return await _send_new(update, context, draft)
+
+
+def _actor(update: Update) -> Actor:
+    return ticket_handlers.actor_of(update)
+
+
+async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> Step | int:
+    settings = context.runtime.settings
+    _ = context.tr.gettext
+    new = NewTicket(
+        school_id=draft["school_id"],
+        lab=draft["lab"],
+        category=Category(draft["category"]),
+        urgency=Urgency(draft["urgency"]),
+        description=draft["description"],
+        equipment=draft["equipment"],
+        attachments=_attachments(draft),
+    )
+    try:
+        async with context.runtime.sessions() as session:
+            ticket = await tickets.create_ticket(
+                session,
+                new,
+                _actor(update),
+                reporter_locale=context.locale,
+                now=context.runtime.clock(),
+                prefix=settings.ticket_prefix,
+                per_hour=settings.tickets_per_hour,
+                description_max=settings.ticket_description_max,
+                tz=settings.tz,
+            )
+    except tickets.TooManyTickets as error:
+        when = context.tr.time(error.retry_at.astimezone(settings.tz))
+        body = _(
+            "You have sent {n} reports in the last hour, the most I accept. You can send this "
+            "one from {time}: it is kept until then, just press «Send» again."
+        ).format(n=settings.tickets_per_hour, time=when)
+        return await show_summary(update, context, "⏳ " + body + "\n\n")
+    except tickets.NoCentre:
+        body = _(
+            "No support centre is set up for your school yet, so I cannot send this. "
+            "Please tell the administrators; your report is kept."
+        )
+        return await show_summary(update, context, "⚠️ " + body + "\n\n")
+    except tickets.NotFound:
+        return await ask_school(update, context, _("That school is not in the list.") + "\n")
+    except tickets.InvalidTicket:
+        draft["editing"] = True
+        note = _("Please describe the fault, or send a photo of it.")
+        return await ask_description(update, context, note + "\n\n")
+    # Stored and committed: now the teacher may be told the reference.
+    body = _(
+        "✅ Your report is registered as <b>{ref}</b>. {centre} has been told; you will hear "
+        "of every change here. Reply to this message to add something."
+    ).format(ref=escape(ticket.reference), centre=escape(ticket.centre_name))
+    message = await _say(update, context, body, ticket_handlers.teacher_markup(context.tr, ticket))
+    await ticket_handlers.link(context, ticket.id, message, MessagePurpose.TEACHER)
+    _finish(context)
+    await ticket_handlers.post_new_ticket(context, ticket)
+    _mail_copy(context, ticket)
+    return ConversationHandler.END
+
+
+async def _send_addition(update: Update, context: Context, draft: dict[str, Any]) -> Step | int:
+    _ = context.tr.gettext
+    settings = context.runtime.settings
+    attachments = _attachments(draft)
+    try:
+        async with context.runtime.sessions() as session:
+            change = await tickets.add_to_ticket(
+                session,
+                draft["duplicate_of"],
+                _actor(update),
+                draft["description"],
+                attachments=attachments,
+                now=context.runtime.clock(),
+                max_chars=settings.ticket_description_max,
+            )
+    except (TransitionRefused, tickets.NotFound):
+        draft["duplicate_of"] = None
+        draft["duplicate_ref"] = None
+        note = _("That report was closed in the meantime, so this will be a new one.")
+        return await ask_urgency(update, context, note + "\n\n")
+    ticket = change.ticket
+    body = _(
+        "➕ Added to <b>{ref}</b>. You will hear of every change here. "
+        "Reply to this message to add something."
+    ).format(ref=escape(ticket.reference))
+    message = await _say(update, context, body, ticket_handlers.teacher_markup(context.tr, ticket))
+    await ticket_handlers.link(context, ticket.id, message, MessagePurpose.TEACHER)
+    _finish(context)
+    tr = ticket_handlers.staff_tr(context)
+    notice = tr.gettext("➕ {name} reported the same fault on {ref}:").format(
+        name=escape(_actor(update).name), ref=escape(ticket.reference)
+    )
+    if draft["description"]:
+        notice += "\n" + escape(draft["description"])
+    await ticket_handlers.staff_notice(context, ticket, notice, attachments=attachments)
+    await ticket_handlers.refresh_post(context, ticket)
+    await ticket_handlers.tell_teachers(context, change, actor_id=_actor(update).user_id)
+    return ConversationHandler.END
+
+
+def _finish(context: Context) -> None:
+    data = context.user_data
+    if data is not None:
+        data.pop(DRAFT, None)
+
+
+def _mail_copy(context: Context, ticket: tickets.TicketView) -> None:
+    """E-mail the new ticket to the centre's helpdesk mailbox, in the background."""
+
+    async def send_copy() -> None:
+        settings = context.runtime.settings
+        async with context.runtime.sessions() as session:
+            centre = await schools_service.get_centre(session, ticket.centre_id)
+        to = centre.helpdesk_email if centre else None
+        if not helpdesk_mail.mail_enabled(settings, to):
+            return
+        assert to is not None
+        tr = ticket_handlers.staff_tr(context)
+        try:
+            await helpdesk_mail.send_copy(
+                settings,
+                to=to,
+                subject=text.mail_subject(tr, ticket),
+                body=text.mail_body(tr, ticket, settings.tz),
+                reference=ticket.reference,
+            )
+        except helpdesk_mail.MailError as exc:
+            log.warning("e-mail copy of %s not sent: %s", ticket.reference, exc)
+
+    context.application.create_task(send_copy(), name=f"mail {ticket.reference}")
+
+
+# --- answers that do not fit the question --------------------------------------------------------
+
+
+def _reask(ask: Ask) -> HandlerFn:
+    """Text where buttons were expected: say so and ask again (nothing is lost)."""
+
+    async def handler(update: Update, context: Context) -> Step:
+        note = context.tr.gettext("Please choose with the buttons.") + "\n\n"
+        return await ask(update, context, note)
+
+    return handler
+
+
+def _media_then(ask: Ask) -> HandlerFn:
+    """A photo or file at a step that asks something else: keep it, ask again."""
+
+    async def handler(update: Update, context: Context) -> Step:
+        problem = await _keep_media(update, context)
+        message = update.effective_message
+        assert message is not None
+        if problem is None and not _new_album(context, message):
+            return _current(ask)
+        note = problem or _kept_text(context)
+        return await ask(update, context, note + "\n\n")
+
+    return handler
+
+
+def _current(ask: Ask) -> Step:
+    """The state of `ask` without asking (the rest of an album)."""
+    states: dict[Ask, Step] = {
+        ask_school: Step.SCHOOL,
+        ask_school_confirm: Step.SCHOOL_CONFIRM,
+        ask_lab: Step.LAB,
+        ask_category: Step.CATEGORY,
+        ask_equipment: Step.EQUIPMENT,
+        ask_urgency: Step.URGENCY,
+        show_summary: Step.CONFIRM,
+        edit_menu: Step.EDIT,
+        _duplicate_reask: Step.DUPLICATE,
+    }
+    return states.get(ask, Step.ATTACHMENTS)
+
+
+async def _school_confirm_text(update: Update, context: Context) -> Step:
+    """Text instead of Yes/Another school: take it as a search for another school."""
+    return await school_text(update, context)
+
+
+async def _duplicate_reask(update: Update, context: Context, prefix: str = "") -> Step:
+    del prefix  # the duplicate offer is shown again as it was
+    return await _after_equipment(update, context)
+
+
+# --- registration --------------------------------------------------------------------------------
+
+
+def build() -> ConversationHandler[Context]:
+    def cb(pattern: str, callback: Callable[[Update, Context], Coroutine[Any, Any, Any]]) -> Any:
+        return CallbackQueryHandler(callback, pattern=pattern)
+
+    media = MessageHandler(MEDIA & PRIVATE, _media_then(ask_school))
+    return flow(
+        "report",
+        entry_points=[
+            CommandHandler("report", start_report, filters=PRIVATE),
+            cb(r"^menu:report$", start_report),
+            MessageHandler(PRIVATE & MEDIA & ~filters.REPLY, start_with_media),
+        ],
+        states={
+            Step.SCHOOL_CONFIRM: [
+                cb(r"^rp:keep$", keep_school),
+                cb(r"^rp:other$", other_school),
+                MessageHandler(TEXT, _school_confirm_text),
+                MessageHandler(MEDIA, _media_then(ask_school_confirm)),
+            ],
+            Step.SCHOOL: [
+                cb(r"^rp:sch:\d+$", school_chosen),
+                MessageHandler(TEXT, school_text),
+                media,
+            ],
+            Step.LAB: [
+                cb(r"^rp:lab$", lab_last),
+                MessageHandler(TEXT, lab_text),
+                MessageHandler(MEDIA, _media_then(ask_lab)),
+            ],
+            Step.CATEGORY: [
+                cb(r"^rp:cat:\w+$", category_chosen),
+                MessageHandler(TEXT, _reask(ask_category)),
+                MessageHandler(MEDIA, _media_then(ask_category)),
+            ],
+            Step.EQUIPMENT: [
+                cb(r"^rp:skip$", equipment_skip),
+                MessageHandler(TEXT, equipment_text),
+                MessageHandler(MEDIA, _media_then(ask_equipment)),
+            ],
+            Step.DUPLICATE: [
+                cb(r"^rp:dup:\d+$", duplicate_add),
+                cb(r"^rp:new$", duplicate_new),
+                MessageHandler(TEXT, _reask(_duplicate_reask)),
+                MessageHandler(MEDIA, _media_then(_duplicate_reask)),
+            ],
+            Step.DESCRIPTION: [
+                cb(r"^rp:skip$", description_skip),
+                MessageHandler(TEXT, description_text),
+                MessageHandler(MEDIA, description_media),
+            ],
+            Step.ATTACHMENTS: [
+                cb(r"^rp:done$", attachments_done),
+                cb(r"^rp:clear$", attachments_clear),
+                MessageHandler(MEDIA, attachment_received),
+                MessageHandler(TEXT, attachments_text),
+            ],
+            Step.URGENCY: [
+                cb(r"^rp:urg:\w+$", urgency_chosen),
+                MessageHandler(TEXT, _reask(ask_urgency)),
+                MessageHandler(MEDIA, _media_then(ask_urgency)),
+            ],
+            Step.CONFIRM: [
+                cb(r"^rp:send$", send),
+                cb(r"^rp:edit$", edit_menu),
+                MessageHandler(TEXT, _reask(show_summary)),
+                MessageHandler(MEDIA, _media_then(show_summary)),
+            ],
+            Step.EDIT: [
+                cb(r"^rp:ef:\w+$", edit_field),
+                cb(r"^rp:sum$", back_to_summary),
+                MessageHandler(TEXT, _reask(edit_menu)),
+                MessageHandler(MEDIA, _media_then(edit_menu)),
+            ],
+        },
+        # /report or the menu entry during a report starts it afresh. Not allow_reentry:
+        # that would test the entry points first, and a photo sent while collecting
+        # photos would start a new report instead of joining this one.
+        fallbacks=[
+            CommandHandler("report", start_report, filters=PRIVATE),
+            cb(r"^menu:report$", start_report),
+        ],
+    )
+
+
+def register(app: KepliApp) -> None:
+    app.bot_data.commands.add(COMMAND)
+    app.add_handler(build())
