@@ -448,3 +448,26 @@ class CalendarToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- points -----------------------------------------------------------------
+# The last points declaration of a teacher who agreed to have it kept
+# (`users.consent_keep_declaration`): one row per teacher, replaced on each save,
+# gone with the user (ON DELETE CASCADE) or when the teacher deletes it.
+
+
+class PointsDeclaration(Base):
+    """A kept declaration, in the spec's JSON format (`ysepehy-declaration/1`)."""
+
+    __tablename__ = "points_declarations"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("users.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    declaration: Mapped[Any] = mapped_column(JSON)
+    ruleset: Mapped[str] = mapped_column(String(64))  # the circular it was made under
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
