@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "webhook",
     "db",
     "score",
+    "faq",
     # helpdesk
     "centres",
     "schools",

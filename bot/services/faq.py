@@ -59,6 +59,8 @@ MAX_TITLE_CHARS: Final = 40  # a button label that a phone shows whole
 MAX_QUESTION_CHARS: Final = 120
 MAX_QUERY_CHARS: Final = 400  # longer input is cut: a question, not an essay
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# libyaml's safe loader when PyYAML was built with it: ten times faster at start.
+_YAML_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 # --- content ---------------------------------------------------------------------------------
@@ -322,7 +324,7 @@ def load_catalog(path: Path, language: str) -> FaqCatalog:
     """Read and validate one faq.yaml; FaqContentError names the file and the entry."""
     try:
         with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = yaml.load(fh, Loader=_YAML_LOADER)
     except OSError as exc:
         raise FaqContentError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
@@ -667,6 +669,9 @@ class Analyzer:
         self.english_stop = frozenset(ENGLISH_STOP_WORDS)
         self.surface: dict[str, str] = {}  # folded word → concept
         self.single: dict[str, str] = {}  # term → concept
+        # Single-word synonyms in the catalog's own script: the only ones that typos may
+        # reach (an English word spelt in Greek letters must not pull `bread` to `broken`).
+        self.own_script: set[str] = set()
         self.phrases: dict[tuple[str, ...], str] = {}  # terms → concept
         multi_word: list[tuple[str, str]] = []
         for concept in concepts:
@@ -682,6 +687,8 @@ class Analyzer:
                 # those surfaces only count written out exactly.
                 if term and len(term) >= 4:
                     self.single[term] = tag
+                    if (is_greek if language == "el" else is_latin)(words[0]):
+                        self.own_script.add(term)
         # Phrases are keyed by their words' terms exactly as `terms` will see them.
         for surface, tag in multi_word:
             terms = tuple(term for term, _ in self._items(surface))
@@ -780,6 +787,20 @@ class SearchResult:
 
 
 @dataclass(frozen=True)
+class Understanding:
+    """How much of a question the index knows.
+
+    `specificity`: the idf mass of the words it knows; a question made only of words
+    that most entries share (`υπεύθυνος εργαστηρίου`) says little. `coverage`: the
+    share of the question's mass that it knows (an unknown word weighs like the
+    rarest known one); `capital of France` knows only `France`.
+    """
+
+    specificity: float = 0.0
+    coverage: float = 0.0
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """When the best score means an answer, a choice, or nothing (scores are 0..1)."""
 
@@ -787,6 +808,11 @@ class Thresholds:
     answer: float = 0.34  # best at least this, and clearly ahead: answer directly
     close_ratio: float = 0.80  # runner-up at least this share of the best: too close to call
     suggestion_ratio: float = 0.45  # suggestions must reach this share of the best
+    # idf mass a question needs to be answered outright: ln 2 is the idf of a word in
+    # half the entries, so at least one word must be rarer than that.
+    min_specificity: float = math.log(2)
+    # More than half of the question must be understood: "capital of France" is not.
+    min_coverage: float = 0.55
     max_suggestions: int = 3
 
 
@@ -864,7 +890,9 @@ class _LanguageIndex:
         index = cls(
             analyzer, [e.id for e in entries], idf, dict(weighted_tf), units, unit_postings
         )
-        index.resolve = {t: c for t, c in analyzer.single.items() if c in idf}
+        index.resolve = {
+            t: c for t, c in analyzer.single.items() if c in idf and t in analyzer.own_script
+        }
         index.vocabulary = sorted(set(idf) | set(index.resolve))
         index.vocabulary = [t for t in index.vocabulary if not t.startswith(_CONCEPT_PREFIX)]
         index.unknown_idf = max(idf.values())
@@ -889,18 +917,22 @@ class _LanguageIndex:
                 out[target] = max(out.get(target, 0.0), weight)
         return list(out.items())
 
-    def score(self, query: str) -> dict[str, float]:
-        """Entry id → score in [0, 1]; entries that match nothing are left out."""
+    def score(self, query: str) -> tuple[dict[str, float], Understanding]:
+        """Entry id → score in [0, 1] (entries that match nothing left out), and how much
+        of the query the index understood."""
         terms = list(dict.fromkeys(self.analyzer.terms(query)))
         if not terms:
-            return {}
+            return {}, Understanding()
         bm25: dict[int, float] = defaultdict(float)
         overlap: dict[int, float] = defaultdict(float)
         best_possible = 0.0
         query_mass = 0.0
+        specificity = 0.0
         for term in terms:
             matches = self._matches(term)
             weight_idf = max((w * self.idf[t] for t, w in matches), default=self.unknown_idf)
+            if matches:
+                specificity += weight_idf
             best_possible += weight_idf * (K1 + 1)
             query_mass += weight_idf
             per_doc: dict[int, float] = {}
@@ -927,7 +959,7 @@ class _LanguageIndex:
             value = BM25_SHARE * normalised + (1 - BM25_SHARE) * best_unit.get(doc, 0.0)
             if value > 0:
                 scores[self.ids[doc]] = min(1.0, value)
-        return scores
+        return scores, Understanding(specificity, specificity / query_mass)
 
 
 def _entry_texts(entry: FaqEntry) -> Iterator[str]:
@@ -976,32 +1008,62 @@ class FaqIndex:
 
     # search
 
+    def terms(self, text: str, language: str) -> list[str]:
+        """The search terms of `text` in `language`'s index (concepts start with `#`)."""
+        return self._indexes[language].analyzer.terms(text)
+
     def rank(self, query: str, locale: str) -> list[Hit]:
         """Every entry that matches at all, best first (ties by catalog order)."""
+        return self._rank(query, locale)[0]
+
+    def understanding(self, query: str, locale: str) -> Understanding:
+        """How much of `query` the catalogs understand (see `Understanding`)."""
+        return self._rank(query, locale)[1]
+
+    def _rank(self, query: str, locale: str) -> tuple[list[Hit], Understanding]:
         own = locale if locale in self._indexes else LANGUAGES[0]
         merged: dict[str, float] = {}
+        understood = Understanding()
         for lang, index in self._indexes.items():
             factor = 1.0 if lang == own else OTHER_LANGUAGE_FACTOR
-            for entry_id, value in index.score(query).items():
+            scores, known = index.score(query)
+            understood = Understanding(
+                max(understood.specificity, known.specificity),
+                max(understood.coverage, known.coverage),
+            )
+            for entry_id, value in scores.items():
                 merged[entry_id] = max(merged.get(entry_id, 0.0), value * factor)
         order = {entry_id: i for i, entry_id in enumerate(self.ids())}
         ranked = sorted(merged.items(), key=lambda kv: (-kv[1], order[kv[0]]))
-        return [Hit(entry_id, round(value, 4)) for entry_id, value in ranked]
+        return [Hit(entry_id, round(value, 4)) for entry_id, value in ranked], understood
 
     def search(self, query: str, locale: str, limit: int = 5) -> SearchResult:
         """Rank the entries for `query` and decide: answer, did you mean, or no match."""
-        hits = tuple(self.rank(query, locale)[:limit])
-        decision, suggestions = decide(hits, self.thresholds)
+        ranked, understood = self._rank(query, locale)
+        hits = tuple(ranked[:limit])
+        decision, suggestions = decide(hits, self.thresholds, understood)
         return SearchResult(query, locale, decision, hits, suggestions)
 
 
-def decide(hits: Sequence[Hit], thresholds: Thresholds) -> tuple[Decision, tuple[str, ...]]:
-    """The decision for ranked hits, and the ids to suggest when it is DID_YOU_MEAN."""
+def decide(
+    hits: Sequence[Hit], thresholds: Thresholds, understood: Understanding | None = None
+) -> tuple[Decision, tuple[str, ...]]:
+    """The decision for ranked hits, and the ids to suggest when it is DID_YOU_MEAN.
+
+    A question that says too little, or that is mostly words the index does not
+    know (`understood`), is never answered outright, however well it matched.
+    """
+    understood = understood or Understanding(math.inf, 1.0)
     if not hits or hits[0].score < thresholds.no_match:
         return Decision.NO_MATCH, ()
     best = hits[0].score
     runner_up = hits[1].score if len(hits) > 1 else 0.0
-    if best >= thresholds.answer and runner_up < best * thresholds.close_ratio:
+    clear = runner_up < best * thresholds.close_ratio
+    sure = (
+        understood.specificity >= thresholds.min_specificity
+        and understood.coverage >= thresholds.min_coverage
+    )
+    if best >= thresholds.answer and clear and sure:
         return Decision.ANSWER, ()
     floor = max(thresholds.no_match, best * thresholds.suggestion_ratio)
     suggestions = tuple(h.id for h in hits if h.score >= floor)[: thresholds.max_suggestions]

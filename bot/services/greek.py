@@ -36,7 +36,9 @@ import snowballstemmer
 
 _LETTER = r"[^\W\d_]"
 # A dot or slash between letters joins them: abbreviations are written with and without.
-_ABBREVIATION_MARK: Final = re.compile(rf"(?<={_LETTER})[./'΄’](?={_LETTER})")
+_ABBREVIATION_MARK: Final = re.compile(rf"(?<={_LETTER})[./](?={_LETTER})")
+# Tonos and apostrophes written on their own (`Στ΄`, `Β'`, `don't`) carry nothing.
+_LONE_MARKS: Final = re.compile("[΄'’`´]")
 # `e-mail`, `wi-fi`: a hyphen after a one- or two-letter part joins it to the next part.
 _SHORT_HYPHEN: Final = re.compile(rf"\b({_LETTER}{{1,2}})-(?={_LETTER})")
 _TOKEN: Final = re.compile(r"[^\W_]+")
@@ -48,7 +50,7 @@ def fold(text: str) -> str:
     """Lower case without accents, final sigma as `σ`, abbreviations joined."""
     decomposed = unicodedata.normalize("NFD", text.lower())
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    text = text.replace("ς", "σ")
+    text = _LONE_MARKS.sub("", text.replace("ς", "σ"))
     text = _SHORT_HYPHEN.sub(r"\1", text)
     return _ABBREVIATION_MARK.sub("", text)
 
