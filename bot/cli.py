@@ -29,6 +29,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "schools",
     "staff",
     "tickets",
+    # reminders
+    "deadlines",
 )
 
 

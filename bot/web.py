@@ -47,7 +47,7 @@ APPLICATION: Final = web.AppKey("application", KepliApp)
 RouteHook = Callable[[web.Application, Runtime], None]
 
 # Modules under `bot.` with `add_routes(web_app: web.Application, runtime: Runtime)`.
-ROUTE_MODULES: tuple[str, ...] = ()
+ROUTE_MODULES: tuple[str, ...] = ("calendar_feed",)
 
 
 def webhook_path(settings: Settings) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import TypeHandler
 
+from handlers import calendar as calendar_handlers
 from handlers import common, report, start
+from handlers import deadlines as deadline_handlers
 from handlers import reminders as reminder_handlers
 from handlers import staff as helpdesk_staff
 from handlers import tickets as helpdesk_tickets
@@ -30,8 +32,12 @@ def register(app: KepliApp) -> None:
     # Helpdesk: the fault report flow (/report, the "Report a fault" menu entry, and a
     # photo, file or voice note sent outside any flow).
     report.register(app)
+    # Deadlines (a flow, for administrators and centre staff): /deadlines, "dl:" buttons.
+    deadline_handlers.register(app)
     # Reminders: /reminders, the "Reminders" menu entry, "rem:" buttons, the delivery job.
     reminder_handlers.register(app)
+    # Calendar: /calendar, "cal:" buttons (the feed itself is served by bot.calendar_feed).
+    calendar_handlers.register(app)
 
     # Generic commands and buttons: /start, /menu, /help, /language, /cancel, groups.
     start.register(app)

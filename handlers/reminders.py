@@ -264,7 +264,7 @@ async def status_screen(context: Context, user_id: int) -> tuple[str, InlineKeyb
     ]
     if label and view.area.source == "school":
         lines.append(_("Area: {area} (from the school of your fault reports)").format(area=label))
-    elif label:
+    elif label and view.area.source == "chosen":
         lines.append(_("Area: {area}").format(area=label))
     elif has_choices:
         lines.append(_("Area: not set, so only the dates for everyone reach you."))

@@ -45,8 +45,8 @@ class DeadlineError(ValueError):
 # --- dates --------------------------------------------------------------------
 
 _DATE_FORMS: Final = (
-    re.compile(r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{2}|\d{4})"),
-    re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"),
+    re.compile(r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})(?!\d)"),
+    re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)"),
 )
 _TIME_FORM: Final = re.compile(r"(?P<h>\d{1,2})[:.](?P<min>\d{2})")
 
@@ -458,10 +458,14 @@ def notes_of(deadline: Deadline, locale: str) -> str:
 
 
 class DeadlineFileError(ValueError):
-    """A deadlines file that cannot be imported; `problems` lists every bad entry."""
+    """A deadlines file that cannot be imported; `problems` lists every bad entry.
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
+    Each problem is (entry number from 1 or 0 for the whole file, the entry's key
+    if it has one, the DeadlineError).
+    """
+
+    def __init__(self, problems: Sequence[tuple[int, str | None, DeadlineError]]) -> None:
+        super().__init__("; ".join(f"entry {n}: {error}" for n, _, error in problems))
         self.problems = list(problems)
 
 
@@ -479,11 +483,10 @@ def _text_pair(value: Any, what: str) -> tuple[str, str]:
     if isinstance(value, str):
         return value, value
     if isinstance(value, Mapping):
-        el, en = value.get("el", ""), value.get("en", "")
-        if not isinstance(el, str) or not isinstance(en, str):
-            raise DeadlineError("bad_file", f"{what}: el and en must be text")
-        return el, en
-    raise DeadlineError("bad_file", f"{what}: text, or el/en texts")
+        el, en = value.get("el") or "", value.get("en") or ""
+        if isinstance(el, str) and isinstance(en, str):
+            return el, en
+    raise DeadlineError("bad_text", what)
 
 
 def _when(value: Any, tz: ZoneInfo) -> datetime:
@@ -512,7 +515,7 @@ async def _scope_of(session: AsyncSession, value: Any) -> tuple[str, int | None,
             return "centre", centre.id, None
         if kind == "directorate":
             return "directorate", None, str(ref)
-    raise DeadlineError("bad_scope", "use everyone, {centre: SLUG} or {directorate: NAME}")
+    raise DeadlineError("bad_scope", str(value))
 
 
 async def parse_file(
@@ -522,24 +525,24 @@ async def parse_file(
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise DeadlineFileError([f"not valid YAML: {exc}"]) from None
+        raise DeadlineFileError([(0, None, DeadlineError("bad_yaml", str(exc)))]) from None
     entries = data.get("deadlines") if isinstance(data, Mapping) else data
     if not isinstance(entries, list):
-        raise DeadlineFileError(["expected a list under `deadlines:`"])
+        raise DeadlineFileError([(0, None, DeadlineError("no_list"))])
     drafts: list[DeadlineDraft] = []
-    problems: list[str] = []
+    problems: list[tuple[int, str | None, DeadlineError]] = []
     seen: set[str] = set()
     for number, entry in enumerate(entries, start=1):
-        where = f"entry {number}"
+        key: str | None = None
         try:
             if not isinstance(entry, Mapping):
-                raise DeadlineError("bad_file", "expected key: value fields")
-            unknown = set(entry) - {"key", "kind", "title", "notes", "at", "scope", "link"}
+                raise DeadlineError("not_a_mapping")
+            key = str(entry["key"]) if entry.get("key") else None
+            unknown = set(entry) - _FILE_FIELDS
             if unknown:
-                raise DeadlineError("bad_file", f"unknown fields {sorted(unknown)}")
-            if not entry.get("key"):
-                raise DeadlineError("bad_file", "`key` is required (it identifies the deadline)")
-            where = f"entry {number} ({entry['key']})"
+                raise DeadlineError("unknown_fields", ", ".join(sorted(map(str, unknown))))
+            if key is None:
+                raise DeadlineError("key_missing")
             title_el, title_en = _text_pair(entry.get("title"), "title")
             notes_el, notes_en = _text_pair(entry.get("notes"), "notes")
             scope, centre_id, directorate = await _scope_of(session, entry.get("scope"))
@@ -556,21 +559,24 @@ async def parse_file(
                     centre_id=centre_id,
                     directorate=directorate,
                     link=entry.get("link"),
-                    key=str(entry["key"]),
+                    key=key,
                 ),
                 now,
                 allow_past=True,
             )
             assert draft.key is not None
             if draft.key in seen:
-                raise DeadlineError("bad_file", "the same key twice")
+                raise DeadlineError("duplicate_key", draft.key)
             seen.add(draft.key)
             drafts.append(draft)
         except DeadlineError as exc:
-            problems.append(f"{where}: {exc}")
+            problems.append((number, key, exc))
     if problems:
         raise DeadlineFileError(problems)
     return drafts
+
+
+_FILE_FIELDS: Final = frozenset({"key", "kind", "title", "notes", "at", "scope", "link"})
 
 
 async def import_drafts(

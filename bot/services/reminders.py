@@ -106,7 +106,8 @@ class Area:
     """Where a person works, for deadlines scoped to a centre or a directorate.
 
     `source` is "chosen" (asked in chat), "school" (the school of their fault
-    reports) or None (unknown: only deadlines for everyone concern them).
+    reports), "only" (the deployment has a single centre) or None (unknown:
+    only deadlines for everyone concern them).
     """
 
     centre_id: int | None = None
@@ -168,7 +169,21 @@ async def areas_of(session: AsyncSession, subs: Sequence[Subscription]) -> dict[
             if centre is None and directorate:
                 centre = by_directorate.get(directorate_key(directorate), default_centre)
             areas[user_id] = Area(centre, directorate or None, "school")
+        only = await _only_area(session)
+        if only is not None:
+            for user_id in need_school:
+                if not areas[user_id].known:
+                    areas[user_id] = only
     return areas
+
+
+async def _only_area(session: AsyncSession) -> Area | None:
+    """In a deployment with a single centre, everybody's area (nothing to ask)."""
+    centres = list(await session.scalars(select(SupportCentre.id).limit(2)))
+    if len(centres) != 1:
+        return None
+    names = list(await session.scalars(select(CentreDirectorate.name).limit(2)))
+    return Area(centres[0], names[0] if len(names) == 1 else None, "only")
 
 
 async def _school_areas(
@@ -642,17 +657,20 @@ class AreaChoice:
 
 
 async def area_choices(session: AsyncSession) -> list[AreaChoice]:
-    """Directorates to choose from; centres when no directorate is on record."""
-    rows = await session.execute(
-        select(CentreDirectorate.id, CentreDirectorate.name).order_by(CentreDirectorate.name)
+    """Every directorate, and every centre with none on record; none if there is no choice."""
+    directorates = await session.execute(
+        select(CentreDirectorate.id, CentreDirectorate.name, CentreDirectorate.centre_id)
     )
-    choices = [AreaChoice("d", i, name) for i, name in rows]
-    if choices:
-        return choices
-    rows = await session.execute(
-        select(SupportCentre.id, SupportCentre.name).order_by(SupportCentre.name)
-    )
-    return [AreaChoice("c", i, name) for i, name in rows]
+    choices = []
+    served = set()
+    for i, name, centre in directorates:
+        choices.append(AreaChoice("d", i, name))
+        served.add(centre)
+    for i, name in await session.execute(select(SupportCentre.id, SupportCentre.name)):
+        if i not in served:
+            choices.append(AreaChoice("c", i, name))
+    choices.sort(key=lambda c: c.label)
+    return choices if len(choices) > 1 else []
 
 
 async def choose_area(
@@ -697,3 +715,10 @@ async def school_area(session: AsyncSession, user_id: int) -> Area:
     if centre is None and directorate:
         centre = (await _directorate_centres(session)).get(directorate_key(directorate))
     return Area(centre, directorate or None, "school")
+
+
+async def followers_of(session: AsyncSession, deadline: Deadline) -> int:
+    """How many people follow `deadline` (active, the right kind and area)."""
+    subs = list(await session.scalars(select(Subscription).where(Subscription.active)))
+    areas = await areas_of(session, subs)
+    return sum(concerns(deadline, areas[s.user_id], _kinds_of(s)) for s in subs)

@@ -1,0 +1,94 @@
+"""What a teacher sees: follow in two taps, reminded on time in their language, stop."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.db import create_engine, session_factory
+from bot.models import ReminderDelivery, Subscription
+from bot.services import deadlines as deadlines_service
+from bot.services.clock import FakeClock
+from bot.services.deadlines import DeadlineDraft
+from handlers.reminders import deliver_now, rules_of
+from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, data_of, labels
+from tests.reminders_world import START, athens
+
+
+async def add_deadline(harness: BotHarness, clock: FakeClock) -> int:
+    assert harness.app is not None
+    runtime = harness.app.bot_data.runtime
+    draft = DeadlineDraft(
+        kind="interest",
+        title_el="Εκδήλωση ενδιαφέροντος για Υ.Σ.Ε.Π.Ε.Η.Υ.",
+        title_en="Expression of interest for lab manager",
+        due_at=athens(2027, 9, 15, 14, 0),
+        notes_el="Αίτηση στον/στη Διευθυντή/ντρια του σχολείου.",
+        notes_en="Apply to the head of your school.",
+    )
+    async with runtime.sessions() as session:
+        deadline = await deadlines_service.create_deadline(
+            session, draft, rules_of(runtime), clock.now()
+        )
+    return deadline.id
+
+
+async def test_two_taps_follow_then_reminded_in_greek_then_stop_with_one_tap(
+    launch: Launch,
+) -> None:
+    clock = FakeClock(START)
+    bot = await launch(clock=clock.now)
+    [menu] = await bot.send(ALICE, "/start")
+    shown = await bot.press(ALICE, menu, data_of(menu, "Υπενθυμίσεις"))  # tap 1
+    assert labels(shown.message) == [
+        "🔔 Παρακολούθηση όλων των προθεσμιών",
+        "Επιλογή ειδών",
+        "« Κύριο μενού",
+    ]
+    followed = await bot.press(ALICE, shown.message, "rem:follow")  # tap 2
+    assert followed.answer is not None
+    assert "rem:stop" in str(followed.message["reply_markup"])
+
+    await add_deadline(bot, clock)
+    assert bot.app is not None
+    clock.set(athens(2027, 9, 8, 14, 0))
+    report = await deliver_now(bot.app)
+    assert report.sent == 1
+    [reminder] = await bot.bot_messages(ALICE.id, after=int(menu["message_id"]))
+    assert "Εκδήλωση ενδιαφέροντος για Υ.Σ.Ε.Π.Ε.Η.Υ." in reminder["text"]
+    assert "Τετάρτη 15 Σεπτεμβρίου 2027, 14:00" in reminder["text"]
+    assert labels(reminder) == ["🔕 Διακοπή αυτών των υπενθυμίσεων"]
+
+    stopped = await bot.press(ALICE, reminder, "rem:off")
+    assert stopped.message["text"].startswith(reminder["text"])
+    assert labels(stopped.message) == ["🔔 Παρακολούθηση ξανά"]
+    clock.set(athens(2027, 9, 14, 14, 0))
+    assert (await deliver_now(bot.app)).sent == 0
+
+    engine = create_engine(bot.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            sub = await session.get(Subscription, ALICE.id)
+            assert sub is not None
+            assert (sub.active, sub.stop_reason) == (False, "user")
+            statuses = list(await session.scalars(select(ReminderDelivery.status)))
+            assert statuses == ["sent"]
+    finally:
+        await engine.dispose()
+
+
+async def test_an_english_speaker_is_reminded_in_english(launch: Launch) -> None:
+    clock = FakeClock(START)
+    bot = await launch(clock=clock.now)
+    [screen] = await bot.send(BOB, "/reminders")
+    await bot.press(BOB, screen, "rem:follow")
+    await add_deadline(bot, clock)
+    clock.set(athens(2027, 9, 14, 14, 0))
+    assert bot.app is not None
+    await deliver_now(bot.app)
+    [reminder] = await bot.bot_messages(BOB.id, after=int(screen["message_id"]))
+    assert reminder["text"].splitlines()[:2] == [
+        "⏰ Reminder: Expression of interest for lab manager",
+        "Tomorrow at 14:00",
+    ]
+    assert "Apply to the head of your school." in reminder["text"]
+    assert labels(reminder) == ["🔕 Stop these reminders"]
