@@ -34,10 +34,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 import yaml
 from rapidfuzz import fuzz, process
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 from bot.services.greek import (
     english_stem,
@@ -98,13 +101,16 @@ class CentreContacts:
     email: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: Any) -> CentreContacts:
-        """From `bot.config.Settings` (`centre_name`, `centre_phone`, `centre_email`)."""
-        return cls(
-            name=getattr(settings, "centre_name", None),
-            phone=getattr(settings, "centre_phone", None),
-            email=getattr(settings, "centre_email", None),
-        )
+    def from_settings(cls, settings: Settings) -> CentreContacts:
+        """From CENTRE_NAME, CENTRE_PHONE and CENTRE_EMAIL.
+
+        The bare default name `ΚΕ.ΠΛΗ.ΝΕ.Τ.` names no centre in particular, so the
+        answers then use the catalog's wording (`the ΚΕ.ΠΛΗ.ΝΕ.Τ. of your directorate`).
+        """
+        name: str | None = settings.centre_name
+        if name is not None and tokens(name) in ([], ["κεπληνετ"]):
+            name = None
+        return cls(name=name, phone=settings.centre_phone, email=settings.centre_email)
 
     def values(self) -> dict[str, str | None]:
         return {"centre_name": self.name, "centre_phone": self.phone, "centre_email": self.email}

@@ -119,6 +119,13 @@ def test_contacts_come_from_the_settings_and_are_escaped(catalogs: dict[str, Faq
     assert "{" not in text
 
 
+def test_the_default_centre_name_names_no_centre(catalogs: dict[str, FaqCatalog]) -> None:
+    contacts = CentreContacts.from_settings(load_settings(centre_name="ΚΕ.ΠΛΗ.ΝΕ.Τ."))
+    assert contacts.name is None
+    text = catalogs["el"].render_answer("keplinet-what", contacts)
+    assert "το ΚΕ.ΠΛΗ.ΝΕ.Τ. της Διεύθυνσής σας" in text
+
+
 def test_missing_contacts_fall_back_to_the_catalogs_wording(
     catalogs: dict[str, FaqCatalog],
 ) -> None:
