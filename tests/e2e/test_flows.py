@@ -12,7 +12,7 @@ from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, fi
 from handlers.common import PRIVATE, cancel_button, flow, reply
 from handlers.context import Context, KepliApp
 from tests.e2e.conftest import ALICE, BOB, Launch, data_of, labels
-from tests.e2e.test_start import ENGLISH_MENU, GREEK_MENU
+from tests.e2e.test_start import ENGLISH_MENU, GREEK_MENU, in_order
 
 NAME, SCHOOL = range(2)
 TEXT = filters.TEXT & ~filters.COMMAND
@@ -84,7 +84,7 @@ async def test_cancel_leaves_the_flow_and_shows_the_menu(launch: Launch) -> None
     await bot.send(ALICE, "/survey")
     [cancelled] = await bot.send(ALICE, "/cancel")
     assert cancelled["text"].startswith("Ακυρώθηκε. Επιστρέψατε στο κύριο μενού.")
-    assert labels(cancelled) == GREEK_MENU
+    assert in_order(GREEK_MENU, labels(cancelled))
     [after] = await bot.send(ALICE, "Αλίκη")
     assert after["text"].startswith("Δεν το κατάλαβα αυτό.")
 
@@ -97,7 +97,7 @@ async def test_the_cancel_button_leaves_the_flow_and_is_stale_afterwards(
     assert labels(question) == ["✖ Cancel"]
     pressed = await bot.press(BOB, question, data_of(question, "Cancel"))
     assert pressed.message["text"].startswith("Cancelled. You are back at the main menu.")
-    assert labels(pressed.message) == ENGLISH_MENU
+    assert in_order(ENGLISH_MENU, labels(pressed.message))
 
     [question] = await bot.send(BOB, "/survey")
     await bot.send(BOB, "/cancel")

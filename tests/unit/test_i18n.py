@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from string import Formatter
 
 import pytest
 from babel.messages.catalog import Catalog, Message
@@ -15,14 +16,18 @@ from babel.messages.pofile import read_po
 from bot.i18n import LOCALES, LOCALES_DIR, get_translator, pick_locale
 from tools.i18n import KEYWORDS, ROOT, untranslated
 
-PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")  # for stripping only; fields() reads them
 # A Latin-letter word of three letters or more, outside {placeholders} and /commands.
 LATIN_WORD = re.compile(r"(?<![/{\w])[A-Za-z]{3,}")
 GREEK_LETTER = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 
 # Greek messages that may legitimately read like their English ids (product names,
 # symbols). Keep it short: every entry is a message a Greek reader sees in English.
-SAME_IN_GREEK: frozenset[str] = frozenset()
+SAME_IN_GREEK: frozenset[str] = frozenset(
+    {
+        "bot",  # the emulator page's sender tag; Greek users say "bot" too
+    }
+)
 
 
 def load(locale: str) -> Catalog:
@@ -79,15 +84,33 @@ def test_greek_messages_are_written_in_greek() -> None:
     assert forgotten == []
 
 
+def fields(text: str) -> list[str]:
+    """The `{...}` replacement fields of a str.format text (`{{` and `}}` are literal)."""
+    try:
+        return sorted(
+            f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+            for _literal, name, spec, conversion in Formatter().parse(text)
+            if name is not None
+        )
+    except ValueError as exc:  # unbalanced braces: .format() would raise at run time
+        return [f"<not a format string: {exc}>"]
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_placeholders_are_the_same_in_the_translation(locale: str) -> None:
     mismatched = []
     for message in messages(load(locale)):
-        expected = sorted(PLACEHOLDER.findall(forms(message.id)[-1]))
+        expected = fields(forms(message.id)[-1])
         for string in forms(message.string):
-            if string and sorted(PLACEHOLDER.findall(string)) != expected:
+            if string and fields(string) != expected:
                 mismatched.append((forms(message.id)[0], string))
     assert mismatched == []
+
+
+def test_placeholder_fields_are_read_like_str_format_reads_them() -> None:
+    assert fields("{n} of {total:,}") == ["{n}", "{total:,}"]
+    assert fields("{{centre: SLUG}} for {name}") == ["{name}"]
+    assert fields("a { b")[0].startswith("<not a format string")
 
 
 @pytest.mark.parametrize(
