@@ -20,10 +20,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Final, cast
+from typing import Any, Final, Literal, cast
 
 from telegram import (
-    BotCommand,
+    BotCommandScope,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeDefault,
@@ -42,10 +42,11 @@ from telegram.ext import (
 import handlers
 from bot.config import Settings
 from bot.db import create_engine, session_factory, upgrade_schema
-from bot.i18n import LOCALES, get_translator
+from bot.i18n import LOCALES
 from bot.persistence import SQLAlchemyPersistence
 from bot.ratelimit import TelegramRateLimiter
-from handlers.context import BotData, CommandSpec, Context, KepliApp, Runtime, utc_now
+from handlers.common import command_list
+from handlers.context import BotData, Context, KepliApp, Runtime, utc_now
 from handlers.errors import on_error
 
 log = logging.getLogger(__name__)
@@ -150,11 +151,6 @@ class KepliApplication(Application[Any, Any, Any, Any, Any, Any]):
         await data.runtime.engine.dispose()
 
 
-def bot_commands(commands: list[CommandSpec], locale: str) -> list[BotCommand]:
-    tr = get_translator(locale)
-    return [BotCommand(c.name, tr.gettext(c.description)) for c in commands]
-
-
 async def publish_commands(app: KepliApp) -> None:
     """setMyCommands for private chats and groups, in every locale and the default one.
 
@@ -163,19 +159,19 @@ async def publish_commands(app: KepliApp) -> None:
     """
     registry = app.bot_data.commands
     default = app.bot_data.runtime.settings.default_locale
-    scopes = [
-        (BotCommandScopeAllPrivateChats(), registry.for_chat("private")),
-        (BotCommandScopeAllGroupChats(), registry.for_chat("group")),
+    scopes: list[tuple[BotCommandScope, Literal["private", "group"]]] = [
+        (BotCommandScopeAllPrivateChats(), "private"),
+        (BotCommandScopeAllGroupChats(), "group"),
     ]
     try:
         await app.bot.set_my_commands(
-            bot_commands(registry.for_chat("private"), default), scope=BotCommandScopeDefault()
+            command_list(registry, default), scope=BotCommandScopeDefault()
         )
-        for scope, commands in scopes:
-            await app.bot.set_my_commands(bot_commands(commands, default), scope=scope)
+        for scope, kind in scopes:
+            await app.bot.set_my_commands(command_list(registry, default, kind), scope=scope)
             for locale in LOCALES:
                 await app.bot.set_my_commands(
-                    bot_commands(commands, locale), scope=scope, language_code=locale
+                    command_list(registry, locale, kind), scope=scope, language_code=locale
                 )
     except TelegramError as exc:
         log.warning("could not publish the command list: %s", exc)

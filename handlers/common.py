@@ -14,9 +14,11 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -24,7 +26,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -36,7 +38,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Translator, get_translator, pick_locale
 from bot.services import users
-from handlers.context import Context, Runtime
+from handlers.context import CommandRegistry, Context, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +259,38 @@ async def answer_query(query: CallbackQuery, text: str | None = None, alert: boo
         await query.answer(text=text, show_alert=alert)
     except BadRequest as exc:
         log.debug("callback query %s not answered: %s", query.id, exc.message)
+
+
+# --- commands ---------------------------------------------------------------------
+
+
+def command_list(
+    context_or_registry: Context | CommandRegistry,
+    locale: str,
+    chat_type: Literal["private", "group"] = "private",
+) -> list[BotCommand]:
+    """The commands of a chat type with their descriptions in `locale`, for setMyCommands."""
+    registry = (
+        context_or_registry.bot_data.commands
+        if isinstance(context_or_registry, Context)
+        else context_or_registry
+    )
+    tr = get_translator(locale)
+    return [BotCommand(c.name, tr.gettext(c.description)) for c in registry.for_chat(chat_type)]
+
+
+async def publish_chat_commands(context: Context, chat_id: int, locale: str) -> None:
+    """Show this private chat the command list in `locale` (after a language change).
+
+    Telegram picks a command list by the app's language; a user who chose another
+    language in the bot gets theirs through a list for their chat alone.
+    """
+    try:
+        await context.bot.set_my_commands(
+            command_list(context, locale), scope=BotCommandScopeChat(chat_id)
+        )
+    except TelegramError as exc:
+        log.warning("could not set the commands of chat %s: %s", chat_id, exc)
 
 
 # --- keyboards and flows -------------------------------------------------------------

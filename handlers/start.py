@@ -31,6 +31,7 @@ from handlers.common import (
     answer_query,
     edit_text,
     menu_button,
+    publish_chat_commands,
     reply,
     send_text,
 )
@@ -211,6 +212,7 @@ async def language_chosen(update: Update, context: Context) -> None:
         await users.set_locale(session, user.id, locale)
     tr = context.use_locale(locale)
     await answer_query(query, LANGUAGE_NAMES[locale])
+    await publish_chat_commands(context, user.id, locale)
     text = tr.gettext("Language: {language}. You can change it at any time with /language.")
     await edit_text(
         context,

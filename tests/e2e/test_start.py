@@ -146,6 +146,9 @@ async def test_language_switch_is_stored_and_survives_a_restart(bot: BotHarness)
     user = await stored_user(bot.database_url, ALICE.id)
     assert user is not None
     assert user.locale == "en"
+    # Her Telegram app is Greek, yet her command menu now speaks English too.
+    commands = {c["command"]: c["description"] for c in await bot.sim.commands(ALICE.id, ALICE)}
+    assert commands["language"] == "Speak Greek or English"
 
     await bot.restart()
     [reply] = await bot.send(ALICE, "/start")  # her Telegram is still Greek
