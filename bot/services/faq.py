@@ -381,7 +381,7 @@ class Concept:
     surfaces: tuple[str, ...]
 
 
-# A single-word surface becomes the concept; a phrase adds the concept beside its words.
+# A word or a phrase (its words in order, stop words aside) is replaced by its concept.
 SYNONYMS: Final[tuple[Concept, ...]] = (
     Concept("pc", ("υπολογιστής", "Η/Υ", "pc", "πισι", "computer", "κομπιούτερ", "hy")),
     Concept(
