@@ -786,9 +786,12 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
             )
     except tickets.TooManyTickets as error:
         when = context.tr.time(error.retry_at.astimezone(settings.tz))
-        body = _(
-            "You have sent {n} reports in the last hour, the most I accept. You can send this "
-            "one from {time}: it is kept until then, just press «Send» again."
+        body = context.tr.ngettext(
+            "You have sent {n} report in the last hour, the most I accept. You can send "
+            "this one from {time}: it is kept until then, just press «Send» again.",
+            "You have sent {n} reports in the last hour, the most I accept. You can send "
+            "this one from {time}: it is kept until then, just press «Send» again.",
+            settings.tickets_per_hour,
         ).format(n=settings.tickets_per_hour, time=when)
         return await show_summary(update, context, "⏳ " + body + "\n\n")
     except tickets.NoCentre:

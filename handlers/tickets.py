@@ -614,7 +614,11 @@ def _teacher_view_markup(tr: Translator, ticket: TicketView) -> InlineKeyboardMa
 
 
 async def _refuse(
-    update: Update, context: Context, error: tickets.TicketError | TransitionRefused
+    update: Update,
+    context: Context,
+    error: tickets.TicketError | TransitionRefused,
+    *,
+    staff_action: bool,
 ) -> None:
     """Answer a button that may not do what it asks: nothing changed, and why."""
     query = update.callback_query
@@ -628,14 +632,15 @@ async def _refuse(
         message = _("This ticket does not exist. Nothing changed.")
     elif isinstance(error, tickets.AlreadyAssigned):
         message = _("The ticket is already yours. Nothing changed.")
+    elif isinstance(error, tickets.NotAuthorised) and not staff_action:
+        message = _("This ticket is not yours. Nothing changed.")
     elif isinstance(error, tickets.NotAuthorised):
-        user = update.effective_user
         async with context.runtime.sessions() as session:
-            is_staff = bool(user and await staff_service.staff_centre_ids(session, user.id))
+            elsewhere = await staff_service.staff_centre_ids(session, query.from_user.id)
         message = (
             _("This ticket belongs to another support centre. Nothing changed.")
-            if is_staff
-            else _("This ticket is not yours. Nothing changed.")
+            if elsewhere
+            else _("Only staff of this ticket's support centre can do that. Nothing changed.")
         )
     else:
         message = _("That is not possible. Nothing changed.")
@@ -659,21 +664,20 @@ async def teacher_button(update: Update, context: Context) -> None:
     actor = actor_of(update)
     try:
         async with context.runtime.sessions() as session:
-            role = await tickets.role_of(session, number, actor.user_id)
-            if role is not Role.REPORTER and verb != "v":
-                # Staff who are not its teacher work a ticket with the staff buttons.
+            if verb == "v":
+                role = await tickets.role_of(session, number, actor.user_id)
+            elif not await tickets.is_participant(session, number, actor.user_id):
                 raise tickets.NotAuthorised(str(number))
     except tickets.TicketError as error:
-        await _refuse(update, context, error)
+        await _refuse(update, context, error, staff_action=False)
         return
     if verb == "v":
         await _show_ticket(update, context, number, role)
     elif verb == "r":
         await _ask_teacher_reply(update, context, number)
     elif verb in ("c", "o"):
-        await _teacher_action(
-            update, context, number, Action.CLOSE if verb == "c" else Action.REOPEN
-        )
+        action = Action.CLOSE if verb == "c" else Action.REOPEN
+        await _teacher_action(update, context, number, action)
     else:
         await answer_query(query, context.tr.gettext("This button is no longer active."))
 
@@ -704,9 +708,8 @@ async def _ask_teacher_reply(update: Update, context: Context, ticket_id: int) -
     async with context.runtime.sessions() as session:
         ticket = await tickets.get_ticket(session, ticket_id)
     if ticket.status is Status.CLOSED:
-        await _refuse(
-            update, context, TransitionRefused(tickets.Refusal.FROM_STATUS, ticket.status)
-        )
+        refused = TransitionRefused(tickets.Refusal.FROM_STATUS, ticket.status)
+        await _refuse(update, context, refused, staff_action=False)
         return
     await answer_query(query)
     prompt = await force_reply(
@@ -738,7 +741,7 @@ async def _teacher_action(
                 reopen_days=settings.ticket_reopen_days,
             )
     except (tickets.TicketError, TransitionRefused) as error:
-        await _refuse(update, context, error)
+        await _refuse(update, context, error, staff_action=False)
         return
     _ = context.tr.gettext
     ticket = change.ticket
@@ -929,7 +932,7 @@ async def staff_button(update: Update, context: Context) -> None:
             if await tickets.role_of(session, ticket_id, actor.user_id) is not Role.STAFF:
                 raise tickets.NotAuthorised(str(ticket_id))
     except tickets.TicketError as error:
-        await _refuse(update, context, error)
+        await _refuse(update, context, error, staff_action=True)
         return
     if verb in STAFF_VERBS:
         await _staff_action(update, context, ticket_id, STAFF_VERBS[verb])
@@ -951,7 +954,7 @@ async def _staff_action(update: Update, context: Context, ticket_id: int, action
                 session, ticket_id, actor, action, now=context.runtime.clock()
             )
     except (tickets.TicketError, TransitionRefused) as error:
-        await _refuse(update, context, error)
+        await _refuse(update, context, error, staff_action=True)
         async with context.runtime.sessions() as session:
             current = await tickets.get_ticket(session, ticket_id)
         await refresh_post(context, current)  # a stale post shows the truth again
@@ -979,9 +982,8 @@ async def _ask_staff_message(
     async with context.runtime.sessions() as session:
         ticket = await tickets.get_ticket(session, ticket_id)
     if ticket.status is Status.CLOSED:
-        await _refuse(
-            update, context, TransitionRefused(tickets.Refusal.FROM_STATUS, ticket.status)
-        )
+        refused = TransitionRefused(tickets.Refusal.FROM_STATUS, ticket.status)
+        await _refuse(update, context, refused, staff_action=True)
         return
     await answer_query(query)
     user = query.from_user
@@ -1112,7 +1114,7 @@ async def staff_list_button(update: Update, context: Context) -> None:
                 if await tickets.role_of(session, ticket_id, user.id) is not Role.STAFF:
                     raise tickets.NotAuthorised(parts[2])
         except tickets.TicketError as error:
-            await _refuse(update, context, error)
+            await _refuse(update, context, error, staff_action=True)
             return
         await answer_query(query)
         await _staff_view(context, query, ticket_id)

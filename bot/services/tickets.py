@@ -354,6 +354,14 @@ async def _is_participant(session: AsyncSession, ticket: Ticket, user_id: int) -
     return watcher is not None
 
 
+async def is_participant(session: AsyncSession, ticket_id: int, user_id: int) -> bool:
+    """Whether `user_id` reported the ticket or follows it. Raises NotFound."""
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(str(ticket_id))
+    return await _is_participant(session, ticket, user_id)
+
+
 async def role_of(session: AsyncSession, ticket_id: int, user_id: int) -> Role:
     """How `user_id` may see the ticket: as staff of its centre, or as its teacher.
 

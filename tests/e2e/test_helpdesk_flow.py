@@ -1,0 +1,180 @@
+"""The helpdesk end to end: a teacher reports, the right centre's staff work it, the teacher
+follows it to the end. Two centres, several schools, a teacher and staff of both centres."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.services import tickets
+from bot.services.ticket_workflow import Status
+from bot.services.tickets import EventKind
+from tests.e2e.conftest import JSON, Launch, labels
+from tests.e2e.helpdesk_e2e import (
+    ATHENS_STAFF,
+    ATHENS_STAFF_2,
+    TEACHER,
+    Desk,
+    database,
+    open_desk,
+    report_fault,
+)
+from tests.helpdesk_world import ATHENS_STAFF_CHAT, THESSALONIKI_STAFF_CHAT
+
+REF = "KPL-2026-00001"
+
+
+async def post_of(desk: Desk, chat_id: int, reference: str = REF) -> JSON:
+    """The ticket's post in a staff chat (the message with the card and its buttons)."""
+    for message in await desk.chat(chat_id):
+        if (message["text"] or "").startswith(f"🎫 {reference}") and message["reply_markup"]:
+            return message
+    raise AssertionError(f"no post of {reference} in {chat_id}")
+
+
+async def teacher_messages(desk: Desk, after: int = 0) -> list[JSON]:
+    return await desk.bot.bot_messages(TEACHER.id, after=after)
+
+
+async def last_id(desk: Desk, chat_id: int) -> int:
+    return max(m["message_id"] for m in await desk.sim.messages(chat_id))
+
+
+async def test_a_report_with_photos_is_worked_and_followed_to_the_end(
+    launch: Launch, database_url: str
+) -> None:
+    desk = await open_desk(launch, database_url)
+
+    # --- the teacher reports, with an album of two photos --------------------------------
+    done = await report_fault(desk, photos=2)
+    assert done["text"].startswith(f"✅ Η δήλωσή σας καταχωρίστηκε με αριθμό {REF}.")
+    assert "ΚΕ.ΠΛΗ.ΝΕ.Τ. Α' Αθήνας" in done["text"]
+    async with database(database_url) as sessions, sessions() as session:
+        stored = await tickets.ticket_by_reference(session, REF)
+    assert stored.status is Status.NEW
+    assert stored.school_code == "0551010"
+    assert (stored.lab, stored.equipment) == ("Εργαστήριο Πληροφορικής 1", "PC-07")
+    assert len(stored.attachments) == 2
+
+    # --- the Athens staff chat gets the post and the photos; Thessaloniki nothing --------
+    post = await post_of(desk, ATHENS_STAFF_CHAT)
+    assert "1ο Γυμνάσιο Αθηνών (0551010)" in post["text"]
+    assert "Δήλωση από Μαρία Παπαδοπούλου" in post["text"]
+    assert "Σε εκκρεμότητα" in post["text"]
+    assert labels(post) == [
+        "🙋 Ανάληψη",
+        "🔧 Υπό διεκπεραίωση",
+        "⏳ Αναμονή σχολείου",
+        "✅ Διεκπεραιωμένο",
+        "💬 Απάντηση στον/στην εκπαιδευτικό",
+        "🔒 Εσωτερική σημείωση",
+        "📜 Ιστορικό",
+    ]
+    photos = [m for m in await desk.chat(ATHENS_STAFF_CHAT) if m.get("photo")]
+    assert len(photos) == 2
+    assert all(p["caption"].startswith(f"📎 {REF}") for p in photos)
+    assert all(p["reply_to_message_id"] == post["message_id"] for p in photos)
+    assert not [m for m in await desk.chat(THESSALONIKI_STAFF_CHAT) if REF in (m["text"] or "")]
+
+    # --- staff take it: the post shows who, the teacher is told ---------------------------
+    seen = await last_id(desk, TEACHER.id)
+    desk.clock.advance(minutes=12)
+    taken = await desk.press(ATHENS_STAFF, post, "Ανάληψη")
+    assert taken.answer is not None
+    assert taken.answer["text"] == "Έγινε: 🔧 Υπό διεκπεραίωση"
+    assert "Ανάθεση: Νίκος Τεχνικός" in taken.message["text"]
+    assert "Υπό διεκπεραίωση" in taken.message["text"]
+    assert "🙋 Ανάληψη" in labels(taken.message)  # a colleague may still take it over
+    [told] = await teacher_messages(desk, after=seen)
+    assert told["text"].startswith(f"🎫 {REF}")
+    assert "Τη δήλωσή σας χειρίζεται ο/η Νίκος Τεχνικός (ΚΕ.ΠΛΗ.ΝΕ.Τ. Α' Αθήνας)" in told["text"]
+    assert "υπό διεκπεραίωση" in told["text"]
+
+    # --- staff reply: the prompt, the answer, the teacher gets it -------------------------
+    pressed = await desk.press(ATHENS_STAFF, taken.message, "Απάντηση στον/στην")
+    [prompt] = pressed.new
+    assert "γράψτε την απάντησή σας" in prompt["text"]
+    seen = await last_id(desk, TEACHER.id)
+    acks = await desk.reply(ATHENS_STAFF, prompt, "Δοκιμάστε το καλώδιο στην άλλη πρίζα.")
+    assert acks[-1]["text"] == f"✓ Στάλθηκε στον/στην εκπαιδευτικό ({REF})."
+    [staff_reply] = await teacher_messages(desk, after=seen)
+    assert (
+        "💬 Ο/Η Νίκος Τεχνικός έγραψε:\nΔοκιμάστε το καλώδιο στην άλλη πρίζα."
+        in staff_reply["text"]
+    )
+    assert labels(staff_reply) == ["💬 Απάντηση / φωτογραφίες", "📜 Λεπτομέρειες"]
+
+    # --- an internal note never reaches the teacher ---------------------------------------
+    post = await post_of(desk, ATHENS_STAFF_CHAT)
+    [note_prompt] = (await desk.press(ATHENS_STAFF_2, post, "Εσωτερική σημείωση")).new
+    seen = await last_id(desk, TEACHER.id)
+    acks = await desk.reply(
+        ATHENS_STAFF_2, note_prompt, "Μάλλον το τροφοδοτικό, έχουμε ανταλλακτικό."
+    )
+    assert acks[-1]["text"] == f"🔒 Η σημείωση αποθηκεύτηκε στο {REF}."
+    assert await teacher_messages(desk, after=seen) == []
+
+    # --- the teacher answers by replying to the staff message, then adds a photo -------
+    answered = await desk.reply(TEACHER, staff_reply, "Δοκίμασα, πάλι τίποτα.")
+    assert answered[-1]["text"] == f"✓ Στάλθηκε στο κέντρο υποστήριξης ({REF})."
+    notices = [m["text"] for m in await desk.chat(ATHENS_STAFF_CHAT) if m["text"]]
+    assert f"💬 Μαρία Παπαδοπούλου για το {REF}:\nΔοκίμασα, πάλι τίποτα." in notices
+    await desk.photo(TEACHER, caption="η πρίζα", reply_to=staff_reply["message_id"], seed=9)
+    relayed = [m for m in await desk.chat(ATHENS_STAFF_CHAT) if m.get("photo")]
+    assert relayed[-1]["caption"] == f"📎 {REF}\nη πρίζα"
+
+    # --- resolved: the teacher gets ✅ Λύθηκε / 🔁 Ξανάνοιξε, and reopens ------------------
+    desk.clock.advance(hours=3)
+    post = await post_of(desk, ATHENS_STAFF_CHAT)
+    seen = await last_id(desk, TEACHER.id)
+    await desk.press(ATHENS_STAFF, post, "Διεκπεραιωμένο")
+    [resolution] = await teacher_messages(desk, after=seen)
+    assert "Ο/Η Νίκος Τεχνικός σημείωσε ότι η βλάβη αποκαταστάθηκε. Λύθηκε;" in resolution["text"]
+    assert labels(resolution) == ["✅ Λύθηκε", "🔁 Ξανάνοιξε"]
+    reopened = await desk.press(TEACHER, resolution, "Ξανάνοιξε")
+    assert reopened.message["text"].startswith(f"🔁 Το {REF} άνοιξε ξανά")
+    post = await post_of(desk, ATHENS_STAFF_CHAT)
+    assert "Υπό διεκπεραίωση" in post["text"]
+    notices = [m["text"] for m in await desk.chat(ATHENS_STAFF_CHAT) if m["text"]]
+    assert f"🔁 Ο/Η Μαρία Παπαδοπούλου άνοιξε ξανά το {REF}: η βλάβη επανήλθε." in notices
+
+    # --- resolved again, and this time the teacher confirms: closed ------------------------
+    desk.clock.advance(days=1)
+    seen = await last_id(desk, TEACHER.id)
+    await desk.press(ATHENS_STAFF, post, "Διεκπεραιωμένο")
+    [resolution] = await teacher_messages(desk, after=seen)
+    closed = await desk.press(TEACHER, resolution, "Λύθηκε")
+    assert closed.message["text"].startswith(f"🔒 Το {REF} έκλεισε. Ευχαριστούμε!")
+    post = await post_of(desk, ATHENS_STAFF_CHAT)
+    assert "🔒 Κλειστό" in post["text"]
+    assert labels(post) == ["📜 Ιστορικό"]
+
+    # --- every step is in the history, in order ---------------------------------------------
+    async with database(database_url) as sessions, sessions() as session:
+        final = await tickets.ticket_by_reference(session, REF)
+        events = await tickets.history(session, final.id, include_internal=True)
+    assert final.status is Status.CLOSED
+    assert final.first_response_at == final.created_at + timedelta(minutes=12)
+    assert len(final.attachments) == 3
+    assert [e.kind for e in events] == [
+        EventKind.CREATED,
+        EventKind.ASSIGNED,
+        EventKind.STATUS,
+        EventKind.REPLY,
+        EventKind.NOTE,
+        EventKind.TEACHER_REPLY,
+        EventKind.TEACHER_REPLY,
+        EventKind.STATUS,
+        EventKind.REOPENED,
+        EventKind.STATUS,
+        EventKind.CLOSED,
+    ]
+
+    # --- /mytickets shows it, with its history on demand -----------------------------------
+    [listing] = await desk.send(TEACHER, "/mytickets")
+    assert "Οι δηλώσεις βλαβών σας" in listing["text"]
+    assert f"{REF} · Υπολογιστής · 1ο Γυμνάσιο Αθηνών" in listing["text"]
+    details = await desk.press(TEACHER, listing, REF)
+    assert "Ιστορικό" in details.message["text"]
+    assert "Μάλλον το τροφοδοτικό" not in details.message["text"]  # the note stays internal
+    assert "απάντησε: «Δοκιμάστε το καλώδιο στην άλλη πρίζα.»" in details.message["text"]
+    assert labels(details.message) == ["🔁 Ξανάνοιξε", "« Οι δηλώσεις μου"]
