@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Final, cast
+from typing import Final, cast
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -149,15 +149,13 @@ class TelegramSender:
         runtime = self.app.bot_data.runtime
         settings = runtime.settings
         tr = get_translator(pick_locale(reminder.locale, None, settings.default_locale))
-        # The bot is typed without rate-limiter arguments; TelegramRateLimiter takes an int.
-        bot: Any = self.app.bot
         try:
-            message = await bot.send_message(
+            # The bot's rate limiter retries a 429 itself a few times; a RetryAfter that
+            # still comes through means a lasting flood: the dispatcher pauses everything.
+            message = await self.app.bot.send_message(
                 reminder.user_id,
                 reminder_text(tr, reminder, settings.tz),
                 reply_markup=reminder_markup(tr),
-                # A 429 comes back to the dispatcher, which pauses the whole broadcast.
-                rate_limit_args=0,
             )
         except Forbidden as exc:
             raise RecipientGone(exc.message) from exc
@@ -601,7 +599,8 @@ def register(app: KepliApp) -> None:
             await session.commit()
         log.info("reminders: plan checked at start (%s)", changes)
         if app.job_queue is not None:
-            app.job_queue.run_once(deliver_due, when=timedelta(seconds=1), name=JOB_NAME)
+            poll = timedelta(seconds=runtime.settings.reminder_poll_seconds)
+            app.job_queue.run_once(deliver_due, when=poll, name=JOB_NAME)
         else:  # pragma: no cover - the job-queue extra is a dependency
             log.error("reminders: no JobQueue, reminders will not be sent")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from bot.db import create_engine, session_factory
@@ -14,14 +16,20 @@ from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, data_of, labels
 from tests.reminders_world import START, athens
 
 
-async def add_deadline(harness: BotHarness, clock: FakeClock) -> int:
+async def add_deadline(
+    harness: BotHarness,
+    clock: FakeClock,
+    due: datetime | None = None,
+    key: str | None = None,
+) -> int:
     assert harness.app is not None
     runtime = harness.app.bot_data.runtime
     draft = DeadlineDraft(
+        key=key,
         kind="interest",
         title_el="Εκδήλωση ενδιαφέροντος για Υ.Σ.Ε.Π.Ε.Η.Υ.",
         title_en="Expression of interest for lab manager",
-        due_at=athens(2027, 9, 15, 14, 0),
+        due_at=due or athens(2027, 9, 15, 14, 0),
         notes_el="Αίτηση στον/στη Διευθυντή/ντρια του σχολείου.",
         notes_en="Apply to the head of your school.",
     )
