@@ -311,7 +311,8 @@ async def _next(update: Update, context: Context, ask: Ask, prefix: str = "") ->
 # --- entry ---------------------------------------------------------------------------------------
 
 
-async def start_report(update: Update, context: Context) -> Step:
+def _begin(context: Context) -> bool:
+    """A fresh draft, with the remembered school if there is one (then True)."""
     data = context.user_data
     assert data is not None
     data[DRAFT] = draft = _new_draft()
@@ -320,6 +321,12 @@ async def start_report(update: Update, context: Context) -> Step:
         draft.update(
             school_id=school["id"], school_name=school["name"], school_code=school["code"]
         )
+        return True
+    return False
+
+
+async def start_report(update: Update, context: Context) -> Step:
+    if _begin(context):
         return await ask_school_confirm(update, context)
     return await ask_school(update, context)
 
@@ -337,7 +344,7 @@ async def start_with_media(update: Update, context: Context) -> Step | None:
             ticket_handlers.too_large_text(context.tr, attachments[0].file_size)
         )
         return None
-    await start_report(update, context)  # asks the first question; the file is added below
+    remembered = _begin(context)
     draft = draft_of(context)
     draft["attachments"].append(_attachment_dict(attachments[0]))
     draft["album"] = message.media_group_id
@@ -345,10 +352,8 @@ async def start_with_media(update: Update, context: Context) -> Step | None:
         draft["description"] = message.caption.strip()[
             : context.runtime.settings.ticket_description_max
         ]
-    data = context.user_data or {}
-    school = data.get(SCHOOL)
     prefix = _("📎 I kept it. Let us report the fault.") + "\n\n"
-    if isinstance(school, dict) and school.get("id"):
+    if remembered:
         return await ask_school_confirm(update, context, prefix)
     return await ask_school(update, context, prefix)
 
