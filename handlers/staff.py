@@ -77,6 +77,7 @@ async def _pick_centre(update: Update, context: Context, verb: str) -> CentreInf
             context.tr.gettext("Unknown centre «{slug}». Centres: {known}").format(
                 slug=escape(args[0]), known=known
             ),
+            parse_mode=ParseMode.HTML,
         )
         return None
     with_staff = [c for c in centres if c.staff_chat_id or not c.is_default] or centres
@@ -117,7 +118,8 @@ async def redeem(update: Update, context: Context) -> None:
             "🎉 Welcome! You are now staff of {centre}. New fault reports appear in the "
             "centre's staff chat; /tickets lists the open ones."
         )
-    await reply(update, context, body.format(centre=escape(redeemed.centre_name)))
+    text = body.format(centre=escape(redeemed.centre_name))
+    await reply(update, context, text, parse_mode=ParseMode.HTML)
     log.info("user %s joined the staff of centre %s", user.id, redeemed.centre_id)
 
 
@@ -142,9 +144,9 @@ async def _send_invite(update: Update, context: Context, centre: CentreInfo) -> 
     body += "\n" + invite.link(context.bot.username)
     if update.callback_query is not None:
         await answer_query(update.callback_query)
-        await edit_text(context, update.callback_query, body)
+        await edit_text(context, update.callback_query, body, parse_mode=ParseMode.HTML)
     else:
-        await reply(update, context, body)
+        await reply(update, context, body, parse_mode=ParseMode.HTML)
 
 
 async def invite_command(update: Update, context: Context) -> None:
@@ -267,6 +269,7 @@ async def staffchat_command(update: Update, context: Context) -> None:
         _("✅ New fault reports of {centre} will be posted here.").format(
             centre=escape(centre.name)
         ),
+        parse_mode=ParseMode.HTML,
     )
 
 

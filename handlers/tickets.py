@@ -966,7 +966,11 @@ async def _staff_action(update: Update, context: Context, ticket_id: int, action
     )
     await refresh_post(context, ticket)
     pressed = query.message
-    if isinstance(pressed, Message) and pressed.message_id != ticket.staff_message_id:
+    is_post = isinstance(pressed, Message) and (pressed.chat_id, pressed.message_id) == (
+        ticket.staff_chat_id,
+        ticket.staff_message_id,
+    )
+    if isinstance(pressed, Message) and not is_post:
         await _staff_view(context, query, ticket_id)  # the /tickets view in a private chat
     unreachable = await tell_teachers(context, change, actor_id=actor.user_id)
     await _warn_unreachable(context, ticket, unreachable)

@@ -203,7 +203,9 @@ async def report_fault(
     for i in range(photos):
         await desk.photo(teacher, caption=None, album="album-1" if photos > 1 else None, seed=i)
     done = await desk.last(teacher.id)
-    urgency_q = (await desk.press(teacher, done, "Τέλος")).message
+    urgency_q = (
+        await desk.press(teacher, done, "Τέλος" if photos else "Χωρίς φωτογραφίες")
+    ).message
     summary = (await desk.press(teacher, urgency_q, urgency)).message
     sent = await desk.press(teacher, summary, "Αποστολή")
     return sent.message

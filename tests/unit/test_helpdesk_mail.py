@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from bot.config import Settings, load_settings
 from bot.i18n import get_translator
@@ -21,39 +15,13 @@ from bot.services.helpdesk_mail import MailError
 from bot.services.ticket_workflow import Status
 from bot.services.tickets import AttachmentKind, AttachmentView, Category, TicketView, Urgency
 from handlers import helpdesk_text
-
-
-@dataclass
-class Mailbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.helpdesk_smtp import Mailbox, free_port, smtp_server
 
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Mailbox, int]]:
-    mailbox = Mailbox()
-    port = _free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield mailbox, port
-    finally:
-        controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 def _settings(port: int, **extra: Any) -> Settings:
@@ -128,7 +96,7 @@ async def test_the_copy_reaches_the_centres_mailbox_in_greek(smtp: tuple[Mailbox
 
 
 async def test_a_mail_server_that_is_down_raises_mail_error() -> None:
-    settings = _settings(_free_port())
+    settings = _settings(free_port())
     with pytest.raises(MailError):
         await helpdesk_mail.send_copy(
             settings, to="x@example.org", subject="s", body="b", reference="KPL-2026-00001"
