@@ -471,3 +471,59 @@ class PointsDeclaration(Base):
     ruleset: Mapped[str] = mapped_column(String(64))  # the circular it was made under
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- faq --------------------------------------------------------------------
+# What the FAQ learns from its readers, for the staff to improve the content
+# (`keplibot faq misses`, `keplibot faq stats`). Questions it could not answer and
+# the answers it showed are kept without the asker. A 👍/👎 vote keeps the voter's
+# id only so that one person counts once per answer message (a second press
+# changes the vote); it becomes NULL when the user is deleted, the vote stays.
+
+
+class FaqMiss(Base):
+    """A question the FAQ could not answer (`no_match`), or whose suggestions were all
+    rejected (`rejected`)."""
+
+    __tablename__ = "faq_misses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(8))  # the asker's language, el/en
+    kind: Mapped[str] = mapped_column(String(16))  # no_match, rejected
+    # The best entries the search found anyway: [{"id": ..., "score": 0..1}], best first.
+    hits: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class FaqView(Base):
+    """One answer shown, and how the reader got to it (menu, search, suggestion, related)."""
+
+    __tablename__ = "faq_views"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(64), index=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class FaqFeedback(Base):
+    """A 👍 (`helpful`) or 👎 on one answer message; one per voter and message."""
+
+    __tablename__ = "faq_feedback"
+    __table_args__ = (
+        UniqueConstraint("user_id", "message_id", "entry_id", name="uq_faq_feedback_vote"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(64), index=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # The answer message in the voter's private chat (message ids are per chat).
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,220 @@
+"""What the FAQ records for the staff: unanswered questions, answers shown, 👍/👎 votes.
+
+Unanswered questions (`record_miss`) and answers shown (`record_view`) are kept
+without the asker. A vote (`record_vote`) keeps the voter's id so that one
+person counts once per answer message; pressing again changes the vote.
+`list_misses` and `entry_stats` are what `keplibot faq misses` and
+`keplibot faq stats` print.
+
+Every write commits before returning, so a handler can reply afterwards.
+`now` parameters exist for tests (a fake clock); callers normally pass the
+runtime's clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Final
+
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import FaqFeedback, FaqMiss, FaqView, utcnow
+from bot.services.faq import Hit
+
+MAX_MISS_CHARS: Final = 1000  # a question, not an essay: longer text is cut
+MAX_MISS_HITS: Final = 3
+
+
+class MissKind(StrEnum):
+    NO_MATCH = "no_match"  # the search found nothing that fits
+    REJECTED = "rejected"  # the asker said none of the suggestions fits
+
+
+class Source(StrEnum):
+    """How a reader got to an answer."""
+
+    MENU = "menu"  # topics → questions → answer
+    SEARCH = "search"  # typed a question, answered outright
+    SUGGESTION = "suggestion"  # typed a question, chose one of the "Did you mean"
+    RELATED = "related"  # a related question under another answer
+
+
+class VoteOutcome(StrEnum):
+    RECORDED = "recorded"  # a first vote on this answer message
+    CHANGED = "changed"  # 👍 became 👎 or the other way round
+    UNCHANGED = "unchanged"  # the same vote again
+
+
+@dataclass(frozen=True)
+class Miss:
+    text: str
+    locale: str
+    kind: MissKind
+    hits: tuple[Hit, ...]
+    created_at: datetime  # aware UTC
+
+
+@dataclass(frozen=True)
+class EntryStats:
+    """Counts for one FAQ entry over a period (all languages together)."""
+
+    entry_id: str
+    views: int = 0
+    helpful: int = 0  # 👍 votes
+    unhelpful: int = 0  # 👎 votes
+
+    @property
+    def votes(self) -> int:
+        return self.helpful + self.unhelpful
+
+
+async def record_miss(
+    session: AsyncSession,
+    *,
+    text: str,
+    locale: str,
+    hits: Sequence[Hit] = (),
+    kind: MissKind = MissKind.NO_MATCH,
+    now: datetime | None = None,
+) -> None:
+    """Keep a question the FAQ could not answer, with the best (weak) hits it had."""
+    session.add(
+        FaqMiss(
+            text=text.strip()[:MAX_MISS_CHARS],
+            locale=locale,
+            kind=kind.value,
+            hits=[{"id": hit.id, "score": hit.score} for hit in hits[:MAX_MISS_HITS]],
+            created_at=now or utcnow(),
+        )
+    )
+    await session.commit()
+
+
+async def record_view(
+    session: AsyncSession,
+    *,
+    entry_id: str,
+    locale: str,
+    source: Source,
+    now: datetime | None = None,
+) -> None:
+    """Count one answer shown."""
+    session.add(
+        FaqView(entry_id=entry_id, locale=locale, source=source.value, created_at=now or utcnow())
+    )
+    await session.commit()
+
+
+async def record_vote(
+    session: AsyncSession,
+    *,
+    entry_id: str,
+    locale: str,
+    helpful: bool,
+    user_id: int,
+    message_id: int,
+    now: datetime | None = None,
+) -> VoteOutcome:
+    """Store `user_id`'s 👍 (`helpful`) or 👎 on the answer `message_id` of `entry_id`.
+
+    `user_id` must be a known user (`users.id`). One vote per user, message and
+    entry: a second press of the same button changes nothing, of the other one
+    changes the vote.
+    """
+    now = now or utcnow()
+    for attempt in range(2):
+        vote = await session.scalar(
+            select(FaqFeedback).where(
+                FaqFeedback.user_id == user_id,
+                FaqFeedback.message_id == message_id,
+                FaqFeedback.entry_id == entry_id,
+            )
+        )
+        if vote is not None:
+            if vote.helpful == helpful:
+                return VoteOutcome.UNCHANGED
+            vote.helpful = helpful
+            vote.locale = locale
+            vote.updated_at = now
+            await session.commit()
+            return VoteOutcome.CHANGED
+        session.add(
+            FaqFeedback(
+                entry_id=entry_id,
+                locale=locale,
+                helpful=helpful,
+                user_id=user_id,
+                message_id=message_id,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        try:
+            await session.commit()
+        except IntegrityError:
+            # The same vote arrived twice at once (two bot processes): look again and
+            # count it once. A second failure is something else (an unknown user).
+            await session.rollback()
+            if attempt:
+                raise
+            continue
+        return VoteOutcome.RECORDED
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def list_misses(
+    session: AsyncSession,
+    *,
+    since: datetime | None = None,
+    locale: str | None = None,
+    limit: int = 50,
+) -> list[Miss]:
+    """Unanswered questions, newest first; `since` (aware) and `locale` narrow them down."""
+    query = select(FaqMiss).order_by(FaqMiss.created_at.desc(), FaqMiss.id.desc()).limit(limit)
+    if since is not None:
+        query = query.where(FaqMiss.created_at >= since)
+    if locale is not None:
+        query = query.where(FaqMiss.locale == locale)
+    rows = (await session.scalars(query)).all()
+    return [
+        Miss(
+            text=row.text,
+            locale=row.locale,
+            kind=MissKind(row.kind),
+            hits=tuple(Hit(str(h["id"]), float(h["score"])) for h in row.hits or ()),
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
+
+
+async def entry_stats(
+    session: AsyncSession, *, since: datetime | None = None
+) -> dict[str, EntryStats]:
+    """Views and votes per entry id, over everything or from `since` (aware) on.
+
+    Entries nobody viewed or rated are absent; votes count from when they were cast.
+    """
+    views = select(FaqView.entry_id, func.count()).group_by(FaqView.entry_id)
+    votes = select(
+        FaqFeedback.entry_id,
+        func.sum(case((FaqFeedback.helpful.is_(True), 1), else_=0)),
+        func.sum(case((FaqFeedback.helpful.is_(False), 1), else_=0)),
+    ).group_by(FaqFeedback.entry_id)
+    if since is not None:
+        views = views.where(FaqView.created_at >= since)
+        votes = votes.where(FaqFeedback.created_at >= since)
+    counts: dict[str, EntryStats] = {}
+    for entry_id, viewed in (await session.execute(views)).all():
+        counts[entry_id] = EntryStats(entry_id, views=int(viewed))
+    for entry_id, helpful, unhelpful in (await session.execute(votes)).all():
+        seen = counts.get(entry_id, EntryStats(entry_id))
+        counts[entry_id] = EntryStats(
+            entry_id, views=seen.views, helpful=int(helpful or 0), unhelpful=int(unhelpful or 0)
+        )
+    return counts
