@@ -178,3 +178,38 @@ async def test_a_report_with_photos_is_worked_and_followed_to_the_end(
     assert "Μάλλον το τροφοδοτικό" not in details.message["text"]  # the note stays internal
     assert "απάντησε: «Δοκιμάστε το καλώδιο στην άλλη πρίζα.»" in details.message["text"]
     assert labels(details.message) == ["🔁 Ξανάνοιξε", "« Οι δηλώσεις μου"]
+
+
+async def test_mytickets_pages_and_a_teacher_closes_from_the_details(
+    launch: Launch, database_url: str
+) -> None:
+    desk = await open_desk(launch, database_url, tickets_per_hour=10)
+    for n in range(6):
+        desk.clock.advance(minutes=5)
+        await report_fault(desk, equipment=f"PC-{n:02d}", photos=0)
+    [first] = await desk.send(TEACHER, "/mytickets")
+    assert "(σελίδα 1 από 2)" in first["text"]
+    assert "KPL-2026-00006" in first["text"]  # the most recent first
+    assert "KPL-2026-00001" not in first["text"]
+    assert labels(first)[-1] == "Επόμενα »"
+    second = (await desk.press(TEACHER, first, "Επόμενα")).message
+    assert "(σελίδα 2 από 2)" in second["text"]
+    assert "KPL-2026-00001" in second["text"]
+    assert labels(second)[-1] == "« Προηγούμενα"
+    details = (await desk.press(TEACHER, second, "KPL-2026-00001")).message
+    assert labels(details) == [
+        "💬 Απάντηση / φωτογραφίες",
+        "✔ Κλείσιμο",
+        "« Οι δηλώσεις μου",
+    ]
+    closed = (await desk.press(TEACHER, details, "Κλείσιμο")).message
+    assert closed["text"].startswith("🔒 Το KPL-2026-00001 έκλεισε.")
+    post = await post_of(desk, ATHENS_STAFF_CHAT, "KPL-2026-00001")
+    assert "🔒 Κλειστό" in post["text"]
+    notices = [m["text"] for m in await desk.chat(ATHENS_STAFF_CHAT) if m["text"]]
+    assert "🔒 Ο/Η Μαρία Παπαδοπούλου έκλεισε το KPL-2026-00001." in notices
+    # Writing to a closed ticket is refused with a way forward.
+    [answer] = await desk.reply(TEACHER, closed, "Και κάτι ακόμη")
+    assert answer["text"] == (
+        "Αυτή η δήλωση έχει κλείσει. Ανοίξτε την ξανά από το /mytickets για να προσθέσετε κάτι."
+    )
