@@ -213,3 +213,26 @@ async def test_mytickets_pages_and_a_teacher_closes_from_the_details(
     assert answer["text"] == (
         "Αυτή η δήλωση έχει κλείσει. Ανοίξτε την ξανά από το /mytickets για να προσθέσετε κάτι."
     )
+
+
+async def test_the_reply_button_takes_an_album_for_the_staff(
+    launch: Launch, database_url: str
+) -> None:
+    desk = await open_desk(launch, database_url)
+    done = await report_fault(desk, photos=0)
+    assert labels(done) == ["💬 Απάντηση / φωτογραφίες", "📜 Λεπτομέρειες"]
+    pressed = await desk.press(TEACHER, done, "Απάντηση / φωτογραφίες")
+    [prompt] = pressed.new
+    assert prompt["text"].startswith(f"✍️ Γράψτε το μήνυμά σας για το {REF}")
+    assert (await desk.sim.chat_state(TEACHER.id))["force_reply"] is not None
+    first = await desk.photo(
+        TEACHER, caption="η οθόνη", album="a-7", reply_to=prompt["message_id"], seed=1
+    )
+    second = await desk.photo(TEACHER, album="a-7", reply_to=prompt["message_id"], seed=2)
+    assert [m["text"] for m in first] == [f"✓ Στάλθηκε στο κέντρο υποστήριξης ({REF})."]
+    assert second == []  # one acknowledgement per album
+    relayed = [m for m in await desk.chat(ATHENS_STAFF_CHAT) if m.get("photo")]
+    assert [m["caption"] for m in relayed] == [f"📎 {REF}\nη οθόνη", f"📎 {REF}"]
+    async with database(database_url) as sessions, sessions() as session:
+        ticket = await tickets.ticket_by_reference(session, REF)
+    assert [a.caption for a in ticket.attachments] == ["η οθόνη", None]
