@@ -8,6 +8,7 @@ from telegram.ext import TypeHandler
 from handlers import calendar as calendar_handlers
 from handlers import common, report, start
 from handlers import deadlines as deadline_handlers
+from handlers import points as points_handlers
 from handlers import reminders as reminder_handlers
 from handlers import staff as helpdesk_staff
 from handlers import tickets as helpdesk_tickets
@@ -29,6 +30,10 @@ def register(app: KepliApp) -> None:
     # must reach the ticket even in the middle of another flow.
     helpdesk_staff.register(app)
     helpdesk_tickets.register(app)
+    # Points: /points, /mypoints, the "Points calculation" menu entry (a persistent flow).
+    # Before the fault report: a JSON file sent outside any flow is a points declaration
+    # to score, not the start of a fault report.
+    points_handlers.register(app)
     # Helpdesk: the fault report flow (/report, the "Report a fault" menu entry, and a
     # photo, file or voice note sent outside any flow).
     report.register(app)

@@ -1,0 +1,529 @@
+"""The points interview in chat: /points or the menu's "Points calculation", one question a time.
+
+The questions are `scoring.interview.INTERVIEW`, walked generically by
+`InterviewSession` (`bot.services.points_session`); this module only turns a
+step into a message with buttons, and a button press or a typed text into an
+answer. Each question is one message: a progress marker ("3/17"), the
+question, a one-line hint from the circular, the "counts up to" line, and
+buttons (yes/no, a keypad 0–5 and "more", the options, list screens with
+add / remove / done), with Back, Skip (= none / 0) and Cancel. An answered
+question's message keeps the question and shows the answer, without buttons.
+
+Buttons carry "p:<counter>:<action>": the counter moves on with every answer,
+so a button of an older question says it is no longer active instead of
+answering the wrong question. Options are named by their index, never by
+value, so callback data stays far below Telegram's 64 bytes.
+
+The flow (`points`, persistent) has two states: `asking` and `result`
+(`handlers.points_result`: summary, documents, change an answer, downloads,
+keeping, /mypoints). A JSON declaration sent as a document is scored in any
+state.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Final
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
+from telegram.ext import filters as f
+
+from bot.i18n import N_, Translator
+from bot.services.points import answer_problem, option_text, question_text
+from bot.services.points_chat import (
+    ADD_ANOTHER,
+    ADD_FIRST,
+    NONE_OF_KIND,
+    answer_text,
+    can_skip,
+    cap_line,
+    continues_option_text,
+    item_answer_text,
+    item_heading,
+    item_text,
+    read_answer,
+    read_item_answer,
+)
+from bot.services.points_session import InterviewSession, Step
+from handlers import points_result as result
+from handlers import start
+from handlers.common import PRIVATE, answer_query, cancel_button, flow, keyboard, send_text
+from handlers.context import CommandSpec, Context, KepliApp
+from scoring import ErrorCode, Issue
+from scoring.interview import (
+    INTERVIEW,
+    AnswerKind,
+    check_answer,
+    check_item_answer,
+)
+
+log = logging.getLogger(__name__)
+
+ASKING: Final = result.ASKING
+RESULT: Final = result.RESULT
+BUTTON: Final = re.compile(r"^p:([0-9]+):([a-z]+)(-|[0-9]+)?$")
+KEYPAD: Final = range(6)  # 0–5, then "more" (typed)
+WHOLE_KEYPAD: Final = 8  # ranges this small get every value as a button (days 0–7)
+PACKED_LABEL: Final = 12  # option labels up to this long share a row, three at a time
+JSON_DOCUMENT: Final = f.Document.FileExtension("json") | f.Document.MimeType("application/json")
+
+COMMANDS: Final = (
+    CommandSpec("points", N_("Calculate your points for the school lab manager post"), order=10),
+    CommandSpec("mypoints", N_("Your kept points declaration"), order=11),
+)
+
+
+# --- a step as a message ---------------------------------------------------------------------
+
+
+def _data(session: InterviewSession, action: str) -> str:
+    return f"p:{session.counter}:{action}"
+
+
+def step_title(tr: Translator, session: InterviewSession, step: Step) -> str:
+    """The progress marker and the question (also kept on the message once answered)."""
+    if session.change is not None:
+        head = "✏️ " + tr.gettext("Change an answer")
+    else:
+        number, total = session.progress()
+        head = f"{number}/{total}"
+    if step.sub is not None:
+        head += " · " + item_heading(tr, step.question, len(session.list_items()) + 1)
+    return f"{head}\n{question_text(tr, step.sub or step.question).text}"
+
+
+def step_text(tr: Translator, session: InterviewSession, step: Step, prefix: str = "") -> str:
+    _ = tr.gettext
+    question = step.question
+    asked = question_text(tr, step.sub or question)
+    lines = [prefix, ""] if prefix else []
+    lines.append(step_title(tr, session, step))
+    if step.is_list_screen and session.list_items():
+        items = session.list_items()
+        lines += ["", _("So far:")]
+        lines += [
+            f"{n}. {item_text(tr, question, item, items)}" for n, item in enumerate(items, 1)
+        ]
+    if asked.hint:
+        lines += ["", "💡 " + asked.hint]
+    if step.sub is None and (cap := cap_line(tr, question)):
+        lines.append("📈 " + cap)
+    change = session.change
+    if step.sub is None and change is not None and change["target"] == question.key:
+        before = change["before"]
+        if question.key in before and not step.is_list_screen:
+            now = answer_text(tr, question, before[question.key])
+            lines += ["", _("Your answer now: {answer}").format(answer=now)]
+    if (step.sub or question).free_text:
+        lines += ["", _("Choose below, or type it.")]
+    return "\n".join(lines)
+
+
+def _option_rows(labels: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """Short labels share a row (three at most); long ones get a row each."""
+    rows: list[list[tuple[str, str]]] = []
+    for label, data in labels:
+        short = len(label) <= PACKED_LABEL
+        if short and rows and len(rows[-1]) < 3 and len(rows[-1][-1][0]) <= PACKED_LABEL:
+            rows[-1].append((label, data))
+        else:
+            rows.append([(label, data)])
+    return rows
+
+
+def _answer_rows(
+    tr: Translator, session: InterviewSession, step: Step
+) -> list[list[tuple[str, str]]]:
+    _ = tr.gettext
+    question = step.question
+    if step.is_list_screen:
+        items = session.list_items()
+        removals = [(f"🗑 {n}", _data(session, f"r{n - 1}")) for n in range(1, len(items) + 1)]
+        rows = [removals[i : i + 4] for i in range(0, len(removals), 4)]
+        add = ADD_ANOTHER if items else ADD_FIRST
+        rows.append([("➕ " + _(add[question.kind]), _data(session, "a"))])
+        finish = "✅ " + _("Done") if items else _(NONE_OF_KIND[question.kind])
+        rows.append([(finish, _data(session, "d"))])
+        return rows
+    kind = (step.sub or question).kind
+    if kind == AnswerKind.YES_NO:
+        return [[(_("Yes"), _data(session, "y")), (_("No"), _data(session, "n"))]]
+    if kind == AnswerKind.INTEGER:
+        low = question.minimum or 0
+        high = question.maximum if question.maximum is not None else low + len(KEYPAD) - 1
+        if high - low < WHOLE_KEYPAD:
+            values = [(tr.number(v), _data(session, f"v{v}")) for v in range(low, high + 1)]
+            return [values[i : i + 4] for i in range(0, len(values), 4)]
+        keypad = [(tr.number(v), _data(session, f"v{v}")) for v in KEYPAD]
+        return [keypad, [(_("More…"), _data(session, "m"))]]
+    if kind == AnswerKind.CHOICE:
+        labels = [
+            (_option_label(tr, session, step, option), _data(session, f"o{index}"))
+            for index, option in enumerate(_options(session, step))
+        ]
+        if step.sub is not None and step.sub.optional:
+            labels.append((_option_label(tr, session, step, None), _data(session, "o-")))
+        return _option_rows(labels)
+    return []  # dates and other typed answers
+
+
+def _options(session: InterviewSession, step: Step) -> tuple[str, ...]:
+    if step.sub is None:
+        return step.question.options
+    return step.sub.current_options(session.current_item(), session.list_items())
+
+
+def _option_label(tr: Translator, session: InterviewSession, step: Step, option: Any) -> str:
+    if step.sub is not None and step.sub.options_for is not None:
+        return continues_option_text(tr, option, session.list_items())
+    return option_text(tr, (step.sub or step.question).key, str(option))
+
+
+def step_markup(tr: Translator, session: InterviewSession, step: Step) -> InlineKeyboardMarkup:
+    _ = tr.gettext
+    rows = _answer_rows(tr, session, step)
+    nav: list[tuple[str, str]] = []
+    if session.can_go_back:
+        nav.append(("« " + _("Back"), _data(session, "b")))
+    if step.sub is None and not step.is_list_screen and can_skip(step.question):
+        nav.append((_("Skip") + " »", _data(session, "s")))
+    if nav:
+        rows.append(nav)
+    markup = keyboard(rows)
+    return InlineKeyboardMarkup([*markup.inline_keyboard, [cancel_button(tr)]])
+
+
+# --- asking -------------------------------------------------------------------------------
+
+
+async def ask(
+    update: Update, context: Context, session: InterviewSession, prefix: str = ""
+) -> object:
+    """Send the current step (or the result when nothing is left to ask); the new state."""
+    step = session.step()
+    if step is None:
+        change = session.finish()
+        if change is None:
+            return await result.show_result(update, context, session, prefix, save=True)
+        _declaration, outcome = session.result()
+        header = result.new_total_header(context.tr, change["total_before"], outcome)
+        save = session.data["origin"] in ("interview", "kept")
+        return await result.show_result(update, context, session, header, save=save)
+    session.open_list(step)
+    tr = context.tr
+    message = await send_text(
+        context,
+        result.chat_id(update),
+        step_text(tr, session, step, prefix),
+        reply_markup=step_markup(tr, session, step),
+    )
+    session.data["message_id"] = message.message_id if message is not None else None
+    return ASKING
+
+
+async def retire(context: Context, update: Update, text: str | None) -> None:
+    """The current question's message loses its buttons; with `text`, it shows the answer."""
+    message_id = _current_message_id(context)
+    if message_id is None:
+        return
+    chat = result.chat_id(update)
+    try:
+        if text is None:
+            await context.bot.edit_message_reply_markup(chat, message_id, reply_markup=None)
+        else:
+            await context.bot.edit_message_text(text, chat, message_id)
+    except BadRequest as exc:  # too old, deleted, or already like this: it is only tidying
+        log.debug("question message %s not retired: %s", message_id, exc.message)
+    except Forbidden:
+        log.info("chat %s blocked the bot", chat)
+
+
+def _current_message_id(context: Context) -> int | None:
+    session = result.load_session(context)
+    return session.data["message_id"] if session is not None else None
+
+
+# --- entering the flow -----------------------------------------------------------------------
+
+
+async def start_interview(update: Update, context: Context) -> object:
+    """/points and the menu entry: a new interview, or the unfinished one where it stopped."""
+    if update.callback_query is not None:
+        await answer_query(update.callback_query)
+    _ = context.tr.gettext
+    session = result.load_session(context)
+    if session is not None and session.mode == "asking":
+        await retire(context, update, None)
+        return await ask(update, context, session, "↪️ " + _("Let's continue where you left off."))
+    session = result.keep_session(context, InterviewSession.new())
+    intro = _(
+        "Let's estimate your points for the school lab manager post (Υ.Σ.Ε.Π.Ε.Η.Υ.), as "
+        "circular 170610/Δ2 counts them. One question at a time, mostly with buttons: "
+        "« Back returns to the previous question, Skip means none, /cancel stops."
+    )
+    return await ask(update, context, session, "🧮 " + intro)
+
+
+async def my_points(update: Update, context: Context) -> object:
+    """/mypoints: the kept declaration (not in the middle of an interview)."""
+    session = result.load_session(context)
+    if session is not None and session.mode == "asking":
+        _ = context.tr.gettext
+        await retire(context, update, None)
+        note = _("You are in the middle of the points interview: finish it, or /cancel it first.")
+        return await ask(update, context, session, "ℹ️ " + note)
+    return await result.show_kept(update, context)
+
+
+# --- answering ------------------------------------------------------------------------------
+
+
+def _button_value(session: InterviewSession, step: Step, action: str, arg: str | None) -> Any:
+    """The answer a button stands for; raises LookupError for a button of another kind."""
+    kind = (step.sub or step.question).kind
+    if kind == AnswerKind.YES_NO and action in ("y", "n") and arg is None:
+        return action == "y"
+    if kind == AnswerKind.INTEGER and action == "v" and arg not in (None, "-"):
+        return int(str(arg))
+    if kind == AnswerKind.CHOICE and action == "o" and arg is not None:
+        if arg == "-":
+            return None
+        return _options(session, step)[int(arg)]
+    raise LookupError(action)
+
+
+def _problem(session: InterviewSession, step: Step, value: Any) -> Issue | None:
+    if step.sub is None:
+        return check_answer(step.question, value)
+    item = session.current_item()
+    return check_item_answer(step.sub, value, item, session.list_items())
+
+
+def _phrase(tr: Translator, session: InterviewSession, step: Step, value: Any) -> str:
+    if step.sub is None:
+        return answer_text(tr, step.question, value)
+    return item_answer_text(tr, step.sub, value, session.list_items())
+
+
+async def on_button(update: Update, context: Context) -> object:
+    query = update.callback_query
+    assert query is not None
+    assert query.data is not None
+    tr = context.tr
+    session = result.load_session(context)
+    match = BUTTON.match(query.data)
+    step = session.step() if session is not None and session.mode == "asking" else None
+    if session is None or step is None or match is None or int(match[1]) != session.counter:
+        await answer_query(query, tr.gettext("This button is no longer active."))
+        return None
+    action, arg = match[2], match[3]
+    title = step_title(tr, session, step)
+    if action == "m":
+        await answer_query(query)
+        typing = "✍️ " + tr.gettext("Type the number and send it.")
+        await send_text(context, result.chat_id(update), typing)
+        return None
+    if action == "b":
+        return await _back(update, context, session, title)
+    try:
+        phrase = _act(tr, session, step, action, arg)
+    except (LookupError, ValueError):
+        await answer_query(query, tr.gettext("This button is no longer active."))
+        return None
+    await answer_query(query)
+    await retire(context, update, f"{title}\n✓ {phrase}")
+    return await ask(update, context, session)
+
+
+def _act(
+    tr: Translator, session: InterviewSession, step: Step, action: str, arg: str | None
+) -> str:
+    """Do what a button says; the phrase shown under the answered question."""
+    _ = tr.gettext
+    question = step.question
+    if action == "s" and step.sub is None:
+        default = question.default_answer()
+        session.skip(step)
+        return "⏭ " + answer_text(tr, question, default)
+    if step.is_list_screen:
+        items = session.list_items()
+        if action == "a" and arg is None:
+            session.add_item()
+            return "➕ " + item_heading(tr, question, len(items) + 1)
+        if action == "d" and arg is None:
+            phrase = answer_text(tr, question, list(items))
+            session.finish_list()
+            return phrase
+        if action == "r" and arg not in (None, "-"):
+            index = int(str(arg))
+            if not 0 <= index < len(items):
+                raise LookupError(index)
+            removed = item_text(tr, question, items[index], items)
+            session.remove_item(index)
+            return "🗑 " + removed
+        raise LookupError(action)
+    value = _button_value(session, step, action, arg)
+    if _problem(session, step, value) is not None:
+        raise ValueError(value)
+    phrase = _phrase(tr, session, step, value)
+    session.answer(step, value)
+    return phrase
+
+
+async def _back(update: Update, context: Context, session: InterviewSession, title: str) -> object:
+    query = update.callback_query
+    assert query is not None
+    _ = context.tr.gettext
+    was_change = session.change is not None
+    if not session.back():
+        await answer_query(query, _("This is the first question."))
+        return None
+    await answer_query(query)
+    await retire(context, update, f"{title}\n« {_('Back')}")
+    if was_change and session.mode == "result":
+        return await result.show_result(update, context, session, "↩️ " + _("Nothing was changed."))
+    return await ask(update, context, session)
+
+
+async def on_text(update: Update, context: Context) -> object:
+    """A typed answer: read it, check it, and move on or ask the same question again."""
+    message = update.effective_message
+    assert message is not None
+    tr = context.tr
+    session = result.load_session(context)
+    step = session.step() if session is not None and session.mode == "asking" else None
+    if session is None or step is None:
+        return None
+    text = message.text or ""
+    if step.is_list_screen:
+        issue: Issue | None = Issue(step.question.key, ErrorCode.INVALID_CHOICE, {})
+        value: Any = None
+    elif step.sub is None:
+        value = read_answer(step.question, text)
+        issue = check_answer(step.question, value)
+    else:
+        value = read_item_answer(step.sub, text, session.current_item(), session.list_items())
+        issue = _problem(session, step, value)
+    if issue is not None:
+        await retire(context, update, None)
+        problem = "⚠️ " + answer_problem(tr, issue)
+        return await ask(update, context, session, problem)
+    title = step_title(tr, session, step)
+    phrase = _phrase(tr, session, step, value)
+    session.answer(step, value)
+    await retire(context, update, f"{title}\n✓ {phrase}")
+    return await ask(update, context, session)
+
+
+async def change_pick(update: Update, context: Context) -> object:
+    """A number of the "Change an answer" list: ask that question again."""
+    query = update.callback_query
+    assert query is not None
+    assert query.data is not None
+    session = result.load_session(context)
+    stale = context.tr.gettext("This button is no longer active.")
+    if session is None or session.mode != "result":
+        await answer_query(query, stale)
+        return None
+    index = int(query.data.removeprefix(result.CHANGE_DATA))
+    if not 0 <= index < len(INTERVIEW.questions):
+        await answer_query(query, stale)
+        return None
+    question = INTERVIEW.questions[index]
+    if not question.applies(session.answers):
+        await answer_query(query, stale)
+        return None
+    await answer_query(query)
+    _declaration, outcome = session.result()
+    session.start_change(question.key, str(outcome.total))
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as exc:
+        log.debug("change list buttons not removed: %s", exc.message)
+    return await ask(update, context, session)
+
+
+# --- leaving -------------------------------------------------------------------------------
+
+
+async def cancel(update: Update, context: Context) -> object:
+    """/cancel or the Cancel button: the interview is dropped, then the shared cancel."""
+    await retire(context, update, None)
+    result.drop_session(context)
+    return await start.cancel_flow(update, context)
+
+
+async def restart(update: Update, context: Context) -> object:
+    await retire(context, update, None)
+    result.drop_session(context)
+    return await start.restart_flow(update, context)
+
+
+async def main_menu(update: Update, context: Context) -> object:
+    await retire(context, update, None)
+    result.drop_session(context)
+    await start.menu_pressed(update, context)
+    return ConversationHandler.END
+
+
+async def stale(update: Update, context: Context) -> object:
+    assert update.callback_query is not None
+    await answer_query(
+        update.callback_query, context.tr.gettext("This button is no longer active.")
+    )
+    return None
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+def build_flow() -> ConversationHandler[Context]:
+    points = [
+        CommandHandler("points", start_interview, filters=PRIVATE),
+        CallbackQueryHandler(start_interview, pattern=r"^menu:points$"),
+    ]
+    mypoints = CommandHandler("mypoints", my_points, filters=PRIVATE)
+    document = MessageHandler(PRIVATE & JSON_DOCUMENT, result.upload)
+    return flow(
+        "points",
+        entry_points=[*points, mypoints, document],
+        states={
+            ASKING: [
+                CallbackQueryHandler(on_button, pattern=r"^p:"),
+                MessageHandler(PRIVATE & f.TEXT & ~f.COMMAND, on_text),
+            ],
+            RESULT: [
+                CallbackQueryHandler(change_pick, pattern=rf"^{result.CHANGE_DATA}[0-9]+$"),
+                CallbackQueryHandler(result.documents, pattern=r"^pr:docs$"),
+                CallbackQueryHandler(result.show_change_list, pattern=r"^pr:chg$"),
+                CallbackQueryHandler(result.back_to_result, pattern=r"^pr:show$"),
+                CallbackQueryHandler(result.download_json, pattern=r"^pr:json$"),
+                CallbackQueryHandler(result.download_pdf, pattern=r"^pr:pdf$"),
+                CallbackQueryHandler(result.keep, pattern=r"^pr:keep$"),
+                CallbackQueryHandler(result.do_not_keep, pattern=r"^pr:(nokeep|del)$"),
+                CallbackQueryHandler(result.finish, pattern=r"^pr:done$"),
+            ],
+        },
+        fallbacks=[
+            *points,
+            mypoints,
+            document,
+            CommandHandler("cancel", cancel, filters=PRIVATE),
+            CallbackQueryHandler(cancel, pattern=r"^flow:cancel$"),
+            CommandHandler("start", restart, filters=PRIVATE),
+            CallbackQueryHandler(main_menu, pattern=r"^menu:main$"),
+            CallbackQueryHandler(stale, pattern=r"^pr?:"),
+        ],
+    )
+
+
+def register(app: KepliApp) -> None:
+    """The points flow, /points and /mypoints. Register before the fault report: a JSON
+    file sent outside any flow is a declaration to score, not a report's attachment."""
+    data = app.bot_data
+    for command in COMMANDS:
+        data.commands.add(command)
+    app.add_handler(build_flow())

@@ -1,0 +1,442 @@
+"""The points result in chat: the summary, documents, downloads, keeping and /mypoints.
+
+A result is on screen when the interview ends, when a teacher sends a JSON
+declaration as a document, and with /mypoints (the kept declaration). Its
+buttons ("pr:...") work while the points flow is in its result state:
+documents, change an answer (`handlers.points` asks the question again), the
+PDF and JSON downloads, keep / do not keep / delete, finish.
+
+The interview's state lives in `user_data["points"]` (`InterviewSession`), so
+the result's answers survive a restart like a half-finished interview does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from decimal import Decimal
+from typing import Final
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ConversationHandler
+
+from bot.i18n import Translator
+from bot.services import points_store
+from bot.services.points import documents_text, render_breakdown
+from bot.services.points_chat import answer_lines, question_label
+from bot.services.points_export import (
+    JSON_FILENAME,
+    MAX_FILE_BYTES,
+    PDF_FILENAME,
+    declaration_json,
+    read_declaration_file,
+    summary_pdf,
+)
+from bot.services.points_session import InterviewSession
+from handlers.common import answer_query, keyboard, reply, send_text
+from handlers.context import Context
+from handlers.start import main_menu_markup
+from scoring import Declaration, DeclarationInvalid, ScoreResult
+from scoring.interview import INTERVIEW, answers_from_declaration
+
+log = logging.getLogger(__name__)
+
+ASKING: Final = "asking"
+RESULT: Final = "result"
+SESSION_KEY: Final = "points"
+RESULT_DATA: Final = "pr:"
+CHANGE_DATA: Final = "pr:c"
+CHANGE_ROW: Final = 5  # number buttons per row in "Change an answer"
+
+
+# --- the session in user_data ----------------------------------------------------------------
+
+
+def load_session(context: Context) -> InterviewSession | None:
+    if context.user_data is None:
+        return None
+    return InterviewSession.load(context.user_data.get(SESSION_KEY))
+
+
+def keep_session(context: Context, session: InterviewSession) -> InterviewSession:
+    if context.user_data is not None:
+        context.user_data[SESSION_KEY] = session.data
+    return session
+
+
+def drop_session(context: Context) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(SESSION_KEY, None)
+
+
+def state_of(session: InterviewSession | None) -> object:
+    """The flow's state for `session`: asking, result, or no conversation at all."""
+    if session is None:
+        return ConversationHandler.END
+    return ASKING if session.mode == "asking" else RESULT
+
+
+def user_id(update: Update) -> int:
+    user = update.effective_user
+    assert user is not None
+    return user.id
+
+
+def chat_id(update: Update) -> int:
+    chat = update.effective_chat
+    assert chat is not None
+    return chat.id
+
+
+# --- the summary -----------------------------------------------------------------------------
+
+
+def keep_row(tr: Translator, consent: bool | None, kept: bool) -> list[tuple[str, str]]:
+    """The buttons about keeping: the consent question, or keep / delete."""
+    _ = tr.gettext
+    if consent is None:
+        return [("💾 " + _("Yes, keep it"), "pr:keep"), (_("No, thanks"), "pr:nokeep")]
+    if kept:
+        return [("🗑 " + _("Delete the kept declaration"), "pr:del")]
+    return [("💾 " + _("Keep this declaration"), "pr:keep")]
+
+
+def result_markup(tr: Translator, consent: bool | None, kept: bool) -> InlineKeyboardMarkup:
+    _ = tr.gettext
+    return keyboard(
+        [
+            [("📄 " + _("Documents you will need"), "pr:docs")],
+            [("✏️ " + _("Change an answer"), "pr:chg")],
+            [("⬇️ PDF", "pr:pdf"), ("⬇️ JSON", "pr:json")],
+            keep_row(tr, consent, kept),
+            [("✅ " + _("Finish"), "pr:done")],
+        ]
+    )
+
+
+def result_text(
+    tr: Translator, result: ScoreResult, *, header: str, consent: bool | None, kept: bool
+) -> str:
+    _ = tr.gettext
+    parts = [header] if header else []
+    parts.append(render_breakdown(tr, result))
+    if consent is None:
+        parts.append(
+            "💾 "
+            + _(
+                "May I keep this declaration, so that /mypoints shows it again? Only your "
+                "answers are kept, and you can delete them at any time."
+            )
+        )
+    elif kept:
+        parts.append("💾 " + _("Kept: /mypoints shows it again; you can delete it at any time."))
+    return "\n\n".join(parts)
+
+
+async def show_result(
+    update: Update,
+    context: Context,
+    session: InterviewSession,
+    header: str = "",
+    *,
+    save: bool = False,
+) -> object:
+    """Send the summary of `session`'s answers with the result buttons; the flow's new state.
+
+    `save`: a declaration made in chat, kept at once if the teacher agreed earlier.
+    """
+    tr = context.tr
+    try:
+        declaration, result = session.result()
+    except DeclarationInvalid as exc:  # answers are checked one by one: should not happen
+        log.error("points answers do not make a declaration: %s", exc)
+        drop_session(context)
+        await reply(
+            update,
+            context,
+            tr.gettext("Something went wrong with your answers. Please start again with /points."),
+        )
+        return ConversationHandler.END
+    async with context.runtime.sessions() as db:
+        if save and await points_store.save_if_agreed(db, user_id(update), declaration):
+            session.data["origin"] = "kept"
+        consent = await points_store.consent(db, user_id(update))
+    kept = session.data["origin"] == "kept"
+    await send_text(
+        context,
+        chat_id(update),
+        result_text(tr, result, header=header, consent=consent, kept=kept),
+        reply_markup=result_markup(tr, consent, kept),
+    )
+    return RESULT
+
+
+def new_total_header(tr: Translator, before: str, result: ScoreResult) -> str:
+    return "✏️ " + tr.gettext("New total: {total} (before: {before}).").format(
+        total=tr.points(result.total), before=tr.points(Decimal(before))
+    )
+
+
+# --- the result's buttons ------------------------------------------------------------------
+
+
+Current = tuple[InterviewSession, Declaration, ScoreResult]
+
+
+async def _current(update: Update, context: Context) -> Current | None:
+    """The session on screen and its result; None (the button is stale) otherwise."""
+    query = update.callback_query
+    assert query is not None
+    session = load_session(context)
+    if session is None or session.mode != "result":
+        await answer_query(query, context.tr.gettext("This button is no longer active."))
+        return None
+    try:
+        declaration, result = session.result()
+    except DeclarationInvalid:
+        await answer_query(query, context.tr.gettext("This button is no longer active."))
+        return None
+    return session, declaration, result
+
+
+async def documents(update: Update, context: Context) -> object:
+    current = await _current(update, context)
+    if current is None:
+        return None
+    assert update.callback_query is not None
+    await answer_query(update.callback_query)
+    await send_text(context, chat_id(update), "📄 " + documents_text(context.tr, current[2]))
+    return RESULT
+
+
+async def _send_file(
+    update: Update, context: Context, data: bytes, filename: str, caption: str
+) -> None:
+    try:
+        await context.bot.send_document(
+            chat_id(update), InputFile(io.BytesIO(data), filename=filename), caption=caption
+        )
+    except Forbidden:
+        log.info("chat %s blocked the bot: file not sent", chat_id(update))
+
+
+async def download_json(update: Update, context: Context) -> object:
+    current = await _current(update, context)
+    if current is None:
+        return None
+    assert update.callback_query is not None
+    await answer_query(update.callback_query)
+    _ = context.tr.gettext
+    caption = _(
+        "Your declaration as a file. Send it back to me at any time and I will score it again."
+    )
+    await _send_file(update, context, declaration_json(current[1]), JSON_FILENAME, caption)
+    return RESULT
+
+
+async def download_pdf(update: Update, context: Context) -> object:
+    current = await _current(update, context)
+    if current is None:
+        return None
+    session, _declaration, result = current
+    assert update.callback_query is not None
+    await answer_query(update.callback_query)
+    tr = context.tr
+    try:
+        await context.bot.send_chat_action(chat_id(update), ChatAction.UPLOAD_DOCUMENT)
+    except TelegramError as exc:  # only a courtesy
+        log.debug("chat action not sent: %s", exc)
+    # A PDF takes a few hundred milliseconds of CPU: keep the bot answering others meanwhile.
+    data = await asyncio.to_thread(
+        summary_pdf, tr, result, dict(session.answers), made_at=context.runtime.clock()
+    )
+    caption = tr.gettext("Your provisional points (PDF).")
+    await _send_file(update, context, data, PDF_FILENAME, caption)
+    return RESULT
+
+
+async def _replace_keep_row(update: Update, context: Context, consent: bool, kept: bool) -> None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_reply_markup(result_markup(context.tr, consent, kept))
+    except BadRequest as exc:
+        log.debug("result buttons not updated: %s", exc.message)
+
+
+async def keep(update: Update, context: Context) -> object:
+    current = await _current(update, context)
+    if current is None:
+        return None
+    session, declaration, _result = current
+    async with context.runtime.sessions() as db:
+        await points_store.agree(db, user_id(update), declaration)
+    session.data["origin"] = "kept"
+    _ = context.tr.gettext
+    assert update.callback_query is not None
+    await answer_query(update.callback_query, _("Kept"))
+    await _replace_keep_row(update, context, True, True)
+    await send_text(
+        context,
+        chat_id(update),
+        "💾 " + _("Kept: /mypoints shows it again; you can delete it at any time."),
+    )
+    return RESULT
+
+
+async def do_not_keep(update: Update, context: Context) -> object:
+    """ "No, thanks" to the consent question, or "Delete the kept declaration"."""
+    current = await _current(update, context)
+    if current is None:
+        return None
+    async with context.runtime.sessions() as db:
+        deleted = await points_store.delete_kept(db, user_id(update))
+    _ = context.tr.gettext
+    assert update.callback_query is not None
+    await answer_query(update.callback_query)
+    session = current[0]
+    if session.data["origin"] == "kept":
+        session.data["origin"] = "interview"
+    await _replace_keep_row(update, context, False, False)
+    text = (
+        _("Deleted: I keep no declaration of yours, and will not keep one unless you ask.")
+        if deleted
+        else _("Understood: I will not keep your declarations.")
+    )
+    await send_text(context, chat_id(update), "🗑 " + text if deleted else text)
+    return RESULT
+
+
+async def finish(update: Update, context: Context) -> object:
+    """Leave the result: its buttons go, the main menu comes."""
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query)
+    drop_session(context)
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as exc:
+        log.debug("result buttons not removed: %s", exc.message)
+    await send_text(
+        context,
+        chat_id(update),
+        context.tr.gettext("Choose below:"),
+        reply_markup=main_menu_markup(context),
+    )
+    return ConversationHandler.END
+
+
+# --- change an answer: the list ------------------------------------------------------------
+
+
+def change_list(tr: Translator, session: InterviewSession) -> tuple[str, InlineKeyboardMarkup]:
+    """The answers, numbered, and a button per number; "pr:c<i>" names INTERVIEW's question i."""
+    _ = tr.gettext
+    lines = ["✏️ " + _("Which answer do you want to change? Choose its number."), ""]
+    buttons: list[tuple[str, str]] = []
+    for number, (question, text) in enumerate(answer_lines(tr, session.answers), start=1):
+        lines.append(f"{number}. {question_label(tr, question)}: {text}")
+        buttons.append((str(number), f"{CHANGE_DATA}{INTERVIEW.questions.index(question)}"))
+    rows = [buttons[i : i + CHANGE_ROW] for i in range(0, len(buttons), CHANGE_ROW)]
+    rows.append([("« " + _("Back to the result"), "pr:show")])
+    return "\n".join(lines), keyboard(rows)
+
+
+async def show_change_list(update: Update, context: Context) -> object:
+    current = await _current(update, context)
+    if current is None:
+        return None
+    assert update.callback_query is not None
+    await answer_query(update.callback_query)
+    text, markup = change_list(context.tr, current[0])
+    await send_text(context, chat_id(update), text, reply_markup=markup)
+    return RESULT
+
+
+async def back_to_result(update: Update, context: Context) -> object:
+    current = await _current(update, context)
+    if current is None:
+        return None
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query)
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as exc:
+        log.debug("change list buttons not removed: %s", exc.message)
+    return await show_result(update, context, current[0])
+
+
+# --- a declaration sent as a file ------------------------------------------------------------
+
+
+async def upload(update: Update, context: Context) -> object:
+    """A JSON document: score it and show the result, or say in words what is wrong."""
+    message = update.effective_message
+    assert message is not None
+    assert message.document is not None
+    document = message.document
+    tr = context.tr
+    _ = tr.gettext
+    session = load_session(context)
+    unchanged = state_of(session) if session is not None else None
+    if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
+        await reply(update, context, "⚠️ " + _("This file is too large to be a declaration."))
+        return unchanged
+    try:
+        file = await context.bot.get_file(document.file_id)
+        data = bytes(await file.download_as_bytearray())
+    except TelegramError as exc:
+        log.warning("declaration file not downloaded: %s", exc)
+        await reply(update, context, _("I could not download the file. Please send it again."))
+        return unchanged
+    declaration, problems = read_declaration_file(tr, data)
+    if declaration is None:
+        text = "⚠️ " + _("This file is not a declaration I can score:") + "\n"
+        await reply(update, context, text + "\n".join(f"• {p}" for p in problems))
+        return unchanged
+    set_aside = session is not None and session.mode == "asking"
+    session = keep_session(
+        context,
+        InterviewSession.new(answers_from_declaration(declaration), mode="result", origin="file"),
+    )
+    header = "📂 " + _("The declaration in {file}:").format(file=document.file_name or "JSON")
+    if set_aside:
+        header += "\n" + _("(It replaces the interview you had not finished.)")
+    return await show_result(update, context, session, header)
+
+
+# --- /mypoints ---------------------------------------------------------------------------------
+
+
+async def show_kept(update: Update, context: Context) -> object:
+    """The kept declaration with its result, or why there is none."""
+    tr = context.tr
+    _ = tr.gettext
+    async with context.runtime.sessions() as db:
+        kept = await points_store.load(db, user_id(update))
+        consent = await points_store.consent(db, user_id(update))
+    if kept is None:
+        text = (
+            _("You chose not to keep your declarations, so I have none of yours.")
+            if consent is False
+            else _("I have no declaration of yours kept.")
+        )
+        start = InlineKeyboardMarkup(
+            [[InlineKeyboardButton("🧮 " + _("Calculate my points"), callback_data="menu:points")]]
+        )
+        await reply(update, context, text, reply_markup=start)
+        return None
+    session = keep_session(
+        context,
+        InterviewSession.new(
+            answers_from_declaration(kept.declaration), mode="result", origin="kept"
+        ),
+    )
+    header = "📂 " + _("Your kept declaration of {date}:").format(
+        date=tr.date(kept.updated_at.date())
+    )
+    return await show_result(update, context, session, header)

@@ -1,0 +1,122 @@
+"""A teacher going through the points interview in the emulator, for the points e2e tests.
+
+`Teacher` keeps the question on screen (the bot's last message with buttons)
+and answers it by pressing a button by its visible label or by typing, as a
+person would; every call returns once the bot has handled it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from pypdf import PdfReader
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db import create_engine, session_factory
+from bot.emulator.sim import SimUser
+from bot.services import points_store
+from tests.e2e.conftest import BotHarness, Pressed, labels
+
+JSON = dict[str, Any]
+
+
+def button_data(message: JSON, label: str) -> str:
+    """The callback_data of the button labelled exactly `label`, else the one containing it."""
+    markup = message.get("reply_markup") or {}
+    buttons = [b for row in markup.get("inline_keyboard", []) for b in row]
+    exact = [b for b in buttons if b["text"] == label]
+    if exact:
+        return str(exact[0]["callback_data"])
+    partial = [b for b in buttons if label in b["text"]]
+    if len(partial) != 1:
+        raise AssertionError(f"no single button {label!r} in {labels(message)}")
+    return str(partial[0]["callback_data"])
+
+
+def plain(text: str) -> str:
+    """Text with whitespace runs made single spaces (PDF text extraction adds some)."""
+    return " ".join(text.split())
+
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return plain(" ".join(page.extract_text() for page in reader.pages))
+
+
+class Teacher:
+    """One user talking to the bot; `screen` is the last bot message with buttons."""
+
+    def __init__(self, bot: BotHarness, user: SimUser) -> None:
+        self.bot = bot
+        self.user = user
+        self.screen: JSON = {}
+        self.said: list[JSON] = []  # the bot's messages after the last action
+
+    def _saw(self, messages: list[JSON]) -> list[JSON]:
+        self.said = messages
+        with_buttons = [m for m in messages if m.get("reply_markup")]
+        if with_buttons:
+            self.screen = with_buttons[-1]
+        return messages
+
+    @property
+    def text(self) -> str:
+        return str(self.screen.get("text") or "")
+
+    async def send(self, text: str) -> list[JSON]:
+        return self._saw(await self.bot.send(self.user, text))
+
+    async def press(self, label: str, message: JSON | None = None) -> Pressed:
+        target = message or self.screen
+        pressed = await self.bot.press(self.user, target, button_data(target, label))
+        self._saw(pressed.new)
+        return pressed
+
+    async def press_data(self, data: str, message: JSON | None = None) -> Pressed:
+        pressed = await self.bot.press(self.user, message or self.screen, data)
+        self._saw(pressed.new)
+        return pressed
+
+    async def send_file(
+        self, data: bytes, filename: str, mime: str = "application/json"
+    ) -> list[JSON]:
+        sent = await self.bot.sim.send_document(self.user, data, filename, mime)
+        chat_id = int(sent["chat"]["id"])
+        await self.bot.recorder.wait(("message", chat_id, int(sent["message_id"])))
+        return self._saw(await self.bot.bot_messages(chat_id, after=int(sent["message_id"])))
+
+    async def download(self, message: JSON) -> bytes:
+        """The bytes of a document the bot sent, as the emulator stored them."""
+        document = message["document"]
+        assert document is not None, message
+        # SimClient.download decodes JSON files; a test of the file wants its bytes.
+        sim = self.bot.sim
+        async with sim.session.get(f"{sim.base}/sim/files/{document['file_id']}") as response:
+            assert response.status == 200
+            return await response.read()
+
+
+async def kept_declaration(database_url: str, user_id: int) -> points_store.KeptDeclaration | None:
+    engine = create_engine(database_url)
+    try:
+        sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
+        async with sessions() as session:
+            return await points_store.load(session, user_id)
+    finally:
+        await engine.dispose()
+
+
+async def consent_of(database_url: str, user_id: int) -> bool | None:
+    engine = create_engine(database_url)
+    try:
+        sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
+        async with sessions() as session:
+            return await points_store.consent(session, user_id)
+    finally:
+        await engine.dispose()
+
+
+def json_document(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,253 @@
+"""The points interview's other paths: English, cancel, resume after a restart, files sent in,
+/mypoints without a kept declaration, and the commands in /help."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from scoring import parse_declaration, score
+from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, labels
+from tests.e2e.points_chat import Teacher, consent_of, json_document, kept_declaration, pdf_text
+from tests.unit.scoring_support import spec_dir
+
+BOB_DECLARATION = {
+    "schema": "ysepehy-declaration/1",
+    "titles": [{"kind": "master", "related": True, "id": "t1", "recognised": False}],
+    "lab_manager_effective_years": 1,
+    "languages": [{"language": "en", "level": "B1"}],
+    "organic_position_at_school": True,
+    "eligibility": {"teaches_informatics": False},
+}
+BOB_HAND_TOTAL = Decimal(3)  # ια 1 + κ 2; the unrecognised master's and B1 English count nothing
+
+
+async def test_an_interview_in_english_skips_what_does_not_apply(bot: BotHarness) -> None:
+    assert score(parse_declaration(BOB_DECLARATION)).total == BOB_HAND_TOTAL
+    bob = Teacher(bot, BOB)
+    await bob.send("/points")
+    assert "\n\n1/14\nWill you teach informatics at this school" in bob.text
+    await bob.press("No")
+    # Not teaching informatics: no post, no days; the branch is next.
+    assert bob.text.startswith("2/12\nWhat is your branch (κλάδος)?")
+    await bob.press("Skip »")
+    assert bob.text.startswith("3/12\nDo you hold a doctorate")
+    await bob.press("Add a title")
+    await bob.press("Master's degree")
+    await bob.press("Yes")
+    await bob.press("Yes")  # from abroad
+    await bob.press("No")  # not recognised
+    assert "1. Master's degree, related subject, from abroad, not recognised" in bob.text
+    await bob.press("✅ Done")
+    assert bob.text.startswith("4/12\nHave you ever served at a ΚΕ.ΠΛΗ.ΝΕ.Τ.")
+    await bob.press("No")
+    # Never served: the four ΚΕ.ΠΛΗ.ΝΕ.Τ. questions are not asked.
+    assert bob.text.startswith("5/12\nFor how many school years have you served effectively")
+    assert "📈 Counts up to 4 school years." in bob.text
+    await bob.send("1")
+    await bob.press("Skip »")  # ιβ
+    assert labels(bob.screen)[:2] == ["➕ Add a period", "No lab experience"]
+    await bob.press("No lab experience")
+    await bob.press("No")  # ιδ
+    await bob.press("Skip »")  # ιε
+    await bob.press("Skip »")  # ιστ
+    await bob.press("Add a language")
+    await bob.press("English")
+    assert labels(bob.screen)[:6] == [
+        "C2 (excellent)",
+        "C1 (very good)",
+        "B2 (good)",
+        "B1",
+        "A2",
+        "A1",
+    ]
+    await bob.press("B1")
+    await bob.press("✅ Done")
+    assert bob.text.startswith("12/12\nIs your organic post")
+    await bob.send("yes")
+
+    text = bob.text
+    assert text.startswith("Provisional total: 3 points of 55\n")
+    assert "ια) Effective service as lab manager (Υ.Σ.Ε.Π.Ε.Η.Υ.): 1 point (1 school year)" in text
+    assert "κ) Organic post at the lab's school: 2 points" in text
+    assert "not recognised by Δ.Ο.Α.Τ.Α.Π." in text
+    assert "Not eligible: you cannot be appointed lab manager at this school." in text
+    assert "Only a teacher who will teach informatics at the school can be appointed." in text
+
+    # No, thanks: nothing is kept, and the question is not asked again.
+    no = await bob.press("No, thanks")
+    assert no.new[0]["text"] == "Understood: I will not keep your declarations."
+    assert "💾 Keep this declaration" in labels(no.message)
+    assert await consent_of(bot.database_url, BOB.id) is False
+    assert await kept_declaration(bot.database_url, BOB.id) is None
+
+    sent = await bob.press("⬇️ JSON")
+    assert json.loads(await bob.download(sent.new[0])) == BOB_DECLARATION
+    sent = await bob.press("⬇️ PDF")
+    pdf = pdf_text(await bob.download(sent.new[0]))
+    assert "Provisional total: 3 points of 55" in pdf
+    assert "Not eligible" in pdf
+
+    # A second interview: the consent question is not asked again.
+    await bob.press("Finish")
+    await bob.send("/points")
+    await bob.press("No")
+    await bob.press("Skip »")
+    await bob.press("No titles")
+    await bob.press("No")
+    for _ in range(2):
+        await bob.press("Skip »")
+    await bob.press("No lab experience")
+    for _ in range(3):
+        await bob.press("Skip »")
+    await bob.press("No languages")
+    await bob.press("Skip »")
+    assert bob.text.startswith("Provisional total: 0 points of 55")
+    assert "No criterion is met." in bob.text
+    assert "May I keep" not in bob.text
+    assert "💾 Keep this declaration" in labels(bob.screen)
+
+
+async def test_cancel_drops_the_interview_and_a_director_is_asked_more(bot: BotHarness) -> None:
+    alice = Teacher(bot, ALICE)
+    await alice.send("/points")
+    await alice.press("Ναι")
+    await alice.press("Διευθυντής/ντρια")
+    # A director can be appointed only as the only teacher of informatics: asked.
+    assert alice.text.startswith("3/15\nΕίστε ο/η μοναδικός/ή εκπαιδευτικός")
+    cancelled = await alice.press("✖ Ακύρωση")
+    assert cancelled.message["text"].startswith("Ακυρώθηκε.")
+    assert "🧮 Υπολογισμός μορίων" in labels(cancelled.message)
+
+    # Started again from the menu: a new interview, not the old one.
+    started = await alice.press("Υπολογισμός μορίων", cancelled.message)
+    assert "Ας υπολογίσουμε" in started.new[0]["text"]
+    assert "1/14\n" in alice.text
+    await alice.press("Ναι")
+    [cancelled_message] = await alice.send("/cancel")
+    assert cancelled_message["text"].startswith("Ακυρώθηκε.")
+    await alice.send("/points")
+    assert "1/14\n" in alice.text
+
+
+async def test_a_half_finished_interview_survives_a_restart(launch: Launch) -> None:
+    bot = await launch()
+    alice = Teacher(bot, ALICE)
+    await alice.send("/points")
+    await alice.press("Ναι")
+    await alice.press("Εκπαιδευτικός")
+    await alice.press("5")
+    await alice.press("ΠΕ86")
+    await alice.press("Προσθήκη τίτλου")
+    await alice.press("Μεταπτυχιακό")
+    question = alice.screen
+    assert question["text"].startswith("5/14 · Τίτλος 1\nΕίναι σε γνωστικό αντικείμενο συναφές")
+
+    await bot.restart()
+
+    # The question on screen still works after the restart, and nothing was lost.
+    await alice.press("Ναι", question)
+    assert alice.text.startswith("5/14 · Τίτλος 1\nΕίναι από ίδρυμα της αλλοδαπής;")
+    await alice.press("Όχι")
+    assert "1. Μεταπτυχιακό, συναφές αντικείμενο" in alice.text
+
+    await bot.restart()
+    # /points after a restart continues where the teacher stopped.
+    [resumed] = await alice.send("/points")
+    assert resumed["text"].startswith("↪️ Συνεχίζουμε από εκεί που σταματήσατε.")
+    assert "1. Μεταπτυχιακό, συναφές αντικείμενο" in resumed["text"]
+    await alice.press("✅ Τέλος")
+    await alice.press("Όχι")  # no ΚΕ.ΠΛΗ.ΝΕ.Τ. service
+    for _ in range(2):
+        await alice.press("Παράλειψη »")
+    await alice.press("Καμία εργαστηριακή εμπειρία")
+    for _ in range(3):
+        await alice.press("Παράλειψη »")
+    await alice.press("Καμία ξένη γλώσσα")
+    await alice.press("Παράλειψη »")
+    assert alice.text.startswith("Ενδεικτικό σύνολο: 4 μόρια από 55")
+    assert "γ) Μεταπτυχιακό σε συναφές αντικείμενο: 4 μόρια" in alice.text
+
+
+async def test_a_declaration_file_is_scored_and_can_be_changed(bot: BotHarness) -> None:
+    path = spec_dir() / "examples" / "full-house.json"
+    oracle = score(parse_declaration(json.loads(path.read_text(encoding="utf-8")))).total
+    alice = Teacher(bot, ALICE)
+
+    # Sent in the middle of an interview: it replaces the interview.
+    await alice.send("/points")
+    await alice.press("Ναι")
+    [summary] = await alice.send_file(path.read_bytes(), "full-house.json")
+    assert summary["text"].startswith("📂 Η δήλωση του αρχείου full-house.json:")
+    assert "(Αντικαθιστά τον υπολογισμό που δεν είχατε ολοκληρώσει.)" in summary["text"]
+    total = format(oracle, "f").replace(".", ",")
+    assert f"Ενδεικτικό σύνολο: {total} μόρια από 55" in summary["text"]
+    assert await kept_declaration(bot.database_url, ALICE.id) is None  # not kept unasked
+
+    # Change an answer of the file, then go back: nothing changes.
+    await alice.press("Αλλαγή απάντησης")
+    [languages] = [
+        line for line in alice.text.splitlines() if line.split(". ", 1)[-1].startswith("Ξένες")
+    ]
+    await alice.press(languages.split(".")[0])
+    assert alice.text.startswith("✏️ Αλλαγή απάντησης\nΈχετε πιστοποιημένη γνώση ξένων γλωσσών;")
+    back = await alice.press("« Πίσω")
+    assert back.new[0]["text"].startswith("↩️ Δεν άλλαξε τίποτα.")
+    assert f"Ενδεικτικό σύνολο: {total} μόρια από 55" in back.new[0]["text"]
+
+    # Remove every language: the total drops by what they were worth.
+    languages_worth = sum(
+        (score(parse_declaration(json.loads(path.read_text())))[key].points)
+        for key in ("ιζ", "ιη", "ιθ")
+    )
+    await alice.press("Αλλαγή απάντησης")
+    await alice.press(languages.split(".")[0])
+    while any(label.startswith("🗑") for label in labels(alice.screen)):
+        await alice.press("🗑 1")
+    await alice.press("Καμία ξένη γλώσσα")
+    new_total = format(oracle - languages_worth, "f").replace(".", ",")
+    assert alice.text.startswith(f"✏️ Νέο σύνολο: {new_total} μόρια (πριν: {total} μόρια).")
+
+
+async def test_invalid_files_are_explained_in_words(bot: BotHarness) -> None:
+    alice = Teacher(bot, ALICE)
+    dangling = {
+        "titles": [
+            {"kind": "master", "related": True, "id": "m1"},
+            {"kind": "phd", "related": True, "continues": "m9"},
+        ],
+        "keplinet_head_years": "3",
+    }
+    [reply] = await alice.send_file(json_document(dangling), "δήλωση.json")
+    assert reply["text"].startswith("⚠️ Αυτό το αρχείο δεν είναι δήλωση που μπορώ να μοριοδοτήσω:")
+    assert "• keplinet_head_years: " in reply["text"]
+    assert "• titles[1].continues: " in reply["text"]
+    assert "m9" in reply["text"]
+
+    [reply] = await alice.send_file(b'{"titles": [', "broken.json")
+    assert "Το αρχείο δεν είναι έγκυρο JSON (γραμμή 1, στήλη 13)." in reply["text"]
+
+    bob = Teacher(bot, BOB)
+    [reply] = await bob.send_file(json_document({"languages": [{"language": "en"}]}), "x.json")
+    assert "• languages[0].level: " in reply["text"]
+    assert reply["text"].startswith("⚠️ This file is not a declaration I can score:")
+
+
+async def test_mypoints_without_a_kept_declaration_offers_the_interview(bot: BotHarness) -> None:
+    alice = Teacher(bot, ALICE)
+    [reply] = await alice.send("/mypoints")
+    assert reply["text"] == "Δεν έχω αποθηκευμένη δήλωσή σας."
+    started = await alice.press("Υπολογισμός των μορίων μου")
+    assert "1/14\n" in started.new[0]["text"]
+    # In the middle of the interview, /mypoints says so and asks the question again.
+    [note] = await alice.send("/mypoints")
+    assert note["text"].startswith("ℹ️ Βρίσκεστε στη μέση του υπολογισμού μορίων")
+    assert "1/14\n" in note["text"]
+
+
+async def test_points_commands_are_in_help(bot: BotHarness) -> None:
+    [help_message] = await bot.send(ALICE, "/help")
+    assert "/points — Υπολογισμός μορίων για τη θέση Υ.Σ.Ε.Π.Ε.Η.Υ." in help_message["text"]
+    assert "/mypoints — Η αποθηκευμένη δήλωση μορίων σας" in help_message["text"]
+    commands = {c["command"] for c in await bot.sim.commands(ALICE.id, ALICE)}
+    assert {"points", "mypoints"} <= commands

@@ -1,0 +1,313 @@
+"""The points interview end to end, in Greek: from /points to a correct, explained total.
+
+One long scenario walks every kind of question (yes/no, the keypad and "more",
+options, typed numbers and dates, lists of titles, periods and languages),
+with back, skip and invalid answers on the way, then uses the result: keep it,
+the documents, both downloads, change an answer, /mypoints and delete.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from scoring import parse_declaration, score
+from tests.e2e.conftest import ALICE, BotHarness, labels
+from tests.e2e.points_chat import Teacher, consent_of, kept_declaration, pdf_text
+
+# What Αλίκη declares below, in the spec's format (the JSON download must be exactly this).
+ALICE_DECLARATION = {
+    "schema": "ysepehy-declaration/1",
+    "titles": [
+        {"kind": "master", "related": True, "id": "t1"},
+        {"kind": "phd", "related": True, "id": "t2", "continues": "t1"},
+        {"kind": "second_degree", "related": False, "id": "t3"},
+    ],
+    "keplinet_head_years": 7,
+    "keplinet_staff_years_3plus_days": 2,
+    "lab_manager_effective_years": 3,
+    "keplinet_training_years": 1,
+    "lab_experience_periods": [
+        {"start": "2015-09-15", "end": "2016-09-14"},
+        {"start": "2018-01-01", "end": "2018-06-30", "from_thesis": True},
+    ],
+    "ict_level_b_certified": True,
+    "lab_procurement_procedures": 5,
+    "languages": [
+        {"language": "en", "level": "C2"},
+        {"language": "fr", "level": "C1"},
+        {"language": "de", "level": "B2"},
+    ],
+    "eligibility": {
+        "days_per_week_at_school": 2,
+        "completes_hours_at_schools_with_manager": True,
+        "branch": "ΠΕ86",
+    },
+}
+# By hand: α 6 (the doctorate continues the master's, which then does not count) + στ 0,5
+# + ζ 5 (7 years, capped at 5) + η 1 + ια 3 + ιβ 0,5 + ιγ 1 (one whole year; the thesis
+# period does not count) + ιδ 3 + ιστ 2 (5 procedures, capped at 2) + ιζ 1 + ιη 0,5 + ιθ 0,25
+HAND_TOTAL = Decimal("23.75")
+
+
+@pytest.fixture
+def database_url(sqlite_database_url: str) -> str:
+    """The long scenario runs on SQLite only: test_points_flows.py covers PostgreSQL."""
+    return sqlite_database_url
+
+
+def lines_starting(text: str, prefix: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith(prefix)]
+
+
+async def answer_eligibility(alice: Teacher) -> None:
+    [intro] = await alice.send("/points")
+    assert "Ας υπολογίσουμε τα μόριά σας" in intro["text"]
+    assert "1/14\nΘα διδάξετε Πληροφορική σε αυτό το σχολείο" in intro["text"]
+    assert "💡" in intro["text"]  # the circular's one-line hint
+    assert labels(intro) == ["Ναι", "Όχι", "✖ Ακύρωση"]  # first question: no Back
+
+    answered = await alice.press("Ναι")
+    assert answered.message["text"].endswith("✓ Ναι")  # the question keeps its answer
+    assert answered.message["reply_markup"] is None
+    assert alice.text.startswith("2/14\nΠοια θέση έχετε στο σχολείο;")
+    await alice.press("Εκπαιδευτικός")
+
+    # A teacher (not a director) is never asked whether they are the only one.
+    assert alice.text.startswith("3/14\nΠόσες ημέρες την εβδομάδα")
+    assert labels(alice.screen)[:8] == ["0", "1", "2", "3", "4", "5", "6", "7"]
+    [again] = await alice.send("δύο")
+    assert again["text"].startswith("⚠️ Στείλτε έναν ακέραιο αριθμό")
+    assert "3/14\nΠόσες ημέρες την εβδομάδα" in again["text"]  # the same question again
+    [again] = await alice.send("9")
+    assert again["text"].startswith("⚠️ Στείλτε έναν αριθμό από 0 έως 7")
+    await alice.press("2")
+    # Two days a week: the circular's exception is asked about.
+    assert alice.text.startswith("4/15\nΣυμπληρώνετε το υποχρεωτικό ωράριό σας σε άλλα σχολεία")
+    await alice.press("Ναι")
+    assert alice.text.startswith("5/15\nΠοιος είναι ο κλάδος σας;")
+    assert "Επιλέξτε παρακάτω ή πληκτρολογήστε το." in alice.text
+    await alice.press("ΠΕ86")
+
+
+async def answer_titles(alice: Teacher) -> None:
+    assert alice.text.startswith("6/15\nΈχετε διδακτορικό, μεταπτυχιακό ή δεύτερο πτυχίο")
+    assert labels(alice.screen)[:2] == ["➕ Προσθήκη τίτλου", "Κανένας τίτλος"]
+    await alice.press("Προσθήκη τίτλου")
+    assert alice.text.startswith("6/15 · Τίτλος 1\nΤι τίτλος είναι;")
+    await alice.press("Μεταπτυχιακό")
+    await alice.press("Ναι")  # related
+    await alice.press("Όχι")  # not from abroad: recognition is not asked
+    assert "Μέχρι τώρα:\n1. Μεταπτυχιακό, συναφές αντικείμενο" in alice.text
+
+    await alice.press("Προσθήκη κι άλλου τίτλου")
+    await alice.press("Διδακτορικό")
+    await alice.press("Ναι")  # related
+    await alice.press("Ναι")  # from abroad
+    assert alice.text.startswith("6/15 · Τίτλος 2\nΈχει αναγνωριστεί από τον Δ.Ο.Α.Τ.Α.Π.;")
+    await alice.press("Ναι")  # recognised
+    # A doctorate, with a master's already given: is it the same programme?
+    assert any(label.startswith("Ναι, τίτλος 1: Μεταπτυχιακό") for label in labels(alice.screen))
+    await alice.press("Ναι, τίτλος 1")
+    assert "2. Διδακτορικό, συναφές αντικείμενο, από το εξωτερικό, αναγνωρισμένος" in alice.text
+    assert "συνέχεια του τίτλου 1" in alice.text
+
+    # A wrong title, removed from the list again.
+    await alice.press("Προσθήκη κι άλλου τίτλου")
+    await alice.press("Μεταπτυχιακό")
+    await alice.press("Όχι")
+    await alice.press("Όχι")
+    assert "3. Μεταπτυχιακό, μη συναφές" in alice.text
+    await alice.press("🗑 3")
+    assert "3." not in alice.text.split("Μέχρι τώρα:")[1].split("💡")[0]
+
+    await alice.press("Προσθήκη κι άλλου τίτλου")
+    await alice.press("Δεύτερο πτυχίο")
+    # Back from a question about the item returns to the one before.
+    await alice.press("« Πίσω")
+    assert alice.text.startswith("6/15 · Τίτλος 3\nΤι τίτλος είναι;")
+    await alice.press("Δεύτερο πτυχίο")
+    await alice.press("Όχι")  # unrelated
+    await alice.press("Όχι")  # not from abroad
+    done = await alice.press("✅ Τέλος")
+    assert done.message["reply_markup"] is None
+
+
+async def answer_service(alice: Teacher) -> None:
+    assert alice.text.startswith("7/15\nΈχετε υπηρετήσει ποτέ σε ΚΕ.ΠΛΗ.ΝΕ.Τ.")
+    await alice.press("Ναι")
+    # Served at a ΚΕ.ΠΛΗ.ΝΕ.Τ.: four more questions apply.
+    assert alice.text.startswith("8/19\nΠόσα σχολικά έτη υπηρετήσατε ως Υπεύθυνος/η")
+    # The keypad 0–5 and "more", with the cap shown.
+    assert labels(alice.screen)[:7] == ["0", "1", "2", "3", "4", "5", "Περισσότερα…"]
+    assert "📈 Μετράει έως 5 σχολικά έτη." in alice.text
+    more = await alice.press("Περισσότερα…")
+    assert more.new[0]["text"] == "✍️ Πληκτρολογήστε τον αριθμό και στείλτε τον."
+    await alice.send("7")
+    await alice.press("2")  # η
+    # θ: skip (= 0), then back, then skip again.
+    skipped = await alice.press("Παράλειψη »")
+    assert skipped.message["text"].endswith("✓ ⏭ 0")
+    back = await alice.press("« Πίσω")
+    assert back.message["text"].endswith("« Πίσω")
+    assert alice.text.startswith("10/19\nΠόσα σχολικά έτη υπηρετήσατε σε ΚΕ.ΠΛΗ.ΝΕ.Τ.")
+    assert "λιγότερες από 3 ημέρες" in alice.text
+    await alice.press("Παράλειψη »")
+    await alice.press("0")  # ι
+    await alice.send("3")  # ια, typed
+    await alice.press("1")  # ιβ
+
+
+async def answer_lab_experience(alice: Teacher) -> None:
+    assert alice.text.startswith("14/19\nΈχετε εργαστηριακή εμπειρία εκτός σχολείου;")
+    assert "📈 Μετράει έως 4 έτη." in alice.text
+    await alice.press("Προσθήκη περιόδου")
+    assert alice.text.startswith("14/19 · Περίοδος 1\nΠότε ξεκίνησε")
+    await alice.send("15/9/2015")
+    [refused] = await alice.send("2015-09-14")
+    assert refused["text"].startswith("⚠️ Η λήξη δεν μπορεί να είναι πριν από την έναρξη")
+    [refused] = await alice.send("31/02/2016")
+    assert refused["text"].startswith("⚠️ Στείλτε μια ημερομηνία")
+    await alice.send("14/9/2016")
+    await alice.press("Όχι")  # not from a thesis
+    await alice.press("Προσθήκη κι άλλης περιόδου")
+    await alice.send("1/1/2018")
+    await alice.send("30.6.2018")
+    await alice.press("Ναι")  # from a thesis
+    assert "(από διπλωματική ή διατριβή: δεν μετράει)" in alice.text
+    await alice.press("✅ Τέλος")
+
+
+async def answer_the_rest(alice: Teacher) -> None:
+    await alice.press("Ναι")  # ιδ: Level B ICT certificate
+    [refused] = await alice.send("-1")  # ιε
+    assert refused["text"].startswith("⚠️ Στείλτε έναν αριθμό από 0 έως 60")
+    await alice.press("0")
+    await alice.press("5")  # ιστ
+    await alice.press("Προσθήκη γλώσσας")
+    assert labels(alice.screen)[:6] == [
+        "Αγγλικά",
+        "Γαλλικά",
+        "Γερμανικά",
+        "Ιταλικά",
+        "Ισπανικά",
+        "Ρωσικά",
+    ]
+    await alice.press("Αγγλικά")
+    assert labels(alice.screen)[:3] == ["C2 (άριστη)", "C1 (πολύ καλή)", "B2 (καλή)"]
+    await alice.press("C2 (άριστη)")
+    await alice.press("Προσθήκη κι άλλης γλώσσας")
+    await alice.send("γαλλικα")  # typed, without the accent: the same as the button
+    await alice.press("C1 (πολύ καλή)")
+    await alice.press("Προσθήκη κι άλλης γλώσσας")
+    await alice.press("Γερμανικά")
+    await alice.press("B2 (καλή)")
+    assert "3. Γερμανικά B2 (καλή)" in alice.text
+    await alice.press("✅ Τέλος")
+    assert alice.text.startswith("19/19\nΈχετε οργανική θέση στο σχολείο")
+    await alice.press("Όχι")
+
+
+async def test_a_full_interview_in_greek_ends_at_the_correct_total(bot: BotHarness) -> None:
+    oracle = score(parse_declaration(ALICE_DECLARATION)).total
+    assert oracle == HAND_TOTAL
+
+    alice = Teacher(bot, ALICE)
+    await answer_eligibility(alice)
+    await answer_titles(alice)
+    await answer_service(alice)
+    await answer_lab_experience(alice)
+    await answer_the_rest(alice)
+
+    summary = alice.screen
+    text = summary["text"]
+    assert text.startswith("Ενδεικτικό σύνολο: 23,75 μόρια από 55")
+    assert lines_starting(text, "α) ") == ["α) Διδακτορικό σε συναφές αντικείμενο: 6 μόρια"]
+    assert lines_starting(text, "στ) ")[0].endswith(": 0,5 μόρια")
+    assert lines_starting(text, "ζ) ")[0].endswith(": 5 μόρια (7 σχολικά έτη, ανώτατο όριο)")
+    assert lines_starting(text, "ιγ) ")[0].endswith(": 1 μόριο (1 έτος)")
+    assert lines_starting(text, "ιστ) ")[0].endswith("(5 διαδικασίες, ανώτατο όριο)")
+    for not_met in ("β) ", "γ) ", "δ) ", "ε) ", "θ) ", "ι) ", "ιε) ", "κ) "):
+        assert not lines_starting(text, not_met), not_met
+    assert "Πληροίτε τις προϋποθέσεις" in text
+    assert "ΠΕ86" in text
+    assert "ενδεικτικά" in text.lower()  # the provisional-points disclaimer
+    assert "Να αποθηκεύσω αυτή τη δήλωση" in text  # consent, asked once
+    assert labels(summary) == [
+        "📄 Δικαιολογητικά που θα χρειαστείτε",
+        "✏️ Αλλαγή απάντησης",
+        "⬇️ PDF",
+        "⬇️ JSON",
+        "💾 Ναι, να αποθηκευτεί",
+        "Όχι, ευχαριστώ",
+        "✅ Ολοκλήρωση",
+    ]
+
+    # Keep it.
+    kept = await alice.press("Ναι, να αποθηκευτεί", summary)
+    assert kept.new[0]["text"].startswith("💾 Αποθηκεύτηκε")
+    assert "🗑 Διαγραφή της αποθηκευμένης δήλωσης" in labels(kept.message)
+    stored = await kept_declaration(bot.database_url, ALICE.id)
+    assert stored is not None
+    assert stored.declaration == parse_declaration(ALICE_DECLARATION)
+
+    # The documents.
+    docs = await alice.press("Δικαιολογητικά", summary)
+    documents = docs.new[0]["text"]
+    assert "α) Διδακτορικό σε συναφές αντικείμενο" in documents
+    assert "Δ.Ο.Α.Τ.Α.Π." in documents
+    assert "ΑΣΕΠ" in documents
+    assert "κ) " not in documents
+
+    # The JSON download is the declaration, as `keplibot score` reads it.
+    sent = await alice.press("⬇️ JSON", summary)
+    [file_message] = sent.new
+    assert file_message["document"]["file_name"] == "ysepehy-declaration.json"
+    downloaded = json.loads(await alice.download(file_message))
+    assert downloaded == ALICE_DECLARATION
+
+    # The PDF has the total, in Greek.
+    sent = await alice.press("⬇️ PDF", summary)
+    [pdf_message] = sent.new
+    assert pdf_message["document"]["mime_type"] == "application/pdf"
+    pdf = pdf_text(await alice.download(pdf_message))
+    assert "Ενδεικτικό σύνολο: 23,75 μόρια από 55" in pdf
+    assert "Δικαιολογητικά που θα χρειαστείτε" in pdf
+
+    # Change an answer: the organic post, yes after all.
+    await alice.press("Αλλαγή απάντησης", summary)
+    change_list = alice.screen
+    [organic] = lines_starting_with_label(change_list["text"], "Οργανική θέση")
+    number = organic.split(".")[0]
+    await alice.press(number, change_list)
+    assert alice.text.startswith("✏️ Αλλαγή απάντησης")
+    assert "Η τωρινή σας απάντηση: Όχι" in alice.text
+    await alice.press("Ναι")
+    changed = alice.screen["text"]
+    assert changed.startswith("✏️ Νέο σύνολο: 25,75 μόρια (πριν: 23,75 μόρια).")
+    assert "κ) Οργανική θέση στο σχολείο του εργαστηρίου: 2 μόρια" in changed
+    assert "Αποθηκεύτηκε" in changed  # kept again, as agreed
+    stored = await kept_declaration(bot.database_url, ALICE.id)
+    assert stored is not None
+    assert score(stored.declaration).total == HAND_TOTAL + 2
+
+    # Finish, then /mypoints shows the kept declaration again.
+    finished = await alice.press("Ολοκλήρωση")
+    assert finished.message["reply_markup"] is None
+    await alice.send("/mypoints")
+    assert "Η αποθηκευμένη δήλωσή σας" in alice.text
+    assert "Ενδεικτικό σύνολο: 25,75 μόρια από 55" in alice.text
+
+    # Delete it.
+    deleted = await alice.press("Διαγραφή της αποθηκευμένης δήλωσης")
+    assert deleted.new[0]["text"].startswith("🗑 Διαγράφηκε")
+    assert await kept_declaration(bot.database_url, ALICE.id) is None
+    assert await consent_of(bot.database_url, ALICE.id) is False
+    [nothing] = await alice.send("/mypoints")
+    assert nothing["text"] == "Επιλέξατε να μην αποθηκεύω τις δηλώσεις σας, οπότε δεν έχω καμία."
+
+
+def lines_starting_with_label(text: str, label: str) -> list[str]:
+    return [line for line in text.splitlines() if line.split(". ", 1)[-1].startswith(label)]
