@@ -194,8 +194,9 @@ async def upsert_centre(
         await session.execute(update(SupportCentre).values(is_default=False))
         centre.is_default = True
     await session.flush()
-    await _claim_directorates(session, centre, directorates)
-    await relink_schools(session)
+    if directorates:
+        await _claim_directorates(session, centre, directorates)
+        await relink_schools(session)
     await session.commit()
     return CentreInfo.of(centre, await _directorates_of(session, centre.id))
 
