@@ -1,0 +1,209 @@
+"""The interview in words: labels for every question, typed answers read back, answers as text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bot.i18n import get_translator
+from bot.services.points import QUESTION_TEXTS
+from bot.services.points_chat import (
+    ADD_ANOTHER,
+    ADD_FIRST,
+    ITEM_HEADINGS,
+    NONE_OF_KIND,
+    answer_lines,
+    answer_text,
+    can_skip,
+    cap_line,
+    continues_option_text,
+    item_text,
+    question_label,
+    read_answer,
+    read_item_answer,
+)
+from scoring.interview import (
+    INTERVIEW,
+    LIST_KINDS,
+    AnswerKind,
+    Question,
+    check_answer,
+    check_item_answer,
+)
+
+EL = get_translator("el")
+EN = get_translator("en")
+
+
+@pytest.mark.parametrize("question", INTERVIEW.questions, ids=lambda q: q.key)
+def test_every_question_has_a_short_label_and_a_text(question: Question) -> None:
+    assert question_label(EL, question) != question_label(EN, question)
+    assert question.key in QUESTION_TEXTS
+    for sub in question.items:
+        assert sub.key in QUESTION_TEXTS
+
+
+@pytest.mark.parametrize("kind", sorted(LIST_KINDS))
+def test_every_list_kind_has_its_buttons(kind: AnswerKind) -> None:
+    for table in (ITEM_HEADINGS, ADD_FIRST, ADD_ANOTHER, NONE_OF_KIND):
+        assert EL.gettext(table[kind]) != table[kind]  # translated
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("ναι", True),
+        ("Ναι!", True),
+        ("ΝΑΙ", True),
+        ("nai", True),
+        ("yes", True),
+        ("όχι", False),
+        ("Οχι", False),
+        ("No.", False),
+        ("ίσως", "ίσως"),
+    ],
+)
+def test_typed_yes_and_no(typed: str, value: object) -> None:
+    question = INTERVIEW["ict_level_b_certified"]
+    assert read_answer(question, typed) == value
+    assert (check_answer(question, read_answer(question, typed)) is None) == isinstance(
+        value, bool
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "value", "valid"),
+    [
+        ("3", 3, True),
+        (" 12 ", 12, True),
+        ("-1", -1, False),
+        ("61", 61, False),
+        ("τρία", "τρία", False),
+        ("2.5", "2.5", False),
+    ],
+)
+def test_typed_numbers(typed: str, value: object, valid: bool) -> None:
+    question = INTERVIEW["keplinet_head_years"]
+    assert read_answer(question, typed) == value
+    assert (check_answer(question, value) is None) is valid
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("Διευθυντής/ντρια", "director"),
+        ("διευθυντης/ντρια", "director"),
+        ("Deputy director", "deputy_director"),
+        ("teacher", "teacher"),
+    ],
+)
+def test_typed_options_by_their_label_in_either_language(typed: str, value: str) -> None:
+    assert read_answer(INTERVIEW["role"], typed) == value
+
+
+def test_a_typed_word_that_is_no_option_is_refused() -> None:
+    question = INTERVIEW["role"]
+    value = read_answer(question, "γραμματέας")
+    assert check_answer(question, value) is not None
+
+
+def test_a_typed_branch_is_kept_as_written() -> None:
+    question = INTERVIEW["branch"]
+    assert read_answer(question, "pe86") == "pe86"
+    assert read_answer(question, " ΠΕ 04.01 ") == "ΠΕ 04.01"
+    assert read_answer(question, "πε86") == "ΠΕ86"
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [("Αγγλικά", "en"), ("αγγλικα", "en"), ("French", "fr"), ("Πορτογαλικά", "Πορτογαλικά")],
+)
+def test_typed_languages(typed: str, value: str) -> None:
+    sub = INTERVIEW["languages"].items[0]
+    assert read_item_answer(sub, typed, {}, []) == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "value", "valid"),
+    [
+        ("15/9/2015", "2015-09-15", True),
+        ("15.09.2015", "2015-09-15", True),
+        ("2015-09-15", "2015-09-15", True),
+        ("31/2/2015", "31/2/2015", False),
+        ("χθες", "χθες", False),
+    ],
+)
+def test_typed_dates_greek_style_first(typed: str, value: str, valid: bool) -> None:
+    start = INTERVIEW["lab_experience_periods"].items[0]
+    assert read_item_answer(start, typed, {}, []) == value
+    assert (check_item_answer(start, value, {}) is None) is valid
+
+
+def test_an_end_before_the_start_is_refused() -> None:
+    end = INTERVIEW["lab_experience_periods"].items[1]
+    item = {"start": "2015-09-15"}
+    value = read_item_answer(end, "14/9/2015", item, [])
+    issue = check_item_answer(end, value, item)
+    assert issue is not None
+    assert issue.code == "start_after_end"
+
+
+def test_the_cap_is_shown_in_units() -> None:
+    assert cap_line(EN, INTERVIEW["keplinet_head_years"]) == "Counts up to 5 school years."
+    assert cap_line(EL, INTERVIEW["keplinet_acting_head_years"]) == "Μετράει έως 10 σχολικά έτη."
+    assert cap_line(EN, INTERVIEW["lab_experience_periods"]) == "Counts up to 4 years."
+    assert cap_line(EN, INTERVIEW["ict_level_b_certified"]) == ""
+    assert cap_line(EN, INTERVIEW["days_per_week_at_school"]) == ""
+
+
+def test_skip_is_offered_for_points_and_optional_facts_only() -> None:
+    assert can_skip(INTERVIEW["keplinet_head_years"])
+    assert can_skip(INTERVIEW["branch"])
+    assert not can_skip(INTERVIEW["teaches_informatics"])
+    assert not can_skip(INTERVIEW["days_per_week_at_school"])
+
+
+def test_items_and_answers_as_phrases() -> None:
+    titles = INTERVIEW["titles"]
+    items = [
+        {"id": "t1", "kind": "master", "related": True, "from_abroad": False},
+        {
+            "id": "t2",
+            "kind": "phd",
+            "related": False,
+            "from_abroad": True,
+            "recognised": False,
+            "continues": "t1",
+        },
+    ]
+    assert item_text(EN, titles, items[0], items) == "Master's degree, related subject"
+    assert item_text(EN, titles, items[1], items) == (
+        "Doctorate, unrelated subject, from abroad, not recognised by Δ.Ο.Α.Τ.Α.Π., "
+        "continues title 1"
+    )
+    assert (
+        continues_option_text(EN, "t1", items) == "Yes, title 1: Master's degree, related subject"
+    )
+    assert continues_option_text(EL, None, items) == "Όχι, άλλο πρόγραμμα"
+    assert answer_text(EL, titles, []) == "Κανένας τίτλος"
+    periods = INTERVIEW["lab_experience_periods"]
+    period = {"start": "2015-09-15", "end": "2016-09-14", "from_thesis": True}
+    assert item_text(EL, periods, period, [period]) == (
+        "15 Σεπ 2015 – 14 Σεπ 2016 (από διπλωματική ή διατριβή: δεν μετράει)"
+    )
+    languages = INTERVIEW["languages"]
+    assert item_text(EL, languages, {"language": "de", "level": "B2"}, []) == "Γερμανικά B2 (καλή)"
+    assert answer_text(EL, INTERVIEW["keplinet_head_years"], 12) == "12"
+    assert answer_text(EL, INTERVIEW["branch"], "") == "δεν δόθηκε"
+    assert EL.number(Decimal("0.5")) == "0,5"
+
+
+def test_answer_lines_list_every_question_that_applies() -> None:
+    answers = {"teaches_informatics": False, "keplinet_service": False}
+    lines = answer_lines(EN, answers)
+    keys = [question.key for question, _text in lines]
+    assert "role" not in keys
+    assert "keplinet_head_years" not in keys
+    assert lines[0][1] == "No"
+    assert dict((q.key, t) for q, t in lines)["branch"] == "not answered"
