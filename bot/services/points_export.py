@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import Align, XPos, YPos
 
 from bot.i18n import Translator
 from bot.services.points import (
@@ -118,21 +118,26 @@ class _Summary(FPDF):
     def heading(self, text: str, size: float = 12) -> None:
         self.ln(3)
         self.set_font(FONT, "B", size)
-        self.multi_cell(0, size * 0.55, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, size * 0.55, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align=Align.L)
         self.ln(1)
 
     def paragraph(self, text: str, size: float = 10, *, grey: bool = False) -> None:
         self.set_font(FONT, "", size)
         if grey:
             self.set_text_color(*_GREY)
-        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align=Align.L)
         self.set_text_color(*_BLACK)
 
     def bullet(self, text: str, size: float = 10, indent: float = 4) -> None:
         self.set_font(FONT, "", size)
         self.set_x(self.l_margin + indent)
         self.multi_cell(
-            self.epw - indent, size * 0.5, f"•  {text}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            self.epw - indent,
+            size * 0.5,
+            f"•  {text}",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+            align=Align.L,
         )
 
 
@@ -228,6 +233,7 @@ def summary_pdf(
                 f"{outcome.key}) {criterion_label(tr, outcome.key)}",
                 new_x=XPos.LMARGIN,
                 new_y=YPos.NEXT,
+                align=Align.L,
             )
             for text in documents_for(tr, outcome.key):
                 pdf.bullet(text, 9.5)
