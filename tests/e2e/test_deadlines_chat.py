@@ -152,3 +152,35 @@ async def test_staff_see_only_their_centres_deadlines(launch: Launch) -> None:
     assert "There are no upcoming deadlines." in staff_view["text"]
     [admin_view] = await bot.send(ADMIN, "/deadlines")
     assert "Για όλους" in admin_view["text"]
+
+
+async def test_a_half_added_deadline_survives_a_restart(launch: Launch) -> None:
+    clock = FakeClock(START)
+    bot = await admin_bot(launch, clock)
+    [listing] = await bot.send(ADMIN, "/deadlines")
+    kinds = (await bot.press(ADMIN, listing, "dl:add")).message
+    await bot.press(ADMIN, kinds, "dl:k:interest")
+    await bot.send(ADMIN, "Εκδήλωση ενδιαφέροντος")
+    await bot.restart()
+    [asked] = await bot.send(ADMIN, "Expression of interest")
+    assert asked["text"].startswith("Νέα προθεσμία (3/4). Πότε είναι;")
+    [scopes] = await bot.send(ADMIN, "20/9/2027 14:00")
+    confirm = (await bot.press(ADMIN, scopes, data_of(scopes, "Όλοι"))).message
+    await bot.press(ADMIN, confirm, "dl:save")
+    [deadline] = await stored_deadlines(bot)
+    assert (deadline.title_el, deadline.title_en) == (
+        "Εκδήλωση ενδιαφέροντος",
+        "Expression of interest",
+    )
+
+
+async def test_cancel_leaves_the_flow_and_saves_nothing(launch: Launch) -> None:
+    bot = await admin_bot(launch, FakeClock(START))
+    [listing] = await bot.send(ADMIN, "/deadlines")
+    kinds = (await bot.press(ADMIN, listing, "dl:add")).message
+    await bot.press(ADMIN, kinds, "dl:k:other")
+    [cancelled] = await bot.send(ADMIN, "/cancel")
+    assert "Ακυρώθηκε" in cancelled["text"]
+    [answer] = await bot.send(ADMIN, "Ένας τίτλος που δεν περιμένει κανείς")
+    assert "Νέα προθεσμία" not in answer["text"]
+    assert await stored_deadlines(bot) == []
