@@ -27,7 +27,7 @@ import re
 from typing import Any, Final
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 from telegram.ext import filters as f
 
@@ -50,7 +50,15 @@ from bot.services.points_chat import (
 from bot.services.points_session import InterviewSession, Step
 from handlers import points_result as result
 from handlers import start
-from handlers.common import PRIVATE, answer_query, cancel_button, flow, keyboard, send_text
+from handlers.common import (
+    PRIVATE,
+    answer_query,
+    cancel_button,
+    flow,
+    keyboard,
+    send_text,
+    split_text,
+)
 from handlers.context import CommandSpec, Context, KepliApp
 from scoring import ErrorCode, Issue
 from scoring.interview import (
@@ -234,11 +242,11 @@ async def retire(context: Context, update: Update, text: str | None) -> None:
         if text is None:
             await context.bot.edit_message_reply_markup(chat, message_id, reply_markup=None)
         else:
-            await context.bot.edit_message_text(text, chat, message_id)
-    except BadRequest as exc:  # too old, deleted, or already like this: it is only tidying
-        log.debug("question message %s not retired: %s", message_id, exc.message)
+            await context.bot.edit_message_text(split_text(text)[0], chat, message_id)
     except Forbidden:
         log.info("chat %s blocked the bot", chat)
+    except TelegramError as exc:  # too old, deleted, a network hiccup: it is only tidying
+        log.debug("question message %s not retired: %s", message_id, exc.message)
 
 
 def _current_message_id(context: Context) -> int | None:
@@ -314,11 +322,17 @@ async def on_button(update: Update, context: Context) -> object:
     assert query.data is not None
     tr = context.tr
     session = result.load_session(context)
+    if session is None or session.mode != "asking":
+        await answer_query(query, tr.gettext("This button is no longer active."))
+        return await _lost(update, context, session)
     match = BUTTON.match(query.data)
-    step = session.step() if session is not None and session.mode == "asking" else None
-    if session is None or step is None or match is None or int(match[1]) != session.counter:
+    if match is None or int(match[1]) != session.counter:
         await answer_query(query, tr.gettext("This button is no longer active."))
         return None
+    step = session.step()
+    if step is None:  # answered to the end, but the result was never shown
+        await answer_query(query)
+        return await ask(update, context, session)
     action, arg = match[2], match[3]
     title = step_title(tr, session, step)
     if action == "m":
@@ -388,15 +402,26 @@ async def _back(update: Update, context: Context, session: InterviewSession, tit
     return await ask(update, context, session)
 
 
+async def _lost(update: Update, context: Context, session: InterviewSession | None) -> object:
+    """The flow is asking, but the interview is gone (its data deleted): say so, end it."""
+    if session is not None:
+        return result.state_of(session)
+    text = context.tr.gettext("There is no points interview in progress: /points starts one.")
+    await send_text(context, result.chat_id(update), text)
+    return ConversationHandler.END
+
+
 async def on_text(update: Update, context: Context) -> object:
     """A typed answer: read it, check it, and move on or ask the same question again."""
     message = update.effective_message
     assert message is not None
     tr = context.tr
     session = result.load_session(context)
-    step = session.step() if session is not None and session.mode == "asking" else None
-    if session is None or step is None:
-        return None
+    if session is None or session.mode != "asking":
+        return await _lost(update, context, session)
+    step = session.step()
+    if step is None:  # answered to the end, but the result was never shown
+        return await ask(update, context, session)
     text = message.text or ""
     if step.is_list_screen:
         issue: Issue | None = Issue(step.question.key, ErrorCode.INVALID_CHOICE, {})

@@ -251,3 +251,16 @@ async def test_points_commands_are_in_help(bot: BotHarness) -> None:
     assert "/mypoints — Η αποθηκευμένη δήλωση μορίων σας" in help_message["text"]
     commands = {c["command"] for c in await bot.sim.commands(ALICE.id, ALICE)}
     assert {"points", "mypoints"} <= commands
+
+
+async def test_an_interview_whose_data_was_deleted_ends_politely(bot: BotHarness) -> None:
+    alice = Teacher(bot, ALICE)
+    await alice.send("/points")
+    await alice.press("Ναι")
+    assert bot.app is not None
+    # What "forget me" does (bot.services.users.delete_user_data and the app's copy).
+    bot.app.drop_user_data(ALICE.id)
+    [reply] = await alice.send("3")
+    assert reply["text"] == "Δεν υπάρχει υπολογισμός μορίων σε εξέλιξη: το /points ξεκινά έναν."
+    await alice.send("/points")
+    assert "1/14\n" in alice.text
