@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,6 +19,7 @@ from tests.reminders_world import (
     athens,
     deliveries,
     dispatcher,
+    local,
     new_clock,
 )
 
@@ -224,3 +227,85 @@ async def test_past_deadlines_stop_showing_and_are_never_reminded(
     assert report.expired == 3
     async with sessions() as session:
         assert [s.user_id for s in await session.scalars(select(Subscription))] == [TEACHER]
+
+
+async def test_quiet_hours_hold_a_reminder_until_eight_unless_that_is_too_late(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = new_clock()
+    await add_users(sessions, [TEACHER])
+    async with sessions() as session:
+        await reminders.subscribe(session, TEACHER, RULES, clock.now())
+        await reminders.set_offsets(
+            session, TEACHER, [Offset("7d"), Offset("2h")], RULES, clock.now()
+        )
+    late = await add_deadline(sessions, clock, athens(2027, 9, 20, 22, 30), title_el="Αργά")
+    early = await add_deadline(sessions, clock, athens(2027, 9, 22, 6, 0), title_el="Νωρίς")
+    sender = FakeSender()
+    worker = dispatcher(sessions, clock, sender)
+    steps = [
+        (athens(2027, 9, 13, 22, 30), []),  # 7 days before "late", in quiet hours
+        (athens(2027, 9, 14, 7, 59), []),
+        (athens(2027, 9, 14, 8, 0), [(late.id, "7d")]),
+        (athens(2027, 9, 15, 6, 0), []),  # 7 days before "early", in quiet hours
+        (athens(2027, 9, 15, 8, 0), [(early.id, "7d")]),
+        (athens(2027, 9, 20, 20, 29), []),
+        (athens(2027, 9, 20, 20, 30), [(late.id, "2h")]),  # before 21:00: not held
+        (athens(2027, 9, 22, 3, 59), []),
+        # 2 hours before 06:00 is 04:00: waiting for 08:00 would be too late, so at once.
+        (athens(2027, 9, 22, 4, 0), [(early.id, "2h")]),
+    ]
+    for when, expected in steps:
+        clock.set(when)
+        before = len(sender.sent)
+        await worker.run()
+        got = [(r.deadline.id, r.offset_code) for r in sender.sent[before:]]
+        assert got == expected, local(when)
+
+
+async def test_reminders_keep_their_local_time_across_the_spring_change(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # Clocks go forward on Sunday 28 March 2027; the deadline is the Wednesday after.
+    clock = new_clock(athens(2027, 3, 1, 9, 0))
+    await add_users(sessions, [TEACHER])
+    async with sessions() as session:
+        await reminders.subscribe(session, TEACHER, RULES, clock.now())
+    await add_deadline(sessions, clock, athens(2027, 3, 31, 10, 0))
+    assert [(code, when) for _, code, when, _ in await deliveries(sessions)] == [
+        ("7d", "2027-03-24 10:00"),  # winter time: 08:00 UTC
+        ("1d", "2027-03-30 10:00"),
+        ("morning", "2027-03-31 08:00"),
+    ]
+    sender = FakeSender()
+    worker = dispatcher(sessions, clock, sender)
+    clock.set(athens(2027, 3, 24, 9, 59))
+    assert (await worker.run()).sent == 0
+    clock.set(athens(2027, 3, 24, 10, 0))
+    assert (await worker.run()).sent == 1
+    assert sender.sent[0].now == datetime(2027, 3, 24, 8, 0, tzinfo=UTC)
+    clock.set(athens(2027, 3, 30, 10, 0))  # summer time now: 07:00 UTC
+    assert (await worker.run()).sent == 1
+    assert sender.sent[1].now == datetime(2027, 3, 30, 7, 0, tzinfo=UTC)
+
+
+async def test_reminders_keep_their_local_time_across_the_autumn_change(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # Clocks go back on Sunday 31 October 2027: the night has 25 hours.
+    clock = new_clock(athens(2027, 10, 1, 9, 0))
+    await add_users(sessions, [TEACHER])
+    async with sessions() as session:
+        await reminders.subscribe(session, TEACHER, RULES, clock.now())
+    await add_deadline(sessions, clock, athens(2027, 11, 1, 9, 0))
+    assert [(code, when) for _, code, when, _ in await deliveries(sessions)] == [
+        ("7d", "2027-10-25 09:00"),
+        ("1d", "2027-10-31 09:00"),
+        ("morning", "2027-11-01 08:00"),
+    ]
+    sender = FakeSender()
+    worker = dispatcher(sessions, clock, sender)
+    for when in (athens(2027, 10, 25, 9, 0), athens(2027, 10, 31, 9, 0), athens(2027, 11, 1, 8)):
+        clock.set(when)
+        await worker.run()
+    assert [r.now.astimezone(UTC).hour for r in sender.sent] == [6, 7, 6]
