@@ -268,11 +268,11 @@ async def test_two_workers_at_once_send_each_reminder_once(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_two_workers_share_a_postgresql_broadcast(
     database_url: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SKIP LOCKED sharing is a PostgreSQL behaviour")
+    assert database_url.startswith("postgresql")
     await _crowd_with_one_due_reminder(sessions)
     sender, per_worker = await _run_two_workers(database_url)
     assert sender.duplicates() == {}
