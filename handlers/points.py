@@ -59,7 +59,7 @@ from handlers.common import (
     send_text,
     split_text,
 )
-from handlers.context import CommandSpec, Context, KepliApp
+from handlers.context import CommandSpec, Context, KepliApp, Runtime
 from scoring import ErrorCode, Issue
 from scoring.interview import (
     INTERVIEW,
@@ -76,6 +76,7 @@ BUTTON: Final = re.compile(r"^p:([0-9]+):([a-z]+)(-|[0-9]+)?$")
 KEYPAD: Final = range(6)  # 0–5, then "more" (typed)
 WHOLE_KEYPAD: Final = 8  # ranges this small get every value as a button (days 0–7)
 PACKED_LABEL: Final = 12  # option labels up to this long share a row, three at a time
+PURGE_JOB: Final = "points-purge"
 JSON_DOCUMENT: Final = f.Document.FileExtension("json") | f.Document.MimeType("application/json")
 
 COMMANDS: Final = (
@@ -552,3 +553,14 @@ def register(app: KepliApp) -> None:
     for command in COMMANDS:
         data.commands.add(command)
     app.add_handler(build_flow())
+
+    async def schedule_purge(runtime: Runtime) -> None:
+        if app.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+            log.error("points: no JobQueue, shown results are dropped only when touched")
+            return
+        every = result.PURGE_EVERY
+        app.job_queue.run_repeating(
+            result.purge_expired, interval=every, first=every, name=PURGE_JOB
+        )
+
+    data.on_startup(schedule_purge)

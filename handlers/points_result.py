@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from datetime import timedelta
 from decimal import Decimal
 from typing import Final
 
@@ -56,9 +57,14 @@ CHANGE_ROW: Final = 5  # number buttons per row in "Change an answer"
 
 
 def load_session(context: Context) -> InterviewSession | None:
+    """The teacher's interview or result; None if there is none or the result has expired."""
     if context.user_data is None:
         return None
-    return InterviewSession.load(context.user_data.get(SESSION_KEY))
+    session = InterviewSession.load(context.user_data.get(SESSION_KEY))
+    if session is not None and session.expired(context.runtime.clock()):
+        drop_session(context)
+        return None
+    return session
 
 
 def keep_session(context: Context, session: InterviewSession) -> InterviewSession:
@@ -165,6 +171,7 @@ async def show_result(
             session.data["origin"] = "kept"
         consent = await points_store.consent(db, user_id(update))
     kept = session.data["origin"] == "kept"
+    session.mark_shown(context.runtime.clock())
     await send_text(
         context,
         chat_id(update),
@@ -192,7 +199,14 @@ async def _current(update: Update, context: Context) -> Current | None:
     assert query is not None
     session = load_session(context)
     if session is None or session.mode != "result":
-        await answer_query(query, context.tr.gettext("This button is no longer active."))
+        _ = context.tr.gettext
+        await answer_query(query, _("This button is no longer active."))
+        if session is None:
+            gone = _(
+                "I no longer have that result: /points calculates again, and /mypoints "
+                "shows a kept declaration."
+            )
+            await send_text(context, chat_id(update), gone)
         return None
     try:
         declaration, result = session.result()
@@ -440,3 +454,29 @@ async def show_kept(update: Update, context: Context) -> object:
         date=tr.date(kept.updated_at.date())
     )
     return await show_result(update, context, session, header)
+
+
+# --- results not kept are not kept for long ------------------------------------------------
+
+PURGE_EVERY: Final = timedelta(minutes=15)
+
+
+async def purge_expired(context: Context) -> None:
+    """A job: drop the answers of results shown longer ago than RESULT_KEPT_FOR.
+
+    Buttons of such a result then say it is gone; /mypoints still shows a kept declaration
+    (that one is in the database, with the teacher's consent).
+    """
+    now = context.runtime.clock()
+    application = context.application
+    expired = [
+        user
+        for user, data in application.user_data.items()
+        if (session := InterviewSession.load(data.get(SESSION_KEY))) is not None
+        and session.expired(now)
+    ]
+    for user in expired:
+        application.user_data[user].pop(SESSION_KEY, None)
+    if expired:
+        application.mark_data_for_update_persistence(user_ids=expired)
+        log.info("points: %d result(s) expired and dropped", len(expired))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Final, Literal, TypedDict, cast
 
 from scoring import Declaration, ScoreResult, parse_declaration, score
@@ -39,6 +40,9 @@ from scoring.interview import (
 
 HISTORY_LIMIT: Final = 80  # answers that Back can undo
 FORMAT: Final = 1  # of the stored dict; a different one is started afresh
+# A result on screen keeps its answers (for its buttons) this long; then they are dropped,
+# so that nothing is kept of a teacher who did not agree to keep their declaration.
+RESULT_KEPT_FOR: Final = timedelta(hours=6)
 
 Mode = Literal["asking", "result"]
 Origin = Literal["interview", "file", "kept"]
@@ -77,6 +81,7 @@ class SessionData(TypedDict):
     history: list[Snapshot]
     change: Change | None
     message_id: int | None  # the chat message that shows the current question
+    shown_at: str | None  # ISO time (aware UTC) the result was last shown; None while asking
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ class InterviewSession:
                 history=[],
                 change=None,
                 message_id=None,
+                shown_at=None,
             )
         )
 
@@ -128,6 +134,21 @@ class InterviewSession:
         if not isinstance(value, dict) or value.get("format") != FORMAT:
             return None
         return cls(cast(SessionData, value))
+
+    def mark_shown(self, now: datetime) -> None:
+        """The result is on screen from `now` (aware): its answers expire RESULT_KEPT_FOR later."""
+        self.data["shown_at"] = now.isoformat()
+
+    def expired(self, now: datetime) -> bool:
+        """A result shown more than RESULT_KEPT_FOR before `now` (an interview never expires)."""
+        shown_at = self.data.get("shown_at")
+        if self.mode != "result" or not isinstance(shown_at, str):
+            return False
+        try:
+            shown = datetime.fromisoformat(shown_at)
+        except ValueError:
+            return True
+        return now - shown > RESULT_KEPT_FOR
 
     # --- where we are --------------------------------------------------------------------
 
@@ -327,6 +348,7 @@ class InterviewSession:
         question = INTERVIEW[key]
         if not question.applies(self.answers):
             raise ValueError(f"question {key!r} does not apply")
+        self.data["shown_at"] = None
         self.data["change"] = Change(
             target=key,
             changed=[],

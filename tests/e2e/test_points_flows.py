@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 
+from bot.services.clock import FakeClock
+from bot.services.points_session import RESULT_KEPT_FOR
+from handlers.points import PURGE_JOB
 from scoring import parse_declaration, score
 from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, labels
 from tests.e2e.points_chat import Teacher, consent_of, json_document, kept_declaration, pdf_text
@@ -264,3 +268,32 @@ async def test_an_interview_whose_data_was_deleted_ends_politely(bot: BotHarness
     assert reply["text"] == "Δεν υπάρχει υπολογισμός μορίων σε εξέλιξη: το /points ξεκινά έναν."
     await alice.send("/points")
     assert "1/14\n" in alice.text
+
+
+async def test_a_result_not_kept_is_dropped_after_some_hours(launch: Launch) -> None:
+    clock = FakeClock()
+    bot = await launch(clock=clock.now)
+    alice, bob = Teacher(bot, ALICE), Teacher(bot, BOB)
+    two_years = json_document({"lab_manager_effective_years": 2})
+    await alice.send_file(two_years, "d.json")
+    assert "Ενδεικτικό σύνολο: 2 μόρια από 55" in alice.text
+    await bob.send_file(two_years, "d.json")
+    assert "Provisional total: 2 points of 55" in bob.text
+    assert bot.app is not None
+
+    clock.advance(RESULT_KEPT_FOR - timedelta(minutes=1))
+    sent = await alice.press("⬇️ JSON")  # still there
+    assert sent.new[0]["document"] is not None
+
+    clock.advance(minutes=2)
+    # Touched after the time: the result's buttons say it is gone.
+    gone = await alice.press("⬇️ PDF")
+    assert gone.answer is not None
+    assert gone.answer["text"] == "Αυτό το κουμπί δεν είναι πια ενεργό."
+    assert gone.new[0]["text"].startswith("Δεν έχω πια αυτό το αποτέλεσμα")
+    assert "points" not in bot.app.user_data[ALICE.id]
+    # Not touched: the purge job drops it.
+    assert "points" in bot.app.user_data[BOB.id]
+    [purge] = bot.app.job_queue.get_jobs_by_name(PURGE_JOB) if bot.app.job_queue else []
+    await purge.run(bot.app)
+    assert "points" not in bot.app.user_data[BOB.id]

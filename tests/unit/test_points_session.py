@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from bot.services.points_session import HISTORY_LIMIT, InterviewSession, Step
+from bot.services.points_session import HISTORY_LIMIT, RESULT_KEPT_FOR, InterviewSession, Step
 from scoring.interview import INTERVIEW, check_answer, check_item_answer
 
 
@@ -266,3 +267,16 @@ def test_a_stored_session_of_another_format_is_not_loaded() -> None:
     loaded = InterviewSession.load(json.loads(json.dumps(data)))
     assert loaded is not None
     assert loaded.step() == Step(INTERVIEW["teaches_informatics"])
+
+
+def test_a_shown_result_expires_an_interview_does_not() -> None:
+    shown = datetime(2026, 9, 14, 9, 0, tzinfo=UTC)
+    session = completed(dict(ALL_ANSWERED))
+    assert not session.expired(shown + timedelta(days=30))  # never shown: nothing to time
+    session.mark_shown(shown)
+    assert not session.expired(shown + RESULT_KEPT_FOR)
+    assert session.expired(shown + RESULT_KEPT_FOR + timedelta(seconds=1))
+    session.start_change("branch", "1")  # asking again: the clock stops
+    assert not session.expired(shown + timedelta(days=30))
+    asking = InterviewSession.new()
+    assert not asking.expired(shown + timedelta(days=30))
