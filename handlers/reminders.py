@@ -44,6 +44,7 @@ from handlers.context import CommandSpec, Context, KepliApp, Runtime
 log = logging.getLogger(__name__)
 
 JOB_NAME: Final = "reminders"
+REPLAN_EVERY: Final = timedelta(hours=1)
 AREA_PAGE: Final = 8  # area buttons per screen
 
 KIND_LABELS: Final = {
@@ -206,7 +207,26 @@ async def deliver_due(context: Context) -> None:
 
 async def deliver_now(app: KepliApp) -> DispatchReport:
     """Send every reminder due now (also what tests call instead of waiting for the job)."""
-    return await dispatcher_for(app).run(should_continue=lambda: app.running)
+    dispatcher = dispatcher_for(app)
+    await replan_if_stale(app.bot_data.runtime, dispatcher)
+    return await dispatcher.run(should_continue=lambda: app.running)
+
+
+async def replan_if_stale(runtime: Runtime, dispatcher: ReminderDispatcher) -> None:
+    """Re-plan everything at start and then hourly.
+
+    Each change made in chat re-plans at once; this catches what changes
+    elsewhere: the school of a teacher's fault reports, the centres' directorates,
+    the quiet hours or default times after a restart.
+    """
+    now = runtime.clock()
+    if dispatcher.replanned_at is not None and now - dispatcher.replanned_at < REPLAN_EVERY:
+        return
+    async with runtime.sessions() as session:
+        changes = await service.replan_all(session, rules_of(runtime), now)
+        await session.commit()
+    dispatcher.replanned_at = now
+    log.info("reminders: plan checked (%s)", changes)
 
 
 # --- screens ------------------------------------------------------------------------
@@ -592,12 +612,8 @@ def register(app: KepliApp) -> None:
     app.add_handler(CallbackQueryHandler(stop_from_reminder, pattern=r"^rem:off$"))
 
     async def start_delivery(runtime: Runtime) -> None:
-        dispatcher_for(app)
-        async with runtime.sessions() as session:
-            # Settings (quiet hours, ...) or schools may have changed while the bot was off.
-            changes = await service.replan_all(session, rules_of(runtime), runtime.clock())
-            await session.commit()
-        log.info("reminders: plan checked at start (%s)", changes)
+        # Settings (quiet hours, ...) or schools may have changed while the bot was off.
+        await replan_if_stale(runtime, dispatcher_for(app))
         if app.job_queue is not None:
             poll = timedelta(seconds=runtime.settings.reminder_poll_seconds)
             app.job_queue.run_once(deliver_due, when=poll, name=JOB_NAME)

@@ -244,6 +244,9 @@ class ReminderDispatcher:
         self._running = asyncio.Lock()
         self._stop = asyncio.Event()
         self._deadlines: dict[tuple[int, int], Deadline] = {}
+        # When the plan was last checked against everything it depends on (the job's
+        # business: changes made elsewhere, such as a teacher's school, reach it then).
+        self.replanned_at: datetime | None = None
 
     @property
     def busy(self) -> bool:

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.db import create_engine, session_factory
-from bot.models import ReminderDelivery, Subscription
+from bot.models import ReminderDelivery, School, Subscription, Ticket
 from bot.services import deadlines as deadlines_service
+from bot.services import schools as schools_service
 from bot.services.clock import FakeClock
 from bot.services.deadlines import DeadlineDraft
 from handlers.reminders import deliver_now, rules_of
@@ -21,6 +22,7 @@ async def add_deadline(
     clock: FakeClock,
     due: datetime | None = None,
     key: str | None = None,
+    directorate: str | None = None,
 ) -> int:
     assert harness.app is not None
     runtime = harness.app.bot_data.runtime
@@ -32,6 +34,8 @@ async def add_deadline(
         due_at=due or athens(2027, 9, 15, 14, 0),
         notes_el="Αίτηση στον/στη Διευθυντή/ντρια του σχολείου.",
         notes_en="Apply to the head of your school.",
+        scope="directorate" if directorate else "everyone",
+        directorate=directorate,
     )
     async with runtime.sessions() as session:
         deadline = await deadlines_service.create_deadline(
@@ -100,3 +104,47 @@ async def test_an_english_speaker_is_reminded_in_english(launch: Launch) -> None
     ]
     assert "Apply to the head of your school." in reminder["text"]
     assert labels(reminder) == ["🔕 Stop these reminders"]
+
+
+async def test_a_school_set_later_for_fault_reports_brings_its_directorate_dates(
+    launch: Launch,
+) -> None:
+    clock = FakeClock(START)
+    bot = await launch(clock=clock.now, settings={"reminder_poll_seconds": 3600})
+    assert bot.app is not None
+    runtime = bot.app.bot_data.runtime
+    directorate = "Δ/νση Δ.Ε. Β' Αθήνας"
+    async with runtime.sessions() as session:
+        centre = await schools_service.upsert_centre(
+            session, "athens-b", name="ΚΕ.ΠΛΗ.ΝΕ.Τ. Β' Αθήνας", directorates=[directorate]
+        )
+        await schools_service.upsert_centre(session, "piraeus", name="ΚΕ.ΠΛΗ.ΝΕ.Τ. Πειραιά")
+    [screen] = await bot.send(ALICE, "/reminders")
+    await bot.press(ALICE, screen, "rem:follow")
+    deadline_id = await add_deadline(bot, clock, directorate=directorate)
+
+    async def planned() -> set[int]:
+        async with runtime.sessions() as session:
+            rows = await session.scalars(
+                select(ReminderDelivery.deadline_id).where(ReminderDelivery.user_id == ALICE.id)
+            )
+            return set(rows)
+
+    assert await planned() == set()  # her area is not known yet
+    async with runtime.sessions() as session:  # she reports a fault for a school there
+        school = School(
+            code="0551020", name="2ο ΓΕΛ", name_key="2ο γελ", directorate=directorate,
+            centre_id=centre.id,
+        )  # fmt: skip
+        session.add(school)
+        await session.flush()
+        session.add(
+            Ticket(
+                reference="KPL-2027-00001", reporter_id=ALICE.id, school_id=school.id,
+                centre_id=centre.id, category="pc", urgency="normal",
+            )
+        )  # fmt: skip
+        await session.commit()
+    clock.advance(hours=1)  # the job re-plans hourly
+    await deliver_now(bot.app)
+    assert await planned() == {deadline_id}
