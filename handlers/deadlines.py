@@ -223,6 +223,16 @@ def _current(context: Context) -> int | None:
     return value if isinstance(value, int) else None
 
 
+async def _may_change(update: Update, context: Context, deadline_id: int | None) -> bool:
+    """Whether the person may still change this deadline (rights can change mid-flow)."""
+    if deadline_id is None:
+        return False
+    manager = await _manager(update, context)
+    async with context.runtime.sessions() as session:
+        deadline = await service.get_deadline(session, deadline_id)
+    return deadline is not None and manager is not None and manager.may_manage(deadline)
+
+
 def _back(tr: Translator, deadline_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_button("« " + tr.gettext("Back"), f"dl:o:{deadline_id}")]])
 
@@ -247,8 +257,13 @@ async def edit_save(update: Update, context: Context) -> str | int:
     message = update.effective_message
     deadline_id = _current(context)
     field = _state(context).get("dl_field")
-    if message is None or deadline_id is None or field not in FIELDS:
+    if (
+        message is None
+        or field not in FIELDS
+        or not await _may_change(update, context, deadline_id)
+    ):
         return await show_list(update, context)
+    assert deadline_id is not None
     value: str | None = (message.text or "").strip()
     if field in CLEARABLE and value in ("-", "–"):
         value = "" if field != "link" else None
@@ -290,8 +305,9 @@ async def kind_save(update: Update, context: Context) -> str | int:
     assert query.data is not None
     deadline_id = _current(context)
     kind = query.data.removeprefix("dl:k:")
-    if deadline_id is None or kind not in KINDS:
+    if kind not in KINDS or not await _may_change(update, context, deadline_id):
         return await show_list(update, context)
+    assert deadline_id is not None
     runtime = context.runtime
     async with runtime.sessions() as session:
         await service.edit_deadline(
@@ -320,8 +336,9 @@ async def move_prompt(update: Update, context: Context) -> str | int:
 async def move_save(update: Update, context: Context) -> str | int:
     message = update.effective_message
     deadline_id = _current(context)
-    if message is None or deadline_id is None:
+    if message is None or not await _may_change(update, context, deadline_id):
         return await show_list(update, context)
+    assert deadline_id is not None
     runtime = context.runtime
     tr = context.tr
     try:
