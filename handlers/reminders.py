@@ -319,7 +319,10 @@ def _button(label: str, data: str) -> InlineKeyboardButton:
 
 
 def kinds_markup(tr: Translator, view: SubscriptionView | None) -> InlineKeyboardMarkup:
-    followed = set(service.KINDS) if view is None or view.all_kinds else set(view.kinds)
+    if view is None:  # not following yet: a tap on a kind follows just that kind
+        followed: set[str] = set()
+    else:
+        followed = set(service.KINDS) if view.all_kinds else set(view.kinds)
     rows = [
         [_button(("✅ " if kind in followed else "▫️ ") + kind_label(tr, kind), f"rem:k:{kind}")]
         for kind in service.KINDS

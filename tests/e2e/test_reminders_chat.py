@@ -148,3 +148,43 @@ async def test_a_school_set_later_for_fault_reports_brings_its_directorate_dates
     clock.advance(hours=1)  # the job re-plans hourly
     await deliver_now(bot.app)
     assert await planned() == {deadline_id}
+
+
+async def test_choosing_kinds_and_times_and_stopping_from_the_screen(launch: Launch) -> None:
+    bot = await launch(clock=FakeClock(START).now)
+    [screen] = await bot.send(BOB, "/reminders")
+    kinds = (await bot.press(BOB, screen, "rem:kinds")).message
+    assert labels(kinds) == [
+        "▫️ ✋ Expression of interest",
+        "▫️ 👥 Teachers' association meeting",
+        "▫️ 📨 Proposal to the directorate (ΔΔΕ)",
+        "▫️ 📌 Other date",
+        "« Done",
+    ]
+    kinds = (await bot.press(BOB, kinds, "rem:k:meeting")).message  # follows just that kind
+    assert labels(kinds)[:2] == [
+        "▫️ ✋ Expression of interest",
+        "✅ 👥 Teachers' association meeting",
+    ]
+    refused = await bot.press(BOB, kinds, "rem:k:meeting")  # the last one cannot go
+    assert refused.answer is not None
+    assert refused.answer["text"] == "Keep at least one kind, or stop the reminders."
+    status = (await bot.press(BOB, kinds, "rem:show")).message
+    assert "You follow: Teachers' association meeting" in status["text"]
+    assert (
+        "Reminder times: 7 days before, 1 day before, on the morning of the day" in status["text"]
+    )
+
+    times = (await bot.press(BOB, status, "rem:times")).message
+    times = (await bot.press(BOB, times, "rem:t:2h")).message
+    times = (await bot.press(BOB, times, "rem:t:7d")).message
+    assert "✅ 2 hours before" in labels(times)
+    assert "▫️ 7 days before" in labels(times)
+    status = (await bot.press(BOB, times, "rem:show")).message
+    assert (
+        "Reminder times: 1 day before, on the morning of the day, 2 hours before" in status["text"]
+    )
+
+    stopped = (await bot.press(BOB, status, "rem:stop")).message
+    assert stopped["text"].startswith("You will get no more reminders.")
+    assert "🔔 Follow all deadlines" in labels(stopped)
