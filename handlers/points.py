@@ -3,11 +3,14 @@
 The questions are `scoring.interview.INTERVIEW`, walked generically by
 `InterviewSession` (`bot.services.points_session`); this module only turns a
 step into a message with buttons, and a button press or a typed text into an
-answer. Each question is one message: a progress marker ("3/17"), the
-question, a one-line hint from the circular, the "counts up to" line, and
-buttons (yes/no, a keypad 0–5 and "more", the options, list screens with
-add / remove / done), with Back, Skip (= none / 0) and Cancel. An answered
-question's message keeps the question and shows the answer, without buttons.
+answer. Each question is one message: what was just answered ("✓ Branch:
+ΠΕ86"), a progress marker ("3/17"), the question, a one-line hint from the
+circular, the "counts up to" line, and buttons (yes/no, a keypad 0–5 and
+"more", the options, list screens with add / remove / done), with Back, Skip
+(= none / 0) and Cancel. A pressed button's message becomes the next question
+(one request per tap: Telegram allows about one message a second per chat); a
+typed answer gets the next question as a new message, and the old one loses
+its buttons.
 
 Buttons carry "p:<counter>:<action>": the counter moves on with every answer,
 so a button of an older question says it is no longer active instead of
@@ -26,8 +29,8 @@ import logging
 import re
 from typing import Any, Final
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 from telegram.ext import filters as f
 
@@ -44,6 +47,7 @@ from bot.services.points_chat import (
     item_answer_text,
     item_heading,
     item_text,
+    question_label,
     read_answer,
     read_item_answer,
 )
@@ -54,10 +58,10 @@ from handlers.common import (
     PRIVATE,
     answer_query,
     cancel_button,
+    edit_text,
     flow,
     keyboard,
     send_text,
-    split_text,
 )
 from handlers.context import CommandSpec, Context, KepliApp, Runtime
 from scoring import ErrorCode, Issue
@@ -209,41 +213,59 @@ def step_markup(tr: Translator, session: InterviewSession, step: Step) -> Inline
 
 
 async def ask(
-    update: Update, context: Context, session: InterviewSession, prefix: str = ""
+    update: Update,
+    context: Context,
+    session: InterviewSession,
+    prefix: str = "",
+    *,
+    edit: CallbackQuery | None = None,
 ) -> object:
-    """Send the current step (or the result when nothing is left to ask); the new state."""
+    """Show the current step (or the result when nothing is left to ask); the new state.
+
+    With `edit` (a pressed button), its message becomes the next question: one
+    request per tap, which Telegram's one-message-a-second pace per chat favours.
+    """
     step = session.step()
     if step is None:
         change = session.finish()
         if change is None:
-            return await result.show_result(update, context, session, prefix, save=True)
+            return await result.show_result(update, context, session, prefix, save=True, edit=edit)
         _declaration, outcome = session.result()
         header = result.new_total_header(context.tr, change["total_before"], outcome)
+        header = f"{prefix}\n{header}" if prefix else header
         save = session.data["origin"] in ("interview", "kept")
-        return await result.show_result(update, context, session, header, save=save)
+        return await result.show_result(update, context, session, header, save=save, edit=edit)
     session.open_list(step)
     tr = context.tr
-    message = await send_text(
-        context,
-        result.chat_id(update),
-        step_text(tr, session, step, prefix),
-        reply_markup=step_markup(tr, session, step),
-    )
+    text = step_text(tr, session, step, prefix)
+    markup = step_markup(tr, session, step)
+    if edit is not None:
+        message = await edit_text(context, edit, text, reply_markup=markup)
+    else:
+        message = await send_text(context, result.chat_id(update), text, reply_markup=markup)
     session.data["message_id"] = message.message_id if message is not None else None
     return ASKING
 
 
-async def retire(context: Context, update: Update, text: str | None) -> None:
-    """The current question's message loses its buttons; with `text`, it shows the answer."""
+def feedback(
+    tr: Translator, session: InterviewSession, step: Step, phrase: str, mark: str = "✓"
+) -> str:
+    """`✓ Branch: ΠΕ86`, the line above the next question (before the answer is recorded)."""
+    if step.sub is None:
+        label = question_label(tr, step.question)
+    else:
+        label = item_heading(tr, step.question, len(session.list_items()) + 1)
+    return f"{mark} {label}: {phrase}"
+
+
+async def retire(context: Context, update: Update) -> None:
+    """The current question's message loses its buttons (a new message asks next)."""
     message_id = _current_message_id(context)
     if message_id is None:
         return
     chat = result.chat_id(update)
     try:
-        if text is None:
-            await context.bot.edit_message_reply_markup(chat, message_id, reply_markup=None)
-        else:
-            await context.bot.edit_message_text(split_text(text)[0], chat, message_id)
+        await context.bot.edit_message_reply_markup(chat, message_id, reply_markup=None)
     except Forbidden:
         log.info("chat %s blocked the bot", chat)
     except TelegramError as exc:  # too old, deleted, a network hiccup: it is only tidying
@@ -265,7 +287,7 @@ async def start_interview(update: Update, context: Context) -> object:
     _ = context.tr.gettext
     session = result.load_session(context)
     if session is not None and session.mode == "asking":
-        await retire(context, update, None)
+        await retire(context, update)
         return await ask(update, context, session, "↪️ " + _("Let's continue where you left off."))
     session = result.keep_session(context, InterviewSession.new())
     intro = _(
@@ -281,7 +303,7 @@ async def my_points(update: Update, context: Context) -> object:
     session = result.load_session(context)
     if session is not None and session.mode == "asking":
         _ = context.tr.gettext
-        await retire(context, update, None)
+        await retire(context, update)
         note = _("You are in the middle of the points interview: finish it, or /cancel it first.")
         return await ask(update, context, session, "ℹ️ " + note)
     return await result.show_kept(update, context)
@@ -335,43 +357,42 @@ async def on_button(update: Update, context: Context) -> object:
         await answer_query(query)
         return await ask(update, context, session)
     action, arg = match[2], match[3]
-    title = step_title(tr, session, step)
     if action == "m":
         await answer_query(query)
         typing = "✍️ " + tr.gettext("Type the number and send it.")
         await send_text(context, result.chat_id(update), typing)
         return None
     if action == "b":
-        return await _back(update, context, session, title)
+        return await _back(update, context, session)
     try:
-        phrase = _act(tr, session, step, action, arg)
+        line = _act(tr, session, step, action, arg)
     except (LookupError, ValueError):
         await answer_query(query, tr.gettext("This button is no longer active."))
         return None
     await answer_query(query)
-    await retire(context, update, f"{title}\n✓ {phrase}")
-    return await ask(update, context, session)
+    return await ask(update, context, session, line, edit=query)
 
 
 def _act(
     tr: Translator, session: InterviewSession, step: Step, action: str, arg: str | None
 ) -> str:
-    """Do what a button says; the phrase shown under the answered question."""
-    _ = tr.gettext
+    """Do what a button says; the line that tells it above the next question."""
     question = step.question
     if action == "s" and step.sub is None:
-        default = question.default_answer()
+        none = answer_text(tr, question, question.default_answer())
+        line = feedback(tr, session, step, none, mark="⏭")
         session.skip(step)
-        return "⏭ " + answer_text(tr, question, default)
+        return line
     if step.is_list_screen:
         items = session.list_items()
         if action == "a" and arg is None:
             session.add_item()
             return "➕ " + item_heading(tr, question, len(items) + 1)
         if action == "d" and arg is None:
-            phrase = answer_text(tr, question, list(items))
+            count = tr.number(len(items)) if items else answer_text(tr, question, [])
+            line = feedback(tr, session, step, count)
             session.finish_list()
-            return phrase
+            return line
         if action == "r" and arg not in (None, "-"):
             index = int(str(arg))
             if not 0 <= index < len(items):
@@ -383,12 +404,12 @@ def _act(
     value = _button_value(session, step, action, arg)
     if _problem(session, step, value) is not None:
         raise ValueError(value)
-    phrase = _phrase(tr, session, step, value)
+    line = feedback(tr, session, step, _phrase(tr, session, step, value))
     session.answer(step, value)
-    return phrase
+    return line
 
 
-async def _back(update: Update, context: Context, session: InterviewSession, title: str) -> object:
+async def _back(update: Update, context: Context, session: InterviewSession) -> object:
     query = update.callback_query
     assert query is not None
     _ = context.tr.gettext
@@ -397,10 +418,10 @@ async def _back(update: Update, context: Context, session: InterviewSession, tit
         await answer_query(query, _("This is the first question."))
         return None
     await answer_query(query)
-    await retire(context, update, f"{title}\n« {_('Back')}")
     if was_change and session.mode == "result":
-        return await result.show_result(update, context, session, "↩️ " + _("Nothing was changed."))
-    return await ask(update, context, session)
+        nothing = "↩️ " + _("Nothing was changed.")
+        return await result.show_result(update, context, session, nothing, edit=query)
+    return await ask(update, context, session, edit=query)
 
 
 async def _lost(update: Update, context: Context, session: InterviewSession | None) -> object:
@@ -434,14 +455,13 @@ async def on_text(update: Update, context: Context) -> object:
         value = read_item_answer(step.sub, text, session.current_item(), session.list_items())
         issue = _problem(session, step, value)
     if issue is not None:
-        await retire(context, update, None)
+        await retire(context, update)
         problem = "⚠️ " + answer_problem(tr, issue)
         return await ask(update, context, session, problem)
-    title = step_title(tr, session, step)
-    phrase = _phrase(tr, session, step, value)
+    line = feedback(tr, session, step, _phrase(tr, session, step, value))
     session.answer(step, value)
-    await retire(context, update, f"{title}\n✓ {phrase}")
-    return await ask(update, context, session)
+    await retire(context, update)
+    return await ask(update, context, session, line)
 
 
 async def change_pick(update: Update, context: Context) -> object:
@@ -465,11 +485,7 @@ async def change_pick(update: Update, context: Context) -> object:
     await answer_query(query)
     _declaration, outcome = session.result()
     session.start_change(question.key, str(outcome.total))
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest as exc:
-        log.debug("change list buttons not removed: %s", exc.message)
-    return await ask(update, context, session)
+    return await ask(update, context, session, edit=query)
 
 
 # --- leaving -------------------------------------------------------------------------------
@@ -477,19 +493,19 @@ async def change_pick(update: Update, context: Context) -> object:
 
 async def cancel(update: Update, context: Context) -> object:
     """/cancel or the Cancel button: the interview is dropped, then the shared cancel."""
-    await retire(context, update, None)
+    await retire(context, update)
     result.drop_session(context)
     return await start.cancel_flow(update, context)
 
 
 async def restart(update: Update, context: Context) -> object:
-    await retire(context, update, None)
+    await retire(context, update)
     result.drop_session(context)
     return await start.restart_flow(update, context)
 
 
 async def main_menu(update: Update, context: Context) -> object:
-    await retire(context, update, None)
+    await retire(context, update)
     result.drop_session(context)
     await start.menu_pressed(update, context)
     return ConversationHandler.END

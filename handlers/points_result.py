@@ -19,7 +19,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Final
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ConversationHandler
@@ -37,7 +37,7 @@ from bot.services.points_export import (
     summary_pdf,
 )
 from bot.services.points_session import InterviewSession
-from handlers.common import answer_query, keyboard, reply, send_text
+from handlers.common import answer_query, edit_text, keyboard, reply, send_text
 from handlers.context import Context
 from handlers.start import main_menu_markup
 from scoring import Declaration, DeclarationInvalid, ScoreResult
@@ -149,10 +149,12 @@ async def show_result(
     header: str = "",
     *,
     save: bool = False,
+    edit: CallbackQuery | None = None,
 ) -> object:
-    """Send the summary of `session`'s answers with the result buttons; the flow's new state.
+    """Show the summary of `session`'s answers with the result buttons; the flow's new state.
 
     `save`: a declaration made in chat, kept at once if the teacher agreed earlier.
+    `edit`: the pressed button whose message becomes the summary (else a new message).
     """
     tr = context.tr
     try:
@@ -172,12 +174,12 @@ async def show_result(
         consent = await points_store.consent(db, user_id(update))
     kept = session.data["origin"] == "kept"
     session.mark_shown(context.runtime.clock())
-    await send_text(
-        context,
-        chat_id(update),
-        result_text(tr, result, header=header, consent=consent, kept=kept),
-        reply_markup=result_markup(tr, consent, kept),
-    )
+    text = result_text(tr, result, header=header, consent=consent, kept=kept)
+    markup = result_markup(tr, consent, kept)
+    if edit is not None:
+        await edit_text(context, edit, text, reply_markup=markup)
+    else:
+        await send_text(context, chat_id(update), text, reply_markup=markup)
     return RESULT
 
 
@@ -377,11 +379,7 @@ async def back_to_result(update: Update, context: Context) -> object:
     query = update.callback_query
     assert query is not None
     await answer_query(query)
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest as exc:
-        log.debug("change list buttons not removed: %s", exc.message)
-    return await show_result(update, context, current[0])
+    return await show_result(update, context, current[0], edit=query)
 
 
 # --- a declaration sent as a file ------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 from pypdf import PdfReader
@@ -20,6 +21,7 @@ from bot.services import points_store
 from tests.e2e.conftest import BotHarness, Pressed, labels
 
 JSON = dict[str, Any]
+QUESTION_HEAD = re.compile(r"^([0-9]+/[0-9]+|✏️ )")
 
 
 def button_data(message: JSON, label: str) -> str:
@@ -54,9 +56,12 @@ class Teacher:
         self.screen: JSON = {}
         self.said: list[JSON] = []  # the bot's messages after the last action
 
-    def _saw(self, messages: list[JSON]) -> list[JSON]:
+    def _saw(self, messages: list[JSON], edited: JSON | None = None) -> list[JSON]:
+        """Note the bot's new messages; the screen is the newest one with buttons (a pressed
+        message edited into the next question counts as the oldest)."""
         self.said = messages
-        with_buttons = [m for m in messages if m.get("reply_markup")]
+        candidates = ([edited] if edited is not None else []) + messages
+        with_buttons = [m for m in candidates if m.get("reply_markup")]
         if with_buttons:
             self.screen = with_buttons[-1]
         return messages
@@ -65,18 +70,28 @@ class Teacher:
     def text(self) -> str:
         return str(self.screen.get("text") or "")
 
+    @property
+    def question(self) -> str:
+        """The question on screen from its progress marker ("3/14", "✏️ ...") on, without
+        the line above it that tells what was just answered."""
+        paragraphs = self.text.split("\n\n")
+        for index, paragraph in enumerate(paragraphs):
+            if QUESTION_HEAD.match(paragraph):
+                return "\n\n".join(paragraphs[index:])
+        return self.text
+
     async def send(self, text: str) -> list[JSON]:
         return self._saw(await self.bot.send(self.user, text))
 
     async def press(self, label: str, message: JSON | None = None) -> Pressed:
         target = message or self.screen
         pressed = await self.bot.press(self.user, target, button_data(target, label))
-        self._saw(pressed.new)
+        self._saw(pressed.new, pressed.message)
         return pressed
 
     async def press_data(self, data: str, message: JSON | None = None) -> Pressed:
         pressed = await self.bot.press(self.user, message or self.screen, data)
-        self._saw(pressed.new)
+        self._saw(pressed.new, pressed.message)
         return pressed
 
     async def send_file(

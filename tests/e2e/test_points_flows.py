@@ -33,9 +33,9 @@ async def test_an_interview_in_english_skips_what_does_not_apply(bot: BotHarness
     assert "\n\n1/14\nWill you teach informatics at this school" in bob.text
     await bob.press("No")
     # Not teaching informatics: no post, no days; the branch is next.
-    assert bob.text.startswith("2/12\nWhat is your branch (κλάδος)?")
+    assert bob.question.startswith("2/12\nWhat is your branch (κλάδος)?")
     await bob.press("Skip »")
-    assert bob.text.startswith("3/12\nDo you hold a doctorate")
+    assert bob.question.startswith("3/12\nDo you hold a doctorate")
     await bob.press("Add a title")
     await bob.press("Master's degree")
     await bob.press("Yes")
@@ -43,10 +43,10 @@ async def test_an_interview_in_english_skips_what_does_not_apply(bot: BotHarness
     await bob.press("No")  # not recognised
     assert "1. Master's degree, related subject, from abroad, not recognised" in bob.text
     await bob.press("✅ Done")
-    assert bob.text.startswith("4/12\nHave you ever served at a ΚΕ.ΠΛΗ.ΝΕ.Τ.")
+    assert bob.question.startswith("4/12\nHave you ever served at a ΚΕ.ΠΛΗ.ΝΕ.Τ.")
     await bob.press("No")
     # Never served: the four ΚΕ.ΠΛΗ.ΝΕ.Τ. questions are not asked.
-    assert bob.text.startswith("5/12\nFor how many school years have you served effectively")
+    assert bob.question.startswith("5/12\nFor how many school years have you served effectively")
     assert "📈 Counts up to 4 school years." in bob.text
     await bob.send("1")
     await bob.press("Skip »")  # ιβ
@@ -67,11 +67,13 @@ async def test_an_interview_in_english_skips_what_does_not_apply(bot: BotHarness
     ]
     await bob.press("B1")
     await bob.press("✅ Done")
-    assert bob.text.startswith("12/12\nIs your organic post")
+    assert bob.question.startswith("12/12\nIs your organic post")
     await bob.send("yes")
 
     text = bob.text
-    assert text.startswith("Provisional total: 3 points of 55\n")
+    assert text.startswith(
+        "✓ Organic post at the lab's school: Yes\n\nProvisional total: 3 points"
+    )
     assert "ια) Effective service as lab manager (Υ.Σ.Ε.Π.Ε.Η.Υ.): 1 point (1 school year)" in text
     assert "κ) Organic post at the lab's school: 2 points" in text
     assert "not recognised by Δ.Ο.Α.Τ.Α.Π." in text
@@ -106,7 +108,7 @@ async def test_an_interview_in_english_skips_what_does_not_apply(bot: BotHarness
         await bob.press("Skip »")
     await bob.press("No languages")
     await bob.press("Skip »")
-    assert bob.text.startswith("Provisional total: 0 points of 55")
+    assert "\n\nProvisional total: 0 points of 55\n" in bob.text
     assert "No criterion is met." in bob.text
     assert "May I keep" not in bob.text
     assert "💾 Keep this declaration" in labels(bob.screen)
@@ -118,7 +120,7 @@ async def test_cancel_drops_the_interview_and_a_director_is_asked_more(bot: BotH
     await alice.press("Ναι")
     await alice.press("Διευθυντής/ντρια")
     # A director can be appointed only as the only teacher of informatics: asked.
-    assert alice.text.startswith("3/15\nΕίστε ο/η μοναδικός/ή εκπαιδευτικός")
+    assert alice.question.startswith("3/15\nΕίστε ο/η μοναδικός/ή εκπαιδευτικός")
     cancelled = await alice.press("✖ Ακύρωση")
     assert cancelled.message["text"].startswith("Ακυρώθηκε.")
     assert "🧮 Υπολογισμός μορίων" in labels(cancelled.message)
@@ -145,13 +147,13 @@ async def test_a_half_finished_interview_survives_a_restart(launch: Launch) -> N
     await alice.press("Προσθήκη τίτλου")
     await alice.press("Μεταπτυχιακό")
     question = alice.screen
-    assert question["text"].startswith("5/14 · Τίτλος 1\nΕίναι σε γνωστικό αντικείμενο συναφές")
+    assert alice.question.startswith("5/14 · Τίτλος 1\nΕίναι σε γνωστικό αντικείμενο συναφές")
 
     await bot.restart()
 
     # The question on screen still works after the restart, and nothing was lost.
     await alice.press("Ναι", question)
-    assert alice.text.startswith("5/14 · Τίτλος 1\nΕίναι από ίδρυμα της αλλοδαπής;")
+    assert alice.question.startswith("5/14 · Τίτλος 1\nΕίναι από ίδρυμα της αλλοδαπής;")
     await alice.press("Όχι")
     assert "1. Μεταπτυχιακό, συναφές αντικείμενο" in alice.text
 
@@ -169,7 +171,7 @@ async def test_a_half_finished_interview_survives_a_restart(launch: Launch) -> N
         await alice.press("Παράλειψη »")
     await alice.press("Καμία ξένη γλώσσα")
     await alice.press("Παράλειψη »")
-    assert alice.text.startswith("Ενδεικτικό σύνολο: 4 μόρια από 55")
+    assert "\n\nΕνδεικτικό σύνολο: 4 μόρια από 55\n" in alice.text
     assert "γ) Μεταπτυχιακό σε συναφές αντικείμενο: 4 μόρια" in alice.text
 
 
@@ -194,10 +196,12 @@ async def test_a_declaration_file_is_scored_and_can_be_changed(bot: BotHarness) 
         line for line in alice.text.splitlines() if line.split(". ", 1)[-1].startswith("Ξένες")
     ]
     await alice.press(languages.split(".")[0])
-    assert alice.text.startswith("✏️ Αλλαγή απάντησης\nΈχετε πιστοποιημένη γνώση ξένων γλωσσών;")
+    assert alice.question.startswith(
+        "✏️ Αλλαγή απάντησης\nΈχετε πιστοποιημένη γνώση ξένων γλωσσών;"
+    )
     back = await alice.press("« Πίσω")
-    assert back.new[0]["text"].startswith("↩️ Δεν άλλαξε τίποτα.")
-    assert f"Ενδεικτικό σύνολο: {total} μόρια από 55" in back.new[0]["text"]
+    assert back.message["text"].startswith("↩️ Δεν άλλαξε τίποτα.")
+    assert f"Ενδεικτικό σύνολο: {total} μόρια από 55" in back.message["text"]
 
     # Remove every language: the total drops by what they were worth.
     languages_worth = sum(
@@ -210,7 +214,10 @@ async def test_a_declaration_file_is_scored_and_can_be_changed(bot: BotHarness) 
         await alice.press("🗑 1")
     await alice.press("Καμία ξένη γλώσσα")
     new_total = format(oracle - languages_worth, "f").replace(".", ",")
-    assert alice.text.startswith(f"✏️ Νέο σύνολο: {new_total} μόρια (πριν: {total} μόρια).")
+    assert alice.text.startswith(
+        "✓ Ξένες γλώσσες: Καμία ξένη γλώσσα\n"
+        f"✏️ Νέο σύνολο: {new_total} μόρια (πριν: {total} μόρια)."
+    )
 
 
 async def test_invalid_files_are_explained_in_words(bot: BotHarness) -> None:

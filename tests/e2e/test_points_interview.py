@@ -70,13 +70,15 @@ async def answer_eligibility(alice: Teacher) -> None:
     assert labels(intro) == ["Ναι", "Όχι", "✖ Ακύρωση"]  # first question: no Back
 
     answered = await alice.press("Ναι")
-    assert answered.message["text"].endswith("✓ Ναι")  # the question keeps its answer
-    assert answered.message["reply_markup"] is None
-    assert alice.text.startswith("2/14\nΠοια θέση έχετε στο σχολείο;")
+    # One message: the pressed question becomes the next one, under what was answered.
+    assert answered.new == []
+    assert alice.screen["message_id"] == intro["message_id"]
+    assert alice.text.startswith("✓ Διδάσκει Πληροφορική στο σχολείο: Ναι\n\n2/14\n")
+    assert alice.question.startswith("2/14\nΠοια θέση έχετε στο σχολείο;")
     await alice.press("Εκπαιδευτικός")
 
     # A teacher (not a director) is never asked whether they are the only one.
-    assert alice.text.startswith("3/14\nΠόσες ημέρες την εβδομάδα")
+    assert alice.question.startswith("3/14\nΠόσες ημέρες την εβδομάδα")
     assert labels(alice.screen)[:8] == ["0", "1", "2", "3", "4", "5", "6", "7"]
     [again] = await alice.send("δύο")
     assert again["text"].startswith("⚠️ Στείλτε έναν ακέραιο αριθμό")
@@ -85,18 +87,20 @@ async def answer_eligibility(alice: Teacher) -> None:
     assert again["text"].startswith("⚠️ Στείλτε έναν αριθμό από 0 έως 7")
     await alice.press("2")
     # Two days a week: the circular's exception is asked about.
-    assert alice.text.startswith("4/15\nΣυμπληρώνετε το υποχρεωτικό ωράριό σας σε άλλα σχολεία")
+    assert alice.question.startswith(
+        "4/15\nΣυμπληρώνετε το υποχρεωτικό ωράριό σας σε άλλα σχολεία"
+    )
     await alice.press("Ναι")
-    assert alice.text.startswith("5/15\nΠοιος είναι ο κλάδος σας;")
+    assert alice.question.startswith("5/15\nΠοιος είναι ο κλάδος σας;")
     assert "Επιλέξτε παρακάτω ή πληκτρολογήστε το." in alice.text
     await alice.press("ΠΕ86")
 
 
 async def answer_titles(alice: Teacher) -> None:
-    assert alice.text.startswith("6/15\nΈχετε διδακτορικό, μεταπτυχιακό ή δεύτερο πτυχίο")
+    assert alice.question.startswith("6/15\nΈχετε διδακτορικό, μεταπτυχιακό ή δεύτερο πτυχίο")
     assert labels(alice.screen)[:2] == ["➕ Προσθήκη τίτλου", "Κανένας τίτλος"]
     await alice.press("Προσθήκη τίτλου")
-    assert alice.text.startswith("6/15 · Τίτλος 1\nΤι τίτλος είναι;")
+    assert alice.question.startswith("6/15 · Τίτλος 1\nΤι τίτλος είναι;")
     await alice.press("Μεταπτυχιακό")
     await alice.press("Ναι")  # related
     await alice.press("Όχι")  # not from abroad: recognition is not asked
@@ -106,7 +110,7 @@ async def answer_titles(alice: Teacher) -> None:
     await alice.press("Διδακτορικό")
     await alice.press("Ναι")  # related
     await alice.press("Ναι")  # from abroad
-    assert alice.text.startswith("6/15 · Τίτλος 2\nΈχει αναγνωριστεί από τον Δ.Ο.Α.Τ.Α.Π.;")
+    assert alice.question.startswith("6/15 · Τίτλος 2\nΈχει αναγνωριστεί από τον Δ.Ο.Α.Τ.Α.Π.;")
     await alice.press("Ναι")  # recognised
     # A doctorate, with a master's already given: is it the same programme?
     assert any(label.startswith("Ναι, τίτλος 1: Μεταπτυχιακό") for label in labels(alice.screen))
@@ -127,19 +131,19 @@ async def answer_titles(alice: Teacher) -> None:
     await alice.press("Δεύτερο πτυχίο")
     # Back from a question about the item returns to the one before.
     await alice.press("« Πίσω")
-    assert alice.text.startswith("6/15 · Τίτλος 3\nΤι τίτλος είναι;")
+    assert alice.question.startswith("6/15 · Τίτλος 3\nΤι τίτλος είναι;")
     await alice.press("Δεύτερο πτυχίο")
     await alice.press("Όχι")  # unrelated
     await alice.press("Όχι")  # not from abroad
-    done = await alice.press("✅ Τέλος")
-    assert done.message["reply_markup"] is None
+    await alice.press("✅ Τέλος")
+    assert alice.text.startswith("✓ Μεταπτυχιακοί τίτλοι και δεύτερα πτυχία: 3\n\n7/15\n")
 
 
 async def answer_service(alice: Teacher) -> None:
-    assert alice.text.startswith("7/15\nΈχετε υπηρετήσει ποτέ σε ΚΕ.ΠΛΗ.ΝΕ.Τ.")
+    assert alice.question.startswith("7/15\nΈχετε υπηρετήσει ποτέ σε ΚΕ.ΠΛΗ.ΝΕ.Τ.")
     await alice.press("Ναι")
     # Served at a ΚΕ.ΠΛΗ.ΝΕ.Τ.: four more questions apply.
-    assert alice.text.startswith("8/19\nΠόσα σχολικά έτη υπηρετήσατε ως Υπεύθυνος/η")
+    assert alice.question.startswith("8/19\nΠόσα σχολικά έτη υπηρετήσατε ως Υπεύθυνος/η")
     # The keypad 0–5 and "more", with the cap shown.
     assert labels(alice.screen)[:7] == ["0", "1", "2", "3", "4", "5", "Περισσότερα…"]
     assert "📈 Μετράει έως 5 σχολικά έτη." in alice.text
@@ -148,11 +152,12 @@ async def answer_service(alice: Teacher) -> None:
     await alice.send("7")
     await alice.press("2")  # η
     # θ: skip (= 0), then back, then skip again.
-    skipped = await alice.press("Παράλειψη »")
-    assert skipped.message["text"].endswith("✓ ⏭ 0")
-    back = await alice.press("« Πίσω")
-    assert back.message["text"].endswith("« Πίσω")
-    assert alice.text.startswith("10/19\nΠόσα σχολικά έτη υπηρετήσατε σε ΚΕ.ΠΛΗ.ΝΕ.Τ.")
+    await alice.press("Παράλειψη »")
+    assert alice.text.startswith(
+        "⏭ Συνεργάτης/τιδα ΚΕ.ΠΛΗ.ΝΕ.Τ., λιγότερες από 3 ημέρες την εβδομάδα: 0\n\n11/19\n"
+    )
+    await alice.press("« Πίσω")
+    assert alice.question.startswith("10/19\nΠόσα σχολικά έτη υπηρετήσατε σε ΚΕ.ΠΛΗ.ΝΕ.Τ.")
     assert "λιγότερες από 3 ημέρες" in alice.text
     await alice.press("Παράλειψη »")
     await alice.press("0")  # ι
@@ -161,10 +166,10 @@ async def answer_service(alice: Teacher) -> None:
 
 
 async def answer_lab_experience(alice: Teacher) -> None:
-    assert alice.text.startswith("14/19\nΈχετε εργαστηριακή εμπειρία εκτός σχολείου;")
+    assert alice.question.startswith("14/19\nΈχετε εργαστηριακή εμπειρία εκτός σχολείου;")
     assert "📈 Μετράει έως 4 έτη." in alice.text
     await alice.press("Προσθήκη περιόδου")
-    assert alice.text.startswith("14/19 · Περίοδος 1\nΠότε ξεκίνησε")
+    assert alice.question.startswith("14/19 · Περίοδος 1\nΠότε ξεκίνησε")
     await alice.send("15/9/2015")
     [refused] = await alice.send("2015-09-14")
     assert refused["text"].startswith("⚠️ Η λήξη δεν μπορεί να είναι πριν από την έναρξη")
@@ -206,7 +211,7 @@ async def answer_the_rest(alice: Teacher) -> None:
     await alice.press("B2 (καλή)")
     assert "3. Γερμανικά B2 (καλή)" in alice.text
     await alice.press("✅ Τέλος")
-    assert alice.text.startswith("19/19\nΈχετε οργανική θέση στο σχολείο")
+    assert alice.question.startswith("19/19\nΈχετε οργανική θέση στο σχολείο")
     await alice.press("Όχι")
 
 
@@ -223,7 +228,10 @@ async def test_a_full_interview_in_greek_ends_at_the_correct_total(bot: BotHarne
 
     summary = alice.screen
     text = summary["text"]
-    assert text.startswith("Ενδεικτικό σύνολο: 23,75 μόρια από 55")
+    assert text.startswith(
+        "✓ Οργανική θέση στο σχολείο του εργαστηρίου: Όχι\n\n"
+        "Ενδεικτικό σύνολο: 23,75 μόρια από 55\n"
+    )
     assert lines_starting(text, "α) ") == ["α) Διδακτορικό σε συναφές αντικείμενο: 6 μόρια"]
     assert lines_starting(text, "στ) ")[0].endswith(": 0,5 μόρια")
     assert lines_starting(text, "ζ) ")[0].endswith(": 5 μόρια (7 σχολικά έτη, ανώτατο όριο)")
@@ -282,11 +290,14 @@ async def test_a_full_interview_in_greek_ends_at_the_correct_total(bot: BotHarne
     [organic] = lines_starting_with_label(change_list["text"], "Οργανική θέση")
     number = organic.split(".")[0]
     await alice.press(number, change_list)
-    assert alice.text.startswith("✏️ Αλλαγή απάντησης")
+    assert alice.question.startswith("✏️ Αλλαγή απάντησης\nΈχετε οργανική θέση στο σχολείο")
     assert "Η τωρινή σας απάντηση: Όχι" in alice.text
     await alice.press("Ναι")
     changed = alice.screen["text"]
-    assert changed.startswith("✏️ Νέο σύνολο: 25,75 μόρια (πριν: 23,75 μόρια).")
+    assert changed.startswith(
+        "✓ Οργανική θέση στο σχολείο του εργαστηρίου: Ναι\n"
+        "✏️ Νέο σύνολο: 25,75 μόρια (πριν: 23,75 μόρια).\n\n"
+    )
     assert "κ) Οργανική θέση στο σχολείο του εργαστηρίου: 2 μόρια" in changed
     assert "Αποθηκεύτηκε" in changed  # kept again, as agreed
     stored = await kept_declaration(bot.database_url, ALICE.id)
