@@ -17,10 +17,11 @@ so a button of an older question says it is no longer active instead of
 answering the wrong question. Options are named by their index, never by
 value, so callback data stays far below Telegram's 64 bytes.
 
-The flow (`points`, persistent) has two states: `asking` and `result`
-(`handlers.points_result`: summary, documents, change an answer, downloads,
-keeping, /mypoints). A JSON declaration sent as a document is scored in any
-state.
+The flow (`points`, persistent) has one state, `asking`; it ends when the
+result shows (`handlers.points_result`: summary, documents, change an answer,
+downloads, keeping, /mypoints), so a result on screen does not hold the
+teacher's next text. A JSON declaration sent as a document is scored at any
+time.
 """
 
 from __future__ import annotations
@@ -75,7 +76,6 @@ from scoring.interview import (
 log = logging.getLogger(__name__)
 
 ASKING: Final = result.ASKING
-RESULT: Final = result.RESULT
 BUTTON: Final = re.compile(r"^p:([0-9]+):([a-z]+)(-|[0-9]+)?$")
 KEYPAD: Final = range(6)  # 0–5, then "more" (typed)
 WHOLE_KEYPAD: Final = 8  # ranges this small get every value as a button (days 0–7)
@@ -523,32 +523,30 @@ async def stale(update: Update, context: Context) -> object:
 
 
 def build_flow() -> ConversationHandler[Context]:
+    """The interview: one state, a question on screen. It ends when the result shows.
+
+    Entry points besides /points and the menu: /mypoints and a JSON file (they
+    show a result, which ends the flow at once), a number of "Change an answer"
+    and a button of the question on screen (after the flow was left, e.g. by
+    another feature's menu, the question's own buttons take the teacher back).
+    """
     points = [
         CommandHandler("points", start_interview, filters=PRIVATE),
         CallbackQueryHandler(start_interview, pattern=r"^menu:points$"),
     ]
     mypoints = CommandHandler("mypoints", my_points, filters=PRIVATE)
     document = MessageHandler(PRIVATE & JSON_DOCUMENT, result.upload)
+    button = CallbackQueryHandler(on_button, pattern=r"^p:")
     return flow(
         "points",
-        entry_points=[*points, mypoints, document],
-        states={
-            ASKING: [
-                CallbackQueryHandler(on_button, pattern=r"^p:"),
-                MessageHandler(PRIVATE & f.TEXT & ~f.COMMAND, on_text),
-            ],
-            RESULT: [
-                CallbackQueryHandler(change_pick, pattern=rf"^{result.CHANGE_DATA}[0-9]+$"),
-                CallbackQueryHandler(result.documents, pattern=r"^pr:docs$"),
-                CallbackQueryHandler(result.show_change_list, pattern=r"^pr:chg$"),
-                CallbackQueryHandler(result.back_to_result, pattern=r"^pr:show$"),
-                CallbackQueryHandler(result.download_json, pattern=r"^pr:json$"),
-                CallbackQueryHandler(result.download_pdf, pattern=r"^pr:pdf$"),
-                CallbackQueryHandler(result.keep, pattern=r"^pr:keep$"),
-                CallbackQueryHandler(result.do_not_keep, pattern=r"^pr:(nokeep|del)$"),
-                CallbackQueryHandler(result.finish, pattern=r"^pr:done$"),
-            ],
-        },
+        entry_points=[
+            *points,
+            mypoints,
+            document,
+            CallbackQueryHandler(change_pick, pattern=rf"^{result.CHANGE_DATA}[0-9]+$"),
+            button,
+        ],
+        states={ASKING: [button, MessageHandler(PRIVATE & f.TEXT & ~f.COMMAND, on_text)]},
         fallbacks=[
             *points,
             mypoints,
@@ -569,6 +567,19 @@ def register(app: KepliApp) -> None:
     for command in COMMANDS:
         data.commands.add(command)
     app.add_handler(build_flow())
+    # The result's buttons, outside the flow: a result on screen is no conversation.
+    app.add_handlers(
+        [
+            CallbackQueryHandler(result.documents, pattern=r"^pr:docs$"),
+            CallbackQueryHandler(result.show_change_list, pattern=r"^pr:chg$"),
+            CallbackQueryHandler(result.back_to_result, pattern=r"^pr:show$"),
+            CallbackQueryHandler(result.download_json, pattern=r"^pr:json$"),
+            CallbackQueryHandler(result.download_pdf, pattern=r"^pr:pdf$"),
+            CallbackQueryHandler(result.keep, pattern=r"^pr:keep$"),
+            CallbackQueryHandler(result.do_not_keep, pattern=r"^pr:(nokeep|del)$"),
+            CallbackQueryHandler(result.finish, pattern=r"^pr:done$"),
+        ]
+    )
 
     async def schedule_purge(runtime: Runtime) -> None:
         if app.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency

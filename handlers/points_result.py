@@ -1,13 +1,16 @@
 """The points result in chat: the summary, documents, downloads, keeping and /mypoints.
 
 A result is on screen when the interview ends, when a teacher sends a JSON
-declaration as a document, and with /mypoints (the kept declaration). Its
-buttons ("pr:...") work while the points flow is in its result state:
-documents, change an answer (`handlers.points` asks the question again), the
-PDF and JSON downloads, keep / do not keep / delete, finish.
+declaration as a document, and with /mypoints (the kept declaration). The
+points flow (a conversation) ends when the result shows, so that the teacher's
+next text goes to the FAQ, not to the interview; the result's buttons
+("pr:...") are handlers of their own: documents, change an answer (which
+enters the flow again: `handlers.points`), the PDF and JSON downloads, keep /
+do not keep / delete, finish.
 
-The interview's state lives in `user_data["points"]` (`InterviewSession`), so
-the result's answers survive a restart like a half-finished interview does.
+The answers behind a result live in `user_data["points"]` (`InterviewSession`)
+for RESULT_KEPT_FOR, so its buttons survive a restart; a declaration is kept
+longer only in the database, with the teacher's consent.
 """
 
 from __future__ import annotations
@@ -45,8 +48,7 @@ from scoring.interview import INTERVIEW, answers_from_declaration
 
 log = logging.getLogger(__name__)
 
-ASKING: Final = "asking"
-RESULT: Final = "result"
+ASKING: Final = "asking"  # the flow's one state: a question is on screen
 SESSION_KEY: Final = "points"
 RESULT_DATA: Final = "pr:"
 CHANGE_DATA: Final = "pr:c"
@@ -79,10 +81,10 @@ def drop_session(context: Context) -> None:
 
 
 def state_of(session: InterviewSession | None) -> object:
-    """The flow's state for `session`: asking, result, or no conversation at all."""
-    if session is None:
-        return ConversationHandler.END
-    return ASKING if session.mode == "asking" else RESULT
+    """The flow's state for `session`: asking, or no conversation (none, or a result)."""
+    if session is not None and session.mode == "asking":
+        return ASKING
+    return ConversationHandler.END
 
 
 def user_id(update: Update) -> int:
@@ -180,7 +182,7 @@ async def show_result(
         await edit_text(context, edit, text, reply_markup=markup)
     else:
         await send_text(context, chat_id(update), text, reply_markup=markup)
-    return RESULT
+    return ConversationHandler.END
 
 
 def new_total_header(tr: Translator, before: str, result: ScoreResult) -> str:
@@ -218,14 +220,13 @@ async def _current(update: Update, context: Context) -> Current | None:
     return session, declaration, result
 
 
-async def documents(update: Update, context: Context) -> object:
+async def documents(update: Update, context: Context) -> None:
     current = await _current(update, context)
     if current is None:
-        return None
+        return
     assert update.callback_query is not None
     await answer_query(update.callback_query)
     await send_text(context, chat_id(update), "📄 " + documents_text(context.tr, current[2]))
-    return RESULT
 
 
 async def _send_file(
@@ -239,10 +240,10 @@ async def _send_file(
         log.info("chat %s blocked the bot: file not sent", chat_id(update))
 
 
-async def download_json(update: Update, context: Context) -> object:
+async def download_json(update: Update, context: Context) -> None:
     current = await _current(update, context)
     if current is None:
-        return None
+        return
     assert update.callback_query is not None
     await answer_query(update.callback_query)
     _ = context.tr.gettext
@@ -250,13 +251,12 @@ async def download_json(update: Update, context: Context) -> object:
         "Your declaration as a file. Send it back to me at any time and I will score it again."
     )
     await _send_file(update, context, declaration_json(current[1]), JSON_FILENAME, caption)
-    return RESULT
 
 
-async def download_pdf(update: Update, context: Context) -> object:
+async def download_pdf(update: Update, context: Context) -> None:
     current = await _current(update, context)
     if current is None:
-        return None
+        return
     session, _declaration, result = current
     assert update.callback_query is not None
     await answer_query(update.callback_query)
@@ -271,7 +271,6 @@ async def download_pdf(update: Update, context: Context) -> object:
     )
     caption = tr.gettext("Your provisional points (PDF).")
     await _send_file(update, context, data, PDF_FILENAME, caption)
-    return RESULT
 
 
 async def _replace_keep_row(update: Update, context: Context, consent: bool, kept: bool) -> None:
@@ -283,10 +282,10 @@ async def _replace_keep_row(update: Update, context: Context, consent: bool, kep
         log.debug("result buttons not updated: %s", exc.message)
 
 
-async def keep(update: Update, context: Context) -> object:
+async def keep(update: Update, context: Context) -> None:
     current = await _current(update, context)
     if current is None:
-        return None
+        return
     session, declaration, _result = current
     async with context.runtime.sessions() as db:
         await points_store.agree(db, user_id(update), declaration)
@@ -300,14 +299,13 @@ async def keep(update: Update, context: Context) -> object:
         chat_id(update),
         "💾 " + _("Kept: /mypoints shows it again; you can delete it at any time."),
     )
-    return RESULT
 
 
-async def do_not_keep(update: Update, context: Context) -> object:
+async def do_not_keep(update: Update, context: Context) -> None:
     """ "No, thanks" to the consent question, or "Delete the kept declaration"."""
     current = await _current(update, context)
     if current is None:
-        return None
+        return
     async with context.runtime.sessions() as db:
         deleted = await points_store.delete_kept(db, user_id(update))
     _ = context.tr.gettext
@@ -323,10 +321,9 @@ async def do_not_keep(update: Update, context: Context) -> object:
         else _("Understood: I will not keep your declarations.")
     )
     await send_text(context, chat_id(update), "🗑 " + text if deleted else text)
-    return RESULT
 
 
-async def finish(update: Update, context: Context) -> object:
+async def finish(update: Update, context: Context) -> None:
     """Leave the result: its buttons go, the main menu comes."""
     query = update.callback_query
     assert query is not None
@@ -342,7 +339,6 @@ async def finish(update: Update, context: Context) -> object:
         context.tr.gettext("Choose below:"),
         reply_markup=main_menu_markup(context),
     )
-    return ConversationHandler.END
 
 
 # --- change an answer: the list ------------------------------------------------------------
@@ -361,25 +357,24 @@ def change_list(tr: Translator, session: InterviewSession) -> tuple[str, InlineK
     return "\n".join(lines), keyboard(rows)
 
 
-async def show_change_list(update: Update, context: Context) -> object:
+async def show_change_list(update: Update, context: Context) -> None:
     current = await _current(update, context)
     if current is None:
-        return None
+        return
     assert update.callback_query is not None
     await answer_query(update.callback_query)
     text, markup = change_list(context.tr, current[0])
     await send_text(context, chat_id(update), text, reply_markup=markup)
-    return RESULT
 
 
-async def back_to_result(update: Update, context: Context) -> object:
+async def back_to_result(update: Update, context: Context) -> None:
     current = await _current(update, context)
     if current is None:
-        return None
+        return
     query = update.callback_query
     assert query is not None
     await answer_query(query)
-    return await show_result(update, context, current[0], edit=query)
+    await show_result(update, context, current[0], edit=query)
 
 
 # --- a declaration sent as a file ------------------------------------------------------------
@@ -394,7 +389,8 @@ async def upload(update: Update, context: Context) -> object:
     tr = context.tr
     _ = tr.gettext
     session = load_session(context)
-    unchanged = state_of(session) if session is not None else None
+    # An invalid file changes nothing: an interview on screen goes on.
+    unchanged = ASKING if session is not None and session.mode == "asking" else None
     if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
         await reply(update, context, "⚠️ " + _("This file is too large to be a declaration."))
         return unchanged

@@ -10,10 +10,14 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Chat, Message, Update, User
+from telegram.constants import ChatType
+from telegram.ext import ConversationHandler
 
 from bot.db import create_engine, session_factory
 from bot.emulator.sim import SimUser
@@ -131,6 +135,22 @@ async def consent_of(database_url: str, user_id: int) -> bool | None:
             return await points_store.consent(session, user_id)
     finally:
         await engine.dispose()
+
+
+def in_points_flow(bot: BotHarness, user: SimUser) -> bool:
+    """Whether `user` is inside the points conversation (then their text is the flow's, and
+    the FAQ leaves it alone). PTB keeps conversations private: `_conversations` is read."""
+    assert bot.app is not None
+    [points] = [
+        handler
+        for handler in bot.app.handlers[0]
+        if isinstance(handler, ConversationHandler) and handler.name == "points"
+    ]
+    chat = Chat(id=user.id, type=ChatType.PRIVATE)
+    sender = User(id=user.id, first_name=user.first_name, is_bot=False)
+    message = Message(1, datetime.now(UTC), chat, from_user=sender, text="3")
+    key = points._get_key(Update(1, message=message))
+    return key in points._conversations
 
 
 def json_document(value: object) -> bytes:

@@ -12,7 +12,14 @@ from bot.services.points_session import RESULT_KEPT_FOR
 from handlers.points import PURGE_JOB
 from scoring import parse_declaration, score
 from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, labels
-from tests.e2e.points_chat import Teacher, consent_of, json_document, kept_declaration, pdf_text
+from tests.e2e.points_chat import (
+    Teacher,
+    consent_of,
+    in_points_flow,
+    json_document,
+    kept_declaration,
+    pdf_text,
+)
 from tests.unit.scoring_support import spec_dir
 
 BOB_DECLARATION = {
@@ -68,6 +75,7 @@ async def test_an_interview_in_english_skips_what_does_not_apply(bot: BotHarness
     await bob.press("B1")
     await bob.press("✅ Done")
     assert bob.question.startswith("12/12\nIs your organic post")
+    assert in_points_flow(bot, BOB)
     await bob.send("yes")
 
     text = bob.text
@@ -79,6 +87,9 @@ async def test_an_interview_in_english_skips_what_does_not_apply(bot: BotHarness
     assert "not recognised by Δ.Ο.Α.Τ.Α.Π." in text
     assert "Not eligible: you cannot be appointed lab manager at this school." in text
     assert "Only a teacher who will teach informatics at the school can be appointed." in text
+
+    # The flow ended with the result: the next text is not taken as an answer.
+    assert not in_points_flow(bot, BOB)
 
     # No, thanks: nothing is kept, and the question is not asked again.
     no = await bob.press("No, thanks")
