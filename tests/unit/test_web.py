@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_application
+from bot.cli import main
 from bot.config import Settings, SettingsError, load_settings
 from bot.logging import RedactSecrets, secrets_of
 from bot.web import build_web_app, public_webhook_url, webhook_path
@@ -109,3 +111,17 @@ def test_log_lines_never_show_the_token_or_the_secret() -> None:
     assert TOKEN.split(":")[1] not in message
     assert SECRET not in message
     assert message == "HTTP Request: POST https://api.telegram.org/bot***/getUpdates secret=***"
+
+
+def test_keplibot_webhook_without_its_settings_stops_with_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.delenv("WEBHOOK_URL", raising=False)
+    monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
+    assert main(["webhook"]) == 78
+    assert capsys.readouterr().err == (
+        "keplibot: configuration error: WEBHOOK_URL: missing (the public https URL of this "
+        "server)\n"
+    )
