@@ -233,7 +233,9 @@ async def edit_text(
         reason = exc.message.lower()
         if "message is not modified" in reason:
             edited = target
-        elif "can't be edited" in reason or "not found" in reason:
+        elif any(
+            why in reason for why in ("can't be edited", "not found", "no text in the message")
+        ):
             return await send_text(
                 context, target.chat_id, text, reply_markup=reply_markup, parse_mode=parse_mode
             )
