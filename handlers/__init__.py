@@ -8,6 +8,7 @@ from telegram.ext import TypeHandler
 from handlers import calendar as calendar_handlers
 from handlers import common, report, start
 from handlers import deadlines as deadline_handlers
+from handlers import faq as faq_handlers
 from handlers import points as points_handlers
 from handlers import reminders as reminder_handlers
 from handlers import staff as helpdesk_staff
@@ -46,6 +47,13 @@ def register(app: KepliApp) -> None:
 
     # Generic commands and buttons: /start, /menu, /help, /language, /cancel, groups.
     start.register(app)
+    # FAQ: /faq, the "FAQ" menu entry, "faq:" buttons, and any other text as a question.
+    # After every flow: in group 0 the first handler that matches wins, so text that a
+    # running flow expects (and a flow's text entry point) reaches the flow first. Keep
+    # flows above this line, in group 0: a flow in a later group would see the same
+    # text as the FAQ. The FAQ's text handler also skips users who are inside any flow
+    # (in a step that waits for a button): their text goes on to "not understood" below.
+    faq_handlers.register(app)
     # Last in group 0: menu entries no feature answers ("coming soon"), stale buttons,
     # and private messages nothing expected.
     start.register_fallbacks(app)

@@ -27,6 +27,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.config import Settings
 from bot.i18n import Translator, get_translator
+from bot.services.faq import FaqIndex
 from bot.services.reminder_delivery import ReminderDispatcher
 from bot.services.tickets import LinkIndex
 
@@ -56,6 +57,8 @@ class Runtime:
     helpdesk_links: LinkIndex | None = None
     # Reminders: sends due reminders (handlers.reminders starts it and its job).
     reminders: ReminderDispatcher | None = None
+    # FAQ: the validated content and its search index (handlers.faq loads it at start).
+    faq: FaqIndex | None = None
 
 
 StartupHook: TypeAlias = Callable[[Runtime], Awaitable[None]]

@@ -62,9 +62,9 @@ async def test_a_half_finished_flow_survives_a_restart(launch: Launch) -> None:
 
     [thanks] = await bot.send(ALICE, "1ο ΓΕΛ Ηρακλείου")
     assert thanks["text"] == "Thanks, Αλίκη from 1ο ΓΕΛ Ηρακλείου."
-    # The flow is over: plain text is no longer an answer.
+    # The flow is over: plain text is no longer an answer (it is an FAQ question).
     [after] = await bot.send(ALICE, "κάτι")
-    assert after["text"].startswith("Δεν το κατάλαβα αυτό.")
+    assert after["text"].startswith("Λυπάμαι, δεν βρήκα απάντηση σε αυτό.")
 
 
 async def test_flows_of_different_users_do_not_mix(launch: Launch) -> None:
@@ -85,8 +85,8 @@ async def test_cancel_leaves_the_flow_and_shows_the_menu(launch: Launch) -> None
     [cancelled] = await bot.send(ALICE, "/cancel")
     assert cancelled["text"].startswith("Ακυρώθηκε. Επιστρέψατε στο κύριο μενού.")
     assert in_order(GREEK_MENU, labels(cancelled))
-    [after] = await bot.send(ALICE, "Αλίκη")
-    assert after["text"].startswith("Δεν το κατάλαβα αυτό.")
+    [after] = await bot.send(ALICE, "Αλίκη")  # no longer an answer: an FAQ question
+    assert after["text"].startswith("Λυπάμαι, δεν βρήκα απάντηση σε αυτό.")
 
 
 async def test_the_cancel_button_leaves_the_flow_and_is_stale_afterwards(

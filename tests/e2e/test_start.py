@@ -173,14 +173,11 @@ async def test_cancel_outside_a_flow_says_there_is_nothing_to_cancel(bot: BotHar
     assert in_order(GREEK_MENU, labels(reply))
 
 
-async def test_text_nobody_expects_gets_a_pointer_to_the_menu(bot: BotHarness) -> None:
-    [reply] = await bot.send(BOB, "what is this?")
-    assert reply["text"] == (
-        "I did not understand that. Please use the menu buttons, or send /help."
-    )
-    assert in_order(ENGLISH_MENU, labels(reply))
+async def test_a_command_nobody_knows_gets_a_pointer_to_the_menu(bot: BotHarness) -> None:
+    # Free text outside a flow is an FAQ question (tests/e2e/test_faq_chat.py).
     [unknown] = await bot.send(BOB, "/frobnicate")
     assert unknown["text"] == "I do not know that command. /help lists the ones I know."
+    assert in_order(ENGLISH_MENU, labels(unknown))
 
 
 GROUP = -1001234567890
