@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from bot.config import SettingsError
+from bot.services.faq import FaqContentError
 
 # Order is the order of `keplibot --help`.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -66,6 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"keplibot: configuration error: {exc}", file=sys.stderr)
         return 78  # EX_CONFIG
+    except FaqContentError as exc:  # the bot loads the FAQ at start (run, webhook, demo)
+        print(f"keplibot: the FAQ content is broken: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         logging.getLogger(__name__).info("interrupted")
         return 130

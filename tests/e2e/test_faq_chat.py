@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,9 +22,7 @@ from bot.db import create_engine, session_factory
 from bot.emulator.sim import SimClient, SimUser
 from bot.models import FaqFeedback, FaqView
 from bot.services import faq_log
-from bot.services.faq import FAQ_DIR, FaqContentError
 from bot.services.faq_log import Miss, MissKind
-from handlers import faq as faq_handlers
 from handlers.common import PRIVATE, flow, keyboard, reply
 from handlers.context import Context, KepliApp
 from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, data_of, labels
@@ -429,31 +425,3 @@ async def test_faq_command_in_private_shows_the_topics_or_answers(bot: BotHarnes
     assert topics["text"].startswith("❓ Frequently asked questions")
     [answer] = await bot.send(BOB, "/faq who coordinates the keplinet")
     assert answer["text"].startswith("Whom do the ΚΕ.ΠΛΗ.ΝΕ.Τ. report to")
-
-
-# --- start-up ---------------------------------------------------------------------------------
-
-
-async def test_broken_content_stops_the_start_naming_the_entry(
-    launch: Launch, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    for language in ("el", "en"):
-        (tmp_path / language).mkdir()
-        shutil.copy(FAQ_DIR / language / "faq.yaml", tmp_path / language / "faq.yaml")
-    path = tmp_path / "en" / "faq.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("related: [", "related: [no-such-entry, ", 1), encoding="utf-8")
-
-    def broken(app: KepliApp) -> None:
-        app.bot_data.on_startup(faq_handlers.index_loader(tmp_path))
-
-    with pytest.raises(FaqContentError, match=r"en/faq.yaml: entry 'keplinet-what': related"):
-        await launch(register=broken)
-    assert "the FAQ content is broken, the bot cannot start" in caplog.text
-
-
-def test_every_faq_button_fits_telegrams_64_bytes() -> None:
-    index = faq_handlers.load_index()
-    longest = max(index.ids(), key=len)
-    assert len(faq_handlers.vote_data(longest, helpful=True).encode()) <= 64
-    faq_handlers.check_button_sizes(index)  # raises for an id that does not fit
