@@ -64,8 +64,13 @@ DECISION_LABELS = {
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "faq",
-        help="search the FAQ as the bot does and print the ranked answers",
-        description="Search the FAQ (locales/<lang>/faq.yaml) as the bot does.",
+        help="search the FAQ as the bot does; list what it missed (misses), views and votes "
+        "(stats)",
+        description="Search the FAQ (locales/<lang>/faq.yaml) as the bot does, or list the "
+        "questions the bot could not answer in chat (misses) and how often each answer was "
+        "shown and rated 👍/👎 (stats).",
+        epilog='examples: keplibot faq "pws zitao voitheia"; keplibot faq misses --since 7d; '
+        "keplibot faq stats --json",
     )
     parser.add_argument(
         "question",
@@ -82,7 +87,10 @@ def register(subparsers: Any) -> None:
         f"the language of the titles",
     )
     parser.add_argument(
-        "--json", action="store_true", help='print {"results": [{"id": ..., "score": ...}]}'
+        "--json",
+        action="store_true",
+        help='print JSON: {"results": [{"id": ..., "score": ...}]}; misses: {"misses": [...]}; '
+        'stats: {"entries": [...]}',
     )
     parser.add_argument(
         "--limit",
