@@ -97,7 +97,7 @@ def _data(session: InterviewSession, action: str) -> str:
 
 
 def step_title(tr: Translator, session: InterviewSession, step: Step) -> str:
-    """The progress marker and the question (also kept on the message once answered)."""
+    """The progress marker ("3/14 · Title 2", or "✏️ Change an answer") and the question."""
     if session.change is not None:
         head = "✏️ " + tr.gettext("Change an answer")
     else:
