@@ -376,8 +376,16 @@ class SimClient:
         return commands
 
     async def download(self, file_id: str) -> bytes:
-        data: bytes = await self._request("GET", f"/sim/files/{file_id}")
-        return data
+        """The bytes of a file a user or the bot sent, as stored (a JSON file is not parsed)."""
+        async with self.session.get(f"{self.base}/sim/files/{file_id}") as resp:
+            data = await resp.read()
+            if resp.status >= 400:
+                try:
+                    message = str(json.loads(data)["error"])
+                except (ValueError, KeyError, TypeError):
+                    message = data.decode("utf-8", "replace")
+                raise SimApiError(resp.status, message)
+            return data
 
     async def pending_updates(self) -> list[JSON]:
         """Updates queued for the bot and not yet confirmed."""

@@ -110,11 +110,7 @@ class Teacher:
         """The bytes of a document the bot sent, as the emulator stored them."""
         document = message["document"]
         assert document is not None, message
-        # SimClient.download decodes JSON files; a test of the file wants its bytes.
-        sim = self.bot.sim
-        async with sim.session.get(f"{sim.base}/sim/files/{document['file_id']}") as response:
-            assert response.status == 200
-            return await response.read()
+        return await self.bot.sim.download(str(document["file_id"]))
 
 
 async def kept_declaration(database_url: str, user_id: int) -> points_store.KeptDeclaration | None:

@@ -183,3 +183,14 @@ async def test_files_download_by_path_with_the_token_only(
         assert resp.status == 401
     async with http.get(f"{emu.url}/file/bot{raw.token}/documents/missing.txt") as resp:
         assert resp.status == 404
+
+
+async def test_download_returns_a_json_file_s_bytes_unparsed(sim: SimClient) -> None:
+    content = '{"schema": "ysepehy-declaration/1", "branch": "ΠΕ86"}\n'.encode()
+    sent = await sim.send_document(ALICE, content, "δήλωση.json", "application/json")
+    data = await sim.download(sent["document"]["file_id"])
+    assert isinstance(data, bytes)
+    assert data == content
+    with pytest.raises(SimApiError, match="file not found") as raised:
+        await sim.download("no-such-file")
+    assert raised.value.status == 404
