@@ -32,11 +32,12 @@ KEEP_PAST: Final = timedelta(days=30)
 
 
 async def render_feed(runtime: Runtime, user_id: int, tr: Translator | None = None) -> bytes:
-    """The .ics of what `user_id` follows, in their language."""
+    """The .ics of what `user_id` follows, in their language (as the chat picks it)."""
     if tr is None:
         async with runtime.sessions() as session:
-            stored = await users.get_locale(session, user_id)
-        tr = get_translator(pick_locale(stored, None, runtime.settings.default_locale))
+            user = await users.get_user(session, user_id)
+        stored, telegram = (user.locale, user.telegram_language) if user else (None, None)
+        tr = get_translator(pick_locale(stored, telegram, runtime.settings.default_locale))
     now = runtime.clock()
     async with runtime.sessions() as session:
         followed = await reminder_service.followed_deadlines(

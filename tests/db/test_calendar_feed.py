@@ -126,6 +126,30 @@ async def test_the_feed_is_in_the_readers_language_and_empty_after_stopping(
     assert english.walk("VEVENT") == []
 
 
+async def test_the_feed_follows_telegrams_language_when_none_was_chosen(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """As in chat: the chosen language, else the Telegram app's, else the default."""
+    clock = new_clock()
+    await add_users(sessions, [TEACHER], locale=None)
+    async with sessions() as session:
+        user = await users.get_user(session, TEACHER)
+        assert user is not None
+        user.telegram_language = "en-GB"
+        await session.commit()
+        await reminders.subscribe(session, TEACHER, RULES, clock.now())
+    await add_deadline(sessions, clock, athens(2027, 10, 1, 12, 0))
+    runtime = runtime_for(engine, sessions, clock)
+    english = Calendar.from_ical(await render_feed(runtime, TEACHER))
+    assert str(english["X-WR-CALNAME"]) == "keplibot: deadlines"
+    [event] = english.walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Expression of interest for lab manager"
+    async with sessions() as session:
+        await users.set_locale(session, TEACHER, "el")
+    greek = Calendar.from_ical(await render_feed(runtime, TEACHER))
+    assert str(greek["X-WR-CALNAME"]) == "keplibot: προθεσμίες"
+
+
 @pytest.fixture
 async def feed_client(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
