@@ -1,14 +1,19 @@
-"""The aiohttp server of `keplibot webhook`: Telegram's webhook, /healthz, and feature routes.
+"""The bot's aiohttp server: Telegram's webhook, /healthz, and feature routes.
 
-- `POST /telegram/<component>`: Telegram delivers updates here. The path
-  component is derived from the token and the webhook secret (unguessable,
-  stable across restarts); the request must carry the secret in
+- `POST /telegram/<component>` (webhook mode only): Telegram delivers updates
+  here. The path component is derived from the token and the webhook secret
+  (unguessable, stable across restarts); the request must carry the secret in
   `X-Telegram-Bot-Api-Secret-Token` (else 403), and a body that is too large or
   not an update is refused with 400. Accepted updates go to the Application's
   update queue, the same way polling feeds them.
 - `GET /healthz`: 200 `{"ok": true}` when the database answers, else 503.
 - Features add routes (e.g. calendar feeds) through `ROUTE_MODULES`: modules
   exposing `add_routes(web_app, runtime)`.
+
+`keplibot webhook` always serves it (`serve_webhook`). `keplibot run` polls
+Telegram and serves it without the webhook route when PUBLIC_BASE_URL is set
+(`serve_polling`), so that calendar feed links work in polling mode too; the
+demo serves it next to the emulator.
 
 The webhook is registered with Telegram at start and left in place at stop,
 as a deployment does across restarts (updates wait at Telegram meanwhile);
@@ -25,7 +30,9 @@ import importlib
 import json
 import logging
 import signal
-from collections.abc import Callable, Sequence
+import socket
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import timedelta
 from typing import Any, Final
 
 from aiohttp import web
@@ -83,11 +90,15 @@ def _bad_request(reason: str) -> web.Response:
 
 
 def build_web_app(
-    application: KepliApp, *, route_modules: Sequence[str] = ROUTE_MODULES
+    application: KepliApp,
+    *,
+    route_modules: Sequence[str] = ROUTE_MODULES,
+    webhook: bool = True,
 ) -> web.Application:
-    """The aiohttp application: webhook endpoint, /healthz and the features' routes."""
+    """The aiohttp application: /healthz, the features' routes and (with `webhook`) the
+    webhook endpoint, which needs WEBHOOK_SECRET."""
     settings = application.bot_data.runtime.settings
-    secret = require_webhook_secret(settings).encode()
+    secret = require_webhook_secret(settings).encode() if webhook else b""
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app[APPLICATION] = application
 
@@ -124,7 +135,8 @@ def build_web_app(
             return web.json_response({"ok": False, "error": "database"}, status=503)
         return web.json_response({"ok": True})
 
-    web_app.router.add_post(webhook_path(settings), telegram_update)
+    if webhook:
+        web_app.router.add_post(webhook_path(settings), telegram_update)
     web_app.router.add_get("/healthz", healthz)
     for name in route_modules:
         hook: RouteHook = importlib.import_module(f"bot.{name}").add_routes
@@ -170,6 +182,99 @@ async def serve_webhook(
         finally:
             await runner.cleanup()
             await application.stop()
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on host:port (port 0: any free one), for `web_server`.
+
+    Bound before the bot is built, so that the port (of 0, or the demo's) is known
+    when the settings naming the public URL are made, and so that a port in use
+    stops `keplibot run` before it talks to Telegram. Raises SettingsError naming
+    LISTEN_PORT when the address is taken or cannot be used.
+    """
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise SettingsError(
+            f"LISTEN_PORT: cannot listen on {host}:{port} ({exc.strerror or exc})"
+        ) from None
+
+
+def socket_url(sock: socket.socket) -> str:
+    """`http://host:port` of a listening socket (a wildcard address as 127.0.0.1)."""
+    host, port = sock.getsockname()[:2]
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+@contextlib.asynccontextmanager
+async def web_server(
+    application: KepliApp, sock: socket.socket, *, webhook: bool = False
+) -> AsyncIterator[str]:
+    """Serve `build_web_app(application)` on `sock` while inside; yields its local URL.
+
+    Without `webhook` there is no webhook route (polling mode, the demo): only
+    /healthz and the features' routes such as the calendar feeds. Closes `sock`.
+    """
+    runner = web.AppRunner(build_web_app(application, webhook=webhook), access_log=None)
+    await runner.setup()
+    try:
+        await web.SockSite(runner, sock).start()
+        yield socket_url(sock)
+    finally:
+        await runner.cleanup()
+        sock.close()
+
+
+async def serve_polling(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    application: KepliApp | None = None,
+    sock: socket.socket | None = None,
+    ready: Callable[[str | None], Any] | None = None,
+    poll_timeout: float = 10.0,
+) -> None:
+    """Run the bot with long polling until `stop` is set (or SIGINT/SIGTERM).
+
+    With `sock` (see `listening_socket`) the web server runs meanwhile: /healthz
+    and the calendar feeds, no webhook route. Polling removes a webhook that
+    Telegram may still have. `ready(url of the web server, or None)` is called
+    once both run; `poll_timeout` is the long-poll wait in seconds.
+    """
+    try:
+        application = application or build_application(settings)
+        stop = stop or stop_on_signals()
+        async with application:  # initialize() ... shutdown()
+            await application.start()
+            try:
+                async with contextlib.AsyncExitStack() as stack:
+                    base = None
+                    if sock is not None:
+                        base = await stack.enter_async_context(web_server(application, sock))
+                        log.info("web server (calendar feeds, /healthz) on %s", base)
+                    updater = application.updater
+                    assert updater is not None
+                    await updater.start_polling(
+                        poll_interval=0,
+                        timeout=timedelta(seconds=poll_timeout),
+                        allowed_updates=ALLOWED_UPDATES,
+                    )
+                    try:
+                        if ready is not None:
+                            ready(base)
+                        await stop.wait()
+                    finally:
+                        await updater.stop()
+            finally:
+                await application.stop()
+    finally:
+        if sock is not None:
+            sock.close()
 
 
 def _bound_port(runner: web.AppRunner, configured: int) -> int:

@@ -2,26 +2,29 @@
 
 Starts the Bot API emulator (which serves the web chat page), and the real bot
 against it with long polling and a SQLite database in the data directory, so
-what a person does in the demo is remembered from one run to the next.
+what a person does in the demo is remembered from one run to the next. The
+bot's own web server (calendar feeds, /healthz) listens on the same host, on
+the page's port + 1 (else a free one), and PUBLIC_BASE_URL is set to it, so the
+links that /calendar gives work in the demo.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import errno
 import logging
+import socket
 import sys
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from bot.app import ALLOWED_UPDATES, build_application
-from bot.config import load_settings
+from bot.config import SettingsError, load_settings
 from bot.emulator.server import EmulatorServer
 from bot.logging import setup_logging
-from bot.web import stop_on_signals
+from bot.web import listening_socket, serve_polling, socket_url, stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8080, help="port of the page (8080)")
     parser.add_argument(
+        "--web-port",
+        type=int,
+        default=None,
+        help="port of the bot's web server with the calendar feeds (the page's port + 1)",
+    )
+    parser.add_argument(
         "--data-dir",
         type=Path,
         default=Path("demo-data"),
@@ -51,7 +60,10 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     setup_logging(load_settings(telegram_token=DEMO_TOKEN))
     try:
-        asyncio.run(run_demo(args.host, args.port, args.data_dir))
+        asyncio.run(run_demo(args.host, args.port, args.data_dir, web_port=args.web_port))
+    except WebPortUnavailable as exc:
+        print(f"keplibot demo: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             print(
@@ -75,43 +87,60 @@ def _prepare(data_dir: Path) -> Path:
     return (data_dir / "keplibot.sqlite3").resolve()
 
 
+class WebPortUnavailable(Exception):
+    """The --web-port asked for cannot be listened on."""
+
+
+def _web_socket(host: str, page_port: int, web_port: int | None) -> socket.socket:
+    """The web server's socket: `web_port` if given, else the page's port + 1 when it is
+    free (a stable feed URL across runs), else any free port."""
+    if web_port is not None:
+        try:
+            return listening_socket(host, web_port)
+        except SettingsError:
+            raise WebPortUnavailable(
+                f"cannot listen on {host}:{web_port} (in use?); try another --web-port"
+            ) from None
+    if page_port:
+        with contextlib.suppress(SettingsError):
+            return listening_socket(host, page_port + 1)
+    return listening_socket(host, 0)
+
+
 async def run_demo(
     host: str,
     port: int,
     data_dir: Path,
     *,
+    web_port: int | None = None,
     stop: asyncio.Event | None = None,
     ready: Callable[[str], Any] | None = None,
 ) -> None:
-    """Run the demo until `stop` is set (or Ctrl-C/SIGTERM); `ready(url)` once it serves."""
+    """Run the demo until `stop` is set (or Ctrl-C/SIGTERM); `ready(url)` once it serves.
+
+    `web_port`: the port of the bot's web server (see the module docstring).
+    """
     database = await asyncio.to_thread(_prepare, data_dir)
     stop = stop or stop_on_signals()
     async with EmulatorServer(host, port, token=DEMO_TOKEN) as emulator:
         local = f"http://127.0.0.1:{emulator.port}" if host in ("0.0.0.0", "::") else None
         base = (local or emulator.url).rstrip("/")
+        sock = _web_socket(host, emulator.port, web_port)
         settings = load_settings(
             telegram_token=DEMO_TOKEN,
             telegram_base_url=f"{base}/bot",
             telegram_base_file_url=f"{base}/file/bot",
             database_url=f"sqlite+aiosqlite:///{database}",
+            # The demo's own server, whatever .env says: its tokens live in the demo database.
+            public_base_url=socket_url(sock),
         )
-        application = build_application(settings)
-        async with application:  # initialize() ... shutdown()
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(
-                poll_interval=0,
-                timeout=timedelta(seconds=10),
-                allowed_updates=ALLOWED_UPDATES,
-            )
-            url = page_url(emulator)
+        url = page_url(emulator)
+
+        def started(feeds: str | None) -> None:
             print(f"keplibot demo: open {url} in your browser (Ctrl-C stops it)", flush=True)
-            log.info("demo database: %s", database)
+            log.info("demo database: %s; calendar feeds on %s", database, feeds)
             if ready is not None:
                 ready(url)
-            try:
-                await stop.wait()
-            finally:
-                await application.updater.stop()
-                await application.stop()
+
+        await serve_polling(settings, stop=stop, sock=sock, ready=started)
     print("keplibot demo: stopped", flush=True)

@@ -1,14 +1,20 @@
-"""`keplibot run`: the bot with long polling, against Telegram or TELEGRAM_BASE_URL."""
+"""`keplibot run`: the bot with long polling, against Telegram or TELEGRAM_BASE_URL.
+
+With PUBLIC_BASE_URL set, the bot's web server (calendar feeds, /healthz; no
+webhook route) also listens on LISTEN_HOST:LISTEN_PORT, since the calendar links
+the bot hands out point there; a reverse proxy maps PUBLIC_BASE_URL onto it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 from typing import Any
 
-from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import load_settings
 from bot.logging import setup_logging
+from bot.web import listening_socket, serve_polling
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +24,9 @@ def register(subparsers: Any) -> None:
         "run",
         help="run the bot with long polling (needs TELEGRAM_TOKEN)",
         description="Run the bot with long polling against Telegram, or against the Bot API "
-        "server given by TELEGRAM_BASE_URL. Stops cleanly on Ctrl-C or SIGTERM.",
+        "server given by TELEGRAM_BASE_URL. With PUBLIC_BASE_URL set, also serve the "
+        "calendar feeds and /healthz on LISTEN_HOST:LISTEN_PORT. Stops cleanly on Ctrl-C "
+        "or SIGTERM.",
     )
     parser.set_defaults(handler=handle)
 
@@ -26,10 +34,13 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     settings = load_settings()
     settings.require_token()
+    # Bound first: a port in use stops us (naming LISTEN_PORT) before Telegram is called.
+    sock = (
+        listening_socket(settings.listen_host, settings.listen_port)
+        if settings.public_base_url
+        else None
+    )
     setup_logging(settings)
-    application = build_application(settings)
     log.info("starting with long polling (a webhook, if one is set, is removed)")
-    # run_polling initialises the application (schema upgrade, command list), polls
-    # until SIGINT/SIGTERM, then shuts down cleanly.
-    application.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
+    asyncio.run(serve_polling(settings, sock=sock))
     return 0
