@@ -3,6 +3,10 @@
 Each sub-command lives in `bot/commands/<name>.py` and exposes
 `register(subparsers)`, which adds its parser and sets `handler` to a function
 `(args) -> int` (the exit status). This module only composes them.
+
+Only the module of the sub-command being run is imported (all of them for the
+top-level help), and this module imports nothing heavy itself: `keplibot score`
+must not pay for python-telegram-bot, SQLAlchemy and Alembic at every start.
 """
 
 from __future__ import annotations
@@ -13,9 +17,6 @@ import logging
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
-
-from bot.config import SettingsError
-from bot.services.faq import FaqContentError
 
 # Order is the order of `keplibot --help`.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -42,7 +43,19 @@ def package_version() -> str:
         return "0+unknown"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """The command modules to import for `argv`: the named sub-command's alone, else all.
+
+    All of them when the first word is not a sub-command (`--help`, no words, a typo),
+    so that the help and argparse's "invalid choice" message list every command.
+    """
+    if argv and argv[0] in COMMAND_MODULES:
+        return (argv[0],)
+    return COMMAND_MODULES
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv` (None: every sub-command); see `modules_for`."""
     parser = argparse.ArgumentParser(
         prog="keplibot",
         description="keplibot: Telegram assistant for teachers and the ΚΕ.ΠΛΗ.ΝΕ.Τ. "
@@ -50,29 +63,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"keplibot {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    names = COMMAND_MODULES if argv is None else modules_for(argv)
+    for name in names:
         importlib.import_module(f"bot.commands.{name}").register(sub)
     return parser
 
 
+def known_failure(exc: BaseException) -> tuple[str, int] | None:
+    """(one line for stderr, exit status) of a failure the operator can fix, else None.
+
+    The exception classes are looked up among the modules already imported: a command
+    that never imported `bot.config` cannot have raised its SettingsError, and importing
+    it here would cost every `keplibot score` the start-up time of pydantic.
+    """
+    config = sys.modules.get("bot.config")
+    if config is not None and isinstance(exc, config.SettingsError):
+        return f"keplibot: configuration error: {exc}", 78  # EX_CONFIG
+    faq = sys.modules.get("bot.services.faq")
+    if faq is not None and isinstance(exc, faq.FaqContentError):
+        # The bot loads the FAQ at start (run, webhook, demo).
+        return f"keplibot: the FAQ content is broken: {exc}", 1
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(words)
+    args = parser.parse_args(words)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return 0
     try:
         return int(handler(args))
-    except SettingsError as exc:
-        print(f"keplibot: configuration error: {exc}", file=sys.stderr)
-        return 78  # EX_CONFIG
-    except FaqContentError as exc:  # the bot loads the FAQ at start (run, webhook, demo)
-        print(f"keplibot: the FAQ content is broken: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         logging.getLogger(__name__).info("interrupted")
         return 130
+    except Exception as exc:
+        failure = known_failure(exc)
+        if failure is None:
+            raise
+        message, status = failure
+        print(message, file=sys.stderr)
+        return status
 
 
 if __name__ == "__main__":
