@@ -65,6 +65,7 @@ from handlers.common import (
     send_text,
 )
 from handlers.context import CommandSpec, Context, KepliApp, Runtime
+from handlers.faq import OutsideFlows
 from scoring import ErrorCode, Issue
 from scoring.interview import (
     INTERVIEW,
@@ -522,13 +523,15 @@ async def stale(update: Update, context: Context) -> object:
 # --- registration ---------------------------------------------------------------------------
 
 
-def build_flow() -> ConversationHandler[Context]:
+def build_flow(app: KepliApp) -> ConversationHandler[Context]:
     """The interview: one state, a question on screen. It ends when the result shows.
 
     Entry points besides /points and the menu: /mypoints and a JSON file (they
     show a result, which ends the flow at once), a number of "Change an answer"
     and a button of the question on screen (after the flow was left, e.g. by
     another feature's menu, the question's own buttons take the teacher back).
+    A JSON file is a declaration only outside other flows: in the middle of a
+    fault report it is an attachment of the report.
     """
     points = [
         CommandHandler("points", start_interview, filters=PRIVATE),
@@ -536,13 +539,15 @@ def build_flow() -> ConversationHandler[Context]:
     ]
     mypoints = CommandHandler("mypoints", my_points, filters=PRIVATE)
     document = MessageHandler(PRIVATE & JSON_DOCUMENT, result.upload)
+    # Entry points are tried only outside this flow; inside it the fallback takes the file.
+    outside_document = MessageHandler(PRIVATE & JSON_DOCUMENT & OutsideFlows(app), result.upload)
     button = CallbackQueryHandler(on_button, pattern=r"^p:")
     return flow(
         "points",
         entry_points=[
             *points,
             mypoints,
-            document,
+            outside_document,
             CallbackQueryHandler(change_pick, pattern=rf"^{result.CHANGE_DATA}[0-9]+$"),
             button,
         ],
@@ -562,11 +567,12 @@ def build_flow() -> ConversationHandler[Context]:
 
 def register(app: KepliApp) -> None:
     """The points flow, /points and /mypoints. Register before the fault report: a JSON
-    file sent outside any flow is a declaration to score, not a report's attachment."""
+    file sent outside any flow is a declaration to score, not the start of a report (inside
+    the report it is the report's attachment: the points flow leaves it alone)."""
     data = app.bot_data
     for command in COMMANDS:
         data.commands.add(command)
-    app.add_handler(build_flow())
+    app.add_handler(build_flow(app))
     # The result's buttons, outside the flow: a result on screen is no conversation.
     app.add_handlers(
         [

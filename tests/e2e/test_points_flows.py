@@ -315,3 +315,21 @@ async def test_a_result_not_kept_is_dropped_after_some_hours(launch: Launch) -> 
     [purge] = bot.app.job_queue.get_jobs_by_name(PURGE_JOB) if bot.app.job_queue else []
     await purge.run(bot.app)
     assert "points" not in bot.app.user_data[BOB.id]
+
+
+async def test_a_json_file_in_a_fault_report_is_an_attachment(bot: BotHarness) -> None:
+    """In the middle of another flow (a fault report) a .json file belongs to that flow."""
+    alice = Teacher(bot, ALICE)
+    [question] = await alice.send("/report")
+    assert question["text"].startswith("🏫 Σε ποιο σχολείο είναι η βλάβη;")
+    [kept] = await alice.send_file(json_document({"lab_manager_effective_years": 2}), "log.json")
+    assert kept["text"].startswith("📎 Το κράτησα (1 φωτογραφία ή αρχείο μέχρι τώρα).")
+    assert "🏫 Σε ποιο σχολείο είναι η βλάβη;" in kept["text"]
+    assert "Ενδεικτικό σύνολο" not in kept["text"]
+    assert not in_points_flow(bot, ALICE)
+    [cancelled] = await alice.send("/cancel")
+    assert cancelled["text"].startswith("Ακυρώθηκε.")
+
+    # Outside every flow the same file is a declaration to score.
+    [summary] = await alice.send_file(json_document({"lab_manager_effective_years": 2}), "d.json")
+    assert "Ενδεικτικό σύνολο: 2 μόρια από 55" in summary["text"]
