@@ -9,7 +9,7 @@ handles falls through to `register_fallbacks`, which must run last.
 from __future__ import annotations
 
 import logging
-from typing import Final, Literal
+from typing import Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -104,7 +104,8 @@ def private_chat_link(context: Context) -> str:
 
 def help_text(context: Context, chat_type: str) -> str:
     _ = context.tr.gettext
-    kind: Literal["private", "group"] = "private" if chat_type == ChatType.PRIVATE else "group"
+    if chat_type != ChatType.PRIVATE:
+        return group_help_text(context)
     lines = [
         _(
             "I help teachers with the selection of school lab managers (Υ.Σ.Ε.Π.Ε.Η.Υ.) "
@@ -116,11 +117,30 @@ def help_text(context: Context, chat_type: str) -> str:
     ]
     lines += [
         f"/{command.name} — {_(command.description)}"
-        for command in context.bot_data.commands.for_chat(kind)
+        for command in context.bot_data.commands.for_chat("private")
     ]
     lines += [
         "",
         _("Buttons are quicker than typing. /cancel leaves whatever you are doing, at any time."),
+    ]
+    return "\n".join(lines)
+
+
+def private_chat_pointer(context: Context) -> str:
+    return context.tr.gettext(
+        "I talk with teachers in a private chat, so that your details stay private. "
+        "Open the chat with me: {link}"
+    ).format(link=private_chat_link(context))
+
+
+def group_help_text(context: Context) -> str:
+    """/help in a group: the way to the private chat, and the commands that work here
+    (staff groups use some, such as /tickets)."""
+    _ = context.tr.gettext
+    lines = [private_chat_pointer(context), "", _("Commands in this group:")]
+    lines += [
+        f"/{command.name} — {_(command.description)}"
+        for command in context.bot_data.commands.for_chat("group")
     ]
     return "\n".join(lines)
 
@@ -304,16 +324,8 @@ async def not_understood(update: Update, context: Context) -> None:
 
 
 async def group_pointer(update: Update, context: Context) -> None:
-    """/start and /help in a group: teachers talk to the bot in private."""
-    _ = context.tr.gettext
-    await reply(
-        update,
-        context,
-        _(
-            "I talk with teachers in a private chat, so that your details stay private. "
-            "Open the chat with me: {link}"
-        ).format(link=private_chat_link(context)),
-    )
+    """/start in a group: teachers talk to the bot in private."""
+    await reply(update, context, private_chat_pointer(context))
 
 
 async def membership_changed(update: Update, context: Context) -> None:
@@ -363,10 +375,10 @@ def register(app: KepliApp) -> None:
         [
             CommandHandler("start", start, filters=PRIVATE),
             CommandHandler("menu", menu_command, filters=PRIVATE),
-            CommandHandler("help", help_command, filters=PRIVATE),
+            CommandHandler("help", help_command, filters=PRIVATE | GROUPS),
             CommandHandler("language", language_command, filters=PRIVATE),
             CommandHandler("cancel", cancel_command, filters=PRIVATE),
-            CommandHandler(["start", "help"], group_pointer, filters=GROUPS),
+            CommandHandler("start", group_pointer, filters=GROUPS),
             CallbackQueryHandler(menu_pressed, pattern=f"^{MENU_DATA}$"),
             CallbackQueryHandler(language_pressed, pattern="^menu:language$"),
             CallbackQueryHandler(language_chosen, pattern=f"^{LANGUAGE_DATA}"),

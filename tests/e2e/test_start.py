@@ -203,7 +203,25 @@ async def test_in_a_group_start_and_help_point_to_the_private_chat(
     assert reply["text"].endswith("https://t.me/keplibot_bot?start=group")
     assert labels(reply) == []
     [help_reply] = await bot.send(BOB, "/help@keplibot_bot", chat=GROUP)
-    assert "private chat" in help_reply["text"]
+    assert help_reply["text"].startswith("I talk with teachers in a private chat")
+
+
+async def test_help_in_a_group_lists_only_the_commands_that_work_there(
+    bot: BotHarness, sim: SimClient
+) -> None:
+    await sim.add_to_group(ALICE, GROUP, "Καθηγητές ΠΕ86", status="creator")
+    await bot.idle()
+    [reply] = await bot.send(ALICE, "/help", chat=GROUP)
+    text = reply["text"]
+    assert "https://t.me/keplibot_bot?start=group" in text
+    assert "Εντολές σε αυτή την ομάδα:" in text
+    listed = [line.split(" — ")[0] for line in text.splitlines() if line.startswith("/")]
+    assert listed[0] == "/start"
+    assert "/help" in listed
+    assert "/help — Τι μπορώ να κάνω και πώς να με χρησιμοποιήσετε" in text
+    # Private flows are not offered where they do not answer.
+    assert not {"/language", "/cancel", "/menu"} & set(listed)
+    assert labels(reply) == []
 
 
 async def test_in_a_group_the_bot_ignores_chatter_and_private_commands(
