@@ -4,35 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
 from bot.emulator import EmulatorServer
+from tests.browser import WAIT_MS, browser_tab, chromium_or_skip
 from tests.emulator.conftest import TOKEN, png
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-WAIT_MS = 10_000
-
 pytestmark = pytest.mark.browser
-
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
-
-async_api = pytest.importorskip("playwright.async_api")
+async_api = chromium_or_skip()
 
 
 async def scripted_bot(base: str) -> None:
@@ -101,17 +84,8 @@ async def running_bot(emu: EmulatorServer) -> AsyncIterator[None]:
 
 @pytest.fixture
 async def page(emu: EmulatorServer) -> AsyncIterator[Any]:
-    async with async_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        try:
-            context = await browser.new_context(locale="el-GR")
-            tab = await context.new_page()
-            await tab.goto(emu.url)
-            yield tab
-        finally:
-            await browser.close()
+    async with browser_tab(emu.url) as tab:
+        yield tab
 
 
 async def test_a_person_starts_the_bot_and_presses_its_button(
