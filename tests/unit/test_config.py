@@ -197,6 +197,36 @@ def test_env_example_lists_every_setting() -> None:
     assert sorted(set(SETTING_NAMES) - listed) == []
 
 
+def uncommented_settings(text: str) -> list[str]:
+    """Settings of an env file with no comment above them in their block of lines.
+
+    A block is a run of non-blank lines; a commented-out example (`# NAME=value`) is
+    not a comment about the setting.
+    """
+    missing = []
+    commented = False
+    for line in text.splitlines():
+        setting = re.match(r"([A-Z][A-Z0-9_]*)=", line)
+        if not line.strip():
+            commented = False
+        elif setting:
+            if not commented:
+                missing.append(setting[1])
+        elif line.startswith("#") and not re.match(r"#\s*[A-Z][A-Z0-9_]*=", line):
+            commented = True
+    return missing
+
+
+def test_every_setting_of_env_example_has_a_comment() -> None:
+    text = (REPO / ".env.example").read_text(encoding="utf-8")
+    assert uncommented_settings(text) == []
+
+
+def test_the_comment_check_sees_a_bare_setting() -> None:
+    text = "# The port.\nLISTEN_PORT=1\nLISTEN_HOST=x\n\nLOG_LEVEL=INFO\n# NEW=example\nNEW=1\n"
+    assert uncommented_settings(text) == ["LOG_LEVEL", "NEW"]
+
+
 def test_keplibot_stops_with_status_78_and_names_the_setting(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
