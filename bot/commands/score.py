@@ -91,10 +91,19 @@ def _fail(message: str) -> None:
     print(f"keplibot score: {message}", file=sys.stderr)
 
 
+def parse_json(text: str) -> Any:
+    """`json.loads`, but a leading byte-order mark is ignored (Windows editors write one)
+    and nesting too deep for the parser is a JSONDecodeError like any other bad JSON."""
+    try:
+        return json.loads(text.removeprefix("\ufeff"))
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
 def _single(tr: Translator, stream: TextIO, name: str, fmt: str) -> int:
     text = stream.read()
     try:
-        value = json.loads(text)
+        value = parse_json(text)
     except json.JSONDecodeError as exc:
         message = tr.gettext("{file} is not valid JSON (line {line}, column {column}: {error})")
         _fail(message.format(file=_shown(name), line=exc.lineno, column=exc.colno, error=exc.msg))
@@ -116,7 +125,7 @@ def score_lines(tr: Translator, lines: Iterable[str]) -> Iterable[str]:
     """One output line (without newline) per input line, in order: a result or an error."""
     for line in lines:
         try:
-            value = json.loads(line)
+            value = parse_json(line)
         except json.JSONDecodeError as exc:
             message = tr.gettext("not valid JSON (column {column}: {error})").format(
                 column=exc.colno, error=exc.msg

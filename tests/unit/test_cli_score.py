@@ -148,6 +148,25 @@ def test_not_utf8_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "is not UTF-8 text" in capsys.readouterr().err
 
 
+def test_a_byte_order_mark_is_ignored(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "notepad.json"
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"ict_level_b_certified": true}')
+    assert main(["score", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 3
+
+
+def test_json_nested_too_deeply_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed_stdin(monkeypatch, "[" * 100_000 + "]" * 100_000)
+    assert main(["score", "--lang", "en"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "keplibot score: stdin is not valid JSON (line 1, column 1: nested too deeply)\n"
+    )
+
+
 def test_a_json_value_that_is_not_an_object_exits_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -193,6 +212,18 @@ def test_batch_writes_one_line_per_line_in_order_and_goes_on_after_errors(
     assert out[3]["error"]["code"] == "invalid_json"
     assert out[4]["total"] == 6
     assert out[4]["eligibility"]["priority_branch"] is True
+
+
+def test_batch_goes_on_after_a_line_nested_too_deeply_and_ignores_a_byte_order_mark(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = ['\ufeff{"organic_position_at_school": true}', "[" * 100_000, "{}"]
+    feed_stdin(monkeypatch, "\n".join(lines) + "\n")
+    assert main(["score", "--jsonl", "--lang", "en"]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line.get("total") for line in out] == [2, None, 0]
+    assert out[1]["error"]["code"] == "invalid_json"
+    assert out[1]["error"]["message"] == "not valid JSON (column 1: nested too deeply)"
 
 
 def test_batch_output_lines_are_compact_json(
