@@ -195,6 +195,25 @@ class School(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class TeacherSchool(Base):
+    """The school a teacher set for fault reports: offered again at the next report, and
+    the area (centre, directorate) of their reminders. Unlike tickets, it is personal
+    data and goes with the user's row."""
+
+    __tablename__ = "teacher_schools"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("users.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    school_id: Mapped[int] = mapped_column(
+        ForeignKey("schools.id", ondelete="CASCADE"), index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Staff(Base):
     """A Telegram user who works the tickets of one centre."""
 

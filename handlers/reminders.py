@@ -281,7 +281,9 @@ async def status_screen(context: Context, user_id: int) -> tuple[str, InlineKeyb
         ),
     ]
     if label and view.area.source == "school":
-        lines.append(_("Area: {area} (from the school of your fault reports)").format(area=label))
+        lines.append(
+            _("Area: {area} (from the school you set for fault reports)").format(area=label)
+        )
     elif label and view.area.source == "chosen":
         lines.append(_("Area: {area}").format(area=label))
     elif has_choices:

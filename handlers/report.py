@@ -1,7 +1,8 @@
 """The teacher's fault report: a persistent, named conversation (it survives restarts).
 
-School (asked once, then remembered and changeable; by 7-digit code or words of
-its name, chosen from buttons) → lab/room → category → equipment (optional) →
+School (asked once, then remembered in the database, where the reminders find the
+teacher's area too, and changeable; by 7-digit code or words of its name, chosen
+from buttons) → lab/room → category → equipment (optional) →
 [an open report of the same fault is offered instead of a duplicate] →
 description (text, or a voice note, or a photo's caption) → photos and files
 (optional, several, albums) → urgency → summary to confirm or edit → the ticket
@@ -55,7 +56,6 @@ from handlers.context import CommandSpec, Context, KepliApp
 log = logging.getLogger(__name__)
 
 DRAFT: Final = "report"  # user_data: the report being written
-SCHOOL: Final = "helpdesk_school"  # user_data: {"id", "name", "code"} of the teacher's school
 LAB: Final = "helpdesk_lab"  # user_data: the last lab/room given
 MAX_SEARCH_BUTTONS: Final = 8
 
@@ -311,22 +311,23 @@ async def _next(update: Update, context: Context, ask: Ask, prefix: str = "") ->
 # --- entry ---------------------------------------------------------------------------------------
 
 
-def _begin(context: Context) -> bool:
+async def _begin(update: Update, context: Context) -> bool:
     """A fresh draft, with the remembered school if there is one (then True)."""
     data = context.user_data
     assert data is not None
     data[DRAFT] = draft = _new_draft()
-    school = data.get(SCHOOL)
-    if isinstance(school, dict) and school.get("id"):
-        draft.update(
-            school_id=school["id"], school_name=school["name"], school_code=school["code"]
-        )
+    user = update.effective_user
+    assert user is not None
+    async with context.runtime.sessions() as session:
+        school = await schools_service.remembered_school(session, user.id)
+    if school is not None:
+        draft.update(school_id=school.id, school_name=school.name, school_code=school.code)
         return True
     return False
 
 
 async def start_report(update: Update, context: Context) -> Step:
-    if _begin(context):
+    if await _begin(update, context):
         return await ask_school_confirm(update, context)
     return await ask_school(update, context)
 
@@ -344,7 +345,7 @@ async def start_with_media(update: Update, context: Context) -> Step | None:
             ticket_handlers.too_large_text(context.tr, attachments[0].file_size)
         )
         return None
-    remembered = _begin(context)
+    remembered = await _begin(update, context)
     draft = draft_of(context)
     draft["attachments"].append(_attachment_dict(attachments[0]))
     draft["album"] = message.media_group_id
@@ -420,9 +421,10 @@ async def school_chosen(update: Update, context: Context) -> Step:
         return await ask_school(update, context, _("That school is not in the list.") + "\n")
     draft = draft_of(context)
     draft.update(school_id=school.id, school_name=school.name, school_code=school.code)
-    data = context.user_data
-    assert data is not None
-    data[SCHOOL] = {"id": school.id, "name": school.name, "code": school.code}
+    user = update.effective_user
+    assert user is not None
+    async with context.runtime.sessions() as session:  # also the area of the reminders
+        await schools_service.remember_school(session, user.id, school.id, context.runtime.clock())
     return await _next(update, context, ask_lab)
 
 

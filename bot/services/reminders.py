@@ -30,10 +30,8 @@ from bot.models import (
     CentreDirectorate,
     Deadline,
     ReminderDelivery,
-    School,
     Subscription,
     SupportCentre,
-    Ticket,
     User,
 )
 from bot.services.reminder_schedule import (
@@ -46,7 +44,7 @@ from bot.services.reminder_schedule import (
     parse_offsets,
     plan,
 )
-from bot.services.schools import directorate_key
+from bot.services.schools import directorate_key, remembered_schools
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +103,7 @@ class ReminderRules:
 class Area:
     """Where a person works, for deadlines scoped to a centre or a directorate.
 
-    `source` is "chosen" (asked in chat), "school" (the school of their fault
+    `source` is "chosen" (asked in chat), "school" (the school they set for fault
     reports), "only" (the deployment has a single centre) or None (unknown:
     only deadlines for everyone concern them).
     """
@@ -150,7 +148,8 @@ async def _default_centre_id(session: AsyncSession) -> int | None:
 
 
 async def areas_of(session: AsyncSession, subs: Sequence[Subscription]) -> dict[int, Area]:
-    """The area of each subscriber: their own choice, else their fault reports' school."""
+    """The area of each subscriber: their own choice, else the school they set for fault
+    reports, else the only centre of a single-centre deployment."""
     by_directorate = await _directorate_centres(session)
     areas: dict[int, Area] = {}
     need_school: list[int] = []
@@ -189,18 +188,9 @@ async def _only_area(session: AsyncSession) -> Area | None:
 async def _school_areas(
     session: AsyncSession, user_ids: Sequence[int]
 ) -> dict[int, tuple[int | None, str]]:
-    """(centre id, directorate) of the school of each user's latest fault report."""
-    found: dict[int, tuple[int | None, str]] = {}
-    for chunk in _chunks(user_ids, 5000):
-        rows = await session.execute(
-            select(Ticket.reporter_id, School.centre_id, School.directorate)
-            .join(School, School.id == Ticket.school_id)
-            .where(Ticket.reporter_id.in_(chunk))
-            .order_by(Ticket.created_at, Ticket.id)
-        )
-        for user_id, centre, directorate in rows:
-            found[user_id] = (centre, directorate)  # the latest report wins
-    return found
+    """(centre id, directorate) of the school each user set for fault reports."""
+    schools = await remembered_schools(session, user_ids)
+    return {user_id: (s.centre_id, s.directorate) for user_id, s in schools.items()}
 
 
 # --- subscriptions ------------------------------------------------------------
@@ -707,7 +697,7 @@ async def area_label(session: AsyncSession, area: Area) -> str | None:
 
 
 async def school_area(session: AsyncSession, user_id: int) -> Area:
-    """The area of the school of `user_id`'s latest fault report (unknown if none)."""
+    """The area of the school `user_id` set for fault reports (unknown if none)."""
     found = (await _school_areas(session, [user_id])).get(user_id)
     if found is None:
         return Area()

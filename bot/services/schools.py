@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.models import CentreDirectorate, School, SupportCentre, utcnow
+from bot.models import CentreDirectorate, School, SupportCentre, TeacherSchool, User, utcnow
 
 DEFAULT_CENTRE_SLUG: Final = "default"
 CODE_LENGTH: Final = 7
@@ -368,6 +368,53 @@ async def get_school(session: AsyncSession, school_id: int) -> SchoolInfo | None
 async def school_by_code(session: AsyncSession, code: str) -> SchoolInfo | None:
     school = await session.scalar(select(School).where(School.code == code))
     return None if school is None else SchoolInfo.of(school)
+
+
+# --- the teacher's school -----------------------------------------------------
+# Set in the fault report, offered again at the next one; the reminders take the
+# teacher's area (centre, directorate) from it.
+
+
+async def remember_school(
+    session: AsyncSession, user_id: int, school_id: int, now: datetime
+) -> None:
+    """Record `school_id` as the school `user_id` reports faults for. Commits."""
+    if await session.get(User, user_id) is None:  # normally recorded by every update
+        session.add(User(id=user_id, first_seen=now, last_seen=now))
+        await session.flush()
+    row = await session.get(TeacherSchool, user_id)
+    if row is None:
+        session.add(TeacherSchool(user_id=user_id, school_id=school_id, updated_at=now))
+    else:
+        row.school_id = school_id
+        row.updated_at = now
+    await session.commit()
+
+
+async def remembered_school(session: AsyncSession, user_id: int) -> SchoolInfo | None:
+    """The school `user_id` set for fault reports, or None."""
+    school = await session.scalar(
+        select(School)
+        .join(TeacherSchool, TeacherSchool.school_id == School.id)
+        .where(TeacherSchool.user_id == user_id)
+    )
+    return None if school is None else SchoolInfo.of(school)
+
+
+async def remembered_schools(
+    session: AsyncSession, user_ids: Sequence[int]
+) -> dict[int, SchoolInfo]:
+    """`remembered_school` of many users at once (those with none are left out)."""
+    found: dict[int, SchoolInfo] = {}
+    ids = list(user_ids)
+    for start in range(0, len(ids), 5000):  # within the bound-parameter limits
+        rows = await session.execute(
+            select(TeacherSchool.user_id, School)
+            .join(School, School.id == TeacherSchool.school_id)
+            .where(TeacherSchool.user_id.in_(ids[start : start + 5000]))
+        )
+        found.update((user_id, SchoolInfo.of(school)) for user_id, school in rows)
+    return found
 
 
 # --- CSV import ---------------------------------------------------------------

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import load_settings
-from bot.models import Deadline, ReminderDelivery, School, Ticket
+from bot.models import Deadline, ReminderDelivery, School
 from bot.services import deadlines as service
 from bot.services import reminders
 from bot.services import schools as schools_service
@@ -44,7 +44,7 @@ async def two_centres(session: AsyncSession) -> tuple[CentreInfo, CentreInfo]:
 async def report_from_school(
     session: AsyncSession, user_id: int, directorate: str, centre_id: int
 ) -> None:
-    """`user_id` once reported a fault for a school of `directorate`."""
+    """`user_id` set a school of `directorate` for their fault reports."""
     school = School(
         code=f"{user_id % 10_000_000:07d}",
         name="1ο Γυμνάσιο",
@@ -54,17 +54,7 @@ async def report_from_school(
     )
     session.add(school)
     await session.flush()
-    session.add(
-        Ticket(
-            reference=f"KPL-2027-{user_id % 100000:05d}",
-            reporter_id=user_id,
-            school_id=school.id,
-            centre_id=centre_id,
-            category="pc",
-            urgency="normal",
-        )
-    )
-    await session.commit()
+    await schools_service.remember_school(session, user_id, school.id, START)
 
 
 async def test_what_a_deadline_needs(sessions: async_sessionmaker[AsyncSession]) -> None:

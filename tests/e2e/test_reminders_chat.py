@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.db import create_engine, session_factory
-from bot.models import ReminderDelivery, School, Subscription, Ticket
+from bot.models import ReminderDelivery, School, Subscription
 from bot.services import deadlines as deadlines_service
 from bot.services import schools as schools_service
 from bot.services.clock import FakeClock
@@ -131,20 +131,14 @@ async def test_a_school_set_later_for_fault_reports_brings_its_directorate_dates
             return set(rows)
 
     assert await planned() == set()  # her area is not known yet
-    async with runtime.sessions() as session:  # she reports a fault for a school there
+    async with runtime.sessions() as session:  # she sets a school there for fault reports
         school = School(
             code="0551020", name="2ο ΓΕΛ", name_key="2ο γελ", directorate=directorate,
             centre_id=centre.id,
         )  # fmt: skip
         session.add(school)
         await session.flush()
-        session.add(
-            Ticket(
-                reference="KPL-2027-00001", reporter_id=ALICE.id, school_id=school.id,
-                centre_id=centre.id, category="pc", urgency="normal",
-            )
-        )  # fmt: skip
-        await session.commit()
+        await schools_service.remember_school(session, ALICE.id, school.id, clock.now())
     clock.advance(hours=1)  # the job re-plans hourly
     await deliver_now(bot.app)
     assert await planned() == {deadline_id}
