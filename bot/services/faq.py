@@ -19,7 +19,8 @@ the same term space (see `bot.services.greek`): BM25F over the entry's fields
 (question and title, phrasings, keywords, answer), normalised by the best a
 query could reach, and the best idf-weighted Dice overlap between the query
 and any single phrasing. Query words the index does not know are matched to
-known words by edit similarity (rapidfuzz), which absorbs typos.
+known words of the same first letter by edit similarity (rapidfuzz), which
+absorbs typos.
 """
 
 from __future__ import annotations
@@ -511,6 +512,23 @@ SYNONYMS: Final[tuple[Concept, ...]] = (
         "deputy",
         ("υποδιευθυντής", "υποδιευθύντρια", "deputy", "deputy director", "vice principal"),
     ),
+    # Taking the lab on is being appointed its manager.
+    Concept(
+        "appoint",
+        (
+            "ορίζεται",
+            "οριστεί",
+            "ορίζομαι",
+            "οριστώ",
+            "αναλαμβάνει",
+            "αναλάβει",
+            "αναλαμβάνω",
+            "αναλάβω",
+            "appoint",
+            "appointed",
+            "take on",
+        ),
+    ),
     Concept("points", ("μόρια", "μοριοδότηση", "μοριοδοτείται", "points", "score", "scoring")),
     Concept("fault", ("βλάβη", "χαλασμένος", "χάλασε", "fault", "faulty", "broken", "breakdown")),
     Concept("repair", ("επισκευή", "επισκευάζω", "επιδιόρθωση", "repair", "fix")),
@@ -592,7 +610,26 @@ SYNONYMS: Final[tuple[Concept, ...]] = (
     Concept("german", ("γερμανικά", "german")),
     Concept("italian", ("ιταλικά", "italian")),
     Concept("spanish", ("ισπανικά", "spanish")),
-    Concept("day", ("ημέρα", "μέρα", "day", "days")),
+    Concept(
+        "day",
+        (
+            "ημέρα",
+            "μέρα",
+            "day",
+            "days",
+            # School days by name ("I am at the school on Tuesdays and Thursdays"); not
+            # Δευτέρα, whose stem is that of δεύτερος (a second school, a second degree).
+            "Τρίτη",
+            "Τετάρτη",
+            "Πέμπτη",
+            "Παρασκευή",
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+        ),
+    ),
     Concept("duty-roster", ("εφημερία", "εφημερίες", "yard duty", "supervision duty")),
     Concept("substitute", ("αναπληρωτής", "αναπληρώτρια", "substitute", "supply teacher")),
     Concept("hourly", ("ωρομίσθιος", "ωρομίσθια", "hourly-paid", "hourly paid", "hourly")),
@@ -619,6 +656,33 @@ SYNONYMS: Final[tuple[Concept, ...]] = (
     Concept("bot", ("bot", "μποτ", "chatbot", "keplibot")),
     Concept("informatics", ("πληροφορική", "πληροφορικάριος", "informatics", "computing")),
     Concept("branch", ("ΠΕ19", "ΠΕ20", "ΠΕ86", "pe19", "pe20", "pe86", "ειδικότητα", "κλάδος")),
+    # Teachers name themselves by their subject: any other specialism asks the same question.
+    Concept(
+        "other-subject",
+        (
+            "φιλόλογος",
+            "μαθηματικός",
+            "φυσικός",
+            "χημικός",
+            "βιολόγος",
+            "οικονομολόγος",
+            "θεολόγος",
+            "μηχανικός",
+            "ηλεκτρολόγος",
+            "ηλεκτρονικός",
+            "philologist",
+            "mathematician",
+            "physicist",
+            "chemist",
+            "economist",
+            "engineer",
+            "physics teacher",
+            "maths teacher",
+            "math teacher",
+            "science teacher",
+            "language teacher",
+        ),
+    ),
 )
 
 
@@ -636,7 +700,7 @@ GREEK_STOP_WORDS: Final = _words(
 μπορω μπορει μπορουμε μπορειτε πρεπει θελω θελει ηθελα ξερω ξερει ξερετε γνωριζει γνωριζετε
 αν εαν οταν αρα δηλαδη λοιπον ακομα ακομη πολυ λιγο επισης ακριβως περιπου
 καλημερα καλησπερα γεια χαιρετε παρακαλω ευχαριστω ευχαριστουμε ρωτησω ρωταω ερωτηση
-γινεται ισχυει σχετικα σχετικο τυχον
+γινεται γινονται γινει γινουν εγινε ισχυει σχετικα σχετικο τυχον
 """
 )
 # Not stop words on purpose: `δεν`, `κανείς` (ysepehy-no-interest; also `κάνεις`, the same
@@ -648,6 +712,7 @@ do does did i me my we our you your he she it its they them their this that thes
 what whom how where why can could should would will shall may might must
 there here have has had get got please hi hello thanks thank tell know anyone any some
 exactly actually just really also
+never ever heard idea wonder wondering curious sure someone something explain mean means
 """
 )
 
@@ -844,7 +909,9 @@ class _LanguageIndex:
     weighted_tf: dict[str, dict[int, float]]  # term → doc → BM25F pseudo-frequency
     units: list[tuple[int, frozenset[str], float]]  # (doc, terms, idf mass) per phrasing
     unit_postings: dict[str, list[int]]
-    vocabulary: list[str] = field(default_factory=list)
+    # Index terms a typo may reach, by first letter: like a search engine's fuzzy prefix
+    # of one, a typo keeps the first letter (`ασχολούνται` is no typo of `σχολείο`).
+    vocabulary: dict[str, list[str]] = field(default_factory=dict)
     resolve: dict[str, str] = field(default_factory=dict)  # fuzzy-only term → concept
     # A word the index cannot place weighs like its rarest word: a question about
     # something else must not look answered because one common word matched.
@@ -899,8 +966,9 @@ class _LanguageIndex:
         index.resolve = {
             t: c for t, c in analyzer.single.items() if c in idf and t in analyzer.own_script
         }
-        index.vocabulary = sorted(set(idf) | set(index.resolve))
-        index.vocabulary = [t for t in index.vocabulary if not t.startswith(_CONCEPT_PREFIX)]
+        for term in sorted(set(idf) | set(index.resolve)):
+            if not term.startswith(_CONCEPT_PREFIX):
+                index.vocabulary.setdefault(term[0], []).append(term)
         index.unknown_idf = max(idf.values())
         analyzer.known |= set(idf)
         return index
@@ -909,11 +977,17 @@ class _LanguageIndex:
         """Index terms a query term stands for, with a weight in (0, 1]."""
         if term in self.idf:
             return [(term, 1.0)]
-        if term.startswith(_CONCEPT_PREFIX) or term.isdigit() or len(term) < 4:
+        # Four letters or fewer are too few to tell a typo from another word (a name like
+        # `Αλίκη` is one letter from `αγγλικ-`).
+        if term.startswith(_CONCEPT_PREFIX) or term.isdigit() or len(term) < 5:
             return []
         cutoff = 86.0 if len(term) <= 5 else 78.0
         found = process.extract(
-            term, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
+            term,
+            self.vocabulary.get(term[0], []),
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+            limit=3,
         )
         out: dict[str, float] = {}
         for candidate, similarity, _ in found:

@@ -49,6 +49,11 @@ def index() -> FaqIndex:
         ("el", ["ΚΕ.ΠΛΗ.ΝΕ.Τ.", "ΚΕΠΛΗΝΕΤ", "κεπληνετ", "keplinet", "kepli"], "#keplinet"),
         ("en", ["support centre", "KEPLINET", "ΚΕ.ΠΛΗ.ΝΕ.Τ."], "#keplinet"),
         ("el", ["Γαλλία", "εξωτερικό", "αλλοδαπή", "eksoteriko"], "#abroad"),
+        ("el", ["ημέρες", "Τρίτη", "Πέμπτη", "Παρασκευή", "μέρα"], "#day"),
+        ("en", ["day", "Tuesday", "Fridays"], "#day"),
+        ("el", ["φιλόλογος", "μαθηματικός", "φυσικός", "filologos"], "#other-subject"),
+        ("en", ["physics teacher", "maths teacher"], "#other-subject"),
+        ("el", ["αναλάβει", "οριστεί", "ορίζεται", "analavei"], "#appoint"),
     ],
 )
 def test_synonyms_become_one_concept(
@@ -69,6 +74,25 @@ def test_stop_words_go_but_question_words_that_matter_stay(index: FaqIndex) -> N
     assert "ποσ" in index.terms("πόσα", "el")
     assert index.terms("what is the", "en") == []
     assert index.terms("who", "en") == ["who"]
+
+
+def test_monday_is_not_a_second_school(index: FaqIndex) -> None:
+    # Δευτέρα and δεύτερος share a stem: the weekday stays out of the #day concept.
+    assert "#day" not in index.terms("δεύτερο σχολείο", "el")
+
+
+def test_filler_words_carry_no_question(index: FaqIndex) -> None:
+    assert index.terms("never heard of it, just wondering", "en") == []
+    assert index.terms("γίνονται", "el") == []
+
+
+def test_a_typo_keeps_the_first_letter(index: FaqIndex) -> None:
+    # As search engines do (a fuzzy prefix of one letter): `ασχολούνται` (deal with) is
+    # one letter from `σχολ-` (school) but no typo of it; `ypologistis` still finds PCs.
+    assert index.rank("με τι ασχολούνται", "el") == []
+    # Four letters are too few for a typo: a name is not `αγγλικά`.
+    assert index.rank("Αλίκη", "el") == []
+    assert index.rank("ypolohistes", "el")[0].id in {"support-repairs", "upgrades"}
 
 
 # --- ranking -----------------------------------------------------------------------------------

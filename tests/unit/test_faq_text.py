@@ -202,6 +202,9 @@ def test_phonetic_key_keeps_different_sounds_apart(a: str, b: str) -> None:
         ("μόρια", "μορίων", "μόριο"),
         ("έρχονται", "έρχεται", "έρχεστε"),
         ("σχολείο", "σχολεία", "σχολείων"),
+        # -ικά is an adjective's plural, not the verb ending -ηκα (both sound `ικα`)
+        ("επιμορφωτικά", "επιμορφωτικές", "επιμορφωτικό", "επιμορφωτικών"),
+        ("αγγλικά", "αγγλική", "αγγλικής"),
     ],
 )
 def test_stemming_joins_the_forms_of_a_word(forms: tuple[str, ...]) -> None:
@@ -216,6 +219,7 @@ def test_stemming_joins_the_forms_of_a_word(forms: tuple[str, ...]) -> None:
         ("διευθυντής", "υποδιευθυντής"),
         ("ημέρα", "ημερίδα"),
         ("γλώσσα", "γλωσσομάθεια"),
+        ("επιμορφωτικά", "επιμορφωτής"),  # training (seminars) is not a trainer
     ],
 )
 def test_stemming_keeps_different_words_apart(a: str, b: str) -> None:
