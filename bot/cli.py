@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -83,7 +84,28 @@ def known_failure(exc: BaseException) -> tuple[str, int] | None:
     if faq is not None and isinstance(exc, faq.FaqContentError):
         # The bot loads the FAQ at start (run, webhook, demo).
         return f"keplibot: the FAQ content is broken: {exc}", 1
+    # The bot's start calls getMe (and setWebhook): a wrong token or an unreachable
+    # server ends there. PTB's own message quotes the token, so it is not repeated.
+    telegram_errors = sys.modules.get("telegram.error")
+    if telegram_errors is not None:
+        if isinstance(exc, telegram_errors.InvalidToken):
+            return (
+                "keplibot: configuration error: TELEGRAM_TOKEN: the Bot API server rejected "
+                "it (copy it again from @BotFather)",
+                78,  # EX_CONFIG
+            )
+        if isinstance(exc, telegram_errors.NetworkError):
+            return (
+                "keplibot: cannot reach the Bot API server (TELEGRAM_BASE_URL, else "
+                f"api.telegram.org): {hide_tokens(str(exc))}",
+                69,  # EX_UNAVAILABLE
+            )
     return None
+
+
+def hide_tokens(text: str) -> str:
+    """`text` with anything shaped like a bot token (`123456:secret`) replaced by ***."""
+    return re.sub(r"\d+:[\w-]{6,}", "***", text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
