@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Final, Literal, cast
 
+from sqlalchemy.exc import DBAPIError
 from telegram import (
     BotCommandScope,
     BotCommandScopeAllGroupChats,
@@ -41,7 +42,7 @@ from telegram.ext import (
 
 import handlers
 from bot.config import Settings
-from bot.db import create_engine, session_factory, upgrade_schema
+from bot.db import DatabaseUnavailable, create_engine, session_factory, upgrade_schema
 from bot.i18n import LOCALES
 from bot.persistence import SQLAlchemyPersistence
 from bot.ratelimit import TelegramRateLimiter
@@ -121,7 +122,11 @@ class KepliApplication(Application[Any, Any, Any, Any, Any, Any]):
             return
         data = cast(BotData, self.bot_data)
         runtime = data.runtime
-        await upgrade_schema(runtime.settings.database_url)
+        url = runtime.settings.database_url
+        try:
+            await upgrade_schema(url)
+        except (OSError, DBAPIError) as exc:
+            raise DatabaseUnavailable.of(url, exc) from exc
         for hook in data.startup_hooks:
             await hook(runtime)
         self._runtime_open = True

@@ -84,6 +84,10 @@ def known_failure(exc: BaseException) -> tuple[str, int] | None:
     if faq is not None and isinstance(exc, faq.FaqContentError):
         # The bot loads the FAQ at start (run, webhook, demo).
         return f"keplibot: the FAQ content is broken: {exc}", 1
+    db = sys.modules.get("bot.db")
+    if db is not None and isinstance(exc, db.DatabaseUnavailable):
+        # The bot upgrades the schema at start (run, webhook, demo).
+        return f"keplibot: {exc}", 69  # EX_UNAVAILABLE
     # The bot's start calls getMe (and setWebhook): a wrong token or an unreachable
     # server ends there. PTB's own message quotes the token, so it is not repeated.
     telegram_errors = sys.modules.get("telegram.error")

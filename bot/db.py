@@ -32,6 +32,21 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _MIGRATION_LOCK_KEY = 0x6B65706C69626F74  # "keplibot"
 
 
+class DatabaseUnavailable(Exception):
+    """The database of DATABASE_URL cannot be reached or used.
+
+    The message is one line naming the database, its password hidden.
+    """
+
+    @classmethod
+    def of(cls, url: str, exc: BaseException) -> DatabaseUnavailable:
+        """The failure `exc` (a DBAPIError or OSError) of the database at `url`, in one line."""
+        reason = getattr(exc, "orig", None) or exc
+        first_line = (str(reason).strip().splitlines() or [""])[0]
+        shown = make_url(url).render_as_string(hide_password=True)
+        return cls(f"cannot use the database {shown}: {type(reason).__name__}: {first_line}")
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 

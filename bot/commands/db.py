@@ -18,7 +18,13 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError
 
 from bot.config import load_settings
-from bot.db import current_revisions, downgrade_schema, script_heads, upgrade_schema
+from bot.db import (
+    DatabaseUnavailable,
+    current_revisions,
+    downgrade_schema,
+    script_heads,
+    upgrade_schema,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -60,13 +66,7 @@ def _reported(action: Callable[[argparse.Namespace], int]) -> Callable[[argparse
         except CommandError as exc:  # e.g. an unknown revision
             print(f"keplibot db: {exc}", file=sys.stderr)
         except (OSError, DBAPIError) as exc:
-            reason = getattr(exc, "orig", None) or exc
-            first_line = str(reason).strip().splitlines()[0] if str(reason).strip() else ""
-            print(
-                f"keplibot db: cannot use the database {_shown(_url())}: "
-                f"{type(reason).__name__}: {first_line}",
-                file=sys.stderr,
-            )
+            print(f"keplibot db: {DatabaseUnavailable.of(_url(), exc)}", file=sys.stderr)
         return 1
 
     return run

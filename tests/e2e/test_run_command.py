@@ -99,6 +99,31 @@ async def test_an_unreachable_server_is_one_line_naming_telegram_base_url(
     assert "must-not-show" not in err
 
 
+@pytest.mark.parametrize("command", ["run", "webhook"])
+async def test_an_unreachable_database_is_one_line_without_its_password(
+    command: str, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    env = environment(
+        tmp_path,
+        TELEGRAM_TOKEN="123456:AAH-a-token-that-must-not-show",
+        TELEGRAM_BASE_URL=f"{emulator.url}/bot",
+        WEBHOOK_URL="https://bot.example.gr",
+        WEBHOOK_SECRET="s3cret-for-the-test",
+        LISTEN_PORT=str(closed_port()),
+    )
+    # Nothing listens on the port: refused at once, nothing leaves the machine.
+    env["DATABASE_URL"] = f"postgresql://bot:pw-secret@127.0.0.1:{closed_port()}/keplibot"
+    status, err = await keplibot(command, env, tmp_path)
+    assert status == 69, err
+    assert (
+        err.strip()
+        .splitlines()[-1]
+        .startswith("keplibot: cannot use the database postgresql+asyncpg://bot:***@127.0.0.1:")
+    )
+    assert "Traceback" not in err
+    assert "pw-secret" not in err
+
+
 def test_hide_tokens() -> None:
     assert (
         hide_tokens("POST /bot123456:AAH-x_y/getMe at 03:13:40")
