@@ -20,6 +20,7 @@ from bot.services.faq import (
     FaqContentError,
     load_catalogs,
 )
+from scoring.ruleset import CURRENT_RULESET
 
 REQUIRED_IDS = [
     "keplinet-what",
@@ -153,6 +154,44 @@ def test_the_seeds_numbers_are_quoted_exactly(catalogs: dict[str, FaqCatalog]) -
     assert "1 μόριο ανά γλώσσα, έως 2" in languages
     assert "0,5 ανά γλώσσα, έως 1,5" in languages
     assert "0,25 ανά γλώσσα, έως 1" in languages
+
+
+# "(ζ): <b>1</b> per year, up to 5", "(ιδ): 3 μόρια", "(ιε): 0,5 ανά πρόγραμμα, έως 4"
+_QUOTED_CRITERION = re.compile(
+    r"\((?P<key>[α-ω]{1,3})\): (?:<b>)?(?P<points>\d+(?:[.,]\d+)?)(?:</b>)?"
+    r"(?: (?:ανά|per) [^,\n]+, (?:έως|up to) (?P<cap>\d+(?:[.,]\d+)?))?"
+)
+
+
+@pytest.mark.parametrize("language", ["el", "en"])
+def test_the_points_quoted_per_criterion_are_the_circulars(
+    catalogs: dict[str, FaqCatalog], language: str
+) -> None:
+    # The answers that list criteria one by one must say what scoring/ computes.
+    quoted = [
+        match
+        for entry_id in ("ysepehy-service-points", "ysepehy-certifications")
+        for match in _QUOTED_CRITERION.finditer(catalogs[language].entries[entry_id].answer)
+    ]
+    assert {m["key"] for m in quoted} == {"ζ", "η", "θ", "ι", "ια", "ιδ", "ιε", "ιστ"}
+    for match in quoted:
+        criterion = CURRENT_RULESET.by_key[match["key"]]
+        assert match["points"].replace(",", ".") == str(criterion.points), match.group(0)
+        cap = match["cap"].replace(",", ".") if match["cap"] else None
+        assert cap == (str(criterion.cap) if criterion.per_unit else None), match.group(0)
+
+
+def test_criterion_ι_is_acting_head_or_technical_head_of_a_centre(
+    catalogs: dict[str, FaqCatalog],
+) -> None:
+    # Circular 170610/Δ2, 2.ι: acting Υ.ΚΕ.ΠΛΗ.ΝΕ.Τ. *or* Τ.Υ.ΚΕ.ΠΛΗ.ΝΕ.Τ., without selection.
+    [el_line] = [
+        line
+        for line in catalogs["el"].entries["ysepehy-service-points"].answer.splitlines()
+        if "(ι)" in line
+    ]
+    assert "Τεχνικού Υπευθύνου ΚΕ.ΠΛΗ.ΝΕ.Τ." in el_line
+    assert "χωρίς διαδικασία επιλογής" in el_line
 
 
 # --- validation of broken files ----------------------------------------------------------------
