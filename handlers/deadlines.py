@@ -101,17 +101,22 @@ async def _show(update: Update, context: Context, text: str, markup: InlineKeybo
 # --- list -----------------------------------------------------------------------------
 
 
+async def refuse(update: Update, context: Context) -> int:
+    """Not (or no longer: rights can change mid-flow) allowed to manage deadlines."""
+    text = context.tr.gettext("Deadlines are managed by administrators and support centre staff.")
+    _state(context).pop("dl_draft", None)
+    query = update.callback_query
+    if query is not None:
+        await answer_query(query, text, alert=True)
+    else:
+        await reply(update, context, text)
+    return ConversationHandler.END
+
+
 async def open_list(update: Update, context: Context) -> str | int:
     manager = await _manager(update, context)
     if manager is None:
-        await reply(
-            update,
-            context,
-            context.tr.gettext(
-                "Deadlines are managed by administrators and support centre staff."
-            ),
-        )
-        return ConversationHandler.END
+        return await refuse(update, context)
     return await show_list(update, context, manager)
 
 
@@ -120,7 +125,7 @@ async def show_list(
 ) -> str | int:
     manager = manager or await _manager(update, context)
     if manager is None:
-        return ConversationHandler.END
+        return await refuse(update, context)
     tr = context.tr
     runtime = context.runtime
     now = runtime.clock()
@@ -484,7 +489,7 @@ async def add_when(update: Update, context: Context) -> str | int:
     draft.due_at = when
     choices = await _scopes(update, context)
     if not choices:
-        return ConversationHandler.END
+        return await refuse(update, context)
     if len(choices) == 1:
         _apply_scope(draft, choices[0])
         _keep(context, draft)
@@ -566,7 +571,7 @@ async def add_save(update: Update, context: Context) -> str | int:
     manager = await _manager(update, context)
     draft = _draft(context)
     if manager is None or not manager.may_manage(draft):
-        return ConversationHandler.END
+        return await refuse(update, context)
     runtime = context.runtime
     try:
         async with runtime.sessions() as session:

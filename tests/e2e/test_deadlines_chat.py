@@ -184,3 +184,37 @@ async def test_cancel_leaves_the_flow_and_saves_nothing(launch: Launch) -> None:
     [answer] = await bot.send(ADMIN, "Ένας τίτλος που δεν περιμένει κανείς")
     assert "Νέα προθεσμία" not in answer["text"]
     assert await stored_deadlines(bot) == []
+
+
+async def test_staff_removed_in_the_middle_of_adding_are_told_and_nothing_is_saved(
+    launch: Launch,
+) -> None:
+    clock = FakeClock(START)
+    bot = await admin_bot(launch, clock)
+    assert bot.app is not None
+    runtime = bot.app.bot_data.runtime
+    async with runtime.sessions() as session:
+        centre = await schools_service.upsert_centre(
+            session, "athens-a", name="ΚΕ.ΠΛΗ.ΝΕ.Τ. Α' Αθήνας", directorates=[ATHENS_DIRECTORATE]
+        )
+        await staff_service.add_staff(session, centre.id, BOB.id, name="Bob", now=clock.now())
+    [listing] = await bot.send(BOB, "/deadlines")
+    kinds = (await bot.press(BOB, listing, "dl:add")).message
+    await bot.press(BOB, kinds, "dl:k:meeting")
+    await bot.send(BOB, "Συνεδρίαση συλλόγου")
+    await bot.send(BOB, "Association meeting")
+    [scopes] = await bot.send(BOB, "30/9/2027 12:00")
+    confirm = (await bot.press(BOB, scopes, data_of(scopes, ATHENS_DIRECTORATE))).message
+    async with runtime.sessions() as session:
+        assert await staff_service.remove_staff(session, centre.id, BOB.id)
+
+    refused = await bot.press(BOB, confirm, "dl:save")
+    assert refused.answer is not None
+    assert refused.answer["text"] == (
+        "Deadlines are managed by administrators and support centre staff."
+    )
+    assert refused.answer["show_alert"]
+    assert await stored_deadlines(bot) == []
+    # The flow has ended, and /deadlines refuses too.
+    [answer] = await bot.send(BOB, "/deadlines")
+    assert answer["text"] == "Deadlines are managed by administrators and support centre staff."
