@@ -77,6 +77,18 @@ async def _screen(context: Context, user_id: int) -> tuple[str, InlineKeyboardMa
     rows: list[list[InlineKeyboardButton]] = [
         [InlineKeyboardButton("📥 " + _("Download the .ics file"), callback_data="cal:file")]
     ]
+    async with runtime.sessions() as session:
+        subscription = await reminder_service.get_subscription(session, user_id, rules_of(runtime))
+    if subscription is None or not subscription.active:
+        # Else the link (or file) opens an empty calendar with no word why.
+        lines += [
+            "",
+            _(
+                "You follow no deadlines at the moment: follow them under Reminders, and "
+                "they will appear here."
+            ),
+        ]
+        rows.insert(0, [InlineKeyboardButton("⏰ " + _("Reminders"), callback_data="rem:show")])
     if base:
         async with runtime.sessions() as session:
             token = await service.active_token(session, user_id)

@@ -62,6 +62,23 @@ async def test_calendar_link_file_revoke_and_renew(launch: Launch) -> None:
 
 async def test_without_a_public_address_the_file_is_offered(launch: Launch) -> None:
     bot = await launch(clock=FakeClock(START).now)
+    [screen] = await bot.send(ALICE, "/reminders")
+    await bot.press(ALICE, screen, "rem:follow")
     [shown] = await bot.send(ALICE, "/calendar")
     assert LINK.search(shown["text"]) is None
     assert labels(shown) == ["📥 Λήψη αρχείου .ics", "« Κύριο μενού"]
+
+
+async def test_someone_who_follows_nothing_is_told_why_the_calendar_is_empty(
+    launch: Launch,
+) -> None:
+    bot = await launch(clock=FakeClock(START).now, settings={"public_base_url": BASE})
+    [shown] = await bot.send(ALICE, "/calendar")
+    assert "Αυτή τη στιγμή δεν παρακολουθείτε καμία προθεσμία." in shown["text"]
+    assert labels(shown)[:2] == ["⏰ Υπενθυμίσεις", "📥 Λήψη αρχείου .ics"]
+    reminders = (await bot.press(ALICE, shown, "rem:show")).message
+    followed = (await bot.press(ALICE, reminders, "rem:follow")).message
+    assert followed["text"].startswith("⏰ Οι υπενθυμίσεις σας")
+    [shown] = await bot.send(ALICE, "/calendar")
+    assert "δεν παρακολουθείτε" not in shown["text"]
+    assert LINK.search(shown["text"]) is not None
