@@ -8,6 +8,8 @@
   mean" with up to three buttons; nothing gets "no answer", the fault report
   button and the centre's contacts, and the question is kept for the staff
   (`keplibot faq misses`). Greetings and thanks get a polite word instead.
+- The contacts in answers are those of the centre serving the teacher's school
+  (set in a fault report), else the default centre's from the settings.
 - Every answer ends with its related questions, its action (the main menu's own
   entry: points, report or reminders), 👍/👎 (`keplibot faq stats`) and the way back.
 - In groups the bot answers only when asked: `/faq <question>`, or a message
@@ -52,7 +54,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import N_
-from bot.services import faq_log
+from bot.services import faq_log, schools
 from bot.services.faq import (
     FAQ_DIR,
     LANGUAGES,
@@ -152,7 +154,17 @@ def index_of(context: Context) -> FaqIndex:
     return index
 
 
-def contacts_of(context: Context) -> CentreContacts:
+async def contacts_of(update: Update, context: Context) -> CentreContacts:
+    """The contacts of the centre serving the teacher's school (set in a fault report), else
+    the default centre's from the settings: where one bot serves several centres, a teacher
+    must not be given another centre's phone. A field the centre lacks is not filled from
+    another centre either (the catalog then says to ask the directorate)."""
+    user = update.effective_user
+    if user is not None:
+        async with context.runtime.sessions() as session:
+            centre = await schools.centre_of_teacher(session, user.id)
+        if centre is not None:
+            return CentreContacts.of(centre.name, centre.phone, centre.email)
     return CentreContacts.from_settings(context.runtime.settings)
 
 
@@ -202,11 +214,13 @@ def topic_view(context: Context, group: str) -> tuple[str, InlineKeyboardMarkup]
     return None
 
 
-def answer_text(context: Context, entry_id: str, *, private: bool = True) -> str:
+def answer_text(
+    context: Context, entry_id: str, contacts: CentreContacts, *, private: bool = True
+) -> str:
     """The question in bold, then the answer (Telegram HTML, the centre's contacts filled)."""
     index = index_of(context)
     entry = index.entry(entry_id, context.locale)
-    body = index.render_answer(entry_id, context.locale, contacts_of(context))
+    body = index.render_answer(entry_id, context.locale, contacts)
     text = f"<b>{html.escape(entry.question)}</b>\n\n{body}"
     _ = context.tr.gettext
     if private:
@@ -244,9 +258,8 @@ def answer_markup(
     return keyboard(rows)
 
 
-def contacts_text(context: Context) -> str:
-    """The centre's name, phone and e-mail as far as the settings give them (HTML)."""
-    contacts = contacts_of(context)
+def contacts_text(context: Context, contacts: CentreContacts) -> str:
+    """The centre's name, phone and e-mail as far as they are known (HTML)."""
     fallbacks = index_of(context).catalog(context.locale).fallbacks
     lines = [f"<b>{html.escape(contacts.name or fallbacks['centre_name'])}</b>"]
     if contacts.phone:
@@ -256,7 +269,9 @@ def contacts_text(context: Context) -> str:
     return "\n".join(lines)
 
 
-def no_answer_text(context: Context, first_line: str, *, private: bool = True) -> str:
+def no_answer_text(
+    context: Context, first_line: str, contacts: CentreContacts, *, private: bool = True
+) -> str:
     _ = context.tr.gettext
     parts = [
         html.escape(first_line)
@@ -269,7 +284,7 @@ def no_answer_text(context: Context, first_line: str, *, private: bool = True) -
             )
         )
         + "\n"
-        + contacts_text(context),
+        + contacts_text(context, contacts),
     ]
     if not private:
         parts.append(
@@ -328,7 +343,7 @@ async def show_answer(
     """Show the answer of `entry_id`: in the pressed message (`edit`), else in a new one."""
     await _record_view(context, entry_id, source)
     private = _is_private(update)
-    text = answer_text(context, entry_id, private=private)
+    text = answer_text(context, entry_id, await contacts_of(update, context), private=private)
     markup = answer_markup(context, entry_id) if private else None
     if edit is not None:
         await edit_text(context, edit, text, reply_markup=markup, parse_mode=ParseMode.HTML)
@@ -415,7 +430,10 @@ async def answer_question(
             context,
             chat.id,
             no_answer_text(
-                context, _("Sorry, I could not find an answer to that."), private=private
+                context,
+                _("Sorry, I could not find an answer to that."),
+                await contacts_of(update, context),
+                private=private,
             ),
             reply_markup=no_answer_markup(context) if private else None,
             parse_mode=ParseMode.HTML,
@@ -566,7 +584,9 @@ async def vote_pressed(update: Update, context: Context) -> None:
         await send_text(
             context,
             message.chat_id,
-            no_answer_text(context, _("Sorry that this did not help.")),
+            no_answer_text(
+                context, _("Sorry that this did not help."), await contacts_of(update, context)
+            ),
             reply_markup=no_answer_markup(context),
             parse_mode=ParseMode.HTML,
         )
@@ -595,7 +615,10 @@ async def none_pressed(update: Update, context: Context) -> None:
         await _record_miss(context, _question_of(context, asked.text), MissKind.REJECTED)
     private = _is_private(update)
     text = no_answer_text(
-        context, context.tr.gettext("Sorry that I could not find it."), private=private
+        context,
+        context.tr.gettext("Sorry that I could not find it."),
+        await contacts_of(update, context),
+        private=private,
     )
     markup = no_answer_markup(context) if private else None
     await edit_text(context, query, text, reply_markup=markup, parse_mode=ParseMode.HTML)

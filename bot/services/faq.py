@@ -102,16 +102,18 @@ class CentreContacts:
     email: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> CentreContacts:
-        """From CENTRE_NAME, CENTRE_PHONE and CENTRE_EMAIL.
-
-        The bare default name `ΚΕ.ΠΛΗ.ΝΕ.Τ.` names no centre in particular, so the
-        answers then use the catalog's wording (`the ΚΕ.ΠΛΗ.ΝΕ.Τ. of your directorate`).
+    def of(cls, name: str | None, phone: str | None, email: str | None) -> CentreContacts:
+        """A centre's contacts. The bare name `ΚΕ.ΠΛΗ.ΝΕ.Τ.` names no centre in particular,
+        so the answers then use the catalog's wording (`the ΚΕ.ΠΛΗ.ΝΕ.Τ. of your directorate`).
         """
-        name: str | None = settings.centre_name
         if name is not None and tokens(name) in ([], ["κεπληνετ"]):
             name = None
-        return cls(name=name, phone=settings.centre_phone, email=settings.centre_email)
+        return cls(name=name, phone=phone, email=email)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CentreContacts:
+        """From CENTRE_NAME, CENTRE_PHONE and CENTRE_EMAIL (the default centre)."""
+        return cls.of(settings.centre_name, settings.centre_phone, settings.centre_email)
 
     def values(self) -> dict[str, str | None]:
         return {"centre_name": self.name, "centre_phone": self.phone, "centre_email": self.email}
