@@ -391,24 +391,24 @@ async def remember_school(
     await session.commit()
 
 
-async def remembered_school(session: AsyncSession, user_id: int) -> SchoolInfo | None:
-    """The school `user_id` set for fault reports, or None."""
-    school = await session.scalar(
+async def _teacher_school(session: AsyncSession, user_id: int) -> School | None:
+    return await session.scalar(
         select(School)
         .join(TeacherSchool, TeacherSchool.school_id == School.id)
         .where(TeacherSchool.user_id == user_id)
     )
+
+
+async def remembered_school(session: AsyncSession, user_id: int) -> SchoolInfo | None:
+    """The school `user_id` set for fault reports, or None."""
+    school = await _teacher_school(session, user_id)
     return None if school is None else SchoolInfo.of(school)
 
 
 async def centre_of_teacher(session: AsyncSession, user_id: int) -> CentreInfo | None:
     """The centre serving the school `user_id` set for fault reports (None: no school yet,
     or no centre for it)."""
-    school = await session.scalar(
-        select(School)
-        .join(TeacherSchool, TeacherSchool.school_id == School.id)
-        .where(TeacherSchool.user_id == user_id)
-    )
+    school = await _teacher_school(session, user_id)
     centre = None if school is None else await centre_of_school(session, school)
     return None if centre is None else CentreInfo.of(centre)
 
