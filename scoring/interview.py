@@ -253,6 +253,18 @@ def next_item_question(
     return None
 
 
+def item_complete(question: Question, item: Item, others: Sequence[Item]) -> bool:
+    """Every question about `item` that applies is answered; an optional one may not be.
+
+    A doctorate added before any master's degree was never asked whether it
+    continues one; once a master's degree follows, that question applies to it
+    but its answer is missing: it means "no", and the doctorate still counts.
+    """
+    return all(
+        sub.optional or sub.name in item for sub in question.items if sub.applies(item, others)
+    )
+
+
 def new_title_id(items: Sequence[Item]) -> str:
     """A title id not used in `items` (`t1`, `t2`, ...): a PhD names its master by it."""
     used = {str(item.get("id")) for item in items}
@@ -491,8 +503,8 @@ def declaration_from_answers(answers: Answers, interview: Interview = INTERVIEW)
     """The declaration JSON object of `answers` (validate it with `parse_declaration`).
 
     Only applicable questions count. The `eligibility` object is present when
-    any eligibility question was answered. Items that are not complete are
-    left out.
+    any eligibility question was answered. Items that are not complete (see
+    `item_complete`) are left out.
     """
     out: dict[str, Any] = {"schema": SCHEMA}
     eligibility: dict[str, Any] = {}
@@ -501,7 +513,7 @@ def declaration_from_answers(answers: Answers, interview: Interview = INTERVIEW)
             continue
         value = answers[question.key]
         if question.kind in LIST_KINDS:
-            items = [i for i in value if next_item_question(question, i, value) is None]
+            items = [i for i in value if item_complete(question, i, value)]
             value = [_ITEM_TO_JSON[question.kind](item, items) for item in items]
         if question.field.startswith("eligibility."):
             eligibility[question.field.removeprefix("eligibility.")] = value

@@ -170,6 +170,21 @@ def test_removing_a_master_frees_the_doctorate_that_continued_it() -> None:
         session.remove_item(0)
 
 
+def test_a_doctorate_given_before_a_master_s_degree_still_counts() -> None:
+    session = teacher_up_to_titles()
+    open_list(session)
+    session.add_item()
+    for value in ("phd", True, False):  # no master's yet: "continues?" is not asked
+        answer(session, value)
+    session.add_item()
+    for value in ("master", True, False):
+        answer(session, value)
+    session.finish_list()
+    titles = session.declaration().titles
+    assert [(t.kind.value, t.continues) for t in titles] == [("phd", None), ("master", None)]
+    assert session.result()[1].total == 6 + 4  # α and γ: two programmes, both count
+
+
 def test_back_is_limited_to_the_last_answers() -> None:
     session = InterviewSession.new()
     answer(session, True)
