@@ -28,6 +28,12 @@ REJECT_TEXTS: Final[dict[RejectReason, str]] = {
     RejectReason.SHORT_ROW: N_("the row has too few columns"),
 }
 
+MISSING_COLUMNS_TEXTS: Final[dict[frozenset[str], str]] = {
+    frozenset({"code", "name"}): N_("{file} has no column of school codes and none of names."),
+    frozenset({"code"}): N_("{file} has no column of school codes."),
+    frozenset({"name"}): N_("{file} has no column of school names."),
+}
+
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
@@ -83,7 +89,8 @@ async def _run_import(
             report = await schools.import_schools(session, data, centre_slug=centre)
         except ImportFileError as exc:
             if exc.code == "columns":
-                text = _("{file} has no school code and name columns ({detail}).")
+                text = _(MISSING_COLUMNS_TEXTS[frozenset(exc.missing)])
+                text += " " + _("Its columns: {detail}.")
             elif exc.code == "empty":
                 text = _("{file} is empty.")
             else:

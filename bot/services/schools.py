@@ -438,6 +438,7 @@ COLUMN_ALIASES: Final[dict[str, frozenset[str]]] = {
         {
             "school_code", "code", "κωδικοσ", "κωδικοσ_σχολειου", "κωδ_σχολειου",
             "κωδικοσ_σχολικησ_μοναδασ", "κωδικοσ_μοναδασ", "κωδικοσ_υπουργειου",
+            "κωδικοσ_υπαιθ", "κωδικοσ_υπαιθα", "κωδικοσ_υπεθ", "κωδικοσ_μμ",
             "unit_code", "registry_code", "ministry_code", "mm_code", "school_id_code",
         }
     ),
@@ -445,6 +446,7 @@ COLUMN_ALIASES: Final[dict[str, frozenset[str]]] = {
         {
             "school_name", "name", "ονομασια", "ονομασια_σχολειου", "επωνυμια", "σχολειο",
             "σχολικη_μοναδα", "ονομα", "ονομα_σχολειου", "unit_name", "title",
+            "ονομασια_σχολικησ_μοναδασ", "ονομα_σχολικησ_μοναδασ",
         }
     ),
     "school_type": frozenset(
@@ -497,12 +499,17 @@ class ImportReport:
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be read; `code` says why, `detail` what was found."""
+    """The file as a whole cannot be read; `code` says why, `detail` what was found.
 
-    def __init__(self, code: str, detail: str = "") -> None:
+    For `columns`, `detail` is the file's own headers and `missing` the columns
+    (`code`, `name`) none of them stands for.
+    """
+
+    def __init__(self, code: str, detail: str = "", missing: tuple[str, ...] = ()) -> None:
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.detail = detail
+        self.missing = missing
 
 
 def decode_csv_bytes(data: bytes) -> tuple[str, str]:
@@ -573,8 +580,8 @@ def parse_school_csv(data: bytes) -> tuple[list[_Row], ImportReport]:
                 report.columns[column] = header.strip().lstrip("\ufeff")
     missing = [c for c in ("code", "name") if c not in positions]
     if missing:
-        found = ", ".join(h.strip() for h in headers if h.strip())
-        raise ImportFileError("columns", f"missing {', '.join(missing)}; found: {found}")
+        found = ", ".join(h.strip().lstrip("\ufeff") for h in headers if h.strip())
+        raise ImportFileError("columns", found, tuple(missing))
 
     def cell(row: list[str], column: str) -> str:
         index = positions.get(column)

@@ -49,10 +49,32 @@ def test_a_file_that_is_not_a_school_list_fails_clearly(
 ) -> None:
     assert main(["schools", "import", str(DATA / "schools_wrong_columns.csv")]) == 1
     err = capsys.readouterr().err
-    assert "has no school code and name columns" in err
-    assert "title_of_book" in err
+    assert "has no column of school codes and none of names. Its columns: id, title_of_book" in err
     assert main(["schools", "import", str(DATA / "no-such-file.csv")]) == 1
     assert "Cannot read" in capsys.readouterr().err
+
+
+def test_a_missing_column_is_named_in_the_operators_language(
+    cli_env: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DEFAULT_LOCALE", "el")
+    names_only = tmp_path / "names.csv"
+    names_only.write_text("Ονομασία;Δήμος\n1ο Γυμνάσιο Αθηνών;Αθηναίων\n", encoding="utf-8")
+    assert main(["schools", "import", str(names_only)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"Το {names_only} δεν έχει στήλη με κωδικούς σχολείων. Οι στήλες του: Ονομασία, Δήμος."
+    )
+    # The ministry's Greek headers are known: «Κωδικός ΥΠΑΙΘ» is the code.
+    greek = tmp_path / "greek.csv"
+    greek.write_text(
+        "Κωδικός ΥΠΑΙΘ;Ονομασία Σχολικής Μονάδας\n0551010;1ο Γυμνάσιο Αθηνών\n", encoding="utf-8"
+    )
+    assert main(["schools", "import", str(greek)]) == 0
+    assert "Σχολεία που προστέθηκαν: 1" in capsys.readouterr().out
 
 
 def test_centres_add_and_list(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
