@@ -561,6 +561,26 @@ def _parse(data: str | None, prefix: str) -> tuple[str, int] | None:
     return parts[1], int(parts[2])
 
 
+def _list_rows(
+    tr: Translator, found: tickets.Page, open_prefix: str, page_prefix: str
+) -> list[list[tuple[str, str]]]:
+    """A button per ticket of a page (`<open_prefix>:<id>`), then « Previous / Next »
+    (`<page_prefix>:<page>`) where there are more pages."""
+    _ = tr.gettext
+    rows = [
+        [(f"{text.STATUS_ICONS[t.status]} {t.reference}", f"{open_prefix}:{t.id}")]
+        for t in found.items
+    ]
+    nav = []
+    if found.page > 0:
+        nav.append(("« " + _("Previous"), f"{page_prefix}:{found.page - 1}"))
+    if found.page + 1 < found.pages:
+        nav.append((_("Next") + " »", f"{page_prefix}:{found.page + 1}"))
+    if nav:
+        rows.append(nav)
+    return rows
+
+
 async def _my_page(context: Context, user_id: int, page: int) -> tuple[str, InlineKeyboardMarkup]:
     tr = context.tr
     _ = tr.gettext
@@ -574,17 +594,7 @@ async def _my_page(context: Context, user_id: int, page: int) -> tuple[str, Inli
         page=found.page + 1, pages=found.pages
     )
     body = "\n\n".join([header, *(text.ticket_line(tr, t, tz) for t in found.items)])
-    rows = [
-        [(f"{text.STATUS_ICONS[t.status]} {t.reference}", f"tk:v:{t.id}")] for t in found.items
-    ]
-    nav = []
-    if found.page > 0:
-        nav.append(("« " + _("Previous"), f"tk:l:{found.page - 1}"))
-    if found.page + 1 < found.pages:
-        nav.append((_("Next") + " »", f"tk:l:{found.page + 1}"))
-    if nav:
-        rows.append(nav)
-    return body, keyboard(rows)
+    return body, keyboard(_list_rows(tr, found, "tk:v", "tk:l"))
 
 
 async def my_tickets(update: Update, context: Context) -> None:
@@ -1075,18 +1085,7 @@ async def _staff_page(
     scopes = [
         (("• " if s is scope else "") + _(SCOPE_LABELS[s]), f"st:{s.value}:0") for s in ListScope
     ]
-    rows = [scopes]
-    rows += [
-        [(f"{text.STATUS_ICONS[t.status]} {t.reference}", f"st:v:{t.id}")] for t in found.items
-    ]
-    nav = []
-    if found.page > 0:
-        nav.append(("« " + _("Previous"), f"st:{scope.value}:{found.page - 1}"))
-    if found.page + 1 < found.pages:
-        nav.append((_("Next") + " »", f"st:{scope.value}:{found.page + 1}"))
-    if nav:
-        rows.append(nav)
-    return body, keyboard(rows)
+    return body, keyboard([scopes, *_list_rows(tr, found, "st:v", f"st:{scope.value}")])
 
 
 async def tickets_command(update: Update, context: Context) -> None:

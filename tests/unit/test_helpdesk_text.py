@@ -16,12 +16,13 @@ from bot.services.tickets import (
     Category,
     EventKind,
     EventView,
+    Page,
     TicketView,
     Urgency,
 )
 from handlers import helpdesk_text as text
 from handlers.report import summary_text
-from handlers.tickets import staff_markup, teacher_markup
+from handlers.tickets import _list_rows, staff_markup, teacher_markup
 
 ATHENS = ZoneInfo("Europe/Athens")
 EL = get_translator("el")
@@ -169,6 +170,29 @@ def test_button_data_fits_telegrams_64_bytes_for_any_ticket() -> None:
                 for button in row:
                     assert isinstance(button.callback_data, str)
                     assert len(button.callback_data.encode()) <= 64
+
+
+@pytest.mark.parametrize(
+    ("page", "nav"),
+    [
+        (0, [("Επόμενα »", "st:mine:1")]),
+        (1, [("« Προηγούμενα", "st:mine:0"), ("Επόμενα »", "st:mine:2")]),
+        (2, [("« Προηγούμενα", "st:mine:1")]),
+    ],
+)
+def test_a_list_page_has_a_button_per_ticket_and_the_way_to_the_others(
+    page: int, nav: list[tuple[str, str]]
+) -> None:
+    resolved = replace(TICKET, id=7, reference="KPL-2026-00007", status=Status.RESOLVED)
+    found = Page(items=(TICKET, resolved), page=page, pages=3, total=6)
+    rows = _list_rows(EL, found, "st:v", "st:mine")
+    assert rows == [
+        [("🆕 KPL-2026-00042", f"st:v:{TICKET.id}")],
+        [("✅ KPL-2026-00007", "st:v:7")],
+        nav,
+    ]
+    single = Page(items=(TICKET,), page=0, pages=1, total=1)
+    assert _list_rows(EL, single, "tk:v", "tk:l") == [[("🆕 KPL-2026-00042", f"tk:v:{TICKET.id}")]]
 
 
 def test_the_summary_shows_the_draft_as_the_teacher_entered_it() -> None:
