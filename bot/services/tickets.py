@@ -763,6 +763,19 @@ class MessageKind(StrEnum):
     TEACHER = "teacher"  # teacher → staff
 
 
+def _checked_text(
+    text: str, attachments: Sequence[NewAttachment], *, max_chars: int, required: bool
+) -> str:
+    """`text` stripped; InvalidTicket when it is too long, or empty with no files when
+    `required`, or when a file is over Telegram's limit."""
+    text = text.strip()
+    if len(text) > max_chars or (required and not text and not attachments):
+        raise InvalidTicket("text")
+    if any((a.file_size or 0) > MAX_FILE_BYTES for a in attachments):
+        raise InvalidTicket("file_size")
+    return text
+
+
 async def add_message(
     session: AsyncSession,
     ticket_id: int,
@@ -779,13 +792,7 @@ async def add_message(
     A teacher's reply to a ticket waiting for the school hands it back to staff
     (in progress). A closed ticket takes no more messages (reopen it first).
     """
-    text = text.strip()
-    if len(text) > max_chars:
-        raise InvalidTicket("text")
-    if not text and not attachments:
-        raise InvalidTicket("text")
-    if any((a.file_size or 0) > MAX_FILE_BYTES for a in attachments):
-        raise InvalidTicket("file_size")
+    text = _checked_text(text, attachments, max_chars=max_chars, required=True)
     role = Role.REPORTER if kind is MessageKind.TEACHER else Role.STAFF
     ticket = await _locked(session, ticket_id)
     try:
@@ -843,11 +850,7 @@ async def add_to_ticket(
 
     A teacher who is not the reporter becomes a watcher and hears of every change.
     """
-    text = text.strip()
-    if len(text) > max_chars:
-        raise InvalidTicket("text")
-    if any((a.file_size or 0) > MAX_FILE_BYTES for a in attachments):
-        raise InvalidTicket("file_size")
+    text = _checked_text(text, attachments, max_chars=max_chars, required=False)
     ticket = await _locked(session, ticket_id)
     if Status(ticket.status) not in OPEN_STATUSES:
         await session.rollback()
