@@ -523,8 +523,13 @@ def _known(context: Context, entry_id: str) -> bool:
     return entry_id in index_of(context).catalog(context.locale).entries
 
 
+_PRESSED_SOURCES: Final = {"e": Source.MENU, "s": Source.SUGGESTION, "r": Source.RELATED}
+
+
 async def entry_pressed(update: Update, context: Context) -> None:
-    """A question of the menu (`faq:e:`) or a "Did you mean" choice (`faq:s:`)."""
+    """A question of the menu (`faq:e:`) or a "Did you mean" choice (`faq:s:`), shown in
+    the pressed message; a related question under an answer (`faq:r:`), in a new message,
+    so the first answer stays."""
     query = update.callback_query
     assert query is not None
     entry_id = _argument(query)
@@ -532,20 +537,9 @@ async def entry_pressed(update: Update, context: Context) -> None:
         await stale_button(update, context)
         return
     await answer_query(query)
-    source = Source.SUGGESTION if _argument(query, 1) == "s" else Source.MENU
-    await show_answer(update, context, entry_id, source, edit=query)
-
-
-async def related_pressed(update: Update, context: Context) -> None:
-    """A related question under an answer: a new message, so the first answer stays."""
-    query = update.callback_query
-    assert query is not None
-    entry_id = _argument(query)
-    if not _known(context, entry_id):
-        await stale_button(update, context)
-        return
-    await answer_query(query)
-    await show_answer(update, context, entry_id, Source.RELATED)
+    source = _PRESSED_SOURCES[_argument(query, 1)]
+    edit = None if source is Source.RELATED else query
+    await show_answer(update, context, entry_id, source, edit=edit)
 
 
 async def vote_pressed(update: Update, context: Context) -> None:
@@ -693,8 +687,7 @@ def register(app: KepliApp) -> None:
             CommandHandler("faq", faq_command, filters=PRIVATE | GROUPS),
             CallbackQueryHandler(topics_pressed, pattern=rf"^(menu:faq|{TOPICS_DATA})$"),
             CallbackQueryHandler(topic_pressed, pattern=rf"^faq:g:{_ID}$"),
-            CallbackQueryHandler(entry_pressed, pattern=rf"^faq:[es]:{_ID}$"),
-            CallbackQueryHandler(related_pressed, pattern=rf"^faq:r:{_ID}$"),
+            CallbackQueryHandler(entry_pressed, pattern=rf"^faq:[esr]:{_ID}$"),
             CallbackQueryHandler(vote_pressed, pattern=rf"^faq:v:{_ID}:[01]$"),
             CallbackQueryHandler(none_pressed, pattern=rf"^{NONE_DATA}$"),
             # Free text as a question: in private chats only outside every flow; in
