@@ -431,16 +431,21 @@ async def school_chosen(update: Update, context: Context) -> Step:
 # --- lab, category, equipment --------------------------------------------------------------------
 
 
-async def lab_text(update: Update, context: Context) -> Step:
+def _typed(update: Update, context: Context, limit: int) -> tuple[str, str | None]:
+    """The typed text with its spaces tidied, and a warning line if it is over `limit`."""
     message = update.effective_message
     assert message is not None
     assert message.text is not None
     value = " ".join(message.text.split())
-    if len(value) > tickets.MAX_LAB_CHARS:
-        warning = context.tr.gettext("Please write at most {n} characters.").format(
-            n=tickets.MAX_LAB_CHARS
-        )
-        return await ask_lab(update, context, warning + "\n")
+    if len(value) <= limit:
+        return value, None
+    return value, context.tr.gettext("Please write at most {n} characters.").format(n=limit) + "\n"
+
+
+async def lab_text(update: Update, context: Context) -> Step:
+    value, warning = _typed(update, context, tickets.MAX_LAB_CHARS)
+    if warning is not None:
+        return await ask_lab(update, context, warning)
     return await _set_lab(update, context, value)
 
 
@@ -470,15 +475,9 @@ async def category_chosen(update: Update, context: Context) -> Step:
 
 
 async def equipment_text(update: Update, context: Context) -> Step:
-    message = update.effective_message
-    assert message is not None
-    assert message.text is not None
-    value = " ".join(message.text.split())
-    if len(value) > tickets.MAX_EQUIPMENT_CHARS:
-        warning = context.tr.gettext("Please write at most {n} characters.").format(
-            n=tickets.MAX_EQUIPMENT_CHARS
-        )
-        return await ask_equipment(update, context, warning + "\n")
+    value, warning = _typed(update, context, tickets.MAX_EQUIPMENT_CHARS)
+    if warning is not None:
+        return await ask_equipment(update, context, warning)
     draft_of(context)["equipment"] = value
     return await _after_equipment(update, context)
 
