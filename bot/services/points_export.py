@@ -4,9 +4,9 @@
   (`ysepehy-declaration/1`), the file `keplibot score` reads and the bot scores
   when it is sent back.
 - `read_declaration_file`: such a file sent back, validated, or what is wrong with it.
-- `summary_pdf`: the total, the points per criterion, notes, eligibility, the
-  documents to gather, the answers given and the disclaimer, in the reader's
-  language. Greek needs a Unicode font: DejaVu Sans ships in `bot/assets/fonts`
+- `summary_pdf`: the total with the disclaimer under it, the points per
+  criterion, notes, eligibility, the documents to gather and the answers given,
+  in the reader's language. Greek needs a Unicode font: DejaVu Sans ships in `bot/assets/fonts`
   (with its licence), so nothing is downloaded or looked up on the system.
 
 Building a PDF takes a few hundred milliseconds of CPU: async callers run
@@ -201,6 +201,8 @@ def summary_pdf(
         ),
         14,
     )
+    # Right under the total, where it is read (at the end it may stand alone on a last page).
+    pdf.paragraph(disclaimer(tr), 9, grey=True)
 
     pdf.heading(_("Points per criterion"))
     if result.met:
@@ -241,7 +243,4 @@ def summary_pdf(
     pdf.heading(_("Your answers"))
     for question, text in answer_lines(tr, answers):
         pdf.bullet(f"{question_label(tr, question)}: {text}", 9.5, indent=0)
-
-    pdf.ln(4)
-    pdf.paragraph(disclaimer(tr), 9, grey=True)
     return bytes(pdf.output())

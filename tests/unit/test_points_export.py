@@ -115,7 +115,11 @@ def test_the_greek_pdf_has_the_total_the_criteria_and_the_documents() -> None:
     assert "Οι απαντήσεις σας" in text
     assert "Κλάδος: ΠΕ86" in text
     assert "Συντάχθηκε στις 14 Σεπ 2026" in text
-    assert "ενδεικτικά" in text
+    # The disclaimer is read with the total, on the first page, before the criteria.
+    first_page = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    disclaimer = "Τα μόρια είναι ενδεικτικά: ο σύλλογος διδασκόντων"
+    assert first_page.index("Ενδεικτικό σύνολο") < first_page.index(disclaimer)
+    assert first_page.index(disclaimer) < first_page.index("Μόρια ανά κριτήριο")
 
 
 def test_the_english_pdf_speaks_english() -> None:
