@@ -22,7 +22,14 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Final
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ConversationHandler
@@ -53,6 +60,7 @@ SESSION_KEY: Final = "points"
 RESULT_DATA: Final = "pr:"
 CHANGE_DATA: Final = "pr:c"
 CHANGE_ROW: Final = 5  # number buttons per row in "Change an answer"
+KEEP_MARK: Final = "💾 "  # starts the summary's paragraph about keeping (the question, or kept)
 
 
 # --- the session in user_data ----------------------------------------------------------------
@@ -133,14 +141,16 @@ def result_text(
     parts.append(render_breakdown(tr, result))
     if consent is None:
         parts.append(
-            "💾 "
+            KEEP_MARK
             + _(
                 "May I keep this declaration, so that /mypoints shows it again? Only your "
                 "answers are kept, and you can delete them at any time."
             )
         )
     elif kept:
-        parts.append("💾 " + _("Kept: /mypoints shows it again; you can delete it at any time."))
+        parts.append(
+            KEEP_MARK + _("Kept: /mypoints shows it again; you can delete it at any time.")
+        )
     return "\n\n".join(parts)
 
 
@@ -273,11 +283,33 @@ async def download_pdf(update: Update, context: Context) -> None:
     await _send_file(update, context, data, PDF_FILENAME, caption)
 
 
+def summary_after_keeping(tr: Translator, text: str, kept: bool) -> str:
+    """The summary's text once the teacher answered about keeping: without the question
+    ("May I keep...?"), and saying that it is kept if it is."""
+    paragraphs = text.split("\n\n")
+    if paragraphs and paragraphs[-1].startswith(KEEP_MARK):
+        paragraphs.pop()
+    if kept:
+        paragraphs.append(
+            KEEP_MARK
+            + tr.gettext("Kept: /mypoints shows it again; you can delete it at any time.")
+        )
+    return "\n\n".join(paragraphs)
+
+
 async def _replace_keep_row(update: Update, context: Context, consent: bool, kept: bool) -> None:
+    """The summary's keeping paragraph and buttons follow the teacher's answer."""
     query = update.callback_query
     assert query is not None
+    markup = result_markup(context.tr, consent, kept)
+    message = query.message
+    if isinstance(message, Message) and message.text:
+        text = summary_after_keeping(context.tr, message.text, kept)
+        if text != message.text:
+            await edit_text(context, query, text, reply_markup=markup)
+            return
     try:
-        await query.edit_message_reply_markup(result_markup(context.tr, consent, kept))
+        await query.edit_message_reply_markup(markup)
     except BadRequest as exc:
         log.debug("result buttons not updated: %s", exc.message)
 

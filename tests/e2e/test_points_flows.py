@@ -95,6 +95,8 @@ async def test_an_interview_in_english_skips_what_does_not_apply(bot: BotHarness
     no = await bob.press("No, thanks")
     assert no.new[0]["text"] == "Understood: I will not keep your declarations."
     assert "💾 Keep this declaration" in labels(no.message)
+    assert "May I keep" not in no.message["text"]
+    assert no.message["text"].endswith("the Directorate of Secondary Education (Δ.Δ.Ε.) decides.")
     assert await consent_of(bot.database_url, BOB.id) is False
     assert await kept_declaration(bot.database_url, BOB.id) is None
 
