@@ -45,7 +45,6 @@ from bot.services.points_chat import (
     can_skip,
     cap_line,
     continues_option_text,
-    item_answer_text,
     item_heading,
     item_text,
     question_label,
@@ -335,9 +334,12 @@ def _problem(session: InterviewSession, step: Step, value: Any) -> Issue | None:
 
 
 def _phrase(tr: Translator, session: InterviewSession, step: Step, value: Any) -> str:
+    """The answer as a phrase; about a list item, the whole item so far ("Doctorate, related
+    subject, from abroad"), since a bare "Yes" would not say what it answered."""
     if step.sub is None:
         return answer_text(tr, step.question, value)
-    return item_answer_text(tr, step.sub, value, session.list_items())
+    item = {**session.current_item(), step.sub.name: value}
+    return item_text(tr, step.question, item, session.list_items())
 
 
 async def on_button(update: Update, context: Context) -> object:

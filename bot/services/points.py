@@ -76,7 +76,9 @@ DOCUMENT_TEXTS: Final[dict[Document, str]] = {
     Document.DOATAP_RECOGNITION: N_(
         "For a title from abroad: its recognition by Δ.Ο.Α.Τ.Α.Π. (formerly ΔΙ.Κ.Α.Τ.Σ.Α.)"
     ),
-    Document.SERVICE_ACTS: N_("The corresponding service acts (decisions of placement)"),
+    Document.SERVICE_ACTS: N_(
+        "The corresponding service acts (of selection, placement, secondment or assignment)"
+    ),
     Document.SCHOOL_DIRECTOR_REPORTS: N_(
         "Reports of the directors of the schools where you served as lab manager"
     ),
@@ -97,6 +99,14 @@ DOCUMENT_TEXTS: Final[dict[Document, str]] = {
     ),
     Document.LANGUAGE_CERTIFICATE: N_("A language certificate, as ΑΣΕΠ defines for each level"),
     Document.ORGANIC_POST_ACT: N_("The act of your organic placement at the school"),
+}
+
+# Where one kind of document means something particular for a criterion.
+CRITERION_DOCUMENT_TEXTS: Final[dict[tuple[str, Document], str]] = {
+    ("ιστ", Document.SERVICE_ACTS): N_(
+        "The corresponding service acts (e.g. the decisions that set up the committees "
+        "you served on)"
+    ),
 }
 
 NOTE_TEXTS: Final[dict[NoteCode, str]] = {
@@ -248,17 +258,19 @@ QUESTION_TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "branch": (
         N_("What is your branch (κλάδος)?"),
-        N_("Teachers of ΠΕ86 (ΠΕ19, ΠΕ20) have priority; type your branch if it is not listed."),
+        N_("Teachers of ΠΕ86 (ΠΕ19, ΠΕ20) have priority."),
     ),
     "titles": (
         N_("Do you hold a doctorate, a master's degree or a second university degree?"),
-        N_("Add each title; titles from abroad need recognition by Δ.Ο.Α.Τ.Α.Π."),
+        N_("Add each title (a master's degree before the doctorate that continues it); "
+           "titles from abroad need recognition by Δ.Ο.Α.Τ.Α.Π."),
     ),
     "titles.kind": (N_("What kind of title is it?"), ""),
     "titles.related": (
         N_("Is it in a subject related to the post (informatics)?"),
-        N_("A related subject is worth more: a related master's degree 4 points, an unrelated "
-           "one 1 point."),
+        N_("Related: in informatics and computer applications, the subject of the lab. "
+           "Related / unrelated: doctorate 6 / 2 points, master's degree 4 / 1, second "
+           "degree 2 / 0.5."),
     ),
     "titles.from_abroad": (
         N_("Is it from a university abroad?"),
@@ -341,10 +353,7 @@ QUESTION_TEXTS: Final[dict[str, tuple[str, str]]] = {
         N_("Do you have certified knowledge of foreign languages? Add each language."),
         N_("Only the best level of each language counts, from B2 upwards; Greek does not count."),
     ),
-    "languages.language": (
-        N_("Which foreign language?"),
-        N_("Choose it, or type its name."),
-    ),
+    "languages.language": (N_("Which foreign language?"), ""),
     "languages.level": (
         N_("What is your certified level?"),
         N_("As ΑΣΕΠ defines: C2 excellent, C1 very good, B2 good."),
@@ -525,7 +534,10 @@ def answer_problem(tr: Translator, issue: Issue) -> str:
 
 def documents_for(tr: Translator, key: str) -> list[str]:
     """The documents that prove criterion `key`."""
-    return [tr.gettext(DOCUMENT_TEXTS[d]) for d in CURRENT_RULESET.by_key[key].documents]
+    return [
+        tr.gettext(CRITERION_DOCUMENT_TEXTS.get((key, d), DOCUMENT_TEXTS[d]))
+        for d in CURRENT_RULESET.by_key[key].documents
+    ]
 
 
 def documents_text(tr: Translator, result: ScoreResult) -> str:

@@ -204,19 +204,6 @@ def _language_text(tr: Translator, item: Mapping[str, Any]) -> str:
     return f"{name} {option_text(tr, 'languages.level', str(level))}" if level else name
 
 
-def item_answer_text(tr: Translator, sub: ItemQuestion, value: Any, items: Sequence[Any]) -> str:
-    """An answer to one question about an item, as a short phrase."""
-    if sub.kind == AnswerKind.YES_NO:
-        return yes_no(tr, bool(value))
-    if sub.kind == AnswerKind.DATE:
-        return _date_text(tr, value)
-    if sub.name == "continues":
-        return continues_option_text(tr, value, items)
-    if sub.name == "language":
-        return language_name(tr, str(value))
-    return option_text(tr, sub.key, str(value))
-
-
 def continues_option_text(tr: Translator, value: object, items: Sequence[Any]) -> str:
     """A button of "does this doctorate continue a master's?": the master, or "No"."""
     if value is None:
@@ -249,15 +236,22 @@ def _read_integer(text: str) -> int | str:
     return int(compact) if _INTEGER.fullmatch(compact) else text
 
 
+def _compact(text: str) -> str:
+    """`fold` without spaces and dots: `Π.Ε. 86` names the option `ΠΕ86`."""
+    return fold(text).replace(" ", "").replace(".", "")
+
+
 def _read_choice(key: str, text: str, options: Sequence[str], free_text: bool) -> str:
     """The option that `text` names (its value or its label in any language), else the text.
 
     Free-text questions keep what was typed (trimmed); the others get the typed
     text back unchanged, which the interview's check refuses as no option.
     """
-    folded = fold(text)
+    folded = _compact(text)
     for option in options:
-        names = {fold(option)} | {fold(option_text(tr, key, option)) for tr in translators()}
+        names = {_compact(option)} | {
+            _compact(option_text(tr, key, option)) for tr in translators()
+        }
         if folded in names:
             return option
     return " ".join(text.split()) if free_text else text

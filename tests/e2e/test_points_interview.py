@@ -92,7 +92,7 @@ async def answer_eligibility(alice: Teacher) -> None:
     )
     await alice.press("Ναι")
     assert alice.question.startswith("5/15\nΠοιος είναι ο κλάδος σας;")
-    assert "Επιλέξτε παρακάτω ή πληκτρολογήστε το." in alice.text
+    assert "Επιλέξτε από τα κουμπιά ή πληκτρολογήστε την απάντησή σας." in alice.text
     await alice.press("ΠΕ86")
 
 
@@ -102,6 +102,8 @@ async def answer_titles(alice: Teacher) -> None:
     await alice.press("Προσθήκη τίτλου")
     assert alice.question.startswith("6/15 · Τίτλος 1\nΤι τίτλος είναι;")
     await alice.press("Μεταπτυχιακό")
+    # What "related" means, from the circular's lab, and what it is worth.
+    assert "💡 Συναφές: στην Πληροφορική και τις εφαρμογές Η/Υ" in alice.text
     await alice.press("Ναι")  # related
     await alice.press("Όχι")  # not from abroad: recognition is not asked
     assert "Μέχρι τώρα:\n1. Μεταπτυχιακό, συναφές αντικείμενο" in alice.text
@@ -112,6 +114,11 @@ async def answer_titles(alice: Teacher) -> None:
     await alice.press("Ναι")  # from abroad
     assert alice.question.startswith("6/15 · Τίτλος 2\nΈχει αναγνωριστεί από τον Δ.Ο.Α.Τ.Α.Π.;")
     await alice.press("Ναι")  # recognised
+    # The line above the next question tells the whole title so far, not a bare "Yes".
+    assert alice.text.startswith(
+        "✓ Τίτλος 2: Διδακτορικό, συναφές αντικείμενο, από το εξωτερικό, "
+        "αναγνωρισμένος από τον Δ.Ο.Α.Τ.Α.Π.\n\n"
+    )
     # A doctorate, with a master's already given: is it the same programme?
     assert any(label.startswith("Ναι, τίτλος 1: Μεταπτυχιακό") for label in labels(alice.screen))
     await alice.press("Ναι, τίτλος 1")
@@ -257,6 +264,14 @@ async def test_a_full_interview_in_greek_ends_at_the_correct_total(bot: BotHarne
     kept = await alice.press("Ναι, να αποθηκευτεί", summary)
     assert kept.new[0]["text"].startswith("💾 Αποθηκεύτηκε")
     assert "🗑 Διαγραφή της αποθηκευμένης δήλωσης" in labels(kept.message)
+    # The summary no longer asks; it says that it is kept.
+    assert "Να αποθηκεύσω" not in kept.message["text"]
+    assert kept.message["text"].endswith(
+        "\n\n💾 Αποθηκεύτηκε: το /mypoints τη δείχνει ξανά· "
+        "μπορείτε να τη διαγράψετε όποτε θέλετε."
+    )
+    assert "Ενδεικτικό σύνολο: 23,75 μόρια από 55" in kept.message["text"]
+    summary = kept.message
     stored = await kept_declaration(bot.database_url, ALICE.id)
     assert stored is not None
     assert stored.declaration == parse_declaration(ALICE_DECLARATION)
@@ -268,6 +283,13 @@ async def test_a_full_interview_in_greek_ends_at_the_correct_total(bot: BotHarne
     assert "Δ.Ο.Α.Τ.Α.Π." in documents
     assert "ΑΣΕΠ" in documents
     assert "κ) " not in documents
+    # The service acts of clauses v and xi, each as it applies.
+    zeta = documents.split("ζ) ")[1].split("\n")[1]
+    assert (
+        zeta
+        == "  • Οι αντίστοιχες υπηρεσιακές πράξεις (επιλογής, τοποθέτησης, απόσπασης ή διάθεσης)"
+    )
+    assert "αποφάσεις συγκρότησης των επιτροπών" in documents.split("ιστ) ")[1]
 
     # The JSON download is the declaration, as `keplibot score` reads it.
     sent = await alice.press("⬇️ JSON", summary)

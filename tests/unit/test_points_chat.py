@@ -113,6 +113,9 @@ def test_a_typed_branch_is_kept_as_written() -> None:
     assert read_answer(question, "pe86") == "pe86"
     assert read_answer(question, " ΠΕ 04.01 ") == "ΠΕ 04.01"
     assert read_answer(question, "πε86") == "ΠΕ86"
+    # A listed branch typed with a space or dots is that button's branch.
+    assert read_answer(question, "πε 86") == "ΠΕ86"
+    assert read_answer(question, "Π.Ε.19") == "ΠΕ19"
 
 
 @pytest.mark.parametrize(
