@@ -80,6 +80,17 @@ def _span(start: datetime, end: datetime | None, unit: timedelta) -> str:
     return f"{(end - start) / unit:.1f}"
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice: what teachers
+# typed must stay text in the staff's spreadsheet (OWASP "CSV injection").
+_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _typed(value: str | None) -> str:
+    """Text people typed, as a spreadsheet cell that is never a formula."""
+    value = value or ""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def export_row(tr: Translator, settings: Settings, t: TicketView) -> dict[str, str]:
     finished = t.resolved_at or t.closed_at
     return {
@@ -91,12 +102,12 @@ def export_row(tr: Translator, settings: Settings, t: TicketView) -> dict[str, s
         "category_label": tr.gettext(helpdesk_text.CATEGORY_LABELS[t.category]),
         "urgency": t.urgency.value,
         "school_code": t.school_code,
-        "school_name": t.school_name,
-        "centre": t.centre_name,
-        "lab": t.lab,
-        "equipment": t.equipment or "",
-        "reporter": t.reporter_name,
-        "assignee": t.assignee_name or "",
+        "school_name": _typed(t.school_name),
+        "centre": _typed(t.centre_name),
+        "lab": _typed(t.lab),
+        "equipment": _typed(t.equipment),
+        "reporter": _typed(t.reporter_name),
+        "assignee": _typed(t.assignee_name),
         "first_response_at": _local(t.first_response_at, settings),
         "resolved_at": _local(t.resolved_at, settings),
         "closed_at": _local(t.closed_at, settings),
@@ -105,7 +116,7 @@ def export_row(tr: Translator, settings: Settings, t: TicketView) -> dict[str, s
         ),
         "hours_to_resolution": _span(t.created_at, finished, timedelta(hours=1)),
         "attachments": str(len([a for a in t.attachments if not a.internal])),
-        "description": t.description,
+        "description": _typed(t.description),
     }
 
 
