@@ -13,7 +13,15 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
 from bot.services.ticket_workflow import Refusal, Status
-from bot.services.tickets import Category, EventKind, EventView, Summary, TicketView, Urgency
+from bot.services.tickets import (
+    AttachmentKind,
+    Category,
+    EventKind,
+    EventView,
+    Summary,
+    TicketView,
+    Urgency,
+)
 
 CATEGORY_LABELS: Final[dict[Category, str]] = {
     Category.COMPUTER: N_("Computer"),
@@ -47,6 +55,12 @@ STATUS_ICONS: Final[dict[Status, str]] = {
     Status.WAITING: "⏳",
     Status.RESOLVED: "✅",
     Status.CLOSED: "🔒",
+}
+
+ATTACHMENT_LABELS: Final[dict[AttachmentKind, str]] = {
+    AttachmentKind.PHOTO: N_("Photo"),
+    AttachmentKind.DOCUMENT: N_("Document"),
+    AttachmentKind.VOICE: N_("Voice message"),
 }
 
 URGENCY_LABELS: Final[dict[Urgency, str]] = {
@@ -274,7 +288,7 @@ def mail_body(tr: Translator, ticket: TicketView, tz: ZoneInfo) -> str:
     if visible:
         lines += ["", _("Attachments (kept in Telegram, in the staff chat):")]
         for a in visible:
-            name = a.file_name or a.kind.value
+            name = a.file_name or _(ATTACHMENT_LABELS[a.kind])
             lines.append(f"- {name}" + (f": {a.caption}" if a.caption else ""))
     lines += [
         "",

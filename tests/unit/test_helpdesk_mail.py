@@ -90,8 +90,8 @@ async def test_the_copy_reaches_the_centres_mailbox_in_greek(smtp: tuple[Mailbox
     body = message.get_content()
     assert "Ο εκτυπωτής βγάζει λευκές σελίδες." in body
     assert "HP-LJ-01" in body
-    assert "log.txt" in body
-    assert "η σελίδα" in body
+    assert "- log.txt\n" in body  # a file by its name
+    assert "- Φωτογραφία: η σελίδα\n" in body  # a photo by its kind, in Greek, and caption
     assert "εσωτερικό" not in body  # an internal attachment stays in the staff chat
 
 
