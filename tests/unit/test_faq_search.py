@@ -86,6 +86,12 @@ def test_filler_words_carry_no_question(index: FaqIndex) -> None:
     assert index.terms("γίνονται", "el") == []
 
 
+def test_becoming_the_manager_is_not_filler(index: FaqIndex) -> None:
+    # `να γίνει` (to become) is what tells "who can be" from "who chooses".
+    result = index.search("ποιος μπορεί να γίνει υπεύθυνος εργαστηρίου", "el")
+    assert result.answer_id == "ysepehy-who"
+
+
 def test_a_typo_keeps_the_first_letter(index: FaqIndex) -> None:
     # As search engines do (a fuzzy prefix of one letter): `ασχολούνται` (deal with) is
     # one letter from `σχολ-` (school) but no typo of it; `ypologistis` still finds PCs.
