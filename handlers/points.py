@@ -467,6 +467,21 @@ async def on_text(update: Update, context: Context) -> object:
     return await ask(update, context, session, line)
 
 
+async def on_attachment(update: Update, context: Context) -> object:
+    """A photo or file (not a declaration) in the middle of the interview: it answers
+    nothing, and it must not start a fault report beside the interview. Say so, ask again."""
+    session = result.load_session(context)
+    if session is None or session.mode != "asking":
+        return await _lost(update, context, session)
+    _ = context.tr.gettext
+    note = _(
+        "A photo or file does not answer this question. To report a fault, finish the "
+        "points interview first, or stop it with /cancel."
+    )
+    await retire(context, update)
+    return await ask(update, context, session, "ℹ️ " + note)
+
+
 async def change_pick(update: Update, context: Context) -> object:
     """A number of the "Change an answer" list: ask that question again."""
     query = update.callback_query
@@ -553,7 +568,14 @@ def build_flow(app: KepliApp) -> ConversationHandler[Context]:
             CallbackQueryHandler(change_pick, pattern=rf"^{result.CHANGE_DATA}[0-9]+$"),
             button,
         ],
-        states={ASKING: [button, MessageHandler(PRIVATE & f.TEXT & ~f.COMMAND, on_text)]},
+        states={
+            ASKING: [
+                button,
+                MessageHandler(PRIVATE & f.TEXT & ~f.COMMAND, on_text),
+                # A declaration file is for the fallback below (it replaces the interview).
+                MessageHandler(PRIVATE & f.ATTACHMENT & ~JSON_DOCUMENT, on_attachment),
+            ]
+        },
         fallbacks=[
             *points,
             mypoints,

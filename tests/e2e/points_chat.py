@@ -133,20 +133,26 @@ async def consent_of(database_url: str, user_id: int) -> bool | None:
         await engine.dispose()
 
 
-def in_points_flow(bot: BotHarness, user: SimUser) -> bool:
-    """Whether `user` is inside the points conversation (then their text is the flow's, and
-    the FAQ leaves it alone). PTB keeps conversations private: `_conversations` is read."""
+def flows_of(bot: BotHarness, user: SimUser) -> set[str]:
+    """The names of the conversations `user` is inside in their private chat. PTB keeps
+    conversations private: `_conversations` is read."""
     assert bot.app is not None
-    [points] = [
-        handler
-        for handler in bot.app.handlers[0]
-        if isinstance(handler, ConversationHandler) and handler.name == "points"
-    ]
     chat = Chat(id=user.id, type=ChatType.PRIVATE)
     sender = User(id=user.id, first_name=user.first_name, is_bot=False)
     message = Message(1, datetime.now(UTC), chat, from_user=sender, text="3")
-    key = points._get_key(Update(1, message=message))
-    return key in points._conversations
+    update = Update(1, message=message)
+    return {
+        str(handler.name)
+        for handler in bot.app.handlers[0]
+        if isinstance(handler, ConversationHandler)
+        and handler._get_key(update) in handler._conversations
+    }
+
+
+def in_points_flow(bot: BotHarness, user: SimUser) -> bool:
+    """Whether `user` is inside the points conversation (then their text is the flow's, and
+    the FAQ leaves it alone)."""
+    return "points" in flows_of(bot, user)
 
 
 def json_document(value: object) -> bytes:

@@ -12,9 +12,11 @@ from bot.services.points_session import RESULT_KEPT_FOR
 from handlers.points import PURGE_JOB
 from scoring import parse_declaration, score
 from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, labels
+from tests.e2e.helpdesk_e2e import png
 from tests.e2e.points_chat import (
     Teacher,
     consent_of,
+    flows_of,
     in_points_flow,
     json_document,
     kept_declaration,
@@ -335,3 +337,22 @@ async def test_a_json_file_in_a_fault_report_is_an_attachment(bot: BotHarness) -
     # Outside every flow the same file is a declaration to score.
     [summary] = await alice.send_file(json_document({"lab_manager_effective_years": 2}), "d.json")
     assert "Ενδεικτικό σύνολο: 2 μόρια από 55" in summary["text"]
+
+
+async def test_a_photo_in_the_interview_does_not_start_a_fault_report(bot: BotHarness) -> None:
+    alice = Teacher(bot, ALICE)
+    await alice.send("/points")
+    await alice.press("Ναι")
+    sent = await bot.sim.send_photo(ALICE, png())
+    await bot.recorder.wait(("message", ALICE.id, int(sent["message_id"])))
+    [note] = await bot.bot_messages(ALICE.id, after=int(sent["message_id"]))
+    assert note["text"].startswith(
+        "ℹ️ Μια φωτογραφία ή ένα αρχείο δεν απαντά σε αυτή την ερώτηση. Για να δηλώσετε "
+        "βλάβη, ολοκληρώστε πρώτα τον υπολογισμό μορίων ή σταματήστε τον με /cancel."
+    )
+    assert "\n\n2/14\nΠοια θέση έχετε στο σχολείο;" in note["text"]
+    assert flows_of(bot, ALICE) == {"points"}
+    # The interview goes on where it was.
+    alice.screen = note
+    await alice.press("Εκπαιδευτικός")
+    assert alice.question.startswith("3/14\nΠόσες ημέρες")
