@@ -38,7 +38,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Translator, get_translator, pick_locale
 from bot.services import users
-from handlers.context import CommandRegistry, Context, Runtime
+from handlers.context import CommandRegistry, Context, KepliApp, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -361,3 +361,36 @@ def flow(
             persistent=True,
             **kwargs,
         )
+
+
+# --- flows -----------------------------------------------------------------------------------
+
+
+class OutsideFlows(filters.UpdateFilter):
+    """True when the update's user is in none of the application's conversations.
+
+    Text typed in the middle of a flow belongs to the flow, even in a step that
+    expects a button: it must reach the shared "not understood" reply, not become
+    an FAQ question. python-telegram-bot keeps conversation states private, so
+    `_get_key` and `_conversations` are read here; tests/e2e/test_faq_chat.py
+    fails if a new PTB version changes them.
+    """
+
+    def __init__(self, app: KepliApp) -> None:
+        super().__init__(name="OutsideFlows")
+        self._app = app
+
+    def filter(self, update: Update) -> bool:
+        for handlers in self._app.handlers.values():
+            for handler in handlers:
+                if isinstance(handler, ConversationHandler) and _in_conversation(handler, update):
+                    return False
+        return True
+
+
+def _in_conversation(handler: ConversationHandler[Context], update: Update) -> bool:
+    try:
+        key = handler._get_key(update)
+    except RuntimeError:  # per-message conversations have no key for a text message
+        return False
+    return key in handler._conversations

@@ -48,7 +48,6 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
@@ -66,7 +65,15 @@ from bot.services.faq import (
 from bot.services.faq_log import MissKind, Source, VoteOutcome
 from bot.services.greek import tokens
 from bot.services.smalltalk import SmallTalk, classify
-from handlers.common import MENU_DATA, PRIVATE, answer_query, edit_text, keyboard, send_text
+from handlers.common import (
+    MENU_DATA,
+    PRIVATE,
+    OutsideFlows,
+    answer_query,
+    edit_text,
+    keyboard,
+    send_text,
+)
 from handlers.context import CommandSpec, Context, KepliApp, Runtime, StartupHook
 from handlers.start import main_menu_markup, private_chat_link, stale_button
 
@@ -626,36 +633,6 @@ def _question_of(context: Context, text: str) -> str:
 
 
 # --- filters ----------------------------------------------------------------------------------
-
-
-class OutsideFlows(filters.UpdateFilter):
-    """True when the update's user is in none of the application's conversations.
-
-    Text typed in the middle of a flow belongs to the flow, even in a step that
-    expects a button: it must reach the shared "not understood" reply, not become
-    an FAQ question. python-telegram-bot keeps conversation states private, so
-    `_get_key` and `_conversations` are read here; tests/e2e/test_faq_chat.py
-    fails if a new PTB version changes them.
-    """
-
-    def __init__(self, app: KepliApp) -> None:
-        super().__init__(name="OutsideFlows")
-        self._app = app
-
-    def filter(self, update: Update) -> bool:
-        for handlers in self._app.handlers.values():
-            for handler in handlers:
-                if isinstance(handler, ConversationHandler) and _in_conversation(handler, update):
-                    return False
-        return True
-
-
-def _in_conversation(handler: ConversationHandler[Context], update: Update) -> bool:
-    try:
-        key = handler._get_key(update)
-    except RuntimeError:  # per-message conversations have no key for a text message
-        return False
-    return key in handler._conversations
 
 
 class MentionsBot(filters.MessageFilter):

@@ -56,6 +56,7 @@ from handlers import points_result as result
 from handlers import start
 from handlers.common import (
     PRIVATE,
+    OutsideFlows,
     answer_query,
     cancel_button,
     edit_text,
@@ -64,7 +65,6 @@ from handlers.common import (
     send_text,
 )
 from handlers.context import CommandSpec, Context, KepliApp, Runtime
-from handlers.faq import OutsideFlows
 from scoring import ErrorCode, Issue
 from scoring.interview import (
     INTERVIEW,

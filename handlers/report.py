@@ -50,7 +50,16 @@ from bot.services.tickets import (
 )
 from handlers import helpdesk_text as text
 from handlers import tickets as ticket_handlers
-from handlers.common import PRIVATE, answer_query, cancel_button, edit_text, flow, keyboard, reply
+from handlers.common import (
+    PRIVATE,
+    OutsideFlows,
+    answer_query,
+    cancel_button,
+    edit_text,
+    flow,
+    keyboard,
+    reply,
+)
 from handlers.context import CommandSpec, Context, KepliApp
 
 log = logging.getLogger(__name__)
@@ -954,7 +963,7 @@ async def _duplicate_reask(update: Update, context: Context, prefix: str = "") -
 # --- registration --------------------------------------------------------------------------------
 
 
-def build() -> ConversationHandler[Context]:
+def build(app: KepliApp) -> ConversationHandler[Context]:
     def cb(pattern: str, callback: Callable[[Update, Context], Coroutine[Any, Any, Any]]) -> Any:
         return CallbackQueryHandler(callback, pattern=pattern)
 
@@ -964,7 +973,8 @@ def build() -> ConversationHandler[Context]:
         entry_points=[
             CommandHandler("report", start_report, filters=PRIVATE),
             cb(r"^menu:report$", start_report),
-            MessageHandler(PRIVATE & MEDIA & ~filters.REPLY, start_with_media),
+            # A photo sent inside another flow belongs to that flow, not to a new report.
+            MessageHandler(PRIVATE & MEDIA & ~filters.REPLY & OutsideFlows(app), start_with_media),
         ],
         states={
             Step.SCHOOL_CONFIRM: [
@@ -1040,4 +1050,4 @@ def build() -> ConversationHandler[Context]:
 
 def register(app: KepliApp) -> None:
     app.bot_data.commands.add(COMMAND)
-    app.add_handler(build())
+    app.add_handler(build(app))

@@ -26,6 +26,7 @@ from bot.services.faq_log import Miss, MissKind
 from handlers.common import PRIVATE, flow, keyboard, reply
 from handlers.context import Context, KepliApp
 from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, data_of, labels
+from tests.e2e.helpdesk_e2e import png
 from tests.e2e.test_flows import survey
 
 JSON = dict[str, Any]
@@ -365,6 +366,24 @@ async def test_text_inside_a_flow_is_not_an_faq_question(launch: Launch) -> None
     [after] = await bot.send(ALICE, "πως ζηταω βοηθεια")
     assert after["text"].startswith("Πώς ζητάω βοήθεια ή υποστήριξη")
     assert await stored_views(bot.database_url) == [("support-request", "search")]
+
+
+async def test_a_photo_inside_another_flow_does_not_open_a_fault_report(
+    launch: Launch,
+) -> None:
+    bot = await launch(register=button_flow)
+    [prompt] = await bot.send(ALICE, "/pick")
+    sent = await bot.sim.send_photo(ALICE, png())
+    await bot.recorder.wait(("message", ALICE.id, int(sent["message_id"])))
+    after = await bot.bot_messages(ALICE.id, after=int(sent["message_id"]))
+    # No report question (🏫 school) appears, and the flow still takes its button.
+    assert not any("🏫" in m.get("text", "") for m in after)
+    assert (await bot.press(ALICE, prompt, "pick:a")).new[0]["text"] == "Picked."
+    # Outside every flow the same photo does start a report.
+    sent = await bot.sim.send_photo(ALICE, png())
+    await bot.recorder.wait(("message", ALICE.id, int(sent["message_id"])))
+    [first, *_] = await bot.bot_messages(ALICE.id, after=int(sent["message_id"]))
+    assert "🏫" in first["text"]
 
 
 async def test_text_in_the_fault_report_flow_goes_to_the_report(bot: BotHarness) -> None:
