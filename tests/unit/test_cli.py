@@ -98,3 +98,25 @@ def test_no_command_prints_the_help(capsys: pytest.CaptureFixture[str]) -> None:
 )
 def test_only_the_named_command_is_imported(argv: list[str], modules: tuple[str, ...]) -> None:
     assert modules_for(argv) == modules
+
+
+def test_a_reader_that_stops_early_ends_the_batch_quietly(tmp_path: Path) -> None:
+    """`keplibot score --jsonl < many | head -1`: no BrokenPipe traceback, SIGPIPE status."""
+    many = tmp_path / "many.jsonl"
+    many.write_text("{}\n" * 20_000)  # far more output than a pipe buffer holds
+    with many.open() as stdin:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())",
+             "score", "--jsonl"],
+            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert process.stdout is not None
+        assert process.stderr is not None
+        first = process.stdout.readline()
+        process.stdout.close()  # the reader goes away, like `head -1`
+        status = process.wait(timeout=60)
+        errors = process.stderr.read()
+        process.stderr.close()
+    assert json.loads(first)["total"] == 0
+    assert "Traceback" not in errors
+    assert status == 141
