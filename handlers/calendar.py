@@ -20,7 +20,7 @@ from bot.services import reminders as reminder_service
 from bot.services import users
 from bot.services.calendar import CalendarEvent
 from bot.services.deadlines import notes_of, title_of
-from handlers.common import PRIVATE, answer_query, edit_text, menu_button, reply
+from handlers.common import PRIVATE, answer_query, edit_text, menu_button, show_screen
 from handlers.context import CommandSpec, Context, KepliApp, Runtime
 from handlers.reminders import KIND_LABELS, rules_of
 
@@ -121,12 +121,7 @@ async def show(update: Update, context: Context) -> None:
     user = update.effective_user
     assert user is not None
     text, markup = await _screen(context, user.id)
-    query = update.callback_query
-    if query is None:
-        await reply(update, context, text, reply_markup=markup)
-        return
-    await answer_query(query)
-    await edit_text(context, query, text, reply_markup=markup)
+    await show_screen(update, context, text, markup)
 
 
 async def send_file(update: Update, context: Context) -> None:

@@ -363,6 +363,19 @@ def flow(
         )
 
 
+async def show_screen(
+    update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """A screen opened by a command is a new message; opened by a button, it replaces the
+    message whose button was pressed (one message per screen, not a growing chat)."""
+    query = update.callback_query
+    if query is None:
+        await reply(update, context, text, reply_markup=markup)
+        return
+    await answer_query(query)
+    await edit_text(context, query, text, reply_markup=markup)
+
+
 # --- flows -----------------------------------------------------------------------------------
 
 

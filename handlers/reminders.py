@@ -38,7 +38,7 @@ from bot.services.reminder_delivery import (
 )
 from bot.services.reminder_schedule import Offset
 from bot.services.reminders import AreaChoice, ReminderRules, SubscriptionView
-from handlers.common import PRIVATE, answer_query, edit_text, menu_button, reply
+from handlers.common import PRIVATE, answer_query, edit_text, menu_button, show_screen
 from handlers.context import CommandSpec, Context, KepliApp, Runtime
 
 log = logging.getLogger(__name__)
@@ -379,12 +379,7 @@ async def show(update: Update, context: Context) -> None:
     user = update.effective_user
     assert user is not None
     text, markup = await status_screen(context, user.id)
-    query = update.callback_query
-    if query is None:
-        await reply(update, context, text, reply_markup=markup)
-        return
-    await answer_query(query)
-    await edit_text(context, query, text, reply_markup=markup)
+    await show_screen(update, context, text, markup)
 
 
 async def follow(update: Update, context: Context) -> None:
