@@ -92,11 +92,13 @@ async def be(page: Any, user_id: int) -> None:
     await page.select_option("#persona-select", str(user_id))
     await async_api.expect(page.locator("#persona-select")).to_have_value(str(user_id))
     await async_api.expect(page.locator("#app")).to_have_attribute("data-user", str(user_id))
+    await async_api.expect(page.locator("#app")).to_have_attribute("data-loaded", "true")
 
 
 async def open_chat(page: Any, chat_id: int) -> None:
     await page.select_option("#chat-select", str(chat_id))
     await async_api.expect(page.locator("#app")).to_have_attribute("data-chat", str(chat_id))
+    await async_api.expect(page.locator("#app")).to_have_attribute("data-loaded", "true")
 
 
 async def test_one_person_plays_the_helpdesk_story_as_teacher_staff_and_administrator(

@@ -295,6 +295,7 @@
     // Who and where the page is now (tests wait for it after a switch).
     $("app").dataset.user = state.user ? String(state.user.id) : "";
     $("app").dataset.chat = String(chatId);
+    $("app").dataset.loaded = "false"; // until the chat's messages have come
     state.generation += 1;
     state.version = 0;
     state.messages.clear();
@@ -341,6 +342,7 @@
   function applyChanges(data) {
     const first = state.version === 0;
     state.version = data.version;
+    $("app").dataset.loaded = "true";
     for (const message of data.messages) {
       state.messages.set(message.message_id, message);
     }
