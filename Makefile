@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PYBABEL := $(BIN)/pybabel
 
-.PHONY: help install demo run test lint typecheck unit i18n i18n-compile i18n-check bench clean
+.PHONY: help install demo run test lint typecheck unit i18n i18n-compile i18n-check bench clean screenshots
 
 help:
 	@echo "make demo     - run the bot offline against the local Bot API emulator (http://127.0.0.1:8080)"
@@ -13,6 +13,7 @@ help:
 	@echo "make run      - run the bot against Telegram (needs TELEGRAM_TOKEN)"
 	@echo "make i18n     - extract messages and update the el/en catalogs"
 	@echo "make bench    - run the benchmarks in bench/"
+	@echo "make screenshots - retake the README's screenshots of the demo page (docs/demo-*.png)"
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -52,6 +53,11 @@ unit: install
 test: install lint typecheck
 	bash tools/ensure-chromium.sh
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The browser test of the demo tour takes the README's screenshots; here it keeps them in docs/.
+screenshots: install
+	bash tools/ensure-chromium.sh
+	KEPLIBOT_SCREENSHOTS=docs $(BIN)/python -m pytest tests/e2e/test_demo_tour.py -q -p no:cacheprovider
 
 bench: install
 	for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

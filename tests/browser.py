@@ -35,15 +35,21 @@ def chromium_or_skip() -> Any:
 
 
 @contextlib.asynccontextmanager
-async def browser_tab(url: str, *, locale: str = "el-GR") -> AsyncIterator[Any]:
-    """A Chromium tab (a Playwright `Page`) open at `url`; the browser closes on exit."""
+async def browser_tab(
+    url: str, *, locale: str = "el-GR", viewport: tuple[int, int] | None = None
+) -> AsyncIterator[Any]:
+    """A Chromium tab (a Playwright `Page`) open at `url`; the browser closes on exit.
+
+    `viewport`: (width, height) in CSS pixels, e.g. (390, 844) for a phone.
+    """
     async_api = chromium_or_skip()
     async with async_api.async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
         )
         try:
-            context = await browser.new_context(locale=locale)
+            size = {"width": viewport[0], "height": viewport[1]} if viewport else None
+            context = await browser.new_context(locale=locale, viewport=size)
             tab = await context.new_page()
             await tab.goto(url)
             yield tab

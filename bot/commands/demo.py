@@ -6,6 +6,12 @@ what a person does in the demo is remembered from one run to the next. The
 bot's own web server (calendar feeds, /healthz) listens on the same host, on
 the page's port + 1 (else a free one), and PUBLIC_BASE_URL is set to it, so the
 links that /calendar gives work in the demo.
+
+A fresh data directory gets sample data (`bot.demo`): schools of two directorates,
+two support centres with staff groups and staff, an administrator, teachers and
+dates of the selection process, so every feature can be tried as each kind of user
+from the page's personas. `--empty` starts a bare demo instead. A database that holds
+anything else is never seeded (the demo runs, bare, and says so).
 """
 
 from __future__ import annotations
@@ -18,10 +24,14 @@ import logging
 import socket
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from bot.config import SettingsError, load_settings
+from bot.config import Settings, SettingsError, load_settings
+from bot.db import create_engine, session_factory, upgrade_schema
+from bot.demo.seed import NotADemoDatabase, demo_settings, seed_demo
+from bot.demo.stage import stage
 from bot.emulator.server import EmulatorServer
 from bot.logging import setup_logging
 from bot.web import listening_socket, serve_polling, socket_url, stop_on_signals
@@ -54,13 +64,20 @@ def register(subparsers: Any) -> None:
         default=Path("demo-data"),
         help="where the demo keeps its database (demo-data)",
     )
+    parser.add_argument(
+        "--empty",
+        action="store_true",
+        help="no sample data: no schools, centres, staff, personas or dates",
+    )
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     setup_logging(load_settings(telegram_token=DEMO_TOKEN))
     try:
-        asyncio.run(run_demo(args.host, args.port, args.data_dir, web_port=args.web_port))
+        asyncio.run(
+            run_demo(args.host, args.port, args.data_dir, web_port=args.web_port, empty=args.empty)
+        )
     except WebPortUnavailable as exc:
         print(f"keplibot demo: {exc}", file=sys.stderr)
         return 1
@@ -107,22 +124,57 @@ def _web_socket(host: str, page_port: int, web_port: int | None) -> socket.socke
     return listening_socket(host, 0)
 
 
+async def seed_database(settings: Settings, lead: timedelta) -> bool:
+    """Sample data into the demo database (upgraded first); False if it holds other data."""
+    await upgrade_schema(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            await seed_demo(session, settings, datetime.now(UTC), lead=lead)
+    except NotADemoDatabase:
+        return False
+    finally:
+        await engine.dispose()
+    return True
+
+
 async def run_demo(
     host: str,
     port: int,
     data_dir: Path,
     *,
     web_port: int | None = None,
+    empty: bool = False,
+    reminder_lead: timedelta = timedelta(minutes=1),
     stop: asyncio.Event | None = None,
     ready: Callable[[str], Any] | None = None,
 ) -> None:
     """Run the demo until `stop` is set (or Ctrl-C/SIGTERM); `ready(url)` once it serves.
 
-    `web_port`: the port of the bot's web server (see the module docstring).
+    `web_port`: the port of the bot's web server (see the module docstring). `empty`:
+    no sample data. `reminder_lead`: when the sample reminder arrives, after the start.
     """
     database = await asyncio.to_thread(_prepare, data_dir)
+    database_url = f"sqlite+aiosqlite:///{database}"
+    overrides: dict[str, Any] = {}
+    if not empty:
+        sample = demo_settings(lead=reminder_lead)
+        seed_settings = load_settings(
+            telegram_token=DEMO_TOKEN, database_url=database_url, **sample
+        )
+        if await seed_database(seed_settings, reminder_lead):
+            overrides = sample
+        else:
+            print(
+                f"keplibot demo: {data_dir} holds data from elsewhere (an older demo?): "
+                "starting without sample data; use a new --data-dir for the sample data",
+                file=sys.stderr,
+                flush=True,
+            )
     stop = stop or stop_on_signals()
     async with EmulatorServer(host, port, token=DEMO_TOKEN) as emulator:
+        if overrides:
+            stage(emulator.state)
         local = f"http://127.0.0.1:{emulator.port}" if host in ("0.0.0.0", "::") else None
         base = (local or emulator.url).rstrip("/")
         sock = _web_socket(host, emulator.port, web_port)
@@ -130,9 +182,10 @@ async def run_demo(
             telegram_token=DEMO_TOKEN,
             telegram_base_url=f"{base}/bot",
             telegram_base_file_url=f"{base}/file/bot",
-            database_url=f"sqlite+aiosqlite:///{database}",
+            database_url=database_url,
             # The demo's own server, whatever .env says: its tokens live in the demo database.
             public_base_url=socket_url(sock),
+            **overrides,
         )
         url = page_url(emulator)
 

@@ -282,6 +282,10 @@ class SimClient:
 
     # ---- watching ----------------------------------------------------------------------
 
+    async def personas(self) -> list[JSON]:
+        """The people the web page offers to be (the demo's cast; none in a bare emulator)."""
+        return list((await self._get("/sim/personas"))["personas"])
+
     async def messages(self, chat_id: int) -> list[JSON]:
         """The whole transcript of a chat, oldest first (deleted ones flagged)."""
         result = await self._get(f"/sim/chats/{chat_id}/messages", wait=0)

@@ -514,6 +514,7 @@ class SimRoutes:
         r.add_get("/sim/bot", self.get_bot)
         r.add_get("/sim/ui", self.get_ui)
         r.add_get("/sim/users", self.get_users)
+        r.add_get("/sim/personas", self.get_personas)
         r.add_post("/sim/users", self.post_user)
         r.add_get("/sim/chats", self.get_chats)
         r.add_get("/sim/chats/{chat_id}", self.get_chat)
@@ -550,6 +551,10 @@ class SimRoutes:
         for user in users:
             user.setdefault("language_code", None)
         return web.json_response({"users": users})
+
+    async def get_personas(self, request: web.Request) -> web.Response:
+        """The people the page offers to be: `{user, role, detail, chats}` each."""
+        return web.json_response({"personas": self.world.personas})
 
     async def post_user(self, request: web.Request) -> web.Response:
         body = await _json_body(request)

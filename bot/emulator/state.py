@@ -320,6 +320,8 @@ class World:
         self.stats = Stats()
         self.faults: dict[str, deque[Fault]] = {}
         self.changes = Notifier()  # anything a /sim client may watch
+        # People the web page offers to be (the demo's cast; empty in plain emulator runs).
+        self.personas: list[JSON] = []
         self.update_signal = Notifier()  # new updates, webhook changes, poll takeovers
         self.poll_generation = 0
         self.poll_end_reason = ""

@@ -64,6 +64,30 @@ UI_STRINGS: Final[dict[str, str]] = {
     "show_keyboard": N_("Show keyboard"),
     "close": N_("Close"),
     "name_required": N_("Please enter a first name."),
+    # The demo's personas (sample people): who the person at the page can be.
+    "demo_personas": N_("Try it as"),
+    "demo_personas_hint": N_(
+        "Sample people of the demo: teachers of different schools, staff of two support "
+        "centres and the administrator. Switch between them at any time from the list at "
+        "the top of the chat."
+    ),
+    "switch_persona": N_("Switch person"),
+    "chat_list": N_("Chat"),
+    "role_teacher": N_("Teacher"),
+    "role_staff": N_("Support-centre staff"),
+    "role_admin": N_("Administrator"),
+    "hint_teacher": N_(
+        "As a teacher: send /report (or a photo) to report a fault, /reminders to follow "
+        "the deadlines, /points to compute your points, or ask a question."
+    ),
+    "hint_staff": N_(
+        "As staff: open your centre's staff group from the list above. New fault reports "
+        "arrive there, with buttons to take them, reply and resolve."
+    ),
+    "hint_admin": N_(
+        "As the administrator: /deadlines manages the dates of the selection process, "
+        "/invite makes a staff invitation, /staff lists and removes the staff."
+    ),
 }
 
 

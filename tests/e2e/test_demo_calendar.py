@@ -15,6 +15,7 @@ from icalendar import Calendar
 
 from bot.commands.demo import run_demo
 from bot.db import create_engine, session_factory
+from bot.demo.seed import SAMPLE_DEADLINES
 from bot.emulator.sim import SimClient, SimUser
 from bot.services import deadlines as deadlines_service
 from bot.services.deadlines import DeadlineDraft
@@ -84,13 +85,16 @@ async def test_the_demo_calendar_link_works_in_both_languages(demo: str, tmp_pat
     async with SimClient(demo.rstrip("/")) as sim, aiohttp.ClientSession() as http:
         text, greek = await follow_and_fetch(sim, http, MARIA)
         assert "Το ημερολόγιό σας" in text
-        [event] = greek.walk("VEVENT")
-        assert str(event["SUMMARY"]) == "Συνεδρίαση του συλλόγου διδασκόντων"
+        events = {str(e["SUMMARY"]): e for e in greek.walk("VEVENT")}
+        event = events["Συνεδρίαση του συλλόγου διδασκόντων"]
         assert event.decoded("DTSTART") == due
+        # The demo's sample dates of the selection process are there too.
+        assert {s.title_el for s in SAMPLE_DEADLINES} <= set(events)
         [zone] = greek.walk("VTIMEZONE")
         assert str(zone["TZID"]) == "Europe/Athens"
 
         text, english = await follow_and_fetch(sim, http, JOHN)
         assert "Your calendar" in text
-        [event] = english.walk("VEVENT")
-        assert str(event["SUMMARY"]) == "Teachers' association meeting"
+        summaries = {str(e["SUMMARY"]) for e in english.walk("VEVENT")}
+        assert "Teachers' association meeting" in summaries
+        assert {s.title_en for s in SAMPLE_DEADLINES} <= summaries

@@ -5,13 +5,24 @@
 
   const POLL_SECONDS = 25;
   const RETRY_MS = 2000;
-  const STORAGE = { user: "keplibot.sim.user", users: "keplibot.sim.users", locale: "keplibot.sim.locale" };
+  const STORAGE = {
+    user: "keplibot.sim.user", users: "keplibot.sim.users", locale: "keplibot.sim.locale",
+    chats: "keplibot.sim.chats", // user id → the chat last open as that user
+  };
+
+  // Greek first; English when the browser asks for it and nothing was chosen yet.
+  function initialLocale() {
+    const stored = localStorage.getItem(STORAGE.locale);
+    if (stored) return stored;
+    return /^en\b/i.test(navigator.language || "") ? "en" : "el";
+  }
 
   const $ = (id) => document.getElementById(id);
   const state = {
-    locale: localStorage.getItem(STORAGE.locale) || "el",
+    locale: initialLocale(),
     strings: {},
     user: null,
+    personas: [], // the demo's cast: {user, role, detail, chats}
     chatId: null,
     chat: null, // last chat state from the server
     topic: "all", // "all", "general" or a message_thread_id (string)
@@ -128,7 +139,11 @@
       button.setAttribute("aria-pressed", String(button.dataset.locale === state.locale));
     }
     if (state.user) {
+      renderPersonaBar();
+      refreshChats().catch(() => {});
       renderAll();
+    } else if (!$("login").hidden) {
+      renderLoginLists();
     }
   }
 
@@ -149,17 +164,73 @@
     localStorage.setItem(STORAGE.user, JSON.stringify(user));
   }
 
-  function showLogin() {
-    stopPolling();
-    state.user = null;
-    $("chat").hidden = true;
-    $("tools-button").hidden = true;
-    $("login").hidden = false;
-    $("chat-title").textContent = "keplibot";
-    $("chat-status").textContent = "";
+  // ---- personas (the demo's cast) -------------------------------------------------------
+
+  async function loadPersonas() {
+    try {
+      state.personas = (await api("GET", "/sim/personas")).personas || [];
+    } catch (error) {
+      state.personas = [];
+    }
+  }
+
+  function personaOf(userId) {
+    return state.personas.find((persona) => persona.user.id === userId) || null;
+  }
+
+  function fullName(user) {
+    return [user.first_name, user.last_name].filter(Boolean).join(" ");
+  }
+
+  function renderPersonaBar() {
+    const select = $("persona-select");
+    const persona = state.user ? personaOf(state.user.id) : null;
+    $("persona-hint").hidden = !persona;
+    if (persona) $("persona-hint").textContent = t("hint_" + persona.role);
+    if (!state.user || state.personas.length === 0) {
+      select.hidden = true;
+      return;
+    }
+    const options = state.personas.map((item) => el("option", {
+      value: String(item.user.id), text: fullName(item.user) + " · " + t("role_" + item.role),
+    }));
+    if (!persona) {
+      options.unshift(el("option", { value: String(state.user.id), text: fullName(state.user) }));
+    }
+    select.replaceChildren(...options);
+    select.value = String(state.user.id);
+    select.hidden = false;
+  }
+
+  function lastChats() {
+    try {
+      return JSON.parse(localStorage.getItem(STORAGE.chats) || "{}");
+    } catch (error) {
+      return {};
+    }
+  }
+
+  function rememberChat(userId, chatId) {
+    const chats = lastChats();
+    chats[userId] = chatId;
+    localStorage.setItem(STORAGE.chats, JSON.stringify(chats));
+  }
+
+  function renderLoginLists() {
+    $("personas").replaceChildren(...state.personas.map((persona) => el("li", {}, [
+      el("button", {
+        type: "button", className: "known-user persona", "data-persona": String(persona.user.id),
+        onclick: () => enter(persona.user),
+      }, [
+        el("span", { className: "who", text: fullName(persona.user) }),
+        el("span", { className: "role",
+          text: t("role_" + persona.role) + (persona.detail ? " · " + persona.detail : "") }),
+      ]),
+    ])));
+    $("personas-box").hidden = state.personas.length === 0;
     const list = $("known-users");
     list.replaceChildren();
-    const users = knownUsers();
+    const users = knownUsers().filter((user) => !personaOf(user.id));
     $("known-users-box").hidden = users.length === 0;
     for (const user of users) {
       const label = [user.first_name, user.last_name].filter(Boolean).join(" ");
@@ -169,7 +240,18 @@
         onclick: () => enter(user),
       })]));
     }
-    $("first-name").focus();
+  }
+
+  function showLogin() {
+    stopPolling();
+    state.user = null;
+    $("chat").hidden = true;
+    $("tools-button").hidden = true;
+    $("login").hidden = false;
+    $("chat-title").textContent = "keplibot";
+    $("chat-status").textContent = "";
+    renderLoginLists();
+    if (state.personas.length === 0) $("first-name").focus(); // else the cast shows first
   }
 
   async function enter(user) {
@@ -181,8 +263,12 @@
     $("login").hidden = true;
     $("chat").hidden = false;
     $("tools-button").hidden = false;
+    renderPersonaBar();
     await refreshChats();
-    switchChat(state.user.id);
+    // Each person's chats stay as they were: back to the one last open as them.
+    const last = lastChats()[state.user.id];
+    const open = [...$("chat-select").options].some((option) => option.value === String(last));
+    switchChat(last != null && open ? Number(last) : state.user.id);
     $("composer-input").focus();
   }
 
@@ -205,6 +291,11 @@
 
   function switchChat(chatId) {
     state.chatId = chatId;
+    if (state.user) rememberChat(state.user.id, chatId);
+    // Who and where the page is now (tests wait for it after a switch).
+    $("app").dataset.user = state.user ? String(state.user.id) : "";
+    $("app").dataset.chat = String(chatId);
+    $("app").dataset.loaded = "false"; // until the chat's messages have come
     state.generation += 1;
     state.version = 0;
     state.messages.clear();
@@ -251,6 +342,7 @@
   function applyChanges(data) {
     const first = state.version === 0;
     state.version = data.version;
+    $("app").dataset.loaded = "true";
     for (const message of data.messages) {
       state.messages.set(message.message_id, message);
     }
@@ -753,6 +845,10 @@
       showLogin();
     });
     $("block-toggle").addEventListener("click", toggleBlock);
+    $("persona-select").addEventListener("change", (event) => {
+      const persona = personaOf(Number(event.target.value));
+      if (persona) enter(persona.user).catch((error) => toast(t("send_failed", { error: error.message })));
+    });
     $("chat-select").addEventListener("focus", () => refreshChats().catch(() => {}));
     $("chat-select").addEventListener("change", (event) => switchChat(Number(event.target.value)));
     $("topic-select").addEventListener("change", (event) => {
@@ -764,6 +860,7 @@
 
   async function main() {
     wire();
+    await loadPersonas();
     try {
       await loadStrings(state.locale);
     } catch (error) {
