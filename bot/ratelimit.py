@@ -203,6 +203,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
     __slots__ = (
         "_chats",
         "_clock",
+        "_gate",
         "_group_per_minute",
         "_max_retries",
         "_max_retry_after",
@@ -237,6 +238,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         self._max_retry_after = max_retry_after
         self._max_tracked_chats = max_tracked_chats
         self._chats: dict[str | int, ChatLimit] = {}
+        self._gate = asyncio.Lock()  # the queue for the overall limit, in arrival order
 
     async def initialize(self) -> None:
         """Nothing to open: the limiter only keeps counters in memory."""
@@ -277,16 +279,19 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
     ) -> JSONResult:
         if chat is None:
             return await callback(*args, **kwargs)
-        # Check and start happen with no await in between, so on one event loop the
-        # decision is atomic; a waiter that lost the race simply waits again.
-        while True:
-            now = self._clock.monotonic()
-            wait = max(chat.delay(now), self._overall.delay(now))
-            if wait <= 0:
-                break
+        # First the chat's own limit (the caller holds the chat's lock, so nothing else
+        # starts in this chat meanwhile), then a turn at the overall limit through a
+        # gate that asyncio.Lock makes first-come-first-served: when the bot is
+        # saturated, every chat waits about as long as every other, instead of the
+        # luckiest sleeper winning each free slot. Check and start happen with no
+        # await in between, so on one event loop the decision is atomic.
+        while (wait := chat.delay(self._clock.monotonic())) > 0:
             await self._clock.sleep(wait)
-        self._overall.start()
-        chat.start()
+        async with self._gate:
+            while (wait := self._overall.delay(self._clock.monotonic())) > 0:
+                await self._clock.sleep(wait)
+            self._overall.start()
+            chat.start()
         try:
             return await callback(*args, **kwargs)
         finally:

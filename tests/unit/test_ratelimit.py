@@ -41,8 +41,13 @@ class VirtualClock:
     async def run(self, coroutines: Iterable[Awaitable[Any]]) -> list[Any]:
         tasks = [asyncio.ensure_future(c) for c in coroutines]
         while True:
-            for _ in range(20):  # let every runnable task reach its next sleep
+            # Let every runnable task reach its next sleep: until nothing has moved for
+            # 20 rounds of the loop (a queue of waiters handing a lock on takes a round each).
+            settled, last = 0, (-1, -1)
+            while settled < 20:
                 await asyncio.sleep(0)
+                state = (sum(t.done() for t in tasks), len(self._sleepers))
+                settled, last = (settled + 1 if state == last else 0), state
             if all(t.done() for t in tasks):
                 return [t.result() for t in tasks]
             assert self._sleepers, "tasks are blocked on something other than the clock"
@@ -382,3 +387,29 @@ async def test_a_slow_answer_delays_the_next_message_of_the_chat(clock: VirtualC
         for _ in range(2)
     )
     assert sent == pytest.approx([0.0, 1.4], abs=0.01)
+
+
+async def test_when_saturated_chats_are_served_first_come_first_served(
+    clock: VirtualClock,
+) -> None:
+    """A request that finds every overall slot taken waits its turn: one arriving later,
+    just as a slot frees, does not go first (with sleep-and-retry the luckiest one won)."""
+    limiter = TelegramRateLimiter(clock=clock, overall_per_second=5)
+    started: list[int] = []
+
+    def request(n: int) -> Callable[[], Coroutine[Any, Any, JSONResult]]:
+        async def call() -> JSONResult:
+            started.append(n)
+            await clock.sleep(0.3)  # on the wire: the slot is held until the answer
+            return True
+
+        return call
+
+    async def arrive(n: int) -> JSONResult:
+        await clock.sleep(n * 0.07)
+        return await limiter.process_request(
+            request(n), (), {}, "sendMessage", {"chat_id": 1000 + n}, None
+        )
+
+    await clock.run(arrive(n) for n in range(40))
+    assert started == list(range(40))
