@@ -9,13 +9,14 @@ import itertools
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from telegram.error import Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.emulator.flood import FloodControl
-from bot.ratelimit import JSONResult, TelegramRateLimiter, chat_kind
+from bot.ratelimit import JSONResult, TelegramRateLimiter, chat_kind, unanswered
 
 
 class VirtualClock:
@@ -413,3 +414,59 @@ async def test_when_saturated_chats_are_served_first_come_first_served(
 
     await clock.run(arrive(n) for n in range(40))
     assert started == list(range(40))
+
+
+def transport_failure(error: Exception) -> NetworkError:
+    """A NetworkError as PTB raises it for an httpx transport error."""
+    try:
+        raise NetworkError(f"httpx.{type(error).__name__}: {error}") from error
+    except NetworkError as exc:
+        return exc
+
+
+@pytest.mark.parametrize(
+    ("error", "retried"),
+    [
+        (NetworkError("Bad Gateway (502)"), True),  # an HTTP 5xx: Telegram did not act
+        (TimedOut(), True),
+        (transport_failure(httpx.ConnectError("refused")), True),
+        (transport_failure(httpx.RemoteProtocolError("Server disconnected")), True),
+        (BadRequest("Message is not modified"), False),  # an answer: never again
+        (Forbidden("bot was blocked by the user"), False),
+        (transport_failure(ValueError("a bug")), False),
+    ],
+)
+def test_what_telegram_did_not_answer_is_retried(error: Exception, retried: bool) -> None:
+    assert unanswered(error) is retried
+
+
+async def test_a_5xx_is_sent_again_after_a_pause(
+    clock: VirtualClock, telegram: FakeTelegram
+) -> None:
+    limiter = TelegramRateLimiter(clock=clock)
+    telegram.failures = [NetworkError("Bad Gateway (502)"), TimedOut()]
+    [result] = await clock.run([send(limiter, telegram, 42)])
+    assert result == {"ok": True, "chat_id": 42}
+    assert telegram.sent == [(pytest.approx(1.5), 42)]  # after 0.5 s, then 1 s
+
+
+async def test_fault_retries_are_bounded_and_the_last_error_raised(
+    clock: VirtualClock, telegram: FakeTelegram
+) -> None:
+    limiter = TelegramRateLimiter(clock=clock, fault_retry_delays=(0.1, 0.2))
+    telegram.failures = [NetworkError("Internal Server Error (500)") for _ in range(3)]
+    with pytest.raises(NetworkError, match="500"):
+        await clock.run([send(limiter, telegram, 42)])
+    assert telegram.sent == []
+
+
+async def test_an_answered_error_and_getupdates_are_not_retried(
+    clock: VirtualClock, telegram: FakeTelegram
+) -> None:
+    limiter = TelegramRateLimiter(clock=clock)
+    telegram.failures = [BadRequest("chat not found"), NetworkError("Bad Gateway (502)")]
+    with pytest.raises(BadRequest):
+        await clock.run([send(limiter, telegram, 42)])
+    with pytest.raises(NetworkError):
+        await clock.run([send(limiter, telegram, None, "getUpdates")])
+    assert telegram.failures == []
