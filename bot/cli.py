@@ -89,6 +89,9 @@ def known_failure(exc: BaseException) -> tuple[str, int] | None:
     if db is not None and isinstance(exc, db.DatabaseUnavailable):
         # The bot upgrades the schema at start (run, webhook, demo).
         return f"keplibot: {exc}", 69  # EX_UNAVAILABLE
+    lease = sys.modules.get("bot.lease")
+    if lease is not None and isinstance(exc, lease.LeaseHeld | lease.LeaseLost):
+        return f"keplibot: {exc}", 75  # EX_TEMPFAIL: try again once the other one stops
     # The bot's start calls getMe (and setWebhook): a wrong token or an unreachable
     # server ends there. PTB's own message quotes the token, so it is not repeated.
     telegram_errors = sys.modules.get("telegram.error")

@@ -5,8 +5,10 @@ one message per second in a private chat (short bursts are tolerated) and 20
 messages per minute in a group. `TelegramRateLimiter` spaces requests so that
 the bot stays under those limits instead of collecting 429 answers, and when
 Telegram answers 429 anyway (`RetryAfter`) it waits the delay Telegram asked
-for and tries again, a bounded number of times. Every other error passes
-through unchanged: the caller (a handler, the error handler) decides.
+for and tries again, a bounded number of times. A request Telegram did not answer
+(a 5xx, a timeout, a dropped connection: see `unanswered`) is tried again after 0.5,
+1 and 2 seconds. Every other error passes through unchanged: the caller (a handler,
+the error handler) decides.
 
 Telegram counts a message when it *arrives*, which is some time after the bot
 sent it and before the answer came back. The limiter therefore counts a request
@@ -32,7 +34,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Final, Protocol
 
-from telegram.error import RetryAfter
+import httpx
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,12 @@ UNTHROTTLED_ENDPOINTS: Final = frozenset(
         "deleteMessages",
     }
 )
+
+# Seconds to wait before each retry of a request that Telegram did not answer (a 5xx,
+# a timeout, a dropped connection); after the last one the error goes to the caller.
+FAULT_RETRY_DELAYS: Final = (0.5, 1.0, 2.0)
+# Requests the limiter never retries on a fault: the updater retries its long poll itself.
+NOT_RETRIED_ENDPOINTS: Final = frozenset({"getUpdates"})
 
 # Clocks on two machines never agree to the microsecond, nor floating point sums:
 # a margin (seconds) so that a request allowed "exactly on time" is not early.
@@ -175,6 +184,25 @@ def retry_after_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def unanswered(exc: BaseException) -> bool:
+    """Whether `exc` means Telegram gave no answer to act on, so the request may be retried.
+
+    True for an HTTP 5xx (Telegram did not perform the request), a connection that could
+    not be made, a timeout and a connection dropped before the answer came. False for
+    every answer (400 Bad Request, 403, 409, ...): once Telegram has answered, the request
+    is never sent again. A request that timed out or lost its connection after it was
+    written may have reached Telegram; retrying it favours a duplicate message over a lost
+    one, like Telegram's own clients.
+    """
+    if not isinstance(exc, NetworkError) or isinstance(exc, BadRequest):
+        return False
+    if isinstance(exc, TimedOut):
+        return True
+    cause = exc.__cause__
+    # PTB raises an HTTP error status without a cause, a transport failure from httpx's.
+    return cause is None or isinstance(cause, httpx.TransportError)
+
+
 def chat_kind(chat_id: object) -> str | None:
     """The kind of chat: "private", "group" (negative ids, @names) or None (no chat)."""
     if chat_id is None:
@@ -194,7 +222,8 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
     chats; per chat a burst of `private_burst` then `private_per_second`; per
     group also `group_per_minute` in any minute. `max_retries` bounds how often
     one request is retried after a 429; a `retry_after` longer than
-    `max_retry_after` seconds is raised to the caller at once. `rate_limit_args`
+    `max_retry_after` seconds is raised to the caller at once. A request Telegram did
+    not answer is retried after each of `fault_retry_delays` seconds. `rate_limit_args`
     of a call, an int, overrides `max_retries` for that call. Above
     `max_tracked_chats` chats, idle ones are forgotten (they would start with a
     full allowance anyway).
@@ -203,6 +232,8 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
     __slots__ = (
         "_chats",
         "_clock",
+        "_fault_retry_delays",
+        "_gate",
         "_group_per_minute",
         "_max_retries",
         "_max_retry_after",
@@ -222,6 +253,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         max_retries: int = 3,
         max_retry_after: float = 120.0,
         max_tracked_chats: int = 2048,
+        fault_retry_delays: tuple[float, ...] = FAULT_RETRY_DELAYS,
         clock: Clock | None = None,
     ) -> None:
         if overall_per_second < 1 or private_per_second <= 0 or private_burst < 1:
@@ -236,7 +268,9 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         self._max_retries = max_retries
         self._max_retry_after = max_retry_after
         self._max_tracked_chats = max_tracked_chats
+        self._fault_retry_delays = fault_retry_delays
         self._chats: dict[str | int, ChatLimit] = {}
+        self._gate = asyncio.Lock()  # the queue for the overall limit, in arrival order
 
     async def initialize(self) -> None:
         """Nothing to open: the limiter only keeps counters in memory."""
@@ -277,16 +311,19 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
     ) -> JSONResult:
         if chat is None:
             return await callback(*args, **kwargs)
-        # Check and start happen with no await in between, so on one event loop the
-        # decision is atomic; a waiter that lost the race simply waits again.
-        while True:
-            now = self._clock.monotonic()
-            wait = max(chat.delay(now), self._overall.delay(now))
-            if wait <= 0:
-                break
+        # First the chat's own limit (the caller holds the chat's lock, so nothing else
+        # starts in this chat meanwhile), then a turn at the overall limit through a
+        # gate that asyncio.Lock makes first-come-first-served: when the bot is
+        # saturated, every chat waits about as long as every other, instead of the
+        # luckiest sleeper winning each free slot. Check and start happen with no
+        # await in between, so on one event loop the decision is atomic.
+        while (wait := chat.delay(self._clock.monotonic())) > 0:
             await self._clock.sleep(wait)
-        self._overall.start()
-        chat.start()
+        async with self._gate:
+            while (wait := self._overall.delay(self._clock.monotonic())) > 0:
+                await self._clock.sleep(wait)
+            self._overall.start()
+            chat.start()
         try:
             return await callback(*args, **kwargs)
         finally:
@@ -307,9 +344,32 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         chat = self._chat_limit(endpoint, data.get("chat_id"))
         async with chat.lock if chat is not None else contextlib.nullcontext():
             attempt = 0
+            faults = 0
             while True:
                 try:
                     return await self._send(chat, callback, args, kwargs)
+                except NetworkError as exc:
+                    if not unanswered(exc) or endpoint in NOT_RETRIED_ENDPOINTS:
+                        raise
+                    if faults >= len(self._fault_retry_delays):
+                        log.warning(
+                            "%s to chat %s failed after %d retries: %s",
+                            endpoint,
+                            data.get("chat_id"),
+                            faults,
+                            exc,
+                        )
+                        raise
+                    delay = self._fault_retry_delays[faults]
+                    faults += 1
+                    log.info(
+                        "%s: no answer from Telegram (%s), retrying in %.1fs (retry %d)",
+                        endpoint,
+                        exc,
+                        delay,
+                        faults,
+                    )
+                    await self._clock.sleep(delay)
                 except RetryAfter as exc:
                     delay = retry_after_seconds(exc)
                     if attempt >= max_retries or delay > self._max_retry_after:

@@ -41,6 +41,7 @@ from telegram import Update
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Settings, SettingsError
+from bot.lease import LeaseLost, polling_lease
 from handlers.context import KepliApp, Runtime
 
 log = logging.getLogger(__name__)
@@ -245,36 +246,67 @@ async def serve_polling(
     and the calendar feeds, no webhook route. Polling removes a webhook that
     Telegram may still have. `ready(url of the web server, or None)` is called
     once both run; `poll_timeout` is the long-poll wait in seconds.
+
+    It first takes the database's polling lease (`bot.lease`): on PostgreSQL a second
+    process waits here as a standby until the first one is gone; on SQLite it is
+    refused (`LeaseHeld`). A leader that loses the lease stops with `LeaseLost`.
     """
     try:
-        application = application or build_application(settings)
         stop = stop or stop_on_signals()
-        async with application:  # initialize() ... shutdown()
-            await application.start()
-            try:
-                async with contextlib.AsyncExitStack() as stack:
-                    base = None
-                    if sock is not None:
-                        base = await stack.enter_async_context(web_server(application, sock))
-                        log.info("web server (calendar feeds, /healthz) on %s", base)
-                    updater = application.updater
-                    assert updater is not None
-                    await updater.start_polling(
-                        poll_interval=0,
-                        timeout=timedelta(seconds=poll_timeout),
-                        allowed_updates=ALLOWED_UPDATES,
-                    )
-                    try:
-                        if ready is not None:
-                            ready(base)
-                        await stop.wait()
-                    finally:
-                        await updater.stop()
-            finally:
-                await application.stop()
+        # Only the holder of the database's polling lease builds and starts the bot: a
+        # standby loads no conversation until it takes over (see bot.lease).
+        async with polling_lease(settings.database_url, stop) as lost:
+            if stop.is_set():
+                return
+            application = application or build_application(settings)
+            async with application:  # initialize() ... shutdown()
+                await application.start()
+                try:
+                    await _poll(application, stop, lost, sock, ready, poll_timeout)
+                finally:
+                    await application.stop()
+            if lost.is_set() and not stop.is_set():
+                raise LeaseLost(
+                    "lost the database connection that holds the polling lease; stopped "
+                    "polling (a standby may have taken over): start keplibot again"
+                )
     finally:
         if sock is not None:
             sock.close()
+
+
+async def _poll(
+    application: KepliApp,
+    stop: asyncio.Event,
+    lost: asyncio.Event,
+    sock: socket.socket | None,
+    ready: Callable[[str | None], Any] | None,
+    poll_timeout: float,
+) -> None:
+    """Poll (and serve the web server on `sock`) until `stop` or `lost` is set."""
+    async with contextlib.AsyncExitStack() as stack:
+        base = None
+        if sock is not None:
+            base = await stack.enter_async_context(web_server(application, sock))
+            log.info("web server (calendar feeds, /healthz) on %s", base)
+        updater = application.updater
+        assert updater is not None
+        await updater.start_polling(
+            poll_interval=0,
+            timeout=timedelta(seconds=poll_timeout),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        try:
+            if ready is not None:
+                ready(base)
+            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(lost.wait())]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for wait in waits:
+                    wait.cancel()
+        finally:
+            await updater.stop()
 
 
 def _bound_port(runner: web.AppRunner, configured: int) -> int:

@@ -19,6 +19,10 @@
     The SQLite variant alone, for slow end-to-end tests that do not need to
     run on both backends.
 
+``postgres_database_url``
+    The PostgreSQL variant alone, for what only PostgreSQL does; mark the test
+    ``postgres``.
+
 ``engine``, ``sessions``
     ``bot.db.create_engine(database_url)`` (disposed after the test) and
     ``bot.db.session_factory(engine)``. Using either runs the test on both
@@ -236,6 +240,14 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def sqlite_database_url(_sqlite_template: Path, tmp_path: Path) -> str:
     return _sqlite_copy(_sqlite_template, tmp_path)
+
+
+@pytest.fixture
+async def postgres_database_url(postgres_snapshot: _PostgresSnapshot) -> str:
+    """The PostgreSQL variant alone (clean, like ``database_url``'s), for tests of what
+    only PostgreSQL does (a standby waiting on its lock)."""
+    await _restore_snapshot(postgres_snapshot)
+    return postgres_snapshot.url
 
 
 @pytest.fixture

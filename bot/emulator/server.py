@@ -195,7 +195,14 @@ class EmulatorServer:
             self.state.stats.calls[name] += 1
             queue = self.state.faults.get(name)
             if queue:
-                await self._fault(queue.popleft())
+                fault = queue.popleft()
+                if fault.kind == "reset":
+                    # The connection drops before any answer, and the call has no effect:
+                    # the client cannot tell this from a reset after Telegram acted.
+                    if request.transport is not None:
+                        request.transport.abort()
+                    return web.Response(status=500)
+                await self._fault(fault)
             params = await Params.from_request(request)
             result = await handler(self.api, params)
         except BotApiError as exc:

@@ -409,7 +409,8 @@ class SimClient:
         hang_seconds: float = 30.0,
     ) -> None:
         """The next `count` calls of `method` fail: "5xx" (502 Bad Gateway), "timeout"
-        (no answer for `hang_seconds`, then 504) or "429" (with `retry_after` seconds).
+        (no answer for `hang_seconds`, then 504), "429" (with `retry_after` seconds) or
+        "reset" (the connection drops without an answer).
         The failing calls have no effect."""
         body = {
             "method": method,

@@ -38,7 +38,7 @@ from bot.emulator.state import (
 from bot.emulator.ui_strings import ui_strings
 
 MAX_WAIT = 60.0  # seconds a /sim long poll may hold
-FAULT_KINDS = ("5xx", "timeout", "429")
+FAULT_KINDS = ("5xx", "timeout", "429", "reset")
 MEMBER_STATUSES = ("creator", "administrator", "member")
 
 

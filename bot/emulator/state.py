@@ -260,7 +260,7 @@ class WebhookConfig:
 
 @dataclass
 class Fault:
-    kind: str  # "5xx", "timeout", "429"
+    kind: str  # "5xx", "timeout", "429", "reset"
     retry_after: int = 1  # seconds, for "429"
     hang_seconds: float = 30.0  # for "timeout"
 

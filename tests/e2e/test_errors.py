@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.emulator.sim import SimClient
+from bot.ratelimit import FAULT_RETRY_DELAYS
 from handlers.common import PRIVATE, keyboard, reply, send_text
 from handlers.context import Context, KepliApp
 from tests.e2e.conftest import ADMIN, ALICE, BOB, TOKEN, Launch, labels
@@ -126,11 +127,24 @@ async def test_a_telegram_failure_while_replying_is_survived(
     launch: Launch, sim: SimClient
 ) -> None:
     bot = await launch()
-    await sim.inject_fault("sendMessage", "5xx", count=1)
+    # One more failure than the rate limiter retries (bot.ratelimit.FAULT_RETRY_DELAYS).
+    await sim.inject_fault("sendMessage", "5xx", count=len(FAULT_RETRY_DELAYS) + 1)
     [apology] = await bot.send(ALICE, "/start")  # the greeting was lost on the way
     assert apology["text"] == APOLOGY_EL
     [menu] = await bot.send(ALICE, "/start")
     assert menu["text"].startswith("Γεια σας, Αλίκη!")
+
+
+async def test_a_reply_telegram_did_not_answer_is_sent_again_once(
+    launch: Launch, sim: SimClient
+) -> None:
+    bot = await launch()
+    await sim.inject_fault("sendMessage", "5xx")
+    await sim.inject_fault("sendMessage", "reset")
+    [menu] = await bot.send(ALICE, "/start")
+    assert menu["text"].startswith("Γεια σας, Αλίκη!")
+    transcript = await sim.messages(ALICE.id)
+    assert sum(m["text"].startswith("Γεια σας") for m in transcript) == 1
 
 
 async def test_a_blocked_recipient_is_marked_and_the_sender_told(

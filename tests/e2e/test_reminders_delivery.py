@@ -72,11 +72,37 @@ async def test_a_blocked_teacher_is_unsubscribed_and_the_others_reminded(
         assert (sub.active, sub.stop_reason) == (False, "blocked")
 
 
+def no_fault_retries() -> TelegramRateLimiter:
+    return TelegramRateLimiter(private_per_second=100, private_burst=100, fault_retry_delays=())
+
+
+async def test_5xx_and_timeouts_are_sent_again_at_once_and_each_teacher_reminded_once(
+    launch: Launch, sim: SimClient
+) -> None:
+    # The rate limiter tries again what Telegram did not answer.
+    clock = FakeClock(START)
+    bot = await launch(clock=clock.now, settings=QUIET_JOB)
+    people = CROWD[:6]
+    await followers(bot, people, clock)
+    await add_deadline(bot, clock)
+    clock.set(athens(2027, 9, 8, 14, 0))
+    await sim.inject_fault("sendMessage", "5xx", count=2)
+    await sim.inject_fault("sendMessage", "reset", count=1)
+    assert bot.app is not None
+    first = await deliver_now(bot.app)
+    assert (first.sent, first.retried, first.failed) == (6, 0, 0)
+    for person in people:
+        assert len(await reminders_in(bot, person.id)) == 1
+    stats = await sim.stats()
+    assert stats["errors"]["sendMessage"] == {"502": 2}
+
+
 async def test_5xx_and_timeouts_are_retried_and_each_teacher_reminded_once(
     launch: Launch, sim: SimClient
 ) -> None:
+    # Without the rate limiter's own tries, the dispatcher's backoff takes over.
     clock = FakeClock(START)
-    bot = await launch(clock=clock.now, settings=QUIET_JOB)
+    bot = await launch(clock=clock.now, settings=QUIET_JOB, rate_limiter=no_fault_retries)
     people = CROWD[:6]
     await followers(bot, people, clock)
     await add_deadline(bot, clock)

@@ -9,13 +9,14 @@ import itertools
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from telegram.error import Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.emulator.flood import FloodControl
-from bot.ratelimit import JSONResult, TelegramRateLimiter, chat_kind
+from bot.ratelimit import JSONResult, TelegramRateLimiter, chat_kind, unanswered
 
 
 class VirtualClock:
@@ -41,8 +42,13 @@ class VirtualClock:
     async def run(self, coroutines: Iterable[Awaitable[Any]]) -> list[Any]:
         tasks = [asyncio.ensure_future(c) for c in coroutines]
         while True:
-            for _ in range(20):  # let every runnable task reach its next sleep
+            # Let every runnable task reach its next sleep: until nothing has moved for
+            # 20 rounds of the loop (a queue of waiters handing a lock on takes a round each).
+            settled, last = 0, (-1, -1)
+            while settled < 20:
                 await asyncio.sleep(0)
+                state = (sum(t.done() for t in tasks), len(self._sleepers))
+                settled, last = (settled + 1 if state == last else 0), state
             if all(t.done() for t in tasks):
                 return [t.result() for t in tasks]
             assert self._sleepers, "tasks are blocked on something other than the clock"
@@ -382,3 +388,85 @@ async def test_a_slow_answer_delays_the_next_message_of_the_chat(clock: VirtualC
         for _ in range(2)
     )
     assert sent == pytest.approx([0.0, 1.4], abs=0.01)
+
+
+async def test_when_saturated_chats_are_served_first_come_first_served(
+    clock: VirtualClock,
+) -> None:
+    """A request that finds every overall slot taken waits its turn: one arriving later,
+    just as a slot frees, does not go first (with sleep-and-retry the luckiest one won)."""
+    limiter = TelegramRateLimiter(clock=clock, overall_per_second=5)
+    started: list[int] = []
+
+    def request(n: int) -> Callable[[], Coroutine[Any, Any, JSONResult]]:
+        async def call() -> JSONResult:
+            started.append(n)
+            await clock.sleep(0.3)  # on the wire: the slot is held until the answer
+            return True
+
+        return call
+
+    async def arrive(n: int) -> JSONResult:
+        await clock.sleep(n * 0.07)
+        return await limiter.process_request(
+            request(n), (), {}, "sendMessage", {"chat_id": 1000 + n}, None
+        )
+
+    await clock.run(arrive(n) for n in range(40))
+    assert started == list(range(40))
+
+
+def transport_failure(error: Exception) -> NetworkError:
+    """A NetworkError as PTB raises it for an httpx transport error."""
+    try:
+        raise NetworkError(f"httpx.{type(error).__name__}: {error}") from error
+    except NetworkError as exc:
+        return exc
+
+
+@pytest.mark.parametrize(
+    ("error", "retried"),
+    [
+        (NetworkError("Bad Gateway (502)"), True),  # an HTTP 5xx: Telegram did not act
+        (TimedOut(), True),
+        (transport_failure(httpx.ConnectError("refused")), True),
+        (transport_failure(httpx.RemoteProtocolError("Server disconnected")), True),
+        (BadRequest("Message is not modified"), False),  # an answer: never again
+        (Forbidden("bot was blocked by the user"), False),
+        (transport_failure(ValueError("a bug")), False),
+    ],
+)
+def test_what_telegram_did_not_answer_is_retried(error: Exception, retried: bool) -> None:
+    assert unanswered(error) is retried
+
+
+async def test_a_5xx_is_sent_again_after_a_pause(
+    clock: VirtualClock, telegram: FakeTelegram
+) -> None:
+    limiter = TelegramRateLimiter(clock=clock)
+    telegram.failures = [NetworkError("Bad Gateway (502)"), TimedOut()]
+    [result] = await clock.run([send(limiter, telegram, 42)])
+    assert result == {"ok": True, "chat_id": 42}
+    assert telegram.sent == [(pytest.approx(1.5), 42)]  # after 0.5 s, then 1 s
+
+
+async def test_fault_retries_are_bounded_and_the_last_error_raised(
+    clock: VirtualClock, telegram: FakeTelegram
+) -> None:
+    limiter = TelegramRateLimiter(clock=clock, fault_retry_delays=(0.1, 0.2))
+    telegram.failures = [NetworkError("Internal Server Error (500)") for _ in range(3)]
+    with pytest.raises(NetworkError, match="500"):
+        await clock.run([send(limiter, telegram, 42)])
+    assert telegram.sent == []
+
+
+async def test_an_answered_error_and_getupdates_are_not_retried(
+    clock: VirtualClock, telegram: FakeTelegram
+) -> None:
+    limiter = TelegramRateLimiter(clock=clock)
+    telegram.failures = [BadRequest("chat not found"), NetworkError("Bad Gateway (502)")]
+    with pytest.raises(BadRequest):
+        await clock.run([send(limiter, telegram, 42)])
+    with pytest.raises(NetworkError):
+        await clock.run([send(limiter, telegram, None, "getUpdates")])
+    assert telegram.failures == []
