@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from tests.unit.scoring_support import example_names, spec_dir
+from tests.unit.scoring_support import EXAMPLES_DIR, example_names, spec_dir
 
 EXAMPLES = example_names()
 
@@ -30,16 +30,18 @@ def feed_stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
 def test_score_agrees_with_every_spec_example(
     name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    examples = spec_dir() / "examples"
+    examples = spec_dir() / EXAMPLES_DIR
     assert main(["score", str(examples / f"{name}.json")]) == 0
     out = json.loads(capsys.readouterr().out, parse_float=Decimal)
     expected = json.loads((examples / f"{name}.expected.json").read_text(encoding="utf-8"))
-    assert out["schema"] == "ysepehy-score/1"
+    assert out["schema"] == "ysepehy-score/2"
     assert out["total"] == Decimal(str(expected["total"]))
+    assert out["total_min"] == Decimal(str(expected["total_min"]))
     assert {k: Decimal(str(v)) for k, v in out["criteria"].items()} == {
         k: Decimal(str(v)) for k, v in expected["criteria"].items()
     }
     if "eligibility" in expected:
+        assert out["eligibility"]["status"] == expected["eligibility"]["status"]
         assert out["eligibility"]["eligible"] == expected["eligibility"]["eligible"]
         assert out["eligibility"]["priority_branch"] == expected["eligibility"]["priority_branch"]
 
@@ -50,7 +52,7 @@ def test_json_output_is_exactly_the_output_object(
     path = write(tmp_path, {"keplinet_staff_years_under_3_days": 1, "ict_level_b_certified": True})
     assert main(["score", path, "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"schema", "total", "criteria", "notes"}
+    assert set(out) == {"schema", "total", "total_min", "criteria", "notes"}
     assert out["total"] == 3.25
     assert out["criteria"]["θ"] == 0.25
     assert out["criteria"]["ιδ"] == 3
@@ -234,7 +236,7 @@ def test_batch_output_lines_are_compact_json(
     out = capsys.readouterr().out
     assert out.count("\n") == 2
     assert out.splitlines()[0].startswith(
-        '{"schema":"ysepehy-score/1","total":0,"criteria":{"α":0'
+        '{"schema":"ysepehy-score/2","total":0,"total_min":0,"criteria":{"α":0'
     )
 
 

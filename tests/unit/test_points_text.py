@@ -337,8 +337,8 @@ def test_output_object_follows_the_spec() -> None:
         }
     )
     out = text.output_object(EN, result)
-    assert list(out) == ["schema", "total", "criteria", "notes"]
-    assert out["schema"] == "ysepehy-score/1"
+    assert list(out) == ["schema", "total", "total_min", "criteria", "notes"]
+    assert out["schema"] == "ysepehy-score/2"
     assert out["total"] == 2.583
     assert list(out["criteria"]) == list(CURRENT_RULESET.keys)
     assert out["criteria"]["κ"] == 2
