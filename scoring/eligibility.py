@@ -69,9 +69,7 @@ def check_eligibility(facts: EligibilityFacts, organic_post: bool = False) -> El
         reasons.append(Reason(ReasonCode.TEACHES_INFORMATICS))
         reasons.extend(_role_and_days(facts, organic_post))
     else:
-        reasons.append(
-            Reason(ReasonCode.NOT_INFORMATICS_TEACHER, EligibilityStatus.NOT_ELIGIBLE)
-        )
+        reasons.append(Reason(ReasonCode.NOT_INFORMATICS_TEACHER, EligibilityStatus.NOT_ELIGIBLE))
 
     canonical = canonical_branch(facts.branch)
     priority = canonical in PRIORITY_BRANCHES

@@ -422,8 +422,7 @@ def _same_field_notes(declaration: Declaration, total_min: Decimal) -> list[Note
             },
         )
         for index, title in enumerate(declaration.titles)
-        if title.same_field_as is not None and title.recognised
-        and title.same_field_as in position
+        if title.same_field_as is not None and title.recognised and title.same_field_as in position
     ]
 
 

@@ -202,9 +202,7 @@ class Interview:
         take their most favourable answer); None before any eligibility answer.
 
         A front end tells the teacher at once when an answer lowers it."""
-        asked = [
-            q for q in self.applicable(answers) if q.section == Section.ELIGIBILITY
-        ]
+        asked = [q for q in self.applicable(answers) if q.section == Section.ELIGIBILITY]
         if not any(q.key in answers for q in asked):
             return None
         hopeful = dict(answers)
@@ -410,9 +408,7 @@ FAVOURABLE: Final[dict[str, Any]] = {
 }
 
 
-def _count(
-    ruleset: Ruleset, field_name: str, criterion: str, part: Part, **kw: Any
-) -> Question:
+def _count(ruleset: Ruleset, field_name: str, criterion: str, part: Part, **kw: Any) -> Question:
     c = ruleset.by_key[criterion]
     return Question(
         key=field_name,

@@ -22,7 +22,7 @@ from tests.e2e.points_chat import (
     kept_declaration,
     pdf_text,
 )
-from tests.unit.scoring_support import spec_dir
+from tests.unit.scoring_support import EXAMPLES_DIR, spec_dir
 
 BOB_DECLARATION = {
     "schema": "ysepehy-declaration/1",
@@ -191,7 +191,7 @@ async def test_a_half_finished_interview_survives_a_restart(launch: Launch) -> N
 
 
 async def test_a_declaration_file_is_scored_and_can_be_changed(bot: BotHarness) -> None:
-    path = spec_dir() / "examples" / "full-house.json"
+    path = spec_dir() / EXAMPLES_DIR / "full-house.json"
     oracle = score(parse_declaration(json.loads(path.read_text(encoding="utf-8")))).total
     alice = Teacher(bot, ALICE)
 

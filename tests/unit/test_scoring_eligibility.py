@@ -99,7 +99,8 @@ def test_the_two_day_exception_needs_the_organic_post_of_the_declaration() -> No
     facts = {"days_per_week_at_school": 2, "completes_hours_at_schools_with_manager": True}
     without = score_object({"eligibility": facts}).eligibility
     with_post = score_object({"organic_position_at_school": True, "eligibility": facts})
-    assert without is not None and with_post.eligibility is not None
+    assert without is not None
+    assert with_post.eligibility is not None
     assert (without.status, with_post.eligibility.status) == (S.NOT_ELIGIBLE, S.ELIGIBLE)
 
 

@@ -278,16 +278,22 @@ def test_same_field_is_asked_after_continues_about_the_other_masters() -> None:
     m2 = {"id": "t2", "kind": "master", "related": False, "from_abroad": False}
     phd: dict[str, Any] = {"id": "t3", "kind": "phd", "related": True, "from_abroad": False}
     sub = next_item_question(titles, phd, [m1, m2])
-    assert sub is not None and sub.name == "continues"
+    assert sub is not None
+    assert sub.name == "continues"
     phd["continues"] = "t1"
     sub = next_item_question(titles, phd, [m1, m2])
-    assert sub is not None and sub.name == "same_field_as"
+    assert sub is not None
+    assert sub.name == "same_field_as"
     assert sub.current_options(phd, [m1, m2]) == ("t2",)
     assert next_item_question(titles, phd, [m1]) is None  # the only master is continued
     phd["same_field_as"] = "t2"
     value = declaration_from_answers({"titles": [m1, m2, phd]})
     assert value["titles"][2] == {
-        "kind": "phd", "related": True, "id": "t3", "continues": "t1", "same_field_as": "t2"
+        "kind": "phd",
+        "related": True,
+        "id": "t3",
+        "continues": "t1",
+        "same_field_as": "t2",
     }
     result = score(parse_declaration(value))
     assert (result.total, result.total_min) == (Decimal(7), Decimal(6))

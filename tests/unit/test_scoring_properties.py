@@ -147,8 +147,16 @@ def test_more_days_at_the_school_never_lower_the_status(value: dict[str, Any], d
     assert at_least(more, fewer)
 
 
-@given(declarations(), st.sampled_from(["completes_hours_at_schools_with_manager",
-                                        "sole_informatics_teacher", "teaches_informatics"]))
+@given(
+    declarations(),
+    st.sampled_from(
+        [
+            "completes_hours_at_schools_with_manager",
+            "sole_informatics_teacher",
+            "teaches_informatics",
+        ]
+    ),
+)
 def test_a_favourable_fact_never_lowers_the_status(value: dict[str, Any], fact: str) -> None:
     assert at_least(with_facts(value, **{fact: True}), with_facts(value, **{fact: False}))
 
