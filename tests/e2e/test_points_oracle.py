@@ -225,7 +225,7 @@ class Interviewee:
 
 
 def shown_total(tr: Translator, text: str) -> Decimal:
-    marker = tr.gettext("Provisional total: {total} of {maximum}").split("{total}")[0]
+    marker = tr.gettext("Provisional total: {total}").split("{total}")[0]
     [line] = [line for line in text.splitlines() if line.startswith(marker)]
     figure = line.removeprefix(marker).split()[0]
     return Decimal(figure.replace(",", ".") if tr.locale == "el" else figure)

@@ -76,7 +76,7 @@ def test_text_output_is_greek_by_default(
     path = write(tmp_path, {"titles": [{"kind": "second_degree", "related": False}]})
     assert main(["score", path, "--format", "text"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Ενδεικτικό σύνολο: 0,5 μόρια από 55\n")
+    assert out.startswith("Ενδεικτικό σύνολο: 0,5 μόρια\n")
     assert "στ) Δεύτερο πτυχίο σε μη συναφές αντικείμενο: 0,5 μόρια" in out
     assert "Δ.Δ.Ε." in out
 
@@ -84,7 +84,7 @@ def test_text_output_is_greek_by_default(
 def test_text_output_in_english(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, {"titles": [{"kind": "second_degree", "related": False}]})
     assert main(["score", path, "--format", "text", "--lang", "en"]) == 0
-    assert capsys.readouterr().out.startswith("Provisional total: 0.5 points of 55\n")
+    assert capsys.readouterr().out.startswith("Provisional total: 0.5 points\n")
 
 
 def test_reads_standard_input(
@@ -280,3 +280,33 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out.startswith("keplibot ")
+
+
+SAME_FIELD = {
+    "schema": "ysepehy-declaration/2",
+    "titles": [
+        {"kind": "master", "related": True, "id": "m"},
+        {"kind": "phd", "related": True, "same_field_as": "m"},
+    ],
+    "languages": [{"language": "Αγγλικά", "level": "C2"}, {"language": "en", "level": "B2"}],
+}
+
+
+def test_text_mode_prints_both_totals_when_they_differ(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, SAME_FIELD)
+    assert main(["score", path, "--format", "text", "--lang", "en"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == (
+        "Provisional total: 11 points; 7 if the teachers' association counts only the higher title"
+    )
+
+
+def test_json_mode_has_both_totals_and_one_language_for_code_and_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["score", write(tmp_path, SAME_FIELD)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["schema"], out["total"], out["total_min"]) == ("ysepehy-score/2", 11, 7)
+    assert (out["criteria"]["ιζ"], out["criteria"]["ιθ"]) == (1, 0)
