@@ -481,7 +481,12 @@ async def on_text(update: Update, context: Context) -> object:
     if step is None:  # answered to the end, but the result was never shown
         return await ask(update, context, session)
     text = message.text or ""
-    pressed = button_for_text(step_rows(tr, session, step), text)
+    # Removal buttons ("🗑 2") are left out: a typed "2" must not delete a list item.
+    rows = [
+        [(label, data) for label, data in row if ":r" not in data]
+        for row in step_rows(tr, session, step)
+    ]
+    pressed = button_for_text(rows, text)
     if pressed is not None:  # a button's own label typed: as if pressed
         return await _typed_button(update, context, session, step, pressed)
     if cancel_label_typed(tr, text):

@@ -389,11 +389,17 @@ def answer_lines(tr: Translator, answers: Mapping[str, Any]) -> list[tuple[Quest
 # --- buttons by their label -------------------------------------------------------------------
 
 
+_LABEL_MARKS: Final = frozenset({"So", "Sk", "Pi", "Pf", "Cf", "Mn"})
+
+
 def label_key(text: str) -> str:
-    """A button label or a typed text as compared: folded, without emoji, arrows and marks
-    (`✅ Τέλος` and `τελος` are the same)."""
-    kept = "".join(ch if ch.isalnum() or ch.isspace() else " " for ch in fold(text))
-    return " ".join(kept.split())
+    """A button label or a typed text as compared: folded, without emoji, arrows and quote
+    marks (`✅ Τέλος` and `τελος` are the same; `-1` stays apart from `1`)."""
+    kept = "".join(
+        " " if unicodedata.category(ch) in _LABEL_MARKS or ch == "…" else ch
+        for ch in fold(text)
+    )
+    return fold(" ".join(kept.split()))
 
 
 def button_for_text(rows: Sequence[Sequence[tuple[str, str]]], text: str) -> str | None:
