@@ -371,3 +371,36 @@ async def test_a_photo_in_the_interview_does_not_start_a_fault_report(bot: BotHa
     alice.screen = note
     await alice.press("Εκπαιδευτικός")
     assert alice.question.startswith(ELIGIBILITY + "Με ποια σχέση εργασίας")
+
+
+async def test_a_revision_2_file_shows_both_totals_and_the_fallback(bot: BotHarness) -> None:
+    """A `ysepehy-declaration/2` file with a doctorate in the same field as a master's, one
+    language by code and by name, and an hourly-paid teacher: both totals, in chat and PDF."""
+    declaration = {
+        "schema": "ysepehy-declaration/2",
+        "titles": [
+            {"kind": "master", "related": True, "id": "m1"},
+            {"kind": "phd", "related": True, "same_field_as": "m1"},
+        ],
+        "languages": [{"language": "Αγγλικά", "level": "C2"}, {"language": "en", "level": "C1"}],
+        "eligibility": {"employment": "hourly_paid", "branch": "ΠΕ86"},
+    }
+    alice = Teacher(bot, ALICE)
+    [summary] = await alice.send_file(json_document(declaration), "rev2.json")
+    text = summary["text"]
+    assert "Ενδεικτικό σύνολο: 11 μόρια· 7 αν ο σύλλογος μετρήσει μόνο τον ανώτερο τίτλο" in text
+    assert "ιη) " not in text  # C1 of the same language (Αγγλικά = en) does not count
+    assert "Η διευκρίνιση iii της εγκυκλίου δεν ρυθμίζει αυτή την περίπτωση" in text
+    assert (
+        "Μόνο επικουρικά: μπορείτε να οριστείτε Υ.Σ.Ε.Π.Ε.Η.Υ. μόνο αν δεν μπορεί να οριστεί "
+        "κανείς που πληροί τους κύριους όρους της ενότητας 4. Τι πρέπει να ισχύει:\n"
+        "• Ως ωρομίσθιος/α, μπορείτε να οριστείτε μόνο αν δεν μπορεί να οριστεί μόνιμος/η ή "
+        "αναπληρωτής/τρια πλήρους ωραρίου (ενότητα 4)."
+    ) in text
+
+    sent = await alice.press("⬇️ PDF")
+    pdf = pdf_text(await alice.download(sent.new[0]))
+    assert "11 μόρια· 7 αν ο σύλλογος μετρήσει μόνο τον ανώτερο τίτλο" in pdf
+    assert "Μόνο επικουρικά" in pdf
+    sent = await alice.press("⬇️ JSON")
+    assert json.loads(await alice.download(sent.new[0])) == declaration
