@@ -396,8 +396,7 @@ def label_key(text: str) -> str:
     """A button label or a typed text as compared: folded, without emoji, arrows and quote
     marks (`✅ Τέλος` and `τελος` are the same; `-1` stays apart from `1`)."""
     kept = "".join(
-        " " if unicodedata.category(ch) in _LABEL_MARKS or ch == "…" else ch
-        for ch in fold(text)
+        " " if unicodedata.category(ch) in _LABEL_MARKS or ch == "…" else ch for ch in fold(text)
     )
     return fold(" ".join(kept.split()))
 
