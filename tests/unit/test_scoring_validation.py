@@ -249,7 +249,7 @@ def test_phd_may_continue_a_master_declared_after_it() -> None:
 
 
 def test_declaration_to_json_round_trips() -> None:
-    value = {
+    value: dict[str, Any] = {
         "schema": SCHEMA,
         "titles": [
             {"kind": "master", "related": True, "id": "m"},
