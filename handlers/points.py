@@ -4,13 +4,15 @@ The questions are `scoring.interview.INTERVIEW`, walked generically by
 `InterviewSession` (`bot.services.points_session`); this module only turns a
 step into a message with buttons, and a button press or a typed text into an
 answer. Each question is one message: what was just answered ("✓ Branch:
-ΠΕ86"), a progress marker ("3/17"), the question, a one-line hint from the
-circular, the "counts up to" line, and buttons (yes/no, a keypad 0–5 and
-"more", the options, list screens with add / remove / done), with Back, Skip
-(= none / 0) and Cancel. A pressed button's message becomes the next question
-(one request per tap: Telegram allows about one message a second per chat); a
-typed answer gets the next question as a new message, and the old one loses
-its buttons.
+ΠΕ86"), when that answer lowered the eligibility, the reason at once, a progress
+marker of the interview's fixed parts ("2/7 · Titles of study", which never
+jumps), the question, a one-line hint from the circular, the "counts up to"
+line, and buttons (yes/no, a keypad 0–5 and "more", the options, list screens
+with add / remove / done), with Back, Skip (= none / 0) and Cancel. Typing a
+button's own label («τέλος», "done") is pressing it. A pressed button's
+message becomes the next question (one request per tap: Telegram allows about
+one message a second per chat); a typed answer gets the next question as a new
+message, and the old one loses its buttons.
 
 Buttons carry "p:<counter>:<action>": the counter moves on with every answer,
 so a button of an older question says it is no longer active instead of
@@ -42,11 +44,15 @@ from bot.services.points_chat import (
     ADD_FIRST,
     NONE_OF_KIND,
     answer_text,
+    button_for_text,
     can_skip,
     cap_line,
     continues_option_text,
+    eligibility_notice,
     item_heading,
     item_text,
+    list_summary,
+    part_label,
     question_label,
     read_answer,
     read_item_answer,
@@ -69,6 +75,7 @@ from scoring import ErrorCode, Issue
 from scoring.interview import (
     INTERVIEW,
     AnswerKind,
+    Section,
     check_answer,
     check_item_answer,
 )
@@ -97,14 +104,20 @@ def _data(session: InterviewSession, action: str) -> str:
 
 
 def step_title(tr: Translator, session: InterviewSession, step: Step) -> str:
-    """The progress marker ("3/14 · Title 2", or "✏️ Change an answer") and the question."""
+    """The progress marker ("2/7 · Titles of study", "2/7 · Title 2", or "✏️ Change an
+    answer") and the question. The marker counts the interview's parts, a fixed number, so
+    an answer that opens questions does not make it jump."""
+    if step.sub is not None:
+        where = item_heading(tr, step.question, len(session.list_items()) + 1)
+    else:
+        where = part_label(tr, step.question.part)
     if session.change is not None:
         head = "✏️ " + tr.gettext("Change an answer")
+        if step.sub is not None:
+            head += " · " + where
     else:
-        number, total = session.progress()
-        head = f"{number}/{total}"
-    if step.sub is not None:
-        head += " · " + item_heading(tr, step.question, len(session.list_items()) + 1)
+        number, total = INTERVIEW.part_progress(step.question)
+        head = f"{number}/{total} · {where}"
     return f"{head}\n{question_text(tr, step.sub or step.question).text}"
 
 
@@ -191,11 +204,15 @@ def _options(session: InterviewSession, step: Step) -> tuple[str, ...]:
 
 def _option_label(tr: Translator, session: InterviewSession, step: Step, option: Any) -> str:
     if step.sub is not None and step.sub.options_for is not None:
-        return continues_option_text(tr, option, session.list_items())
+        return continues_option_text(tr, option, session.list_items(), step.sub.name)
     return option_text(tr, (step.sub or step.question).key, str(option))
 
 
-def step_markup(tr: Translator, session: InterviewSession, step: Step) -> InlineKeyboardMarkup:
+Rows = list[list[tuple[str, str]]]
+
+
+def step_rows(tr: Translator, session: InterviewSession, step: Step) -> Rows:
+    """The step's buttons as (label, data) rows, without Cancel."""
     _ = tr.gettext
     rows = _answer_rows(tr, session, step)
     nav: list[tuple[str, str]] = []
@@ -205,7 +222,11 @@ def step_markup(tr: Translator, session: InterviewSession, step: Step) -> Inline
         nav.append((_("Skip") + " »", _data(session, "s")))
     if nav:
         rows.append(nav)
-    markup = keyboard(rows)
+    return rows
+
+
+def step_markup(tr: Translator, session: InterviewSession, step: Step) -> InlineKeyboardMarkup:
+    markup = keyboard(step_rows(tr, session, step))
     return InlineKeyboardMarkup([*markup.inline_keyboard, [cancel_button(tr)]])
 
 
@@ -231,7 +252,7 @@ async def ask(
         if change is None:
             return await result.show_result(update, context, session, prefix, save=True, edit=edit)
         _declaration, outcome = session.result()
-        header = result.new_total_header(context.tr, change["total_before"], outcome)
+        header = result.new_total_header(context.tr, change, outcome)
         header = f"{prefix}\n{header}" if prefix else header
         save = session.data["origin"] in ("interview", "kept")
         return await result.show_result(update, context, session, header, save=save, edit=edit)
@@ -392,8 +413,7 @@ def _act(
             session.add_item()
             return "➕ " + item_heading(tr, question, len(items) + 1)
         if action == "d" and arg is None:
-            count = tr.number(len(items)) if items else answer_text(tr, question, [])
-            line = feedback(tr, session, step, count)
+            line = feedback(tr, session, step, list_summary(tr, question, items))
             session.finish_list()
             return line
         if action == "r" and arg not in (None, "-"):
@@ -407,8 +427,21 @@ def _act(
     value = _button_value(session, step, action, arg)
     if _problem(session, step, value) is not None:
         raise ValueError(value)
+    return record(tr, session, step, value)
+
+
+def record(tr: Translator, session: InterviewSession, step: Step, value: Any) -> str:
+    """Record a checked answer; the line that tells it, and, when it lowered the best
+    eligibility still possible, the reason at once (the teacher may go on for the points)."""
     line = feedback(tr, session, step, _phrase(tr, session, step, value))
+    eligibility = step.sub is None and step.question.section == Section.ELIGIBILITY
+    before = INTERVIEW.eligibility_so_far(session.answers) if eligibility else None
     session.answer(step, value)
+    if eligibility:
+        after = INTERVIEW.eligibility_so_far(session.answers)
+        notice = eligibility_notice(tr, before, after)
+        if notice:
+            line += "\n\n" + notice
     return line
 
 
@@ -448,6 +481,16 @@ async def on_text(update: Update, context: Context) -> object:
     if step is None:  # answered to the end, but the result was never shown
         return await ask(update, context, session)
     text = message.text or ""
+    # Removal buttons ("🗑 2") are left out: a typed "2" must not delete a list item.
+    rows = [
+        [(label, data) for label, data in row if ":r" not in data]
+        for row in step_rows(tr, session, step)
+    ]
+    pressed = button_for_text(rows, text)
+    if pressed is not None:  # a button's own label typed: as if pressed
+        return await _typed_button(update, context, session, step, pressed)
+    if cancel_label_typed(tr, text):
+        return await cancel(update, context)
     if step.is_list_screen:
         issue: Issue | None = Issue(step.question.key, ErrorCode.INVALID_CHOICE, {})
         value: Any = None
@@ -461,9 +504,37 @@ async def on_text(update: Update, context: Context) -> object:
         await retire(context, update)
         problem = "⚠️ " + answer_problem(tr, issue)
         return await ask(update, context, session, problem)
-    line = feedback(tr, session, step, _phrase(tr, session, step, value))
-    session.answer(step, value)
+    line = record(tr, session, step, value)
     await retire(context, update)
+    return await ask(update, context, session, line)
+
+
+def cancel_label_typed(tr: Translator, text: str) -> bool:
+    [[button]] = InlineKeyboardMarkup([[cancel_button(tr)]]).inline_keyboard
+    return button_for_text([[(button.text, "cancel")]], text) is not None
+
+
+async def _typed_button(
+    update: Update, context: Context, session: InterviewSession, step: Step, data: str
+) -> object:
+    """A typed label of a button on screen: do what pressing it does (a new message asks
+    next, as after any typed answer)."""
+    tr = context.tr
+    match = BUTTON.match(data)
+    assert match is not None
+    action, arg = match[2], match[3]
+    await retire(context, update)
+    if action == "m":
+        typing = "✍️ " + tr.gettext("Type the number and send it.")
+        return await ask(update, context, session, typing)
+    if action == "b":
+        was_change = session.change is not None
+        session.back()
+        if was_change and session.mode == "result":
+            nothing = "↩️ " + tr.gettext("Nothing was changed.")
+            return await result.show_result(update, context, session, nothing)
+        return await ask(update, context, session)
+    line = _act(tr, session, step, action, arg)
     return await ask(update, context, session, line)
 
 
@@ -502,7 +573,8 @@ async def change_pick(update: Update, context: Context) -> object:
         return None
     await answer_query(query)
     _declaration, outcome = session.result()
-    session.start_change(question.key, str(outcome.total))
+    status = outcome.eligibility.status.value if outcome.eligibility is not None else ""
+    session.start_change(question.key, str(outcome.total), status)
     return await ask(update, context, session, edit=query)
 
 

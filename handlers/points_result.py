@@ -37,7 +37,7 @@ from telegram.ext import ConversationHandler
 from bot.i18n import Translator
 from bot.services import points_store
 from bot.services.points import documents_text, render_breakdown
-from bot.services.points_chat import answer_lines, question_label
+from bot.services.points_chat import answer_lines, question_label, status_change_text
 from bot.services.points_export import (
     JSON_FILENAME,
     MAX_FILE_BYTES,
@@ -46,7 +46,7 @@ from bot.services.points_export import (
     read_declaration_file,
     summary_pdf,
 )
-from bot.services.points_session import InterviewSession
+from bot.services.points_session import Change, InterviewSession
 from handlers.common import answer_query, edit_text, keyboard, reply, send_text
 from handlers.context import Context
 from handlers.start import main_menu_markup
@@ -195,10 +195,18 @@ async def show_result(
     return ConversationHandler.END
 
 
-def new_total_header(tr: Translator, before: str, result: ScoreResult) -> str:
-    return "✏️ " + tr.gettext("New total: {total} (before: {before}).").format(
-        total=tr.points(result.total), before=tr.points(Decimal(before))
+def new_total_header(tr: Translator, change: Change, result: ScoreResult) -> str:
+    """After "Change an answer": the new total beside the old, and whether eligibility
+    changed (`Eligibility changed: not eligible → eligible.`)."""
+    header = "✏️ " + tr.gettext("New total: {total} (before: {before}).").format(
+        total=tr.points(result.total), before=tr.points(Decimal(change["total_before"]))
     )
+    if result.eligibility is not None:
+        before = change.get("status_before", "")
+        changed = status_change_text(tr, before, result.eligibility.status)
+        if changed:
+            header += "\n" + changed
+    return header
 
 
 # --- the result's buttons ------------------------------------------------------------------

@@ -3,13 +3,15 @@
 Front ends call::
 
     declaration = parse_declaration(obj)   # raises DeclarationInvalid(issues)
-    result = score(declaration)            # ScoreResult: criteria, total, notes, eligibility
+    result = score(declaration)            # ScoreResult: criteria, total, total_min, notes,
+                                           # eligibility (status: eligible/fallback/not_eligible)
 
 and translate the codes they get back (`ErrorCode`, `NoteCode`, `ReasonCode`).
 """
 
 from scoring.codes import (
     DeclarationInvalid,
+    EligibilityStatus,
     ErrorCode,
     Issue,
     Note,
@@ -19,8 +21,11 @@ from scoring.codes import (
 )
 from scoring.declaration import (
     SCHEMA,
+    SCHEMA_2,
+    SCHEMAS,
     Declaration,
     EligibilityFacts,
+    Employment,
     LanguageSkill,
     Period,
     Role,
@@ -45,6 +50,8 @@ __all__ = [
     "CURRENT_RULESET",
     "RULESET_170610_D2_2016",
     "SCHEMA",
+    "SCHEMAS",
+    "SCHEMA_2",
     "Criterion",
     "CriterionResult",
     "Declaration",
@@ -52,6 +59,8 @@ __all__ = [
     "Document",
     "EligibilityFacts",
     "EligibilityResult",
+    "EligibilityStatus",
+    "Employment",
     "ErrorCode",
     "Issue",
     "LanguageSkill",

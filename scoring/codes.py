@@ -37,6 +37,11 @@ class ErrorCode(StrEnum):
     CONTINUES_ONLY_FOR_PHD = "continues_only_for_phd"  # params: kind
     DANGLING_CONTINUES = "dangling_continues"  # params: id (no title has it)
     CONTINUES_NOT_A_MASTER = "continues_not_a_master"  # params: id, kind
+    # revision 2: `same_field_as` (a doctorate in the same field as a master's, another programme)
+    SAME_FIELD_ONLY_FOR_PHD = "same_field_only_for_phd"  # params: kind
+    DANGLING_SAME_FIELD = "dangling_same_field"  # params: id (no title has it)
+    SAME_FIELD_NOT_A_MASTER = "same_field_not_a_master"  # params: id, kind
+    SAME_FIELD_IS_CONTINUED = "same_field_is_continued"  # params: id (the one it `continues`)
 
 
 class NoteCode(StrEnum):
@@ -60,6 +65,26 @@ class NoteCode(StrEnum):
     LANGUAGE_BEST_LEVEL_ONLY = "language_best_level_only"
     # params: criterion, points (the cap), uncapped (points before the cap)
     CAP_REACHED = "cap_reached"
+    # Revision 2, clause iii left open: a doctorate in the same field as a master's of another
+    # programme. params: phd_position, master_position, total_min (points)
+    SAME_FIELD_BOTH_COUNTED = "same_field_both_counted"
+
+
+class EligibilityStatus(StrEnum):
+    """The outcome of section 4, best first: `fallback` is "only if no one who meets the
+    main rules can be appointed" (spec revision 2)."""
+
+    ELIGIBLE = "eligible"
+    FALLBACK = "fallback"
+    NOT_ELIGIBLE = "not_eligible"
+
+    @property
+    def rank(self) -> int:
+        """0 for eligible, 1 for fallback, 2 for not eligible: higher is worse."""
+        return STATUS_ORDER.index(self)
+
+
+STATUS_ORDER: tuple[EligibilityStatus, ...] = tuple(EligibilityStatus)
 
 
 class ReasonCode(StrEnum):
@@ -73,6 +98,11 @@ class ReasonCode(StrEnum):
     TWO_DAYS_EXCEPTION = "two_days_exception"  # params: days
     TWO_DAYS_NOT_COMPLETING = "two_days_not_completing"  # params: days
     TOO_FEW_DAYS = "too_few_days"  # params: days
+    # revision 2
+    TWO_DAYS_NO_ORGANIC_POST = "two_days_no_organic_post"  # params: days
+    FEW_DAYS_MANAGER_ELSEWHERE = "few_days_manager_elsewhere"  # params: days (fallback)
+    MANAGER_AT_OTHER_SCHOOL = "manager_at_other_school"  # fallback, days rule met
+    REDUCED_HOURS_EMPLOYMENT = "reduced_hours_employment"  # params: employment (fallback)
     PRIORITY_BRANCH = "priority_branch"  # params: branch (as canonical ΠΕxx)
     NOT_PRIORITY_BRANCH = "not_priority_branch"  # params: branch
     BRANCH_NOT_GIVEN = "branch_not_given"
@@ -95,11 +125,22 @@ class Note:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """An eligibility finding; `blocking` ones make the teacher not eligible."""
+    """An eligibility finding. `limit` is the best status it allows: `eligible` for a finding
+    that lowers nothing, `fallback` or `not_eligible` for one that lowers the status."""
 
     code: ReasonCode
-    blocking: bool = False
+    limit: EligibilityStatus = EligibilityStatus.ELIGIBLE
     params: Params = field(default_factory=dict)
+
+    @property
+    def blocking(self) -> bool:
+        """The finding makes the teacher not eligible."""
+        return self.limit == EligibilityStatus.NOT_ELIGIBLE
+
+    @property
+    def lowers(self) -> bool:
+        """The finding lowers the status (to fallback or not eligible)."""
+        return self.limit != EligibilityStatus.ELIGIBLE
 
 
 class DeclarationInvalid(ValueError):

@@ -19,6 +19,9 @@ from scoring.codes import DeclarationInvalid, ErrorCode, Issue, ParamValue
 from scoring.ruleset import Level, TitleKind
 
 SCHEMA: Final = "ysepehy-declaration/1"
+# Revision 2 names the fields it added; both values mean the same format (spec section 1).
+SCHEMA_2: Final = "ysepehy-declaration/2"
+SCHEMAS: Final = (SCHEMA, SCHEMA_2)
 MAX_COUNT: Final = 60  # sanity bound of every whole-number field
 MAX_DAYS_PER_WEEK: Final = 7
 # Sanity bounds for period dates: far outside any teacher's career, inside `date`'s range.
@@ -33,6 +36,19 @@ class Role(StrEnum):
     DEPUTY_DIRECTOR = "deputy_director"
 
 
+class Employment(StrEnum):
+    """How the teacher is employed (revision 2): the last two only as a fallback (section 4)."""
+
+    PERMANENT = "permanent"
+    FULL_TIME_SUBSTITUTE = "full_time_substitute"
+    REDUCED_HOURS_SUBSTITUTE = "reduced_hours_substitute"
+    HOURLY_PAID = "hourly_paid"
+
+    @property
+    def only_as_fallback(self) -> bool:
+        return self in (Employment.REDUCED_HOURS_SUBSTITUTE, Employment.HOURLY_PAID)
+
+
 @dataclass(frozen=True, slots=True)
 class Title:
     """A doctorate, master's degree or second degree (clauses ii–iv)."""
@@ -42,6 +58,8 @@ class Title:
     id: str | None = None
     continues: str | None = None  # id of the master this PhD continues (same programme)
     recognised: bool = True  # False: from abroad and not recognised by Δ.Ο.Α.Τ.Α.Π.
+    # id of a master's in the same field as this PhD, another programme (revision 2)
+    same_field_as: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +87,8 @@ class EligibilityFacts:
     days_per_week_at_school: int = 5
     completes_hours_at_schools_with_manager: bool = False
     branch: str = ""
+    employment: Employment = Employment.PERMANENT
+    manager_at_other_school: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +137,9 @@ LIST_FIELDS: Final = ("titles", "lab_experience_periods", "languages")
 TOP_LEVEL_FIELDS: Final = frozenset(
     {"schema", "eligibility", *COUNT_FIELDS, *FLAG_FIELDS, *LIST_FIELDS}
 )
-TITLE_FIELDS: Final = frozenset({"kind", "related", "id", "continues", "recognised"})
+TITLE_FIELDS: Final = frozenset(
+    {"kind", "related", "id", "continues", "recognised", "same_field_as"}
+)
 PERIOD_FIELDS: Final = frozenset({"start", "end", "from_thesis"})
 LANGUAGE_FIELDS: Final = frozenset({"language", "level"})
 ELIGIBILITY_FIELDS_ORDER: Final = (
@@ -127,7 +149,11 @@ ELIGIBILITY_FIELDS_ORDER: Final = (
     "days_per_week_at_school",
     "completes_hours_at_schools_with_manager",
     "branch",
+    "employment",
+    "manager_at_other_school",
 )
+# Fields that only revision 2 names: a declaration using them is written as schema /2.
+ELIGIBILITY_FIELDS_2: Final = frozenset({"employment", "manager_at_other_school"})
 ELIGIBILITY_FIELDS: Final = frozenset(ELIGIBILITY_FIELDS_ORDER)
 
 _E = TypeVar("_E", bound=StrEnum)
@@ -257,12 +283,22 @@ def _title(p: _Parser, value: object, path: str) -> Title | None:
     id_ = _optional(p, obj, "id", path, p.string, None)
     continues = _optional(p, obj, "continues", path, p.string, None)
     recognised = _optional(p, obj, "recognised", path, p.boolean, True)
-    if continues is not None and not isinstance(kind_v, _Missing) and kind_v != TitleKind.PHD:
+    same_field_as = _optional(p, obj, "same_field_as", path, p.string, None)
+    not_phd = not isinstance(kind_v, _Missing) and kind_v != TitleKind.PHD
+    if continues is not None and not_phd:
+        assert not isinstance(kind_v, _Missing)
         p.fail(f"{path}.continues", ErrorCode.CONTINUES_ONLY_FOR_PHD, kind=kind_v.value)
         continues = None
+    if same_field_as is not None and not_phd:
+        assert not isinstance(kind_v, _Missing)
+        p.fail(f"{path}.same_field_as", ErrorCode.SAME_FIELD_ONLY_FOR_PHD, kind=kind_v.value)
+        same_field_as = None
+    if same_field_as is not None and same_field_as == continues:
+        p.fail(f"{path}.same_field_as", ErrorCode.SAME_FIELD_IS_CONTINUED, id=same_field_as)
+        same_field_as = None
     if isinstance(kind_v, _Missing) or isinstance(related_v, _Missing):
         return None
-    return Title(kind_v, related_v, id_, continues, recognised)
+    return Title(kind_v, related_v, id_, continues, recognised, same_field_as)
 
 
 def _period(p: _Parser, value: object, path: str) -> Period | None:
@@ -317,6 +353,9 @@ def _eligibility(p: _Parser, value: object, path: str) -> EligibilityFacts | Non
     def branch(v: object, at: str) -> str | _Missing:
         return p.string(v, at, blank_ok=True)
 
+    def employment(v: object, at: str) -> Employment | _Missing:
+        return p.choice(v, at, Employment)
+
     return EligibilityFacts(
         teaches_informatics=_optional(
             p, obj, "teaches_informatics", path, p.boolean, d.teaches_informatics
@@ -337,6 +376,10 @@ def _eligibility(p: _Parser, value: object, path: str) -> EligibilityFacts | Non
             d.completes_hours_at_schools_with_manager,
         ),
         branch=_optional(p, obj, "branch", path, branch, d.branch),
+        employment=_optional(p, obj, "employment", path, employment, d.employment),
+        manager_at_other_school=_optional(
+            p, obj, "manager_at_other_school", path, p.boolean, d.manager_at_other_school
+        ),
     )
 
 
@@ -355,15 +398,24 @@ def _check_title_links(p: _Parser, raw_titles: list[object], titles: list[Title 
         title = titles[index]
         kinds_by_id[id_] = title.kind if title is not None else None
     for index, title in enumerate(titles):
-        if title is None or title.continues is None:
+        if title is None:
             continue
-        path = f"titles[{index}].continues"
-        if title.continues not in kinds_by_id:
-            p.fail(path, ErrorCode.DANGLING_CONTINUES, id=title.continues)
-            continue
-        target = kinds_by_id[title.continues]
-        if target is not None and target != TitleKind.MASTER:
-            p.fail(path, ErrorCode.CONTINUES_NOT_A_MASTER, id=title.continues, kind=target.value)
+        links = (
+            ("continues", title.continues, ErrorCode.DANGLING_CONTINUES,
+             ErrorCode.CONTINUES_NOT_A_MASTER),
+            ("same_field_as", title.same_field_as, ErrorCode.DANGLING_SAME_FIELD,
+             ErrorCode.SAME_FIELD_NOT_A_MASTER),
+        )  # fmt: skip
+        for name, target_id, dangling, not_master in links:
+            if target_id is None:
+                continue
+            path = f"titles[{index}].{name}"
+            if target_id not in kinds_by_id:
+                p.fail(path, dangling, id=target_id)
+                continue
+            target = kinds_by_id[target_id]
+            if target is not None and target != TitleKind.MASTER:
+                p.fail(path, not_master, id=target_id, kind=target.value)
 
 
 def parse_declaration(value: object) -> Declaration:
@@ -372,10 +424,10 @@ def parse_declaration(value: object) -> Declaration:
     obj = p.obj(value, "", TOP_LEVEL_FIELDS)
     if obj is None:
         raise DeclarationInvalid(p.issues)
-    if "schema" in obj and obj["schema"] != SCHEMA:
+    if "schema" in obj and obj["schema"] not in SCHEMAS:
         schema = obj["schema"]
         shown = schema if isinstance(schema, str) else type(schema).__name__
-        p.fail("schema", ErrorCode.WRONG_SCHEMA, value=shown, expected=SCHEMA)
+        p.fail("schema", ErrorCode.WRONG_SCHEMA, value=shown, expected=" | ".join(SCHEMAS))
 
     scalars: dict[str, Any] = {
         name: _optional(p, obj, name, "", p.integer, 0) for name in COUNT_FIELDS if name in obj
@@ -419,9 +471,11 @@ def parse_declaration(value: object) -> Declaration:
 def declaration_to_json(declaration: Declaration) -> dict[str, Any]:
     """The declaration as its JSON object, leaving out values equal to the defaults.
 
-    `parse_declaration(declaration_to_json(d)) == d` for every valid declaration.
+    `parse_declaration(declaration_to_json(d)) == d` for every valid declaration. The
+    schema is `ysepehy-declaration/2` only when a field of revision 2 is used, so that a
+    reader of revision 1 still reads every declaration that needs nothing newer.
     """
-    out: dict[str, Any] = {"schema": SCHEMA}
+    out: dict[str, Any] = {"schema": schema_for(declaration)}
     if declaration.titles:
         out["titles"] = [_title_json(t) for t in declaration.titles]
     for name in COUNT_FIELDS:
@@ -445,6 +499,21 @@ def declaration_to_json(declaration: Declaration) -> dict[str, Any]:
     return out
 
 
+def uses_revision_2(declaration: Declaration) -> bool:
+    """The declaration uses a field that only revision 2 names."""
+    if any(t.same_field_as is not None for t in declaration.titles):
+        return True
+    facts = declaration.eligibility
+    default = EligibilityFacts()
+    return facts is not None and any(
+        getattr(facts, name) != getattr(default, name) for name in ELIGIBILITY_FIELDS_2
+    )
+
+
+def schema_for(declaration: Declaration) -> str:
+    return SCHEMA_2 if uses_revision_2(declaration) else SCHEMA
+
+
 def _title_json(title: Title) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": title.kind.value, "related": title.related}
     if title.id is not None:
@@ -453,6 +522,8 @@ def _title_json(title: Title) -> dict[str, Any]:
         out["continues"] = title.continues
     if not title.recognised:
         out["recognised"] = False
+    if title.same_field_as is not None:
+        out["same_field_as"] = title.same_field_as
     return out
 
 
@@ -470,8 +541,11 @@ __all__ = [
     "COUNT_FIELDS",
     "FLAG_FIELDS",
     "SCHEMA",
+    "SCHEMAS",
+    "SCHEMA_2",
     "Declaration",
     "EligibilityFacts",
+    "Employment",
     "LanguageSkill",
     "Period",
     "Role",

@@ -33,11 +33,39 @@ from scoring.ruleset import (
     TitleSource,
 )
 
-# Spellings of Greek (compared after trimming, case folding and dropping accents):
-# Greek is the teachers' own language, never a foreign one (criteria ιζ–ιθ).
-GREEK_NAMES: Final = frozenset(
-    {"el", "ell", "gre", "gr", "greek", "modern greek", "ελληνικα", "ελληνικη", "νεα ελληνικα"}
-)
+# Spec revision 2: an ISO 639-1 code and its English and Greek names are one language
+# (compared after trimming, case folding and dropping accents). Any other string is its own
+# language. code → (English, Greek).
+LANGUAGES: Final[dict[str, tuple[str, str]]] = {
+    "en": ("english", "αγγλικα"),
+    "fr": ("french", "γαλλικα"),
+    "de": ("german", "γερμανικα"),
+    "it": ("italian", "ιταλικα"),
+    "es": ("spanish", "ισπανικα"),
+    "pt": ("portuguese", "πορτογαλικα"),
+    "ru": ("russian", "ρωσικα"),
+    "tr": ("turkish", "τουρκικα"),
+    "nl": ("dutch", "ολλανδικα"),
+    "sv": ("swedish", "σουηδικα"),
+    "da": ("danish", "δανικα"),
+    "fi": ("finnish", "φινλανδικα"),
+    "pl": ("polish", "πολωνικα"),
+    "cs": ("czech", "τσεχικα"),
+    "hu": ("hungarian", "ουγγρικα"),
+    "ro": ("romanian", "ρουμανικα"),
+    "bg": ("bulgarian", "βουλγαρικα"),
+    "sq": ("albanian", "αλβανικα"),
+    "ar": ("arabic", "αραβικα"),
+    "zh": ("chinese", "κινεζικα"),
+    "ja": ("japanese", "ιαπωνικα"),
+    "el": ("greek", "ελληνικα"),
+}
+# Other spellings of Greek: the teachers' own language, never a foreign one (criteria ιζ–ιθ).
+GREEK_NAMES: Final = frozenset({"ell", "gre", "gr", "modern greek", "ελληνικη", "νεα ελληνικα"})
+_CODE_OF: Final[dict[str, str]] = {
+    **{name: code for code, names in LANGUAGES.items() for name in (code, *names)},
+    **dict.fromkeys(GREEK_NAMES, "el"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +91,8 @@ class ScoreResult:
     total: Decimal  # points: the plain sum of the criteria
     notes: tuple[Note, ...]
     eligibility: EligibilityResult | None  # None when the declaration had no eligibility facts
+    # points: the total when each `same_field_as` pair also counts once (revision 2); ≤ total
+    total_min: Decimal
     by_key: dict[str, CriterionResult] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -86,14 +116,20 @@ class _Facts:
     best_levels: dict[str, Level]  # language key → best level
 
 
-def language_key(language: str) -> str:
-    """How languages are compared: trimmed, case-folded, without accents."""
+def _normalise(language: str) -> str:
     folded = unicodedata.normalize("NFD", language.strip().casefold())
     return " ".join("".join(ch for ch in folded if not unicodedata.combining(ch)).split())
 
 
+def language_key(language: str) -> str:
+    """How languages are compared: trimmed, case-folded, without accents, and a known
+    language's code or names as its ISO code (`Αγγλικά`, `English`, `EN` → `en`)."""
+    normal = _normalise(language)
+    return _CODE_OF.get(normal, normal)
+
+
 def is_greek(language: str) -> bool:
-    return language_key(language) in GREEK_NAMES
+    return language_key(language) == "el"
 
 
 def _title_worth(ruleset: Ruleset, title: Title) -> Decimal:
@@ -101,13 +137,16 @@ def _title_worth(ruleset: Ruleset, title: Title) -> Decimal:
     return criterion.points if criterion is not None else Decimal(0)
 
 
-def counted_titles(declaration: Declaration, ruleset: Ruleset) -> tuple[list[Title], list[Note]]:
+def counted_titles(
+    declaration: Declaration, ruleset: Ruleset, *, strict: bool = False
+) -> tuple[list[Title], list[Note]]:
     """Titles that score (clauses ii–iv), with notes on those that do not.
 
     Unrecognised titles from abroad are dropped first. A PhD that continues a
     master of the same programme forms a pair that counts once: the title worth
     more points stays (the PhD on a tie). A master continued by several PhDs
-    is dropped if any of its pairings drops it.
+    is dropped if any of its pairings drops it. `strict` (for `total_min`,
+    revision 2): a PhD `same_field_as` a master forms such a pair too.
     """
     notes: list[Note] = []
     titles = declaration.titles
@@ -124,16 +163,23 @@ def counted_titles(declaration: Declaration, ruleset: Ruleset) -> tuple[list[Tit
             )
     index_by_id = {t.id: i for i, t in recognised.items() if t.id is not None}
     dropped: set[int] = set()
-    for index, title in recognised.items():
-        if title.kind != TitleKind.PHD or title.continues not in index_by_id:
-            continue
-        master_index = index_by_id[title.continues]
+    pairs = [
+        (index, index_by_id[target])
+        for index, title in recognised.items()
+        if title.kind == TitleKind.PHD
+        for target in (title.continues, title.same_field_as if strict else None)
+        if target in index_by_id
+    ]
+    for index, master_index in pairs:
+        title = recognised[index]
         master = recognised[master_index]
         if _title_worth(ruleset, title) >= _title_worth(ruleset, master):
             kept, gone = index, master_index
         else:
             kept, gone = master_index, index
         dropped.add(gone)
+        if titles[index].continues != titles[master_index].id:
+            continue  # a same-field pair of the strict reading: `score` notes it once
         kept_criterion = ruleset.title_criterion(titles[kept].kind, titles[kept].related)
         notes.append(
             Note(
@@ -332,10 +378,52 @@ def score(declaration: Declaration, ruleset: Ruleset = CURRENT_RULESET) -> Score
         for criterion in ruleset.criteria
     )
     total = exact_decimal(sum((r.points for r in results), Decimal(0)))
+    total_min = total
+    if any(t.same_field_as is not None for t in declaration.titles):
+        total_min = _strict_total(declaration, ruleset, facts, results)
+        if total_min < total:
+            notes.extend(_same_field_notes(declaration, total_min))
     eligibility = (
-        check_eligibility(declaration.eligibility) if declaration.eligibility is not None else None
+        check_eligibility(declaration.eligibility, declaration.organic_position_at_school)
+        if declaration.eligibility is not None
+        else None
     )
-    return ScoreResult(ruleset, results, total, tuple(notes), eligibility)
+    return ScoreResult(ruleset, results, total, tuple(notes), eligibility, total_min)
+
+
+def _strict_total(
+    declaration: Declaration,
+    ruleset: Ruleset,
+    facts: _Facts,
+    results: tuple[CriterionResult, ...],
+) -> Decimal:
+    """The total when every `same_field_as` pair counts once, like a `continues` pair."""
+    strict_titles, _notes = counted_titles(declaration, ruleset, strict=True)
+    strict_facts = _Facts(strict_titles, facts.lab_years, facts.best_levels)
+    total = Decimal(0)
+    for criterion, result in zip(ruleset.criteria, results, strict=True):
+        if isinstance(criterion.source, TitleSource):
+            quantity = _measure_titles(criterion.source, declaration, strict_facts)
+            total += _apply(criterion, quantity, []).points
+        else:
+            total += result.points
+    return exact_decimal(total)
+
+
+def _same_field_notes(declaration: Declaration, total_min: Decimal) -> list[Note]:
+    position = {t.id: i for i, t in enumerate(declaration.titles) if t.id is not None}
+    return [
+        Note(
+            NoteCode.SAME_FIELD_BOTH_COUNTED,
+            {
+                "phd_position": index + 1,
+                "master_position": position[title.same_field_as] + 1,
+                "total_min": total_min,
+            },
+        )
+        for index, title in enumerate(declaration.titles)
+        if title.same_field_as is not None and title.recognised and title.same_field_as in position
+    ]
 
 
 def score_object(value: object, ruleset: Ruleset = CURRENT_RULESET) -> ScoreResult:

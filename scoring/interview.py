@@ -25,18 +25,21 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
-from scoring.codes import ErrorCode, Issue, ParamValue
+from scoring.codes import DeclarationInvalid, ErrorCode, Issue, ParamValue
 from scoring.declaration import (
     MAX_COUNT,
     MAX_DATE,
     MAX_DAYS_PER_WEEK,
     MIN_DATE,
-    SCHEMA,
+    SCHEMA_2,
     Declaration,
     EligibilityFacts,
+    Employment,
     Role,
     Title,
+    parse_declaration,
 )
+from scoring.eligibility import EligibilityResult, check_eligibility
 from scoring.ruleset import CURRENT_RULESET, Level, Ruleset, TitleKind
 
 Answers = Mapping[str, Any]
@@ -60,6 +63,22 @@ LIST_KINDS: Final = frozenset({AnswerKind.TITLES, AnswerKind.PERIODS, AnswerKind
 class Section(StrEnum):
     ELIGIBILITY = "eligibility"
     POINTS = "points"
+
+
+class Part(StrEnum):
+    """The parts of the interview, in order, for a progress marker that does not jump: the
+    number of parts is fixed, whatever the answers (a part may have nothing to ask)."""
+
+    ELIGIBILITY = "eligibility"
+    TITLES = "titles"
+    SERVICE = "service"
+    EXPERIENCE = "experience"
+    CERTIFICATES = "certificates"
+    LANGUAGES = "languages"
+    SCHOOL = "school"
+
+
+PARTS: Final = tuple(Part)
 
 
 def _always(answers: Answers) -> bool:
@@ -111,6 +130,7 @@ class Question:
     field: str | None
     section: Section
     default: Any  # the answer meaning "none": False, 0, () for lists, the eligibility default
+    part: Part
     criteria: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
@@ -168,9 +188,36 @@ class Interview:
         return kept
 
     def progress(self, answers: Answers) -> tuple[int, int]:
-        """(answered, applicable) questions, for "question 3 of 12"."""
+        """(answered, applicable) questions. The applicable ones change with the answers
+        (a yes opens four questions): a front end shows `part_progress` instead."""
         applicable = self.applicable(answers)
         return sum(1 for q in applicable if q.key in answers), len(applicable)
+
+    def part_progress(self, question: Question) -> tuple[int, int]:
+        """(number of `question`'s part from 1, number of parts): "2/7", which never jumps."""
+        return PARTS.index(question.part) + 1, len(PARTS)
+
+    def eligibility_so_far(self, answers: Answers) -> EligibilityResult | None:
+        """The best eligibility the answers so far still allow (questions not yet answered
+        take their most favourable answer); None before any eligibility answer.
+
+        A front end tells the teacher at once when an answer lowers it."""
+        asked = [q for q in self.applicable(answers) if q.section == Section.ELIGIBILITY]
+        if not any(q.key in answers for q in asked):
+            return None
+        hopeful = dict(answers)
+        for question in asked:
+            hopeful.setdefault(question.key, FAVOURABLE.get(question.key, question.default))
+        # A later favourable answer may open a question (2 days and completing: the organic post).
+        for question in self.applicable(hopeful):
+            if question.section == Section.ELIGIBILITY:
+                hopeful.setdefault(question.key, FAVOURABLE.get(question.key, question.default))
+        try:
+            declaration = parse_declaration(declaration_from_answers(hopeful, self))
+        except DeclarationInvalid:
+            return None
+        facts = declaration.eligibility or EligibilityFacts()
+        return check_eligibility(facts, declaration.organic_position_at_school)
 
 
 # --- item questions ----------------------------------------------------------------------------
@@ -186,6 +233,20 @@ def _others_masters(item: Item, others: Sequence[Item]) -> tuple[str, ...]:
 
 def _continues_applies(item: Item, others: Sequence[Item]) -> bool:
     return item.get("kind") == TitleKind.PHD and bool(_others_masters(item, others))
+
+
+def _same_field_options(item: Item, others: Sequence[Item]) -> tuple[str, ...]:
+    """The master's degrees a doctorate can share a field with: not the one it continues."""
+    return tuple(m for m in _others_masters(item, others) if m != item.get("continues"))
+
+
+def _same_field_applies(item: Item, others: Sequence[Item]) -> bool:
+    """Asked after "does it continue a master's?" (clause iii's open case, revision 2)."""
+    return (
+        item.get("kind") == TitleKind.PHD
+        and "continues" in item
+        and bool(_same_field_options(item, others))
+    )
 
 
 def _recognised_applies(item: Item, others: Sequence[Item]) -> bool:
@@ -213,6 +274,15 @@ TITLE_ITEMS: Final = (
         optional=True,
         applies=_continues_applies,
         options_for=_others_masters,
+    ),
+    ItemQuestion(
+        "titles.same_field_as",
+        "same_field_as",
+        AnswerKind.CHOICE,
+        "same_field_as",
+        optional=True,
+        applies=_same_field_applies,
+        options_for=_same_field_options,
     ),
 )
 PERIOD_ITEMS: Final = (
@@ -307,6 +377,16 @@ def _two_days(answers: Answers) -> bool:
     return _teaches(answers) and answers.get("days_per_week_at_school") == 2
 
 
+def _organic_post_decides(answers: Answers) -> bool:
+    """The two-day exception holds only at the school of the teacher's organic post: then
+    the organic post is asked with the eligibility questions, else with the points."""
+    return _two_days(answers) and answers.get("completes_hours_at_schools_with_manager") is True
+
+
+def _organic_post_later(answers: Answers) -> bool:
+    return not _organic_post_decides(answers)
+
+
 def _served_at_keplinet(answers: Answers) -> bool:
     return answers.get("keplinet_service") is True
 
@@ -319,9 +399,16 @@ KEPLINET_SERVICE_FIELDS: Final = (
     "keplinet_acting_head_years",
 )
 _ELIGIBILITY_DEFAULT: Final = EligibilityFacts()
+# The most favourable answers of the eligibility questions whose default is not (for
+# `Interview.eligibility_so_far`: an unanswered question must not make anyone ineligible).
+FAVOURABLE: Final[dict[str, Any]] = {
+    "sole_informatics_teacher": True,
+    "completes_hours_at_schools_with_manager": True,
+    "organic_post_two_days": True,
+}
 
 
-def _count(ruleset: Ruleset, field_name: str, criterion: str, **kw: Any) -> Question:
+def _count(ruleset: Ruleset, field_name: str, criterion: str, part: Part, **kw: Any) -> Question:
     c = ruleset.by_key[criterion]
     return Question(
         key=field_name,
@@ -329,6 +416,7 @@ def _count(ruleset: Ruleset, field_name: str, criterion: str, **kw: Any) -> Ques
         field=field_name,
         section=Section.POINTS,
         default=0,
+        part=part,
         criteria=(criterion,),
         minimum=0,
         maximum=MAX_COUNT,
@@ -339,9 +427,24 @@ def _count(ruleset: Ruleset, field_name: str, criterion: str, **kw: Any) -> Ques
     )
 
 
-def _flag(field_name: str, criterion: str) -> Question:
+def _flag(
+    field_name: str,
+    criterion: str,
+    part: Part,
+    *,
+    key: str | None = None,
+    section: Section = Section.POINTS,
+    **kw: Any,
+) -> Question:
     return Question(
-        field_name, AnswerKind.YES_NO, field_name, Section.POINTS, False, criteria=(criterion,)
+        key or field_name,
+        AnswerKind.YES_NO,
+        field_name,
+        section,
+        False,
+        part,
+        criteria=(criterion,),
+        **kw,
     )
 
 
@@ -352,7 +455,9 @@ def build_interview(ruleset: Ruleset = CURRENT_RULESET) -> Interview:
     once), then the criteria in the circular's order.
     """
     gate = {"depends_on": ("keplinet_service",), "applies": _served_at_keplinet}
-    el = Section.ELIGIBILITY
+    el, elig = Section.ELIGIBILITY, Part.ELIGIBILITY
+    days_facts = ("teaches_informatics", "days_per_week_at_school")
+    organic_facts = (*days_facts, "completes_hours_at_schools_with_manager")
     questions = (
         Question(
             "teaches_informatics",
@@ -360,6 +465,7 @@ def build_interview(ruleset: Ruleset = CURRENT_RULESET) -> Interview:
             "eligibility.teaches_informatics",
             el,
             _ELIGIBILITY_DEFAULT.teaches_informatics,
+            elig,
         ),
         Question(
             "role",
@@ -367,6 +473,7 @@ def build_interview(ruleset: Ruleset = CURRENT_RULESET) -> Interview:
             "eligibility.role",
             el,
             _ELIGIBILITY_DEFAULT.role.value,
+            elig,
             options=tuple(r.value for r in Role),
             depends_on=("teaches_informatics",),
             applies=_teaches,
@@ -377,8 +484,20 @@ def build_interview(ruleset: Ruleset = CURRENT_RULESET) -> Interview:
             "eligibility.sole_informatics_teacher",
             el,
             _ELIGIBILITY_DEFAULT.sole_informatics_teacher,
+            elig,
             depends_on=("teaches_informatics", "role"),
             applies=_is_head,
+        ),
+        Question(
+            "employment",
+            AnswerKind.CHOICE,
+            "eligibility.employment",
+            el,
+            _ELIGIBILITY_DEFAULT.employment.value,
+            elig,
+            options=tuple(e.value for e in Employment),
+            depends_on=("teaches_informatics",),
+            applies=_teaches,
         ),
         Question(
             "days_per_week_at_school",
@@ -386,6 +505,7 @@ def build_interview(ruleset: Ruleset = CURRENT_RULESET) -> Interview:
             "eligibility.days_per_week_at_school",
             el,
             _ELIGIBILITY_DEFAULT.days_per_week_at_school,
+            elig,
             minimum=0,
             maximum=MAX_DAYS_PER_WEEK,
             depends_on=("teaches_informatics",),
@@ -397,8 +517,29 @@ def build_interview(ruleset: Ruleset = CURRENT_RULESET) -> Interview:
             "eligibility.completes_hours_at_schools_with_manager",
             el,
             _ELIGIBILITY_DEFAULT.completes_hours_at_schools_with_manager,
-            depends_on=("teaches_informatics", "days_per_week_at_school"),
+            elig,
+            depends_on=days_facts,
             applies=_two_days,
+        ),
+        # The organic post (criterion κ), asked here where the two-day exception needs it.
+        _flag(
+            "organic_position_at_school",
+            "κ",
+            elig,
+            key="organic_post_two_days",
+            section=el,
+            depends_on=organic_facts,
+            applies=_organic_post_decides,
+        ),
+        Question(
+            "manager_at_other_school",
+            AnswerKind.YES_NO,
+            "eligibility.manager_at_other_school",
+            el,
+            _ELIGIBILITY_DEFAULT.manager_at_other_school,
+            elig,
+            depends_on=("teaches_informatics",),
+            applies=_teaches,
         ),
         Question(
             "branch",
@@ -406,6 +547,7 @@ def build_interview(ruleset: Ruleset = CURRENT_RULESET) -> Interview:
             "eligibility.branch",
             el,
             _ELIGIBILITY_DEFAULT.branch,
+            elig,
             options=("ΠΕ86", "ΠΕ19", "ΠΕ20"),
             free_text=True,
             optional=True,
@@ -416,6 +558,7 @@ def build_interview(ruleset: Ruleset = CURRENT_RULESET) -> Interview:
             "titles",
             Section.POINTS,
             (),
+            Part.TITLES,
             criteria=tuple(
                 c.key for c in ruleset.criteria if c.key in ("α", "β", "γ", "δ", "ε", "στ")
             ),
@@ -427,38 +570,47 @@ def build_interview(ruleset: Ruleset = CURRENT_RULESET) -> Interview:
             None,
             Section.POINTS,
             False,
+            Part.SERVICE,
         ),
-        _count(ruleset, "keplinet_head_years", "ζ", **gate),
-        _count(ruleset, "keplinet_staff_years_3plus_days", "η", **gate),
-        _count(ruleset, "keplinet_staff_years_under_3_days", "θ", **gate),
-        _count(ruleset, "keplinet_acting_head_years", "ι", **gate),
-        _count(ruleset, "lab_manager_effective_years", "ια"),
-        _count(ruleset, "keplinet_training_years", "ιβ"),
+        _count(ruleset, "keplinet_head_years", "ζ", Part.SERVICE, **gate),
+        _count(ruleset, "keplinet_staff_years_3plus_days", "η", Part.SERVICE, **gate),
+        _count(ruleset, "keplinet_staff_years_under_3_days", "θ", Part.SERVICE, **gate),
+        _count(ruleset, "keplinet_acting_head_years", "ι", Part.SERVICE, **gate),
+        _count(ruleset, "lab_manager_effective_years", "ια", Part.SERVICE),
+        _count(ruleset, "keplinet_training_years", "ιβ", Part.SERVICE),
         Question(
             "lab_experience_periods",
             AnswerKind.PERIODS,
             "lab_experience_periods",
             Section.POINTS,
             (),
+            Part.EXPERIENCE,
             criteria=("ιγ",),
             items=PERIOD_ITEMS,
             per_unit_points=ruleset.by_key["ιγ"].points,
             cap=ruleset.by_key["ιγ"].cap,
             units_to_cap=ruleset.by_key["ιγ"].units_to_cap,
         ),
-        _flag("ict_level_b_certified", "ιδ"),
-        _count(ruleset, "certified_trainer_programmes", "ιε"),
-        _count(ruleset, "lab_procurement_procedures", "ιστ"),
+        _flag("ict_level_b_certified", "ιδ", Part.CERTIFICATES),
+        _count(ruleset, "certified_trainer_programmes", "ιε", Part.CERTIFICATES),
+        _count(ruleset, "lab_procurement_procedures", "ιστ", Part.CERTIFICATES),
         Question(
             "languages",
             AnswerKind.LANGUAGES,
             "languages",
             Section.POINTS,
             (),
+            Part.LANGUAGES,
             criteria=("ιζ", "ιη", "ιθ"),
             items=LANGUAGE_ITEMS,
         ),
-        _flag("organic_position_at_school", "κ"),
+        _flag(
+            "organic_position_at_school",
+            "κ",
+            Part.SCHOOL,
+            depends_on=organic_facts,
+            applies=_organic_post_later,
+        ),
     )
     return Interview(ruleset, questions)
 
@@ -478,6 +630,9 @@ def _title_to_json(item: Item, others: Sequence[Item]) -> dict[str, Any]:
     continues = item.get("continues")
     if item.get("kind") == TitleKind.PHD and continues in _others_masters(item, others):
         out["continues"] = continues
+    same_field = item.get("same_field_as")
+    if item.get("kind") == TitleKind.PHD and same_field in _same_field_options(item, others):
+        out["same_field_as"] = same_field
     return out
 
 
@@ -506,7 +661,7 @@ def declaration_from_answers(answers: Answers, interview: Interview = INTERVIEW)
     any eligibility question was answered. Items that are not complete (see
     `item_complete`) are left out.
     """
-    out: dict[str, Any] = {"schema": SCHEMA}
+    out: dict[str, Any] = {"schema": SCHEMA_2}
     eligibility: dict[str, Any] = {}
     for question in interview.applicable(answers):
         if question.key not in answers or question.field is None:
@@ -574,6 +729,7 @@ def _title_answers(title: Title) -> dict[str, Any]:
         item["recognised"] = False
     if title.kind == TitleKind.PHD:
         item["continues"] = title.continues
+        item["same_field_as"] = title.same_field_as
     return item
 
 

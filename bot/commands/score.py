@@ -3,6 +3,11 @@
     keplibot score FILE|- [--lang el|en] [--format json|text]
     keplibot score --jsonl [FILE|-]    one declaration per line in, one result per line out
 
+The JSON output is the spec's `ysepehy-score/2` object: `total`, `total_min` (lower only
+when a doctorate is `same_field_as` a master's, the case clause iii leaves open), the 20
+criteria, notes, and `eligibility` with its `status` (eligible / fallback / not_eligible).
+The text output prints both totals when they differ.
+
 Exit status: 0 when scored; 2 when the input cannot be read, is not JSON, or is
 not a valid declaration (the message, naming the field, goes to stderr). In
 batch mode a bad line yields `{"error": {...}}` on its own line and the batch

@@ -24,6 +24,9 @@ from scoring import (
     CURRENT_RULESET,
     Criterion,
     Document,
+    EligibilityResult,
+    EligibilityStatus,
+    Employment,
     ErrorCode,
     Issue,
     Note,
@@ -31,6 +34,7 @@ from scoring import (
     Reason,
     ReasonCode,
     Role,
+    Ruleset,
     ScoreResult,
     TitleKind,
     Unit,
@@ -39,7 +43,7 @@ from scoring.codes import ParamValue
 from scoring.engine import CriterionResult
 from scoring.interview import INTERVIEW, ItemQuestion, Question
 
-OUTPUT_SCHEMA: Final = "ysepehy-score/1"
+OUTPUT_SCHEMA: Final = "ysepehy-score/2"
 
 # Short, plain labels; the circular's full wording is `Criterion.label`.
 CRITERION_LABELS: Final[dict[str, str]] = {
@@ -62,7 +66,7 @@ CRITERION_LABELS: Final[dict[str, str]] = {
     "ιζ": N_("Foreign languages, excellent (C2)"),
     "ιη": N_("Foreign languages, very good (C1)"),
     "ιθ": N_("Foreign languages, good (B2)"),
-    "κ": N_("Organic post at the lab's school"),
+    "κ": N_("Organic post (οργανική θέση) at the lab's school"),
 }
 
 TITLE_KIND_NAMES: Final[dict[str, str]] = {
@@ -142,42 +146,88 @@ NOTE_TEXTS: Final[dict[NoteCode, str]] = {
         "Criterion {criterion}) stops at its maximum of {points} (the declaration is worth "
         "{uncapped})."
     ),
+    NoteCode.SAME_FIELD_BOTH_COUNTED: N_(
+        "Title {phd_position} (doctorate) and title {master_position} (master's degree) are in "
+        "the same field but in different programmes. Clause iii of the circular does not "
+        "settle this case: both are counted here, and if the teachers' association counts "
+        "only the higher title, the total is {total_min}."
+    ),
 }
 
 REASON_TEXTS: Final[dict[ReasonCode, str]] = {
     ReasonCode.TEACHES_INFORMATICS: N_("You will teach informatics at the school."),
     ReasonCode.NOT_INFORMATICS_TEACHER: N_(
-        "Only a teacher who will teach informatics at the school can be appointed."
+        "Only a teacher who will teach informatics at the school can be appointed "
+        "(sections 1 and 4 of the circular)."
     ),
     ReasonCode.ENOUGH_DAYS: N_(
-        "You teach at the school {days} days a week (at least 3 are needed)."
+        "You teach at the school {days} days a week (at least 3 are needed, section 4)."
     ),
     ReasonCode.TWO_DAYS_EXCEPTION: N_(
-        "You teach at the school 2 days a week and complete your hours at schools that "
-        "already have a lab manager: the exception of the circular applies."
+        "You teach informatics 2 days a week at the school you belong to (your organic post) "
+        "and complete your hours at schools that already have a lab manager: the exception "
+        "of section 4 applies."
     ),
     ReasonCode.TWO_DAYS_NOT_COMPLETING: N_(
         "With 2 days a week at the school you can be appointed only if you complete your "
-        "hours at schools that already have a lab manager."
+        "hours at schools that already have a lab manager (section 4)."
+    ),
+    ReasonCode.TWO_DAYS_NO_ORGANIC_POST: N_(
+        "The two-day exception of section 4 is only for the school you belong to, where you "
+        "have your organic post (οργανική θέση); without it, at least 3 days a week are needed."
+    ),
+    ReasonCode.MANAGER_AT_OTHER_SCHOOL: N_(
+        "You are the lab manager of another school of the same Directorate: section 4 lets "
+        "the same teacher be appointed at both schools only if no other teacher of "
+        "informatics at this school can be appointed."
     ),
     ReasonCode.PRIORITY_BRANCH: N_(
-        "Your branch {branch} has priority (ΠΕ86, which succeeded ΠΕ19 and ΠΕ20)."
+        "Your branch is {branch}. The circular names ΠΕ19 and ΠΕ20 (now ΠΕ86) first only for "
+        "the compulsory assignment when no one applies (section 4); it gives no points and "
+        "does not outrank anyone's points."
     ),
     ReasonCode.NOT_PRIORITY_BRANCH: N_(
-        "Your branch {branch} can be appointed, but teachers of ΠΕ86 (ΠΕ19, ΠΕ20) have priority."
+        "Your branch {branch} can be appointed. ΠΕ19 and ΠΕ20 (now ΠΕ86) come first only for "
+        "the compulsory assignment when no one applies (section 4)."
     ),
     ReasonCode.BRANCH_NOT_GIVEN: N_(
-        "No branch given: teachers of ΠΕ86 (ΠΕ19, ΠΕ20) have priority."
+        "No branch given. ΠΕ19 and ΠΕ20 (now ΠΕ86) come first only for the compulsory "
+        "assignment when no one applies (section 4)."
+    ),
+}
+
+# What a reduced-hours or hourly-paid teacher reads (section 4, the last clause).
+EMPLOYMENT_REASON_TEXTS: Final[dict[str, str]] = {
+    Employment.REDUCED_HOURS_SUBSTITUTE: N_(
+        "As a reduced-hours substitute teacher, you can be appointed only if no permanent or "
+        "full-time substitute teacher can be (section 4)."
+    ),
+    Employment.HOURLY_PAID: N_(
+        "As an hourly-paid teacher, you can be appointed only if no permanent or full-time "
+        "substitute teacher can be (section 4)."
+    ),
+}
+
+STATUS_TEXTS: Final[dict[EligibilityStatus, str]] = {
+    EligibilityStatus.ELIGIBLE: N_("Eligible: you can be appointed lab manager."),
+    EligibilityStatus.FALLBACK: N_(
+        "Only as a fallback: you can be appointed lab manager only if no one who meets the "
+        "main rules of section 4 can be. What must be true:"
+    ),
+    EligibilityStatus.NOT_ELIGIBLE: N_(
+        "Not eligible: you cannot be appointed lab manager at this school."
     ),
 }
 
 # A director and a deputy director read different sentences (and Greek articles differ).
 ROLE_REASON_TEXTS: Final[dict[tuple[ReasonCode, str], str]] = {
     (ReasonCode.HEAD_NOT_SOLE_TEACHER, Role.DIRECTOR): N_(
-        "A school director can be appointed only as the only teacher of informatics at the school."
+        "A school director can be appointed only as the only teacher of informatics at the "
+        "school (section 4)."
     ),
     (ReasonCode.HEAD_NOT_SOLE_TEACHER, Role.DEPUTY_DIRECTOR): N_(
-        "A deputy director can be appointed only as the only teacher of informatics at the school."
+        "A deputy director can be appointed only as the only teacher of informatics at the "
+        "school (section 4)."
     ),
     (ReasonCode.HEAD_SOLE_TEACHER, Role.DIRECTOR): N_(
         "As director and the only teacher of informatics at the school, you can be appointed."
@@ -209,6 +259,15 @@ ERROR_TEXTS: Final[dict[ErrorCode, str]] = {
     ),
     ErrorCode.DANGLING_CONTINUES: N_("{path}: no title of the declaration has the id “{id}”."),
     ErrorCode.CONTINUES_NOT_A_MASTER: N_("{path}: the title “{id}” is not a master's degree."),
+    ErrorCode.SAME_FIELD_ONLY_FOR_PHD: N_(
+        "{path}: only a doctorate can be in the same field as a master's degree."
+    ),
+    ErrorCode.DANGLING_SAME_FIELD: N_("{path}: no title of the declaration has the id “{id}”."),
+    ErrorCode.SAME_FIELD_NOT_A_MASTER: N_("{path}: the title “{id}” is not a master's degree."),
+    ErrorCode.SAME_FIELD_IS_CONTINUED: N_(
+        "{path}: the doctorate continues “{id}” (the same programme), so it cannot also be "
+        "another programme of the same field."
+    ),
 }
 
 # What the chat says when an answer does not fit its question (no JSON words).
@@ -218,7 +277,7 @@ ANSWER_PROBLEM_TEXTS: Final[dict[ErrorCode, str]] = {
     ErrorCode.NOT_A_BOOLEAN: N_("Please answer yes or no."),
     ErrorCode.INVALID_CHOICE: N_("Please choose one of the buttons."),
     ErrorCode.BLANK: N_("Please type an answer."),
-    ErrorCode.BAD_DATE: N_("Please send a date such as 15/09/2005."),
+    ErrorCode.BAD_DATE: N_("Please send a date as day/month/year, such as 15/09/2005."),
     ErrorCode.DATE_OUT_OF_RANGE: N_("Please send a date between {minimum} and {maximum}."),
     ErrorCode.START_AFTER_END: N_("The end cannot be before the start ({start})."),
 }
@@ -246,19 +305,35 @@ QUESTION_TEXTS: Final[dict[str, tuple[str, str]]] = {
         N_("Are you the only teacher who will teach informatics at the school?"),
         N_("Only then can a director or deputy director be appointed."),
     ),
+    "employment": (
+        N_("How are you employed in the coming school year?"),
+        N_("A reduced-hours substitute or an hourly-paid teacher can be appointed only if no "
+           "permanent or full-time substitute teacher can be (section 4)."),
+    ),
     "days_per_week_at_school": (
         N_("How many days a week will you teach at this school?"),
-        N_("At least 3 are needed, or 2 if you complete your hours at schools that already "
-           "have a lab manager."),
+        N_("At least 3 are needed (section 4), or 2 at the school of your organic post if you "
+           "complete your hours at schools that already have a lab manager."),
     ),
     "completes_hours_at_schools_with_manager": (
         N_("Do you complete your teaching hours at other schools that already have a lab "
            "manager?"),
-        N_("With 2 days a week, this exception of the circular lets you be appointed."),
+        N_("With 2 days a week, this exception of section 4 applies at the school you belong "
+           "to (your organic post)."),
+    ),
+    "organic_post_two_days": (
+        N_("Is your organic post (οργανική θέση) at this school, the one the lab belongs to?"),
+        N_("The two-day exception of section 4 is only for the school you belong to."),
+    ),
+    "manager_at_other_school": (
+        N_("Have you been appointed lab manager at another school of the same Directorate?"),
+        N_("Then you can be appointed at this school too only if no other teacher of "
+           "informatics here can be (section 4)."),
     ),
     "branch": (
         N_("What is your branch (κλάδος)?"),
-        N_("Teachers of ΠΕ86 (ΠΕ19, ΠΕ20) have priority."),
+        N_("The branch gives no points. ΠΕ19 and ΠΕ20 (now ΠΕ86) come first only for the "
+           "compulsory assignment when no one applies (section 4)."),
     ),
     "titles": (
         N_("Do you hold a doctorate, a master's degree or a second university degree?"),
@@ -268,7 +343,8 @@ QUESTION_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "titles.kind": (N_("What kind of title is it?"), ""),
     "titles.related": (
         N_("Is it in a subject related to the post (informatics)?"),
-        N_("Related: in informatics and computer applications, the subject of the lab. "
+        N_("The circular does not define “related” (συναφές): the teachers' association "
+           "judges. Typical examples are titles in informatics or computer applications. "
            "Related / unrelated: doctorate 6 / 2 points, master's degree 4 / 1, second "
            "degree 2 / 0.5."),
     ),
@@ -283,7 +359,13 @@ QUESTION_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "titles.continues": (
         N_("Does this doctorate continue one of your master's degrees (the same "
            "postgraduate programme)?"),
-        N_("If so, only the higher of the two titles counts."),
+        N_("If so, only the higher of the two titles counts (clause iii)."),
+    ),
+    "titles.same_field_as": (
+        N_("Is this doctorate in the same field (κλάδος) as one of your master's degrees, "
+           "though in another programme?"),
+        N_("Clause iii does not settle this case: both titles are counted, and the result "
+           "also shows the total if the teachers' association counts only the higher one."),
     ),
     "keplinet_service": (
         N_("Have you ever served at a ΚΕ.ΠΛΗ.ΝΕ.Τ. (as head, technical head, collaborator or "
@@ -297,12 +379,12 @@ QUESTION_TEXTS: Final[dict[str, tuple[str, str]]] = {
     "keplinet_staff_years_3plus_days": (
         N_("For how many school years did you serve at a ΚΕ.ΠΛΗ.ΝΕ.Τ. as a collaborator for "
            "3 or more days a week?"),
-        N_("Secondment or assignment, partial or full."),
+        N_("Secondment (απόσπαση) or assignment (διάθεση), partial or full."),
     ),
     "keplinet_staff_years_under_3_days": (
         N_("For how many school years did you serve at a ΚΕ.ΠΛΗ.ΝΕ.Τ. as a collaborator for "
            "fewer than 3 days a week?"),
-        N_("Secondment or assignment, partial or full."),
+        N_("Secondment (απόσπαση) or assignment (διάθεση), partial or full."),
     ),
     "keplinet_acting_head_years": (
         N_("For how many school years did you act as head or technical head of a "
@@ -325,11 +407,11 @@ QUESTION_TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "lab_experience_periods.start": (
         N_("When did this period of lab work start?"),
-        N_("A date such as 15/09/2005."),
+        N_("A date as day/month/year, such as 15/09/2005."),
     ),
     "lab_experience_periods.end": (
         N_("When did it end?"),
-        N_("The last day of work, such as 10/02/2008."),
+        N_("The last day of work, as day/month/year, such as 10/02/2008."),
     ),
     "lab_experience_periods.from_thesis": (
         N_("Did this experience come from a diploma thesis, a master's thesis or a doctoral "
@@ -371,6 +453,10 @@ OPTION_TEXTS: Final[dict[tuple[str, str], str]] = {
     ("role", Role.TEACHER): N_("Teacher"),
     ("role", Role.DIRECTOR): N_("Director"),
     ("role", Role.DEPUTY_DIRECTOR): N_("Deputy director"),
+    ("employment", Employment.PERMANENT): N_("Permanent"),
+    ("employment", Employment.FULL_TIME_SUBSTITUTE): N_("Full-time substitute"),
+    ("employment", Employment.REDUCED_HOURS_SUBSTITUTE): N_("Reduced-hours substitute"),
+    ("employment", Employment.HOURLY_PAID): N_("Hourly-paid"),
     ("languages.language", "en"): N_("English"),
     ("languages.language", "fr"): N_("French"),
     ("languages.language", "de"): N_("German"),
@@ -467,7 +553,8 @@ def _param(tr: Translator, name: str, value: ParamValue) -> str:
     if isinstance(value, bool):
         return tr.gettext("yes") if value else tr.gettext("no")
     if isinstance(value, Decimal):
-        return _points(tr, value) if name in ("points", "uncapped") else _number(tr, value)
+        points = name in ("points", "uncapped", "total_min")
+        return _points(tr, value) if points else _number(tr, value)
     if isinstance(value, int):
         return _number(tr, value)
     if name in ("kind", "kept_kind", "dropped_kind") and value in TITLE_KIND_NAMES:
@@ -500,11 +587,54 @@ def reason_text(tr: Translator, reason: Reason) -> str:
     if reason.code == ReasonCode.TOO_FEW_DAYS:
         days = int(reason.params["days"])
         return tr.ngettext(
-            "You teach at the school {days} day a week, but at least 3 are needed.",
-            "You teach at the school {days} days a week, but at least 3 are needed.",
+            "You teach at the school {days} day a week, but at least 3 are needed (section 4).",
+            "You teach at the school {days} days a week, but at least 3 are needed (section 4).",
             days,
         ).format(days=days)
+    if reason.code == ReasonCode.FEW_DAYS_MANAGER_ELSEWHERE:
+        days = int(reason.params["days"])
+        return tr.ngettext(
+            "You teach at the school {days} day a week, fewer than section 4 asks, but you are "
+            "the lab manager of another school of the same Directorate: section 4 lets you be "
+            "appointed at both schools only if no other teacher of informatics at this school "
+            "can be appointed.",
+            "You teach at the school {days} days a week, fewer than section 4 asks, but you are "
+            "the lab manager of another school of the same Directorate: section 4 lets you be "
+            "appointed at both schools only if no other teacher of informatics at this school "
+            "can be appointed.",
+            days,
+        ).format(days=days)
+    employment = reason.params.get("employment")
+    if reason.code == ReasonCode.REDUCED_HOURS_EMPLOYMENT and isinstance(employment, str):
+        return tr.gettext(EMPLOYMENT_REASON_TEXTS[employment])
     return _fill(tr, REASON_TEXTS[reason.code], reason.params)
+
+
+def status_text(tr: Translator, status: EligibilityStatus) -> str:
+    """The verdict: eligible, only as a fallback (what must be true follows), not eligible."""
+    return tr.gettext(STATUS_TEXTS[status])
+
+
+def eligibility_lines(tr: Translator, eligibility: EligibilityResult) -> list[str]:
+    """The verdict, then the reasons: those that lower the status first (for a fallback,
+    they are what must be true), then the others."""
+    lowering = [r for r in eligibility.reasons if r.lowers]
+    others = [r for r in eligibility.reasons if not r.lowers]
+    return [
+        status_text(tr, eligibility.status),
+        *(f"• {reason_text(tr, reason)}" for reason in (*lowering, *others)),
+    ]
+
+
+def total_text(tr: Translator, result: ScoreResult) -> str:
+    """`22,214 μόρια`, or both figures when clause iii's open case makes them differ:
+    `22,214 μόρια· 18,214 αν ο σύλλογος μετρήσει μόνο τον ανώτερο τίτλο`."""
+    total = _points(tr, result.total)
+    if result.total_min == result.total:
+        return total
+    return tr.gettext(
+        "{total}; {total_min} if the teachers' association counts only the higher title"
+    ).format(total=total, total_min=_number(tr, result.total_min))
 
 
 def path_text(tr: Translator, path: str) -> str:
@@ -552,14 +682,22 @@ def documents_text(tr: Translator, result: ScoreResult) -> str:
     return "\n".join(lines)
 
 
+def whole_years_hint(tr: Translator) -> str:
+    return tr.gettext(
+        "Whole school years only (1 September to 31 August): a part of a school year does not "
+        "count as a year (clause i)."
+    )
+
+
 def question_text(tr: Translator, question: Question | ItemQuestion) -> QuestionText:
     """The question as asked, and a one-line hint with the points it can bring."""
     text, hint = QUESTION_TEXTS[question.key]
     parts = [tr.gettext(hint)] if hint else []
     if isinstance(question, Question):
-        parts.extend(
-            scoring_rule(tr, question_criterion) for question_criterion in _rule_criteria(question)
-        )
+        criteria = list(_rule_criteria(question))
+        if any(c.unit == Unit.SCHOOL_YEAR for c in criteria):
+            parts.append(whole_years_hint(tr))
+        parts.extend(scoring_rule(tr, criterion) for criterion in criteria)
     return QuestionText(tr.gettext(text), " ".join(p.rstrip(".") + "." for p in parts))
 
 
@@ -579,8 +717,8 @@ def disclaimer(tr: Translator) -> str:
 # --- the breakdown and the output object -----------------------------------------------------
 
 
-def _criterion_line(tr: Translator, outcome: CriterionResult) -> str:
-    criterion = CURRENT_RULESET.by_key[outcome.key]
+def _criterion_line(tr: Translator, ruleset: Ruleset, outcome: CriterionResult) -> str:
+    criterion = ruleset.by_key[outcome.key]
     details = []
     if criterion.per_unit or outcome.quantity > 1:
         details.append(unit_quantity(tr, criterion.unit, outcome.quantity))
@@ -594,27 +732,16 @@ def _criterion_line(tr: Translator, outcome: CriterionResult) -> str:
 def render_breakdown(tr: Translator, result: ScoreResult) -> str:
     """The result as readable text: total, one line per criterion met, notes, eligibility."""
     _ = tr.gettext
-    lines = [
-        _("Provisional total: {total} of {maximum}").format(
-            total=_points(tr, result.total), maximum=_number(tr, result.ruleset.max_total)
-        ),
-        "",
-    ]
+    lines = [_("Provisional total: {total}").format(total=total_text(tr, result)), ""]
     if result.met:
-        lines.extend(_criterion_line(tr, outcome) for outcome in result.met)
+        lines.extend(_criterion_line(tr, result.ruleset, outcome) for outcome in result.met)
     else:
         lines.append(_("No criterion is met."))
     if result.notes:
         lines += ["", _("Notes:")]
         lines.extend(f"• {note_text(tr, note)}" for note in result.notes)
     if result.eligibility is not None:
-        verdict = (
-            _("Eligible: you can be appointed lab manager.")
-            if result.eligibility.eligible
-            else _("Not eligible: you cannot be appointed lab manager at this school.")
-        )
-        lines += ["", verdict]
-        lines.extend(f"• {reason_text(tr, reason)}" for reason in result.eligibility.reasons)
+        lines += ["", *eligibility_lines(tr, result.eligibility)]
     lines += ["", disclaimer(tr)]
     return "\n".join(lines)
 
@@ -630,15 +757,17 @@ def json_number(value: Decimal) -> int | float:
 
 
 def output_object(tr: Translator, result: ScoreResult) -> dict[str, Any]:
-    """The spec's output object (`ysepehy-score/1`), notes and reasons in `tr`'s language."""
+    """The spec's output object (`ysepehy-score/2`), notes and reasons in `tr`'s language."""
     out: dict[str, Any] = {
         "schema": OUTPUT_SCHEMA,
         "total": json_number(result.total),
+        "total_min": json_number(result.total_min),
         "criteria": {c.key: json_number(c.points) for c in result.criteria},
         "notes": [note_text(tr, note) for note in result.notes],
     }
     if result.eligibility is not None:
         out["eligibility"] = {
+            "status": result.eligibility.status.value,
             "eligible": result.eligibility.eligible,
             "priority_branch": result.eligibility.priority_branch,
             "reasons": [reason_text(tr, reason) for reason in result.eligibility.reasons],

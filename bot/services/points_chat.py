@@ -25,18 +25,23 @@ from bot.services.points import (
     criterion_label,
     language_name,
     option_text,
+    reason_text,
     unit_quantity,
 )
-from scoring import CURRENT_RULESET
+from scoring import CURRENT_RULESET, EligibilityResult, EligibilityStatus, Period
+from scoring.engine import is_greek, lab_experience_years, language_key
 from scoring.interview import (
     INTERVIEW,
     LIST_KINDS,
     AnswerKind,
     ItemQuestion,
+    Part,
     Question,
     Section,
     parse_date_text,
 )
+from scoring.numbers import round_half_up
+from scoring.ruleset import Unit
 
 # Short labels for the list of answers. Questions that feed one criterion
 # without a label here use the criterion's label.
@@ -44,14 +49,27 @@ QUESTION_LABELS: Final[dict[str, str]] = {
     "teaches_informatics": N_("Teaches informatics at the school"),
     "role": N_("Post at the school"),
     "sole_informatics_teacher": N_("The only teacher of informatics at the school"),
+    "employment": N_("Employment"),
     "days_per_week_at_school": N_("Days a week at the school"),
     "completes_hours_at_schools_with_manager": N_(
         "Completes the hours at schools with a lab manager"
     ),
+    "manager_at_other_school": N_("Lab manager at another school"),
     "branch": N_("Branch"),
     "titles": N_("Postgraduate titles and second degrees"),
     "keplinet_service": N_("Served at a ΚΕ.ΠΛΗ.ΝΕ.Τ."),
     "languages": N_("Foreign languages"),
+}
+
+# The parts of the interview, for the progress marker ("2/7 · Titles of study").
+PART_LABELS: Final[dict[Part, str]] = {
+    Part.ELIGIBILITY: N_("Who can be appointed"),
+    Part.TITLES: N_("Titles of study"),
+    Part.SERVICE: N_("Service"),
+    Part.EXPERIENCE: N_("Lab experience"),
+    Part.CERTIFICATES: N_("Certificates and committees"),
+    Part.LANGUAGES: N_("Foreign languages"),
+    Part.SCHOOL: N_("Organic post"),
 }
 
 # "Title 2", "Period 1": the heading of one item of a list, by the list's kind.
@@ -116,6 +134,50 @@ def item_heading(tr: Translator, question: Question, number: int) -> str:
     return tr.gettext(ITEM_HEADINGS[question.kind]).format(n=number)
 
 
+def part_label(tr: Translator, part: Part) -> str:
+    return tr.gettext(PART_LABELS[part])
+
+
+def list_summary(tr: Translator, question: Question, items: Sequence[Any]) -> str:
+    """A finished list in its unit, not its items: `3 titles`, `2,5 years` of lab experience
+    (overlaps and thesis periods left out, as scored), `2 languages` (Greek and repeats of one
+    language not counted)."""
+    if not items:
+        return tr.gettext(NONE_OF_KIND[question.kind])
+    if question.kind == AnswerKind.PERIODS:
+        years = lab_years_of(items)
+        return unit_quantity(tr, Unit.CALENDAR_YEAR, years)
+    if question.kind == AnswerKind.LANGUAGES:
+        count = len(foreign_languages(items))
+        return unit_quantity(tr, Unit.LANGUAGE, Decimal(count))
+    return unit_quantity(tr, Unit.TITLE, Decimal(len(items)))
+
+
+def lab_years_of(items: Sequence[Any]) -> Decimal:
+    """Calendar years of lab experience of period items, as criterion ιγ counts them."""
+    periods = []
+    for item in items:
+        try:
+            start = date.fromisoformat(str(item["start"]))
+            end = date.fromisoformat(str(item["end"]))
+        except (KeyError, ValueError):
+            continue
+        periods.append(Period(start, end, bool(item.get("from_thesis"))))
+    years, _notes = lab_experience_years(periods)
+    return round_half_up(years, 3)
+
+
+def foreign_languages(items: Sequence[Any]) -> set[str]:
+    """The distinct foreign languages of language items (Greek is not one)."""
+    return {
+        language_key(str(item["language"]))
+        for item in items
+        if isinstance(item, Mapping)
+        and item.get("language")
+        and not is_greek(str(item["language"]))
+    }
+
+
 def cap_line(tr: Translator, question: Question) -> str:
     """`Counts up to 5 school years.` for questions of a capped criterion; "" otherwise."""
     if question.units_to_cap is None or len(question.criteria) != 1:
@@ -170,6 +232,11 @@ def _title_text(tr: Translator, item: Mapping[str, Any], items: Sequence[Any]) -
         master = master_number(items, str(continues))
         if master is not None:
             parts.append(_("continues title {n}").format(n=master))
+    same_field = item.get("same_field_as")
+    if same_field:
+        master = master_number(items, str(same_field))
+        if master is not None:
+            parts.append(_("same field as title {n}").format(n=master))
     return ", ".join(parts)
 
 
@@ -204,8 +271,13 @@ def _language_text(tr: Translator, item: Mapping[str, Any]) -> str:
     return f"{name} {option_text(tr, 'languages.level', str(level))}" if level else name
 
 
-def continues_option_text(tr: Translator, value: object, items: Sequence[Any]) -> str:
-    """A button of "does this doctorate continue a master's?": the master, or "No"."""
+def continues_option_text(
+    tr: Translator, value: object, items: Sequence[Any], name: str = "continues"
+) -> str:
+    """A button of "does this doctorate continue a master's?" (or, `name` "same_field_as",
+    "is it in the same field as a master's?"): the master, or "No"."""
+    if value is None and name == "same_field_as":
+        return tr.gettext("No, another field")
     if value is None:
         return tr.gettext("No, another programme")
     number = master_number(items, str(value))
@@ -312,3 +384,83 @@ def answer_lines(tr: Translator, answers: Mapping[str, Any]) -> list[tuple[Quest
         )
         for question in INTERVIEW.applicable(answers)
     ]
+
+
+# --- buttons by their label -------------------------------------------------------------------
+
+
+_LABEL_MARKS: Final = frozenset({"So", "Sk", "Pi", "Pf", "Cf", "Mn"})
+
+
+def label_key(text: str) -> str:
+    """A button label or a typed text as compared: folded, without emoji, arrows and quote
+    marks (`✅ Τέλος` and `τελος` are the same; `-1` stays apart from `1`)."""
+    kept = "".join(
+        " " if unicodedata.category(ch) in _LABEL_MARKS or ch == "…" else ch for ch in fold(text)
+    )
+    return fold(" ".join(kept.split()))
+
+
+def button_for_text(rows: Sequence[Sequence[tuple[str, str]]], text: str) -> str | None:
+    """The data of the button whose label is what the teacher typed, or None."""
+    typed = label_key(text)
+    if not typed:
+        return None
+    for row in rows:
+        for label, data in row:
+            if label_key(label) == typed:
+                return data
+    return None
+
+
+# --- eligibility at once ------------------------------------------------------------------
+
+
+def eligibility_notice(
+    tr: Translator, before: EligibilityResult | None, after: EligibilityResult | None
+) -> str:
+    """What to say at once when an answer lowers the best status still possible: "" if it
+    did not. Not eligible: the reason, and that the points can still be calculated. Only as a
+    fallback: what must be true (section 4)."""
+    if after is None or after.status == EligibilityStatus.ELIGIBLE:
+        return ""
+    if before is not None and before.status.rank >= after.status.rank:
+        return ""
+    _ = tr.gettext
+    known = {r.code for r in before.reasons} if before is not None else set()
+    reasons = [r for r in after.reasons if r.lowers and r.code not in known] or [
+        r for r in after.reasons if r.lowers
+    ]
+    if after.status == EligibilityStatus.NOT_ELIGIBLE:
+        head = "⛔ " + _("With this answer you cannot be appointed lab manager at this school:")
+        tail = _(
+            "You can still go on below to calculate your points anyway, or stop with ✖ Cancel."
+        )
+    else:
+        head = "⚠️ " + _(
+            "With this answer you can be appointed only as a fallback, if no one who meets the "
+            "main rules of section 4 can be. What must be true:"
+        )
+        tail = _("Go on below to calculate your points.")
+    lines = [head, *(f"• {reason_text(tr, reason)}" for reason in reasons), tail]
+    return "\n".join(lines)
+
+
+STATUS_SHORT: Final[dict[EligibilityStatus, str]] = {
+    EligibilityStatus.ELIGIBLE: N_("eligible"),
+    EligibilityStatus.FALLBACK: N_("only as a fallback"),
+    EligibilityStatus.NOT_ELIGIBLE: N_("not eligible"),
+}
+
+
+def status_change_text(tr: Translator, before: str, after: EligibilityStatus) -> str:
+    """`Eligibility changed: not eligible → eligible.` for "Change an answer" ("" if equal)."""
+    try:
+        old = EligibilityStatus(before)
+    except ValueError:
+        return ""
+    if old == after:
+        return ""
+    return tr.gettext("Eligibility changed: {before} → {after}.").format(
+        before=tr.gettext(STATUS_SHORT[old]), after=tr.gettext(STATUS_SHORT[after])
+    )

@@ -1,8 +1,8 @@
 """The downloads of a points declaration: the JSON file and a readable PDF summary.
 
 - `declaration_json`: the declaration in the spec's format
-  (`ysepehy-declaration/1`), the file `keplibot score` reads and the bot scores
-  when it is sent back.
+  (`ysepehy-declaration/1`, or `/2` when it uses a field of revision 2), the
+  file `keplibot score` reads and the bot scores when it is sent back.
 - `read_declaration_file`: such a file sent back, validated, or what is wrong with it.
 - `summary_pdf`: the total with the disclaimer under it, the points per
   criterion, notes, eligibility, the documents to gather and the answers given,
@@ -29,9 +29,10 @@ from bot.services.points import (
     criterion_label,
     disclaimer,
     documents_for,
+    eligibility_lines,
     error_text,
     note_text,
-    reason_text,
+    total_text,
     unit_quantity,
 )
 from bot.services.points_chat import answer_lines, question_label
@@ -195,12 +196,7 @@ def summary_pdf(
         9,
         grey=True,
     )
-    pdf.heading(
-        _("Provisional total: {total} of {maximum}").format(
-            total=tr.points(result.total), maximum=tr.number(ruleset.max_total)
-        ),
-        14,
-    )
+    pdf.heading(_("Provisional total: {total}").format(total=total_text(tr, result)), 14)
     # Right under the total, where it is read (at the end it may stand alone on a last page).
     pdf.paragraph(disclaimer(tr), 9, grey=True)
 
@@ -217,13 +213,10 @@ def summary_pdf(
 
     if result.eligibility is not None:
         pdf.heading(_("Eligibility"))
-        pdf.paragraph(
-            _("Eligible: you can be appointed lab manager.")
-            if result.eligibility.eligible
-            else _("Not eligible: you cannot be appointed lab manager at this school.")
-        )
-        for reason in result.eligibility.reasons:
-            pdf.bullet(reason_text(tr, reason))
+        verdict, *reasons = eligibility_lines(tr, result.eligibility)
+        pdf.paragraph(verdict)
+        for reason in reasons:
+            pdf.bullet(reason.removeprefix("• "))
 
     if result.met:
         pdf.heading(_("Documents you will need"))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, Literal, TypedDict, cast
+from typing import Any, Final, Literal, NotRequired, TypedDict, cast
 
 from scoring import Declaration, ScoreResult, parse_declaration, score
 from scoring.interview import (
@@ -69,6 +69,7 @@ class Change(TypedDict):
     changed: list[str]
     before: dict[str, Any]
     total_before: str  # points, as a decimal string
+    status_before: NotRequired[str]  # the eligibility status before ("" without facts)
 
 
 class SessionData(TypedDict):
@@ -208,9 +209,13 @@ class InterviewSession:
         return None
 
     def progress(self) -> tuple[int, int]:
-        """(number of the question asked now, questions that apply), for "3/17"."""
-        answered, total = INTERVIEW.progress(self.answers)
-        return min(answered + 1, total), total
+        """(the part of the interview asked now, the number of parts), for "2/7": it never
+        jumps, as a count of the questions that apply would when an answer opens some."""
+        step = self.step()
+        if step is None:
+            parts = INTERVIEW.part_progress(INTERVIEW.questions[-1])[1]
+            return parts, parts
+        return INTERVIEW.part_progress(step.question)
 
     def list_items(self) -> list[dict[str, Any]]:
         """The items of the list being filled (the complete ones)."""
@@ -343,7 +348,7 @@ class InterviewSession:
 
     # --- change an answer, results ----------------------------------------------------------
 
-    def start_change(self, key: str, total_before: str) -> None:
+    def start_change(self, key: str, total_before: str, status_before: str = "") -> None:
         """Ask the answered question `key` again, then what depends on it."""
         question = INTERVIEW[key]
         if not question.applies(self.answers):
@@ -354,6 +359,7 @@ class InterviewSession:
             changed=[],
             before=copy.deepcopy(self.answers),
             total_before=total_before,
+            status_before=status_before,
         )
         self.data["history"] = []
         self.data["draft"] = None

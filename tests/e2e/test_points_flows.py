@@ -22,7 +22,7 @@ from tests.e2e.points_chat import (
     kept_declaration,
     pdf_text,
 )
-from tests.unit.scoring_support import spec_dir
+from tests.unit.scoring_support import EXAMPLES_DIR, spec_dir
 
 BOB_DECLARATION = {
     "schema": "ysepehy-declaration/1",
@@ -32,6 +32,7 @@ BOB_DECLARATION = {
     "organic_position_at_school": True,
     "eligibility": {"teaches_informatics": False},
 }
+ELIGIBILITY = "1/7 · Ποιος μπορεί να οριστεί\n"
 BOB_HAND_TOTAL = Decimal(3)  # ια 1 + κ 2; the unrecognised master's and B1 English count nothing
 
 
@@ -39,12 +40,21 @@ async def test_an_interview_in_english_skips_what_does_not_apply(bot: BotHarness
     assert score(parse_declaration(BOB_DECLARATION)).total == BOB_HAND_TOTAL
     bob = Teacher(bot, BOB)
     await bob.send("/points")
-    assert "\n\n1/14\nWill you teach informatics at this school" in bob.text
+    assert "\n\n1/7 · Who can be appointed\nWill you teach informatics at this school" in bob.text
     await bob.press("No")
+    # Not eligible: said at once, citing the rule, and the points can still be calculated.
+    assert (
+        "⛔ With this answer you cannot be appointed lab manager at this school:\n"
+        "• Only a teacher who will teach informatics at the school can be appointed "
+        "(sections 1 and 4 of the circular).\n"
+        "You can still go on below to calculate your points anyway"
+    ) in bob.text
     # Not teaching informatics: no post, no days; the branch is next.
-    assert bob.question.startswith("2/12\nWhat is your branch (κλάδος)?")
+    assert bob.question.startswith("1/7 · Who can be appointed\nWhat is your branch (κλάδος)?")
+    # The branch's priority is only for the compulsory assignment, never over points.
+    assert "only for the compulsory assignment when no one applies (section 4)" in bob.text
     await bob.press("Skip »")
-    assert bob.question.startswith("3/12\nDo you hold a doctorate")
+    assert bob.question.startswith("2/7 · Titles of study\nDo you hold a doctorate")
     await bob.press("Add a title")
     await bob.press("Master's degree")
     await bob.press("Yes")
@@ -52,10 +62,10 @@ async def test_an_interview_in_english_skips_what_does_not_apply(bot: BotHarness
     await bob.press("No")  # not recognised
     assert "1. Master's degree, related subject, from abroad, not recognised" in bob.text
     await bob.press("✅ Done")
-    assert bob.question.startswith("4/12\nHave you ever served at a ΚΕ.ΠΛΗ.ΝΕ.Τ.")
+    assert bob.question.startswith("3/7 · Service\nHave you ever served at a ΚΕ.ΠΛΗ.ΝΕ.Τ.")
     await bob.press("No")
     # Never served: the four ΚΕ.ΠΛΗ.ΝΕ.Τ. questions are not asked.
-    assert bob.question.startswith("5/12\nFor how many school years have you served effectively")
+    assert bob.question.startswith("3/7 · Service\nFor how many school years have you served")
     assert "📈 Counts up to 4 school years." in bob.text
     await bob.send("1")
     await bob.press("Skip »")  # ιβ
@@ -76,19 +86,22 @@ async def test_an_interview_in_english_skips_what_does_not_apply(bot: BotHarness
     ]
     await bob.press("B1")
     await bob.press("✅ Done")
-    assert bob.question.startswith("12/12\nIs your organic post")
+    assert bob.question.startswith("7/7 · Organic post\nIs your organic post (οργανική θέση)")
     assert in_points_flow(bot, BOB)
     await bob.send("yes")
 
     text = bob.text
     assert text.startswith(
-        "✓ Organic post at the lab's school: Yes\n\nProvisional total: 3 points"
+        "✓ Organic post (οργανική θέση) at the lab's school: Yes\n\nProvisional total: 3 points"
     )
     assert "ια) Effective service as lab manager (Υ.Σ.Ε.Π.Ε.Η.Υ.): 1 point (1 school year)" in text
-    assert "κ) Organic post at the lab's school: 2 points" in text
+    assert "κ) Organic post (οργανική θέση) at the lab's school: 2 points" in text
     assert "not recognised by Δ.Ο.Α.Τ.Α.Π." in text
     assert "Not eligible: you cannot be appointed lab manager at this school." in text
-    assert "Only a teacher who will teach informatics at the school can be appointed." in text
+    assert (
+        "Only a teacher who will teach informatics at the school can be appointed (sections 1 "
+        "and 4 of the circular)."
+    ) in text
 
     # The flow ended with the result: the next text is not taken as an answer.
     assert not in_points_flow(bot, BOB)
@@ -106,7 +119,7 @@ async def test_an_interview_in_english_skips_what_does_not_apply(bot: BotHarness
     assert json.loads(await bob.download(sent.new[0])) == BOB_DECLARATION
     sent = await bob.press("⬇️ PDF")
     pdf = pdf_text(await bob.download(sent.new[0]))
-    assert "Provisional total: 3 points of 55" in pdf
+    assert "Provisional total: 3 points" in pdf
     assert "Not eligible" in pdf
 
     # A second interview: the consent question is not asked again.
@@ -123,7 +136,7 @@ async def test_an_interview_in_english_skips_what_does_not_apply(bot: BotHarness
         await bob.press("Skip »")
     await bob.press("No languages")
     await bob.press("Skip »")
-    assert "\n\nProvisional total: 0 points of 55\n" in bob.text
+    assert "\n\nProvisional total: 0 points\n" in bob.text
     assert "No criterion is met." in bob.text
     assert "May I keep" not in bob.text
     assert "💾 Keep this declaration" in labels(bob.screen)
@@ -135,7 +148,7 @@ async def test_cancel_drops_the_interview_and_a_director_is_asked_more(bot: BotH
     await alice.press("Ναι")
     await alice.press("Διευθυντής/ντρια")
     # A director can be appointed only as the only teacher of informatics: asked.
-    assert alice.question.startswith("3/15\nΕίστε ο/η μοναδικός/ή εκπαιδευτικός")
+    assert alice.question.startswith(ELIGIBILITY + "Είστε ο/η μοναδικός/ή εκπαιδευτικός")
     cancelled = await alice.press("✖ Ακύρωση")
     assert cancelled.message["text"].startswith("Ακυρώθηκε.")
     assert "🧮 Υπολογισμός μορίων" in labels(cancelled.message)
@@ -143,12 +156,12 @@ async def test_cancel_drops_the_interview_and_a_director_is_asked_more(bot: BotH
     # Started again from the menu: a new interview, not the old one.
     started = await alice.press("Υπολογισμός μορίων", cancelled.message)
     assert "Ας υπολογίσουμε" in started.new[0]["text"]
-    assert "1/14\n" in alice.text
+    assert "1/7 · " in alice.text
     await alice.press("Ναι")
     [cancelled_message] = await alice.send("/cancel")
     assert cancelled_message["text"].startswith("Ακυρώθηκε.")
     await alice.send("/points")
-    assert "1/14\n" in alice.text
+    assert "1/7 · " in alice.text
 
 
 async def test_a_half_finished_interview_survives_a_restart(launch: Launch) -> None:
@@ -157,18 +170,20 @@ async def test_a_half_finished_interview_survives_a_restart(launch: Launch) -> N
     await alice.send("/points")
     await alice.press("Ναι")
     await alice.press("Εκπαιδευτικός")
+    await alice.press("Μόνιμος/η")
     await alice.press("5")
+    await alice.press("Όχι")  # not a lab manager at another school
     await alice.press("ΠΕ86")
     await alice.press("Προσθήκη τίτλου")
     await alice.press("Μεταπτυχιακό")
     question = alice.screen
-    assert alice.question.startswith("5/14 · Τίτλος 1\nΕίναι σε γνωστικό αντικείμενο συναφές")
+    assert alice.question.startswith("2/7 · Τίτλος 1\nΕίναι σε γνωστικό αντικείμενο συναφές")
 
     await bot.restart()
 
     # The question on screen still works after the restart, and nothing was lost.
     await alice.press("Ναι", question)
-    assert alice.question.startswith("5/14 · Τίτλος 1\nΕίναι από ίδρυμα της αλλοδαπής;")
+    assert alice.question.startswith("2/7 · Τίτλος 1\nΕίναι από ίδρυμα της αλλοδαπής;")
     await alice.press("Όχι")
     assert "1. Μεταπτυχιακό, συναφές αντικείμενο" in alice.text
 
@@ -186,12 +201,12 @@ async def test_a_half_finished_interview_survives_a_restart(launch: Launch) -> N
         await alice.press("Παράλειψη »")
     await alice.press("Καμία ξένη γλώσσα")
     await alice.press("Παράλειψη »")
-    assert "\n\nΕνδεικτικό σύνολο: 4 μόρια από 55\n" in alice.text
+    assert "\n\nΕνδεικτικό σύνολο: 4 μόρια\n" in alice.text
     assert "γ) Μεταπτυχιακό σε συναφές αντικείμενο: 4 μόρια" in alice.text
 
 
 async def test_a_declaration_file_is_scored_and_can_be_changed(bot: BotHarness) -> None:
-    path = spec_dir() / "examples" / "full-house.json"
+    path = spec_dir() / EXAMPLES_DIR / "full-house.json"
     oracle = score(parse_declaration(json.loads(path.read_text(encoding="utf-8")))).total
     alice = Teacher(bot, ALICE)
 
@@ -202,7 +217,7 @@ async def test_a_declaration_file_is_scored_and_can_be_changed(bot: BotHarness) 
     assert summary["text"].startswith("📂 Η δήλωση του αρχείου full-house.json:")
     assert "(Αντικαθιστά τον υπολογισμό που δεν είχατε ολοκληρώσει.)" in summary["text"]
     total = format(oracle, "f").replace(".", ",")
-    assert f"Ενδεικτικό σύνολο: {total} μόρια από 55" in summary["text"]
+    assert f"Ενδεικτικό σύνολο: {total} μόρια" in summary["text"]
     assert await kept_declaration(bot.database_url, ALICE.id) is None  # not kept unasked
 
     # Change an answer of the file, then go back: nothing changes.
@@ -216,7 +231,7 @@ async def test_a_declaration_file_is_scored_and_can_be_changed(bot: BotHarness) 
     )
     back = await alice.press("« Πίσω")
     assert back.message["text"].startswith("↩️ Δεν άλλαξε τίποτα.")
-    assert f"Ενδεικτικό σύνολο: {total} μόρια από 55" in back.message["text"]
+    assert f"Ενδεικτικό σύνολο: {total} μόρια" in back.message["text"]
 
     # Remove every language: the total drops by what they were worth.
     languages_worth = sum(
@@ -264,11 +279,11 @@ async def test_mypoints_without_a_kept_declaration_offers_the_interview(bot: Bot
     [reply] = await alice.send("/mypoints")
     assert reply["text"] == "Δεν έχω αποθηκευμένη δήλωσή σας."
     started = await alice.press("Υπολογισμός των μορίων μου")
-    assert "1/14\n" in started.new[0]["text"]
+    assert "1/7 · " in started.new[0]["text"]
     # In the middle of the interview, /mypoints says so and asks the question again.
     [note] = await alice.send("/mypoints")
     assert note["text"].startswith("ℹ️ Βρίσκεστε στη μέση του υπολογισμού μορίων")
-    assert "1/14\n" in note["text"]
+    assert "1/7 · " in note["text"]
 
 
 async def test_points_commands_are_in_help(bot: BotHarness) -> None:
@@ -289,7 +304,7 @@ async def test_an_interview_whose_data_was_deleted_ends_politely(bot: BotHarness
     [reply] = await alice.send("3")
     assert reply["text"] == "Δεν υπάρχει υπολογισμός μορίων σε εξέλιξη: το /points ξεκινά έναν."
     await alice.send("/points")
-    assert "1/14\n" in alice.text
+    assert "1/7 · " in alice.text
 
 
 async def test_a_result_not_kept_is_dropped_after_some_hours(launch: Launch) -> None:
@@ -298,9 +313,9 @@ async def test_a_result_not_kept_is_dropped_after_some_hours(launch: Launch) -> 
     alice, bob = Teacher(bot, ALICE), Teacher(bot, BOB)
     two_years = json_document({"lab_manager_effective_years": 2})
     await alice.send_file(two_years, "d.json")
-    assert "Ενδεικτικό σύνολο: 2 μόρια από 55" in alice.text
+    assert "Ενδεικτικό σύνολο: 2 μόρια" in alice.text
     await bob.send_file(two_years, "d.json")
-    assert "Provisional total: 2 points of 55" in bob.text
+    assert "Provisional total: 2 points" in bob.text
     assert bot.app is not None
 
     clock.advance(RESULT_KEPT_FOR - timedelta(minutes=1))
@@ -336,7 +351,7 @@ async def test_a_json_file_in_a_fault_report_is_an_attachment(bot: BotHarness) -
 
     # Outside every flow the same file is a declaration to score.
     [summary] = await alice.send_file(json_document({"lab_manager_effective_years": 2}), "d.json")
-    assert "Ενδεικτικό σύνολο: 2 μόρια από 55" in summary["text"]
+    assert "Ενδεικτικό σύνολο: 2 μόρια" in summary["text"]
 
 
 async def test_a_photo_in_the_interview_does_not_start_a_fault_report(bot: BotHarness) -> None:
@@ -350,9 +365,42 @@ async def test_a_photo_in_the_interview_does_not_start_a_fault_report(bot: BotHa
         "ℹ️ Μια φωτογραφία ή ένα αρχείο δεν απαντά σε αυτή την ερώτηση. Για να δηλώσετε "
         "βλάβη, ολοκληρώστε πρώτα τον υπολογισμό μορίων ή σταματήστε τον με /cancel."
     )
-    assert "\n\n2/14\nΠοια θέση έχετε στο σχολείο;" in note["text"]
+    assert "\n\n" + ELIGIBILITY + "Ποια θέση έχετε στο σχολείο;" in note["text"]
     assert flows_of(bot, ALICE) == {"points"}
     # The interview goes on where it was.
     alice.screen = note
     await alice.press("Εκπαιδευτικός")
-    assert alice.question.startswith("3/14\nΠόσες ημέρες")
+    assert alice.question.startswith(ELIGIBILITY + "Με ποια σχέση εργασίας")
+
+
+async def test_a_revision_2_file_shows_both_totals_and_the_fallback(bot: BotHarness) -> None:
+    """A `ysepehy-declaration/2` file with a doctorate in the same field as a master's, one
+    language by code and by name, and an hourly-paid teacher: both totals, in chat and PDF."""
+    declaration = {
+        "schema": "ysepehy-declaration/2",
+        "titles": [
+            {"kind": "master", "related": True, "id": "m1"},
+            {"kind": "phd", "related": True, "same_field_as": "m1"},
+        ],
+        "languages": [{"language": "Αγγλικά", "level": "C2"}, {"language": "en", "level": "C1"}],
+        "eligibility": {"employment": "hourly_paid", "branch": "ΠΕ86"},
+    }
+    alice = Teacher(bot, ALICE)
+    [summary] = await alice.send_file(json_document(declaration), "rev2.json")
+    text = summary["text"]
+    assert "Ενδεικτικό σύνολο: 11 μόρια· 7 αν ο σύλλογος μετρήσει μόνο τον ανώτερο τίτλο" in text
+    assert "ιη) " not in text  # C1 of the same language (Αγγλικά = en) does not count
+    assert "Η διευκρίνιση iii της εγκυκλίου δεν ρυθμίζει αυτή την περίπτωση" in text
+    assert (
+        "Μόνο επικουρικά: μπορείτε να οριστείτε Υ.Σ.Ε.Π.Ε.Η.Υ. μόνο αν δεν μπορεί να οριστεί "
+        "κανείς που πληροί τους κύριους όρους της ενότητας 4. Τι πρέπει να ισχύει:\n"
+        "• Ως ωρομίσθιος/α, μπορείτε να οριστείτε μόνο αν δεν μπορεί να οριστεί μόνιμος/η ή "
+        "αναπληρωτής/τρια πλήρους ωραρίου (ενότητα 4)."
+    ) in text
+
+    sent = await alice.press("⬇️ PDF")
+    pdf = pdf_text(await alice.download(sent.new[0]))
+    assert "11 μόρια· 7 αν ο σύλλογος μετρήσει μόνο τον ανώτερο τίτλο" in pdf
+    assert "Μόνο επικουρικά" in pdf
+    sent = await alice.press("⬇️ JSON")
+    assert json.loads(await alice.download(sent.new[0])) == declaration

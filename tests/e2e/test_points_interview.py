@@ -62,10 +62,13 @@ def lines_starting(text: str, prefix: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith(prefix)]
 
 
+ELIGIBILITY = "1/7 · Ποιος μπορεί να οριστεί\n"
+
+
 async def answer_eligibility(alice: Teacher) -> None:
     [intro] = await alice.send("/points")
     assert "Ας υπολογίσουμε τα μόριά σας" in intro["text"]
-    assert "1/14\nΘα διδάξετε Πληροφορική σε αυτό το σχολείο" in intro["text"]
+    assert ELIGIBILITY + "Θα διδάξετε Πληροφορική σε αυτό το σχολείο" in intro["text"]
     assert "💡" in intro["text"]  # the circular's one-line hint
     assert labels(intro) == ["Ναι", "Όχι", "✖ Ακύρωση"]  # first question: no Back
 
@@ -73,37 +76,54 @@ async def answer_eligibility(alice: Teacher) -> None:
     # One message: the pressed question becomes the next one, under what was answered.
     assert answered.new == []
     assert alice.screen["message_id"] == intro["message_id"]
-    assert alice.text.startswith("✓ Διδάσκει Πληροφορική στο σχολείο: Ναι\n\n2/14\n")
-    assert alice.question.startswith("2/14\nΠοια θέση έχετε στο σχολείο;")
+    assert alice.text.startswith("✓ Διδάσκει Πληροφορική στο σχολείο: Ναι\n\n" + ELIGIBILITY)
+    assert alice.question.startswith(ELIGIBILITY + "Ποια θέση έχετε στο σχολείο;")
     await alice.press("Εκπαιδευτικός")
 
     # A teacher (not a director) is never asked whether they are the only one.
-    assert alice.question.startswith("3/14\nΠόσες ημέρες την εβδομάδα")
+    assert alice.question.startswith(ELIGIBILITY + "Με ποια σχέση εργασίας")
+    await alice.press("Μόνιμος/η")
+    assert alice.question.startswith(ELIGIBILITY + "Πόσες ημέρες την εβδομάδα")
     assert labels(alice.screen)[:8] == ["0", "1", "2", "3", "4", "5", "6", "7"]
     [again] = await alice.send("δύο")
     assert again["text"].startswith("⚠️ Στείλτε έναν ακέραιο αριθμό")
-    assert "3/14\nΠόσες ημέρες την εβδομάδα" in again["text"]  # the same question again
+    assert ELIGIBILITY + "Πόσες ημέρες την εβδομάδα" in again["text"]  # the same question
     [again] = await alice.send("9")
     assert again["text"].startswith("⚠️ Στείλτε έναν αριθμό από 0 έως 7")
     await alice.press("2")
-    # Two days a week: the circular's exception is asked about.
+    # Two days a week: the circular's exception is asked about; the marker does not jump.
     assert alice.question.startswith(
-        "4/15\nΣυμπληρώνετε το υποχρεωτικό ωράριό σας σε άλλα σχολεία"
+        ELIGIBILITY + "Συμπληρώνετε το υποχρεωτικό ωράριό σας σε άλλα σχολεία"
     )
     await alice.press("Ναι")
-    assert alice.question.startswith("5/15\nΠοιος είναι ο κλάδος σας;")
+    # The exception is for the school of the organic post: asked now, not at the end.
+    assert alice.question.startswith(ELIGIBILITY + "Έχετε οργανική θέση σε αυτό το σχολείο")
+    await alice.press("Όχι")
+    # Not eligible: said at once, with the rule, and the interview goes on for the points.
+    assert alice.text.startswith(
+        "✓ Οργανική θέση στο σχολείο του εργαστηρίου: Όχι\n\n"
+        "⛔ Με αυτή την απάντηση δεν μπορείτε να οριστείτε Υ.Σ.Ε.Π.Ε.Η.Υ. σε αυτό το σχολείο:\n"
+        "• Η εξαίρεση των δύο ημερών της ενότητας 4 ισχύει μόνο για το σχολείο στο οποίο "
+        "ανήκετε"
+    )
+    assert "Μπορείτε πάντως να συνεχίσετε παρακάτω για να υπολογίσετε τα μόριά σας" in alice.text
+    assert alice.question.startswith(ELIGIBILITY + "Έχετε οριστεί Υ.Σ.Ε.Π.Ε.Η.Υ. σε άλλο σχολείο")
+    await alice.press("Όχι")
+    assert "⛔" not in alice.text  # said once
+    assert alice.question.startswith(ELIGIBILITY + "Ποιος είναι ο κλάδος σας;")
     assert "Επιλέξτε από τα κουμπιά ή πληκτρολογήστε την απάντησή σας." in alice.text
+    assert "μόνο στην υποχρεωτική ανάθεση" in alice.text
     await alice.press("ΠΕ86")
 
 
 async def answer_titles(alice: Teacher) -> None:
-    assert alice.question.startswith("6/15\nΈχετε διδακτορικό, μεταπτυχιακό ή δεύτερο πτυχίο")
+    assert alice.question.startswith("2/7 · Τίτλοι σπουδών\nΈχετε διδακτορικό, μεταπτυχιακό")
     assert labels(alice.screen)[:2] == ["➕ Προσθήκη τίτλου", "Κανένας τίτλος"]
     await alice.press("Προσθήκη τίτλου")
-    assert alice.question.startswith("6/15 · Τίτλος 1\nΤι τίτλος είναι;")
+    assert alice.question.startswith("2/7 · Τίτλος 1\nΤι τίτλος είναι;")
     await alice.press("Μεταπτυχιακό")
-    # What "related" means, from the circular's lab, and what it is worth.
-    assert "💡 Συναφές: στην Πληροφορική και τις εφαρμογές Η/Υ" in alice.text
+    # "Related" is not defined by the circular: said so, with examples as examples.
+    assert "💡 Η εγκύκλιος δεν ορίζει τι είναι «συναφές»: το κρίνει ο σύλλογος" in alice.text
     await alice.press("Ναι")  # related
     await alice.press("Όχι")  # not from abroad: recognition is not asked
     assert "Μέχρι τώρα:\n1. Μεταπτυχιακό, συναφές αντικείμενο" in alice.text
@@ -112,7 +132,7 @@ async def answer_titles(alice: Teacher) -> None:
     await alice.press("Διδακτορικό")
     await alice.press("Ναι")  # related
     await alice.press("Ναι")  # from abroad
-    assert alice.question.startswith("6/15 · Τίτλος 2\nΈχει αναγνωριστεί από τον Δ.Ο.Α.Τ.Α.Π.;")
+    assert alice.question.startswith("2/7 · Τίτλος 2\nΈχει αναγνωριστεί από τον Δ.Ο.Α.Τ.Α.Π.;")
     await alice.press("Ναι")  # recognised
     # The line above the next question tells the whole title so far, not a bare "Yes".
     assert alice.text.startswith(
@@ -138,19 +158,23 @@ async def answer_titles(alice: Teacher) -> None:
     await alice.press("Δεύτερο πτυχίο")
     # Back from a question about the item returns to the one before.
     await alice.press("« Πίσω")
-    assert alice.question.startswith("6/15 · Τίτλος 3\nΤι τίτλος είναι;")
+    assert alice.question.startswith("2/7 · Τίτλος 3\nΤι τίτλος είναι;")
     await alice.press("Δεύτερο πτυχίο")
     await alice.press("Όχι")  # unrelated
     await alice.press("Όχι")  # not from abroad
     await alice.press("✅ Τέλος")
-    assert alice.text.startswith("✓ Μεταπτυχιακοί τίτλοι και δεύτερα πτυχία: 3\n\n7/15\n")
+    assert alice.text.startswith(
+        "✓ Μεταπτυχιακοί τίτλοι και δεύτερα πτυχία: 3 τίτλοι\n\n3/7 · Υπηρεσία\n"
+    )
 
 
 async def answer_service(alice: Teacher) -> None:
-    assert alice.question.startswith("7/15\nΈχετε υπηρετήσει ποτέ σε ΚΕ.ΠΛΗ.ΝΕ.Τ.")
+    assert alice.question.startswith("3/7 · Υπηρεσία\nΈχετε υπηρετήσει ποτέ σε ΚΕ.ΠΛΗ.ΝΕ.Τ.")
     await alice.press("Ναι")
-    # Served at a ΚΕ.ΠΛΗ.ΝΕ.Τ.: four more questions apply.
-    assert alice.question.startswith("8/19\nΠόσα σχολικά έτη υπηρετήσατε ως Υπεύθυνος/η")
+    # Served at a ΚΕ.ΠΛΗ.ΝΕ.Τ.: four more questions apply; the marker stays.
+    assert alice.question.startswith("3/7 · Υπηρεσία\nΠόσα σχολικά έτη υπηρετήσατε ως")
+    # Years are whole school years: how to count a part year is said.
+    assert "μέρος σχολικού έτους δεν μετρά ως έτος (διευκρίνιση i)" in alice.text
     # The keypad 0–5 and "more", with the cap shown.
     assert labels(alice.screen)[:7] == ["0", "1", "2", "3", "4", "5", "Περισσότερα…"]
     assert "📈 Μετράει έως 5 σχολικά έτη." in alice.text
@@ -161,10 +185,11 @@ async def answer_service(alice: Teacher) -> None:
     # θ: skip (= 0), then back, then skip again.
     await alice.press("Παράλειψη »")
     assert alice.text.startswith(
-        "⏭ Συνεργάτης/τιδα ΚΕ.ΠΛΗ.ΝΕ.Τ., λιγότερες από 3 ημέρες την εβδομάδα: 0\n\n11/19\n"
+        "⏭ Συνεργάτης/τιδα ΚΕ.ΠΛΗ.ΝΕ.Τ., λιγότερες από 3 ημέρες την εβδομάδα: 0\n\n"
+        "3/7 · Υπηρεσία\n"
     )
     await alice.press("« Πίσω")
-    assert alice.question.startswith("10/19\nΠόσα σχολικά έτη υπηρετήσατε σε ΚΕ.ΠΛΗ.ΝΕ.Τ.")
+    assert alice.question.startswith("3/7 · Υπηρεσία\nΠόσα σχολικά έτη υπηρετήσατε σε ΚΕ.ΠΛΗ")
     assert "λιγότερες από 3 ημέρες" in alice.text
     await alice.press("Παράλειψη »")
     await alice.press("0")  # ι
@@ -173,10 +198,13 @@ async def answer_service(alice: Teacher) -> None:
 
 
 async def answer_lab_experience(alice: Teacher) -> None:
-    assert alice.question.startswith("14/19\nΈχετε εργαστηριακή εμπειρία εκτός σχολείου;")
+    assert alice.question.startswith(
+        "4/7 · Εργαστηριακή εμπειρία\nΈχετε εργαστηριακή εμπειρία εκτός σχολείου;"
+    )
     assert "📈 Μετράει έως 4 έτη." in alice.text
     await alice.press("Προσθήκη περιόδου")
-    assert alice.question.startswith("14/19 · Περίοδος 1\nΠότε ξεκίνησε")
+    assert alice.question.startswith("4/7 · Περίοδος 1\nΠότε ξεκίνησε")
+    assert "ως ημέρα/μήνας/έτος" in alice.text
     await alice.send("15/9/2015")
     [refused] = await alice.send("2015-09-14")
     assert refused["text"].startswith("⚠️ Η λήξη δεν μπορεί να είναι πριν από την έναρξη")
@@ -190,6 +218,8 @@ async def answer_lab_experience(alice: Teacher) -> None:
     await alice.press("Ναι")  # from a thesis
     assert "(από διπλωματική ή διατριβή: δεν μετράει)" in alice.text
     await alice.press("✅ Τέλος")
+    # The summary counts years of experience (the thesis period does not count), not periods.
+    assert alice.text.startswith("✓ Εξωσχολική εργαστηριακή εμπειρία: 1 έτος\n\n5/7 · ")
 
 
 async def answer_the_rest(alice: Teacher) -> None:
@@ -217,9 +247,9 @@ async def answer_the_rest(alice: Teacher) -> None:
     await alice.press("Γερμανικά")
     await alice.press("B2 (καλή)")
     assert "3. Γερμανικά B2 (καλή)" in alice.text
-    await alice.press("✅ Τέλος")
-    assert alice.question.startswith("19/19\nΈχετε οργανική θέση στο σχολείο")
-    await alice.press("Όχι")
+    # Typing the button's own label is pressing it.
+    await alice.send("τέλος")
+    # The organic post was asked with the eligibility questions: not again.
 
 
 async def test_a_full_interview_in_greek_ends_at_the_correct_total(bot: BotHarness) -> None:
@@ -235,10 +265,7 @@ async def test_a_full_interview_in_greek_ends_at_the_correct_total(bot: BotHarne
 
     summary = alice.screen
     text = summary["text"]
-    assert text.startswith(
-        "✓ Οργανική θέση στο σχολείο του εργαστηρίου: Όχι\n\n"
-        "Ενδεικτικό σύνολο: 23,75 μόρια από 55\n"
-    )
+    assert text.startswith("✓ Ξένες γλώσσες: 3 γλώσσες\n\nΕνδεικτικό σύνολο: 23,75 μόρια\n")
     assert lines_starting(text, "α) ") == ["α) Διδακτορικό σε συναφές αντικείμενο: 6 μόρια"]
     assert lines_starting(text, "στ) ")[0].endswith(": 0,5 μόρια")
     assert lines_starting(text, "ζ) ")[0].endswith(": 5 μόρια (7 σχολικά έτη, ανώτατο όριο)")
@@ -246,7 +273,7 @@ async def test_a_full_interview_in_greek_ends_at_the_correct_total(bot: BotHarne
     assert lines_starting(text, "ιστ) ")[0].endswith("(5 διαδικασίες, ανώτατο όριο)")
     for not_met in ("β) ", "γ) ", "δ) ", "ε) ", "θ) ", "ι) ", "ιε) ", "κ) "):
         assert not lines_starting(text, not_met), not_met
-    assert "Πληροίτε τις προϋποθέσεις" in text
+    assert "Δεν πληροίτε τις προϋποθέσεις" in text
     assert "ΠΕ86" in text
     assert "ενδεικτικά" in text.lower()  # the provisional-points disclaimer
     assert "Να αποθηκεύσω αυτή τη δήλωση" in text  # consent, asked once
@@ -270,7 +297,7 @@ async def test_a_full_interview_in_greek_ends_at_the_correct_total(bot: BotHarne
         "\n\n💾 Αποθηκεύτηκε: το /mypoints τη δείχνει ξανά· "
         "μπορείτε να τη διαγράψετε όποτε θέλετε."
     )
-    assert "Ενδεικτικό σύνολο: 23,75 μόρια από 55" in kept.message["text"]
+    assert "Ενδεικτικό σύνολο: 23,75 μόρια" in kept.message["text"]
     summary = kept.message
     stored = await kept_declaration(bot.database_url, ALICE.id)
     assert stored is not None
@@ -303,7 +330,7 @@ async def test_a_full_interview_in_greek_ends_at_the_correct_total(bot: BotHarne
     [pdf_message] = sent.new
     assert pdf_message["document"]["mime_type"] == "application/pdf"
     pdf = pdf_text(await alice.download(pdf_message))
-    assert "Ενδεικτικό σύνολο: 23,75 μόρια από 55" in pdf
+    assert "Ενδεικτικό σύνολο: 23,75 μόρια" in pdf
     assert "Δικαιολογητικά που θα χρειαστείτε" in pdf
 
     # Change an answer: the organic post, yes after all.
@@ -312,14 +339,17 @@ async def test_a_full_interview_in_greek_ends_at_the_correct_total(bot: BotHarne
     [organic] = lines_starting_with_label(change_list["text"], "Οργανική θέση")
     number = organic.split(".")[0]
     await alice.press(number, change_list)
-    assert alice.question.startswith("✏️ Αλλαγή απάντησης\nΈχετε οργανική θέση στο σχολείο")
+    assert alice.question.startswith("✏️ Αλλαγή απάντησης\nΈχετε οργανική θέση σε αυτό το")
     assert "Η τωρινή σας απάντηση: Όχι" in alice.text
     await alice.press("Ναι")
     changed = alice.screen["text"]
+    # The headline says that eligibility changed, too.
     assert changed.startswith(
         "✓ Οργανική θέση στο σχολείο του εργαστηρίου: Ναι\n"
-        "✏️ Νέο σύνολο: 25,75 μόρια (πριν: 23,75 μόρια).\n\n"
+        "✏️ Νέο σύνολο: 25,75 μόρια (πριν: 23,75 μόρια).\n"
+        "Αλλαγή στις προϋποθέσεις: δεν τις πληροίτε → τις πληροίτε.\n\n"
     )
+    assert "ισχύει η εξαίρεση της ενότητας 4" in changed
     assert "κ) Οργανική θέση στο σχολείο του εργαστηρίου: 2 μόρια" in changed
     assert "Αποθηκεύτηκε" in changed  # kept again, as agreed
     stored = await kept_declaration(bot.database_url, ALICE.id)
@@ -331,7 +361,7 @@ async def test_a_full_interview_in_greek_ends_at_the_correct_total(bot: BotHarne
     assert finished.message["reply_markup"] is None
     await alice.send("/mypoints")
     assert "Η αποθηκευμένη δήλωσή σας" in alice.text
-    assert "Ενδεικτικό σύνολο: 25,75 μόρια από 55" in alice.text
+    assert "Ενδεικτικό σύνολο: 25,75 μόρια" in alice.text
 
     # Delete it.
     deleted = await alice.press("Διαγραφή της αποθηκευμένης δήλωσης")

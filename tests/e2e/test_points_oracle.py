@@ -1,17 +1,20 @@
 """The chat's total against the oracle, for random declarations.
 
-A random declaration is what a teacher means to declare. A teacher answers the
-interview for it through the emulator, with buttons (typing only dates, names,
-branches and numbers above the keypad), in Greek or English. Then the total on
-screen must be `scoring.score` of that declaration, the downloaded JSON must
-be that declaration, and `keplibot score` on the downloaded file must print
-that total.
+A random declaration is what a teacher means to declare (revision 2: employment,
+manager at another school, the organic post for the two-day exception, a
+doctorate in the same field as a master's). A teacher answers the interview for
+it through the emulator, with buttons (typing only dates, names, branches,
+numbers above the keypad, and now and then a button's own label), in Greek or
+English. Then the totals on screen (both, when they differ) and the eligibility
+must be `scoring.score` of that declaration, the downloaded JSON must be that
+declaration, and `keplibot score` on the downloaded file must print them.
 """
 
 from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,18 +25,21 @@ import pytest
 from bot.cli import main
 from bot.emulator.sim import SimUser
 from bot.i18n import Translator, get_translator
-from bot.services.points import option_text, question_text
+from bot.services.points import STATUS_TEXTS, option_text, question_text
 from bot.services.points_chat import ADD_ANOTHER, ADD_FIRST, NONE_OF_KIND
-from scoring import parse_declaration, score
+from scoring import Declaration, parse_declaration, score
+from scoring.engine import language_key
 from scoring.interview import COMMON_LANGUAGES, INTERVIEW, AnswerKind
 from tests.e2e.conftest import BotHarness, labels
 from tests.e2e.points_chat import Teacher
 
 JSON = dict[str, Any]
-SEEDS = range(12, 20)  # 15, 17 and 18 enter a doctorate before a master's degree
+SEEDS = range(12, 20)
 MAX_STEPS = 250
 BRANCHES = ("ΠΕ86", "ΠΕ19", "ΠΕ20", "ΠΕ04.01", "")
-LANGUAGES = (*COMMON_LANGUAGES, "Ολλανδικά", "Swedish", "ελληνικά")
+LANGUAGES = (*COMMON_LANGUAGES, "Ολλανδικά", "Swedish", "ελληνικά", "Αγγλικά", "English")
+EMPLOYMENTS = ("permanent", "permanent", "full_time_substitute", "reduced_hours_substitute",
+               "hourly_paid")  # fmt: skip
 COUNTS = (
     "keplinet_head_years",
     "keplinet_staff_years_3plus_days",
@@ -56,15 +62,18 @@ def random_declaration(rng: random.Random) -> JSON:
         facts["role"] = rng.choice(("teacher", "teacher", "director", "deputy_director"))
         if facts["role"] != "teacher":
             facts["sole_informatics_teacher"] = rng.random() < 0.5
-        facts["days_per_week_at_school"] = rng.randint(0, 7)
+        facts["employment"] = rng.choice(EMPLOYMENTS)
+        facts["days_per_week_at_school"] = rng.choice((0, 1, 2, 2, 2, 3, 4, 5, 6, 7))
         if facts["days_per_week_at_school"] == 2:
-            facts["completes_hours_at_schools_with_manager"] = rng.random() < 0.5
+            facts["completes_hours_at_schools_with_manager"] = rng.random() < 0.7
+        facts["manager_at_other_school"] = rng.random() < 0.25
     facts["branch"] = rng.choice(BRANCHES)
 
     titles: list[JSON] = []
     for n in range(1, rng.randint(0, 4) + 1):
+        kinds = ("phd", "master", "second_degree") if n > 1 else ("master", "phd")
         title: JSON = {
-            "kind": rng.choice(("phd", "master", "second_degree")),
+            "kind": rng.choice(kinds),
             "related": rng.random() < 0.5,
             "id": f"t{n}",
             "recognised": rng.random() < 0.8,
@@ -72,6 +81,9 @@ def random_declaration(rng: random.Random) -> JSON:
         masters = [t["id"] for t in titles if t["kind"] == "master"]
         if title["kind"] == "phd" and masters and rng.random() < 0.6:
             title["continues"] = rng.choice(masters)
+        others = [m for m in masters if m != title.get("continues")]
+        if title["kind"] == "phd" and others and rng.random() < 0.6:
+            title["same_field_as"] = rng.choice(others)
         titles.append(title)
 
     declaration: JSON = {"schema": "ysepehy-declaration/1", "titles": titles}
@@ -147,6 +159,8 @@ class Interviewee:
             return item.get(name, False if name == "from_thesis" else None)
         if key == "keplinet_service":
             return COUNTS[0] in self.declaration
+        if key == "organic_post_two_days":
+            return self.declaration["organic_position_at_school"]
         facts = self.declaration["eligibility"]
         return facts[key] if key in facts else self.declaration[key]
 
@@ -156,6 +170,13 @@ class Interviewee:
             await self.teacher.send(_("Yes") if value else _("No"))
         else:
             await self.teacher.press(_("Yes") if value else _("No"))
+
+    async def press_or_type(self, label: str) -> None:
+        """Press the button, or now and then type its label (the same, for the bot)."""
+        if self.rng.random() < 0.15:
+            await self.teacher.send(label.lower())
+        else:
+            await self.teacher.press(label)
 
     async def number(self, value: int, skippable: bool) -> None:
         screen = labels(self.teacher.screen)
@@ -175,11 +196,11 @@ class Interviewee:
         added = self.started.get(key, 0)
         if added < len(items):
             self.started[key] = added + 1
-            await self.teacher.press("➕ " + _((ADD_ANOTHER if added else ADD_FIRST)[kind]))
+            await self.press_or_type("➕ " + _((ADD_ANOTHER if added else ADD_FIRST)[kind]))
         elif items:
-            await self.teacher.press("✅ " + _("Done"))
+            await self.press_or_type("✅ " + _("Done"))
         else:
-            await self.teacher.press(_(NONE_OF_KIND[kind]))
+            await self.press_or_type(_(NONE_OF_KIND[kind]))
 
     async def answer(self) -> None:
         key = self.question_key()
@@ -192,8 +213,10 @@ class Interviewee:
             AnswerKind.LANGUAGES,
         ):
             await self.list_screen(key, question.kind)
-        elif key in ("titles.continues",):
-            if value is None:
+        elif key in ("titles.continues", "titles.same_field_as"):
+            if value is None and key == "titles.same_field_as":
+                await self.teacher.press(tr.gettext("No, another field"))
+            elif value is None:
                 await self.teacher.press(tr.gettext("No, another programme"))
             else:
                 number = int(str(value).removeprefix("t"))
@@ -224,11 +247,34 @@ class Interviewee:
         raise AssertionError(f"no result after {MAX_STEPS} answers:\n{self.teacher.text}")
 
 
-def shown_total(tr: Translator, text: str) -> Decimal:
-    marker = tr.gettext("Provisional total: {total} of {maximum}").split("{total}")[0]
+def same_language_names(value: JSON) -> Declaration:
+    """The declaration with each language as its key: a typed "English" is the button "en"
+    (one language, spec revision 2)."""
+    declaration = parse_declaration(value)
+    languages = tuple(
+        replace(skill, language=language_key(skill.language)) for skill in declaration.languages
+    )
+    return replace(declaration, languages=languages)
+
+
+def shown_totals(tr: Translator, text: str) -> tuple[Decimal, Decimal]:
+    """The total on screen, and the lower total shown beside it (else the same)."""
+    marker = tr.gettext("Provisional total: {total}").split("{total}")[0]
     [line] = [line for line in text.splitlines() if line.startswith(marker)]
-    figure = line.removeprefix(marker).split()[0]
+    figures = line.removeprefix(marker).split()
+    low = figures[2] if len(figures) > 2 else figures[0]
+    return decimal_of(tr, figures[0]), decimal_of(tr, low)
+
+
+def decimal_of(tr: Translator, figure: str) -> Decimal:
     return Decimal(figure.replace(",", ".") if tr.locale == "el" else figure)
+
+
+def shown_status(tr: Translator, text: str) -> str | None:
+    for status, verdict in STATUS_TEXTS.items():
+        if tr.gettext(verdict) in text:
+            return status.value
+    return None
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -243,11 +289,14 @@ async def test_the_chat_total_is_the_oracle_s(
 
     teacher = Teacher(bot, SimUser(2000 + seed, "Δοκιμή", language_code=locale))
     summary = await Interviewee(teacher, tr, declaration, seed).interview()
-    assert shown_total(tr, summary) == oracle.total, json.dumps(declaration, ensure_ascii=False)
+    shown = json.dumps(declaration, ensure_ascii=False)
+    assert shown_totals(tr, summary) == (oracle.total, oracle.total_min), shown
+    assert oracle.eligibility is not None
+    assert shown_status(tr, summary) == oracle.eligibility.status.value, shown
 
     [file_message] = (await teacher.press("⬇️ JSON")).new
     data = await teacher.download(file_message)
-    assert parse_declaration(json.loads(data)) == parse_declaration(declaration)
+    assert same_language_names(json.loads(data)) == same_language_names(declaration)
 
     path = tmp_path / "declaration.json"
     path.write_bytes(data)
@@ -255,5 +304,14 @@ async def test_the_chat_total_is_the_oracle_s(
     assert main(["score", str(path)]) == 0
     printed = json.loads(capsys.readouterr().out, parse_float=Decimal)
     assert Decimal(str(printed["total"])) == oracle.total
-    if oracle.eligibility is not None:
-        assert printed["eligibility"]["eligible"] is oracle.eligibility.eligible
+    assert Decimal(str(printed["total_min"])) == oracle.total_min
+    assert printed["eligibility"]["status"] == oracle.eligibility.status.value
+    assert printed["eligibility"]["eligible"] is oracle.eligibility.eligible
+
+
+def test_the_random_declarations_reach_every_outcome() -> None:
+    """The seeds cover what revision 2 added, so the oracle test exercises it."""
+    results = [score(parse_declaration(random_declaration(random.Random(s)))) for s in SEEDS]
+    statuses = {r.eligibility.status.value for r in results if r.eligibility is not None}
+    assert statuses == {"eligible", "fallback", "not_eligible"}
+    assert any(r.total_min < r.total for r in results)

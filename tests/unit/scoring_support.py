@@ -14,6 +14,8 @@ from scoring.declaration import MAX_COUNT
 from scoring.ruleset import Level, TitleKind
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The worked examples of the revision the code implements (spec section 5).
+EXAMPLES_DIR = "examples-rev2"
 
 
 def spec_dir() -> Path:
@@ -24,7 +26,7 @@ def spec_dir() -> Path:
     """
     configured = os.environ.get("KEPLIBOT_SPEC_DIR")
     path = Path(configured) if configured else REPO_ROOT.parent / "shared" / "spec"
-    if not (path / "examples").is_dir():
+    if not (path / EXAMPLES_DIR).is_dir():
         message = f"scoring spec examples not found in {path} (set KEPLIBOT_SPEC_DIR)"
         if os.environ.get("CI"):
             pytest.fail(message)
@@ -37,7 +39,8 @@ def example_names() -> list[str]:
     configured = os.environ.get("KEPLIBOT_SPEC_DIR")
     path = Path(configured) if configured else REPO_ROOT.parent / "shared" / "spec"
     return sorted(
-        p.name.removesuffix(".expected.json") for p in (path / "examples").glob("*.expected.json")
+        p.name.removesuffix(".expected.json")
+        for p in (path / EXAMPLES_DIR).glob("*.expected.json")
     )
 
 
@@ -52,7 +55,11 @@ COUNT_FIELDS = (
     "lab_procurement_procedures",
 )
 FLAG_FIELDS = ("ict_level_b_certified", "organic_position_at_school")
-LANGUAGE_NAMES = ("en", "EN", " English ", "fr", "Γαλλικά", "de", "it", "el", "Ελληνικά", "es")
+LANGUAGE_NAMES = (
+    "en", "EN", " English ", "Αγγλικά", "fr", "Γαλλικά", "french", "de", "it", "el", "Ελληνικά",
+    "es", "Ολλανδικά", "Klingon",
+)  # fmt: skip
+EMPLOYMENTS = ("permanent", "full_time_substitute", "reduced_hours_substitute", "hourly_paid")
 
 dates = st.dates(min_value=date(1970, 1, 1), max_value=date(2040, 12, 31))
 
@@ -70,7 +77,8 @@ def periods(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def titles(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """Titles with unique ids; some PhDs continue one of the masters."""
+    """Titles with unique ids; some PhDs continue one of the masters, some are in the same
+    field as another (revision 2)."""
     raw = draw(
         st.lists(
             st.fixed_dictionaries(
@@ -85,6 +93,9 @@ def titles(draw: st.DrawFn) -> list[dict[str, Any]]:
     for t in out:
         if t["kind"] == "phd" and masters and draw(st.booleans()):
             t["continues"] = draw(st.sampled_from(masters))
+        others = [m for m in masters if m != t.get("continues")]
+        if t["kind"] == "phd" and others and draw(st.booleans()):
+            t["same_field_as"] = draw(st.sampled_from(others))
     return out
 
 
@@ -104,6 +115,8 @@ eligibility = st.fixed_dictionaries(
         "days_per_week_at_school": st.integers(min_value=0, max_value=7),
         "completes_hours_at_schools_with_manager": st.booleans(),
         "branch": st.sampled_from(["", "ΠΕ86", "pe 19", "Π.Ε.20", "ΠΕ03", "ΠΕ04.01"]),
+        "employment": st.sampled_from(EMPLOYMENTS),
+        "manager_at_other_school": st.booleans(),
     },
 )
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from tests.unit.scoring_support import example_names, spec_dir
+from tests.unit.scoring_support import EXAMPLES_DIR, example_names, spec_dir
 
 EXAMPLES = example_names()
 
@@ -30,16 +30,18 @@ def feed_stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
 def test_score_agrees_with_every_spec_example(
     name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    examples = spec_dir() / "examples"
+    examples = spec_dir() / EXAMPLES_DIR
     assert main(["score", str(examples / f"{name}.json")]) == 0
     out = json.loads(capsys.readouterr().out, parse_float=Decimal)
     expected = json.loads((examples / f"{name}.expected.json").read_text(encoding="utf-8"))
-    assert out["schema"] == "ysepehy-score/1"
+    assert out["schema"] == "ysepehy-score/2"
     assert out["total"] == Decimal(str(expected["total"]))
+    assert out["total_min"] == Decimal(str(expected["total_min"]))
     assert {k: Decimal(str(v)) for k, v in out["criteria"].items()} == {
         k: Decimal(str(v)) for k, v in expected["criteria"].items()
     }
     if "eligibility" in expected:
+        assert out["eligibility"]["status"] == expected["eligibility"]["status"]
         assert out["eligibility"]["eligible"] == expected["eligibility"]["eligible"]
         assert out["eligibility"]["priority_branch"] == expected["eligibility"]["priority_branch"]
 
@@ -50,7 +52,7 @@ def test_json_output_is_exactly_the_output_object(
     path = write(tmp_path, {"keplinet_staff_years_under_3_days": 1, "ict_level_b_certified": True})
     assert main(["score", path, "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"schema", "total", "criteria", "notes"}
+    assert set(out) == {"schema", "total", "total_min", "criteria", "notes"}
     assert out["total"] == 3.25
     assert out["criteria"]["θ"] == 0.25
     assert out["criteria"]["ιδ"] == 3
@@ -74,7 +76,7 @@ def test_text_output_is_greek_by_default(
     path = write(tmp_path, {"titles": [{"kind": "second_degree", "related": False}]})
     assert main(["score", path, "--format", "text"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Ενδεικτικό σύνολο: 0,5 μόρια από 55\n")
+    assert out.startswith("Ενδεικτικό σύνολο: 0,5 μόρια\n")
     assert "στ) Δεύτερο πτυχίο σε μη συναφές αντικείμενο: 0,5 μόρια" in out
     assert "Δ.Δ.Ε." in out
 
@@ -82,7 +84,7 @@ def test_text_output_is_greek_by_default(
 def test_text_output_in_english(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, {"titles": [{"kind": "second_degree", "related": False}]})
     assert main(["score", path, "--format", "text", "--lang", "en"]) == 0
-    assert capsys.readouterr().out.startswith("Provisional total: 0.5 points of 55\n")
+    assert capsys.readouterr().out.startswith("Provisional total: 0.5 points\n")
 
 
 def test_reads_standard_input(
@@ -234,7 +236,7 @@ def test_batch_output_lines_are_compact_json(
     out = capsys.readouterr().out
     assert out.count("\n") == 2
     assert out.splitlines()[0].startswith(
-        '{"schema":"ysepehy-score/1","total":0,"criteria":{"α":0'
+        '{"schema":"ysepehy-score/2","total":0,"total_min":0,"criteria":{"α":0'
     )
 
 
@@ -278,3 +280,33 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out.startswith("keplibot ")
+
+
+SAME_FIELD = {
+    "schema": "ysepehy-declaration/2",
+    "titles": [
+        {"kind": "master", "related": True, "id": "m"},
+        {"kind": "phd", "related": True, "same_field_as": "m"},
+    ],
+    "languages": [{"language": "Αγγλικά", "level": "C2"}, {"language": "en", "level": "B2"}],
+}
+
+
+def test_text_mode_prints_both_totals_when_they_differ(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, SAME_FIELD)
+    assert main(["score", path, "--format", "text", "--lang", "en"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == (
+        "Provisional total: 11 points; 7 if the teachers' association counts only the higher title"
+    )
+
+
+def test_json_mode_has_both_totals_and_one_language_for_code_and_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["score", write(tmp_path, SAME_FIELD)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["schema"], out["total"], out["total_min"]) == ("ysepehy-score/2", 11, 7)
+    assert (out["criteria"]["ιζ"], out["criteria"]["ιθ"]) == (1, 0)

@@ -15,14 +15,19 @@ from bot.services.points_chat import (
     NONE_OF_KIND,
     answer_lines,
     answer_text,
+    button_for_text,
     can_skip,
     cap_line,
     continues_option_text,
+    eligibility_notice,
     item_text,
+    list_summary,
     question_label,
     read_answer,
     read_item_answer,
+    status_change_text,
 )
+from scoring import EligibilityStatus as S
 from scoring.interview import (
     INTERVIEW,
     LIST_KINDS,
@@ -210,3 +215,72 @@ def test_answer_lines_list_every_question_that_applies() -> None:
     assert "keplinet_head_years" not in keys
     assert lines[0][1] == "No"
     assert dict((q.key, t) for q, t in lines)["branch"] == "not answered"
+
+
+# --- revision 2: summaries in their unit, typed labels, eligibility at once --------------------
+
+
+def test_list_summaries_count_in_their_unit() -> None:
+    periods = INTERVIEW["lab_experience_periods"]
+    items = [
+        {"start": "2010-01-01", "end": "2010-12-31", "from_thesis": False},
+        {"start": "2010-07-01", "end": "2011-06-30", "from_thesis": False},  # overlaps
+        {"start": "2015-01-01", "end": "2015-12-31", "from_thesis": True},  # does not count
+    ]
+    assert list_summary(EN, periods, items) == "1.5 years"
+    languages = INTERVIEW["languages"]
+    spoken = [
+        {"language": "en", "level": "C1"},
+        {"language": "Αγγλικά", "level": "C2"},
+        {"language": "Ελληνικά", "level": "C2"},
+        {"language": "fr", "level": "B2"},
+    ]
+    assert list_summary(EL, languages, spoken) == "2 γλώσσες"
+    titles = INTERVIEW["titles"]
+    assert list_summary(EN, titles, [{"kind": "phd"}]) == "1 title"
+    assert list_summary(EN, titles, []) == "No titles"
+
+
+@pytest.mark.parametrize("typed", ["τέλος", "Τέλος", "✅ Τέλος", " τελος. ", "TELOS"])
+def test_a_typed_button_label_names_the_button(typed: str) -> None:
+    rows = [[("➕ Προσθήκη τίτλου", "p:3:a")], [("✅ Τέλος", "p:3:d")]]
+    expected = None if typed == "TELOS" else "p:3:d"
+    assert button_for_text(rows, typed) == expected
+    assert button_for_text(rows, "") is None
+
+
+def test_an_answer_that_excludes_is_said_at_once_and_only_once() -> None:
+    before = INTERVIEW.eligibility_so_far({"teaches_informatics": True})
+    after = INTERVIEW.eligibility_so_far(
+        {"teaches_informatics": True, "role": "director", "sole_informatics_teacher": False}
+    )
+    notice = eligibility_notice(EN, before, after)
+    assert notice.startswith("⛔ With this answer you cannot be appointed lab manager")
+    assert "(section 4)" in notice
+    assert "calculate your points anyway" in notice
+    assert eligibility_notice(EN, after, after) == ""
+    assert eligibility_notice(EN, None, before) == ""
+
+
+def test_a_fallback_is_said_at_once_with_what_must_be_true() -> None:
+    before = INTERVIEW.eligibility_so_far({"teaches_informatics": True})
+    after = INTERVIEW.eligibility_so_far(
+        {"teaches_informatics": True, "employment": "reduced_hours_substitute"}
+    )
+    notice = eligibility_notice(EL, before, after)
+    assert notice.startswith("⚠️ Με αυτή την απάντηση μπορείτε να οριστείτε μόνο επικουρικά")
+    assert "αναπληρωτής/τρια μειωμένου ωραρίου" in notice
+
+
+def test_the_change_headline_says_when_eligibility_changed() -> None:
+    assert status_change_text(EN, "not_eligible", S.ELIGIBLE) == (
+        "Eligibility changed: not eligible → eligible."
+    )
+    assert status_change_text(EN, "eligible", S.ELIGIBLE) == ""
+    assert status_change_text(EN, "", S.ELIGIBLE) == ""
+
+
+def test_same_field_buttons() -> None:
+    items = [{"id": "t1", "kind": "master", "related": True}]
+    assert continues_option_text(EN, None, items, "same_field_as") == "No, another field"
+    assert continues_option_text(EN, "t1", items, "same_field_as").startswith("Yes, title 1")

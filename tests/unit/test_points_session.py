@@ -44,21 +44,27 @@ def teacher_up_to_titles() -> InterviewSession:
     session = InterviewSession.new()
     answer(session, True)  # teaches informatics
     answer(session, "teacher")
+    answer(session, "permanent")
     answer(session, 5)
+    answer(session, False)  # not a lab manager at another school
     answer(session, "ΠΕ86")
+    assert session.progress() == (2, 7)
     return session
 
 
 def test_a_plain_teacher_is_not_asked_the_director_questions() -> None:
     session = InterviewSession.new()
     assert keys_asked(session) == "teaches_informatics"
-    assert session.progress() == (1, 14)
+    assert session.progress() == (1, 7)
     answer(session, True)
     answer(session, "teacher")
+    answer(session, "permanent")
     assert keys_asked(session) == "days_per_week_at_school"
     answer(session, 2)
     assert keys_asked(session) == "completes_hours_at_schools_with_manager"
-    assert session.progress() == (4, 15)
+    assert session.progress() == (1, 7)
+    answer(session, True)
+    assert keys_asked(session) == "organic_post_two_days"
 
 
 def test_a_whole_interview_makes_the_declaration() -> None:
@@ -203,7 +209,9 @@ def completed(answers: dict[str, Any]) -> InterviewSession:
 ALL_ANSWERED: dict[str, Any] = {
     "teaches_informatics": True,
     "role": "teacher",
+    "employment": "permanent",
     "days_per_week_at_school": 5,
+    "manager_at_other_school": False,
     "branch": "ΠΕ86",
     "titles": [],
     "keplinet_service": False,

@@ -14,6 +14,8 @@ from bot.services import points as text
 from scoring import (
     CURRENT_RULESET,
     Document,
+    EligibilityStatus,
+    Employment,
     ErrorCode,
     Issue,
     NoteCode,
@@ -39,6 +41,8 @@ def all_msgids() -> list[str]:
         *text.NOTE_TEXTS.values(),
         *text.REASON_TEXTS.values(),
         *text.ROLE_REASON_TEXTS.values(),
+        *text.EMPLOYMENT_REASON_TEXTS.values(),
+        *text.STATUS_TEXTS.values(),
         *text.ERROR_TEXTS.values(),
         *text.ANSWER_PROBLEM_TEXTS.values(),
         text.ANSWER_PROBLEM_DEFAULT,
@@ -61,7 +65,11 @@ def test_every_code_has_a_sentence() -> None:
     assert set(text.ERROR_TEXTS) == set(ErrorCode)
     assert set(text.DOCUMENT_TEXTS) == set(Document)
     role_codes = {ReasonCode.HEAD_NOT_SOLE_TEACHER, ReasonCode.HEAD_SOLE_TEACHER}
-    assert set(text.REASON_TEXTS) | role_codes | {ReasonCode.TOO_FEW_DAYS} == set(ReasonCode)
+    plural = {ReasonCode.TOO_FEW_DAYS, ReasonCode.FEW_DAYS_MANAGER_ELSEWHERE}
+    by_employment = {ReasonCode.REDUCED_HOURS_EMPLOYMENT}
+    assert set(text.REASON_TEXTS) | role_codes | plural | by_employment == set(ReasonCode)
+    assert set(text.EMPLOYMENT_REASON_TEXTS) == {e for e in Employment if e.only_as_fallback}
+    assert set(text.STATUS_TEXTS) == set(EligibilityStatus)
     for code in role_codes:
         for role in (Role.DIRECTOR, Role.DEPUTY_DIRECTOR):
             assert (code, role) in text.ROLE_REASON_TEXTS
@@ -136,8 +144,22 @@ def test_question_text_of_a_yes_no_criterion_names_its_points() -> None:
 def test_item_question_text() -> None:
     start = INTERVIEW["lab_experience_periods"].items[0]
     assert text.question_text(EN, start) == text.QuestionText(
-        "When did this period of lab work start?", "A date such as 15/09/2005."
+        "When did this period of lab work start?",
+        "A date as day/month/year, such as 15/09/2005.",
     )
+
+
+def test_year_questions_say_that_only_whole_school_years_count() -> None:
+    hint = text.question_text(EN, INTERVIEW["lab_manager_effective_years"]).hint
+    assert "a part of a school year does not count as a year (clause i)" in hint
+    periods = text.question_text(EN, INTERVIEW["lab_experience_periods"]).hint
+    assert "clause i" not in periods  # lab experience is pro-rated
+
+
+def test_related_is_not_defined_by_the_circular() -> None:
+    hint = text.question_text(EN, INTERVIEW["titles"].items[1]).hint
+    assert hint.startswith("The circular does not define “related” (συναφές)")
+    assert "the teachers' association judges" in hint
 
 
 @pytest.mark.parametrize(
@@ -191,20 +213,40 @@ def test_cap_note_uses_greek_decimal_comma() -> None:
     [
         (
             {"days_per_week_at_school": 1},
-            "You teach at the school 1 day a week, but at least 3 are needed.",
+            "You teach at the school 1 day a week, but at least 3 are needed (section 4).",
         ),
         (
             {"days_per_week_at_school": 0},
-            "You teach at the school 0 days a week, but at least 3 are needed.",
+            "You teach at the school 0 days a week, but at least 3 are needed (section 4).",
         ),
         (
             {"role": "deputy_director"},
             "A deputy director can be appointed only as the only teacher of informatics at "
-            "the school.",
+            "the school (section 4).",
         ),
         (
             {"branch": "pe 20"},
-            "Your branch ΠΕ20 has priority (ΠΕ86, which succeeded ΠΕ19 and ΠΕ20).",
+            "Your branch is ΠΕ20. The circular names ΠΕ19 and ΠΕ20 (now ΠΕ86) first only for "
+            "the compulsory assignment when no one applies (section 4); it gives no points and "
+            "does not outrank anyone's points.",
+        ),
+        (
+            {"employment": "hourly_paid"},
+            "As an hourly-paid teacher, you can be appointed only if no permanent or full-time "
+            "substitute teacher can be (section 4).",
+        ),
+        (
+            {"days_per_week_at_school": 2, "completes_hours_at_schools_with_manager": True},
+            "The two-day exception of section 4 is only for the school you belong to, where you "
+            "have your organic post (οργανική θέση); without it, at least 3 days a week are "
+            "needed.",
+        ),
+        (
+            {"days_per_week_at_school": 1, "manager_at_other_school": True},
+            "You teach at the school 1 day a week, fewer than section 4 asks, but you are the "
+            "lab manager of another school of the same Directorate: section 4 lets you be "
+            "appointed at both schools only if no other teacher of informatics at this school "
+            "can be appointed.",
         ),
     ],
 )
@@ -277,7 +319,7 @@ def test_breakdown_in_greek_uses_the_decimal_comma() -> None:
         }
     )
     lines = text.render_breakdown(EL, result).splitlines()
-    assert lines[0] == "Ενδεικτικό σύνολο: 6 μόρια από 55"
+    assert lines[0] == "Ενδεικτικό σύνολο: 6 μόρια"
     assert "στ) Δεύτερο πτυχίο σε μη συναφές αντικείμενο: 0,5 μόρια" in lines
     assert (
         "ζ) Υπεύθυνος/η ή Τεχνικός/ή Υπεύθυνος/η ΚΕ.ΠΛΗ.ΝΕ.Τ.: "
@@ -291,7 +333,9 @@ def test_breakdown_in_greek_uses_the_decimal_comma() -> None:
         "Δεν πληροίτε τις προϋποθέσεις: "
         "δεν μπορείτε να οριστείτε Υ.Σ.Ε.Π.Ε.Η.Υ. σε αυτό το σχολείο."
     ) in lines
-    assert "• Διδάσκετε στο σχολείο 1 ημέρα την εβδομάδα, ενώ χρειάζονται τουλάχιστον 3." in lines
+    assert (
+        "• Διδάσκετε στο σχολείο 1 ημέρα την εβδομάδα, αλλά χρειάζονται τουλάχιστον 3 (ενότητα 4)."
+    ) in lines
     assert lines[-1].startswith("Τα μόρια είναι ενδεικτικά: ο σύλλογος διδασκόντων")
     assert "Δ.Δ.Ε." in lines[-1]
 
@@ -310,7 +354,7 @@ def test_breakdown_shows_only_the_criteria_met() -> None:
 def test_breakdown_of_an_empty_declaration() -> None:
     body = text.render_breakdown(EN, score_object({}))
     assert body.splitlines()[:3] == [
-        "Provisional total: 0 points of 55",
+        "Provisional total: 0 points",
         "",
         "No criterion is met.",
     ]
@@ -337,8 +381,8 @@ def test_output_object_follows_the_spec() -> None:
         }
     )
     out = text.output_object(EN, result)
-    assert list(out) == ["schema", "total", "criteria", "notes"]
-    assert out["schema"] == "ysepehy-score/1"
+    assert list(out) == ["schema", "total", "total_min", "criteria", "notes"]
+    assert out["schema"] == "ysepehy-score/2"
     assert out["total"] == 2.583
     assert list(out["criteria"]) == list(CURRENT_RULESET.keys)
     assert out["criteria"]["κ"] == 2
@@ -358,10 +402,51 @@ def test_output_object_has_eligibility_only_when_declared() -> None:
     without = text.output_object(EN, score_object({}))
     assert "eligibility" not in without
     with_facts = text.output_object(EL, score_object({"eligibility": {"branch": "ΠΕ19"}}))
+    assert with_facts["eligibility"]["status"] == "eligible"
     assert with_facts["eligibility"]["eligible"] is True
     assert with_facts["eligibility"]["priority_branch"] is True
     assert with_facts["eligibility"]["reasons"] == [
         "Θα διδάξετε Πληροφορική στο σχολείο.",
-        "Διδάσκετε στο σχολείο 5 ημέρες την εβδομάδα (χρειάζονται τουλάχιστον 3).",
-        "Ο κλάδος σας ΠΕ19 έχει προτεραιότητα (ΠΕ86, που διαδέχθηκε τους ΠΕ19 και ΠΕ20).",
+        "Διδάσκετε στο σχολείο 5 ημέρες την εβδομάδα (χρειάζονται τουλάχιστον 3, ενότητα 4).",
+        "Ο κλάδος σας είναι ΠΕ19. Η εγκύκλιος δίνει προτεραιότητα στους ΠΕ19 και ΠΕ20 (σήμερα "
+        "ΠΕ86) μόνο για την υποχρεωτική ανάθεση, όταν δεν εκδηλώσει κανείς ενδιαφέρον "
+        "(ενότητα 4)· δεν δίνει μόρια και δεν υπερισχύει των μορίων κανενός.",
     ]
+
+
+def test_a_fallback_says_what_must_be_true_citing_section_4() -> None:
+    result = score_object({"eligibility": {"employment": "reduced_hours_substitute"}})
+    out = text.output_object(EN, result)
+    assert (out["eligibility"]["status"], out["eligibility"]["eligible"]) == ("fallback", False)
+    lines = text.render_breakdown(EN, result).splitlines()
+    verdict = lines.index(
+        "Only as a fallback: you can be appointed lab manager only if no one who meets the "
+        "main rules of section 4 can be. What must be true:"
+    )
+    assert lines[verdict + 1] == (
+        "• As a reduced-hours substitute teacher, you can be appointed only if no permanent or "
+        "full-time substitute teacher can be (section 4)."
+    )
+
+
+def test_both_totals_show_when_clause_iii_leaves_the_case_open() -> None:
+    result = score_object(
+        {
+            "titles": [
+                {"kind": "master", "related": True, "id": "m"},
+                {"kind": "phd", "related": True, "same_field_as": "m"},
+            ],
+            "keplinet_training_years": 1,
+        }
+    )
+    assert text.render_breakdown(EL, result).splitlines()[0] == (
+        "Ενδεικτικό σύνολο: 10,5 μόρια· 6,5 αν ο σύλλογος μετρήσει μόνο τον ανώτερο τίτλο"
+    )
+    assert text.total_text(EN, result) == (
+        "10.5 points; 6.5 if the teachers' association counts only the higher title"
+    )
+    out = text.output_object(EN, result)
+    assert (out["total"], out["total_min"]) == (10.5, 6.5)
+    [note] = out["notes"]
+    assert "Clause iii of the circular does not settle this case" in note
+    assert note.endswith("the total is 6.5 points.")

@@ -6,10 +6,19 @@ from typing import Any
 
 import pytest
 
-from scoring import EligibilityFacts, ReasonCode, Role, check_eligibility, score_object
+from scoring import (
+    EligibilityFacts,
+    EligibilityStatus,
+    Employment,
+    ReasonCode,
+    Role,
+    check_eligibility,
+    score_object,
+)
 from scoring.eligibility import canonical_branch, is_priority_branch
 
 R = ReasonCode
+S = EligibilityStatus
 
 
 def verdict(**facts: Any) -> tuple[bool, list[ReasonCode]]:
@@ -59,28 +68,89 @@ def test_sole_teacher_flag_does_not_matter_for_a_plain_teacher() -> None:
 
 
 @pytest.mark.parametrize(
-    ("days", "completes", "eligible", "reason"),
+    ("days", "completes", "organic", "status", "reason"),
     [
-        (7, False, True, R.ENOUGH_DAYS),
-        (3, False, True, R.ENOUGH_DAYS),
-        (2, True, True, R.TWO_DAYS_EXCEPTION),
-        (2, False, False, R.TWO_DAYS_NOT_COMPLETING),
-        (1, True, False, R.TOO_FEW_DAYS),
-        (0, False, False, R.TOO_FEW_DAYS),
+        (7, False, False, S.ELIGIBLE, R.ENOUGH_DAYS),
+        (3, False, False, S.ELIGIBLE, R.ENOUGH_DAYS),
+        (2, True, True, S.ELIGIBLE, R.TWO_DAYS_EXCEPTION),
+        (2, True, False, S.NOT_ELIGIBLE, R.TWO_DAYS_NO_ORGANIC_POST),
+        (2, False, True, S.NOT_ELIGIBLE, R.TWO_DAYS_NOT_COMPLETING),
+        (1, True, True, S.NOT_ELIGIBLE, R.TOO_FEW_DAYS),
+        (0, False, False, S.NOT_ELIGIBLE, R.TOO_FEW_DAYS),
     ],
 )
 def test_days_at_the_school(
-    days: int, completes: bool, eligible: bool, reason: ReasonCode
+    days: int, completes: bool, organic: bool, status: EligibilityStatus, reason: ReasonCode
 ) -> None:
     result = check_eligibility(
         EligibilityFacts(
             days_per_week_at_school=days, completes_hours_at_schools_with_manager=completes
-        )
+        ),
+        organic_post=organic,
     )
-    assert result.eligible == eligible
+    assert result.status == status
+    assert result.eligible == (status == S.ELIGIBLE)
     days_reason = next(r for r in result.reasons if r.params.get("days") == days)
     assert days_reason.code == reason
-    assert days_reason.blocking == (not eligible)
+    assert days_reason.blocking == (status == S.NOT_ELIGIBLE)
+
+
+def test_the_two_day_exception_needs_the_organic_post_of_the_declaration() -> None:
+    facts = {"days_per_week_at_school": 2, "completes_hours_at_schools_with_manager": True}
+    without = score_object({"eligibility": facts}).eligibility
+    with_post = score_object({"organic_position_at_school": True, "eligibility": facts})
+    assert without is not None
+    assert with_post.eligibility is not None
+    assert (without.status, with_post.eligibility.status) == (S.NOT_ELIGIBLE, S.ELIGIBLE)
+
+
+@pytest.mark.parametrize("days", [0, 1, 2])
+def test_too_few_days_is_a_fallback_for_the_manager_of_another_school(days: int) -> None:
+    result = check_eligibility(
+        EligibilityFacts(days_per_week_at_school=days, manager_at_other_school=True)
+    )
+    assert result.status == S.FALLBACK
+    assert not result.eligible
+    lowering = [(r.code, r.limit) for r in result.reasons if r.lowers]
+    assert lowering == [(R.FEW_DAYS_MANAGER_ELSEWHERE, S.FALLBACK)]
+
+
+def test_the_manager_of_another_school_is_a_fallback_even_with_enough_days() -> None:
+    result = check_eligibility(EligibilityFacts(manager_at_other_school=True))
+    assert result.status == S.FALLBACK
+    assert [r.code for r in result.reasons if r.lowers] == [R.MANAGER_AT_OTHER_SCHOOL]
+
+
+@pytest.mark.parametrize(
+    ("employment", "status"),
+    [
+        (Employment.PERMANENT, S.ELIGIBLE),
+        (Employment.FULL_TIME_SUBSTITUTE, S.ELIGIBLE),
+        (Employment.REDUCED_HOURS_SUBSTITUTE, S.FALLBACK),
+        (Employment.HOURLY_PAID, S.FALLBACK),
+    ],
+)
+def test_reduced_hours_and_hourly_paid_teachers_only_as_a_fallback(
+    employment: Employment, status: EligibilityStatus
+) -> None:
+    result = check_eligibility(EligibilityFacts(employment=employment))
+    assert result.status == status
+    lowering = [dict(r.params) for r in result.reasons if r.lowers]
+    assert lowering == ([] if status == S.ELIGIBLE else [{"employment": employment.value}])
+
+
+def test_a_rule_that_excludes_wins_over_a_fallback() -> None:
+    result = check_eligibility(
+        EligibilityFacts(
+            role=Role.DIRECTOR, employment=Employment.HOURLY_PAID, manager_at_other_school=True
+        )
+    )
+    assert result.status == S.NOT_ELIGIBLE
+    assert {r.limit for r in result.reasons if r.lowers} == {S.NOT_ELIGIBLE, S.FALLBACK}
+
+
+def test_status_ranks_best_first() -> None:
+    assert [s.rank for s in (S.ELIGIBLE, S.FALLBACK, S.NOT_ELIGIBLE)] == [0, 1, 2]
 
 
 def test_every_failed_rule_is_reported() -> None:

@@ -63,15 +63,22 @@ def test_eligibility_questions_come_first() -> None:
         "teaches_informatics",
         "role",
         "sole_informatics_teacher",
+        "employment",
         "days_per_week_at_school",
         "completes_hours_at_schools_with_manager",
+        "organic_post_two_days",
+        "manager_at_other_school",
         "branch",
     ]
 
 
 def test_points_questions_follow_the_order_of_the_criteria() -> None:
     order = CURRENT_RULESET.keys
-    firsts = [order.index(q.criteria[0]) for q in INTERVIEW.questions if q.criteria]
+    firsts = [
+        order.index(q.criteria[0])
+        for q in INTERVIEW.questions
+        if q.criteria and q.section == Section.POINTS
+    ]
     assert firsts == sorted(firsts)
 
 
@@ -84,7 +91,9 @@ def test_applicability_reads_only_earlier_questions() -> None:
 
 def test_every_criterion_is_fed_by_a_question() -> None:
     fed = [key for q in INTERVIEW.questions for key in q.criteria]
-    assert sorted(fed) == sorted(CURRENT_RULESET.keys)
+    assert set(fed) == set(CURRENT_RULESET.keys)
+    # κ has two questions (one with the eligibility questions): never both for one teacher
+    assert sorted(fed) == sorted([*CURRENT_RULESET.keys, "κ"])
 
 
 def test_every_criterion_is_reachable() -> None:
@@ -144,7 +153,7 @@ def test_choice_questions_offer_their_options() -> None:
 @pytest.mark.parametrize(
     ("key", "items"),
     [
-        ("titles", ["kind", "related", "from_abroad", "recognised", "continues"]),
+        ("titles", ["kind", "related", "from_abroad", "recognised", "continues", "same_field_as"]),
         ("lab_experience_periods", ["start", "end", "from_thesis"]),
         ("languages", ["language", "level"]),
     ],
@@ -187,11 +196,11 @@ def test_keplinet_years_are_asked_only_of_those_who_served_there(
     assert "keplinet_training_years" in keys  # training is open to every teacher
 
 
-def test_a_plain_teacher_answering_no_to_everything_gets_fourteen_questions() -> None:
-    # 4 on eligibility (no sole-teacher or two-day question), 10 on points (the four
+def test_a_plain_teacher_answering_no_to_everything_gets_sixteen_questions() -> None:
+    # 6 on eligibility (no sole-teacher or two-day questions), 10 on points (the four
     # ΚΕ.ΠΛΗ.ΝΕ.Τ. service questions stay behind their gate)
     asked, answers = walk({})
-    assert len(asked) == 14
+    assert len(asked) == 16
     assert score(parse_declaration(declaration_from_answers(answers))).total == 0
 
 
@@ -230,7 +239,92 @@ def test_item_questions_are_asked_in_order() -> None:
 
 def test_progress_counts_applicable_questions() -> None:
     answered, total = INTERVIEW.progress({"teaches_informatics": True, "role": "director"})
-    assert (answered, total) == (2, 15)
+    assert (answered, total) == (2, 17)
+
+
+def test_part_progress_never_jumps() -> None:
+    """The marker counts fixed parts: answers that open or close questions do not move it."""
+    totals = {INTERVIEW.part_progress(q)[1] for q in INTERVIEW.questions}
+    assert totals == {7}
+    numbers = [INTERVIEW.part_progress(q)[0] for q in INTERVIEW.questions]
+    assert numbers == sorted(numbers)
+    assert INTERVIEW.part_progress(Q["teaches_informatics"]) == (1, 7)
+    assert INTERVIEW.part_progress(Q["organic_position_at_school"]) == (7, 7)
+
+
+@pytest.mark.parametrize(
+    ("days", "completes", "early"),
+    [(2, True, True), (2, False, False), (3, None, False), (1, None, False)],
+)
+def test_the_organic_post_is_asked_early_only_where_the_two_day_exception_needs_it(
+    days: int, completes: bool | None, early: bool
+) -> None:
+    policy: dict[str, Any] = {"days_per_week_at_school": days}
+    if completes is not None:
+        policy["completes_hours_at_schools_with_manager"] = completes
+    policy["organic_post_two_days"] = True
+    policy["organic_position_at_school"] = True
+    asked, answers = walk(policy)
+    assert ("organic_post_two_days" in asked) == early
+    assert ("organic_position_at_school" in asked) == (not early)
+    assert asked.index("branch") > asked.index("organic_post_two_days") if early else True
+    declaration = parse_declaration(declaration_from_answers(answers))
+    assert declaration.organic_position_at_school
+
+
+def test_same_field_is_asked_after_continues_about_the_other_masters() -> None:
+    titles = Q["titles"]
+    m1 = {"id": "t1", "kind": "master", "related": True, "from_abroad": False}
+    m2 = {"id": "t2", "kind": "master", "related": False, "from_abroad": False}
+    phd: dict[str, Any] = {"id": "t3", "kind": "phd", "related": True, "from_abroad": False}
+    sub = next_item_question(titles, phd, [m1, m2])
+    assert sub is not None
+    assert sub.name == "continues"
+    phd["continues"] = "t1"
+    sub = next_item_question(titles, phd, [m1, m2])
+    assert sub is not None
+    assert sub.name == "same_field_as"
+    assert sub.current_options(phd, [m1, m2]) == ("t2",)
+    assert next_item_question(titles, phd, [m1]) is None  # the only master is continued
+    phd["same_field_as"] = "t2"
+    value = declaration_from_answers({"titles": [m1, m2, phd]})
+    assert value["titles"][2] == {
+        "kind": "phd",
+        "related": True,
+        "id": "t3",
+        "continues": "t1",
+        "same_field_as": "t2",
+    }
+    result = score(parse_declaration(value))
+    assert (result.total, result.total_min) == (Decimal(7), Decimal(6))
+
+
+@pytest.mark.parametrize(
+    ("answers", "status"),
+    [
+        ({}, None),
+        ({"teaches_informatics": True}, "eligible"),
+        ({"teaches_informatics": False}, "not_eligible"),
+        ({"teaches_informatics": True, "role": "director"}, "eligible"),  # sole not yet asked
+        ({"teaches_informatics": True, "role": "director", "sole_informatics_teacher": False},
+         "not_eligible"),
+        ({"teaches_informatics": True, "employment": "hourly_paid"}, "fallback"),
+        ({"teaches_informatics": True, "days_per_week_at_school": 2}, "eligible"),
+        ({"teaches_informatics": True, "days_per_week_at_school": 2,
+          "completes_hours_at_schools_with_manager": True}, "eligible"),
+        ({"teaches_informatics": True, "days_per_week_at_school": 2,
+          "completes_hours_at_schools_with_manager": True, "organic_post_two_days": False},
+         "not_eligible"),
+        ({"teaches_informatics": True, "days_per_week_at_school": 1}, "not_eligible"),
+        ({"teaches_informatics": True, "days_per_week_at_school": 1,
+          "manager_at_other_school": True}, "fallback"),
+    ],
+)  # fmt: skip
+def test_eligibility_so_far_is_the_best_the_answers_still_allow(
+    answers: dict[str, Any], status: str | None
+) -> None:
+    result = INTERVIEW.eligibility_so_far(answers)
+    assert (None if result is None else result.status) == status
 
 
 # --- answers → declaration -------------------------------------------------------------------
@@ -253,9 +347,10 @@ def test_a_full_walk_builds_the_declaration() -> None:
         "lab_experience_periods": [{"start": "2014-01-01", "end": "2014-12-31",
                                     "from_thesis": False}],
         "languages": [{"language": "en", "level": "C1"}],
-        "organic_position_at_school": True,
+        "organic_post_two_days": True,  # 2 days and completing: asked with eligibility
     }  # fmt: skip
-    _, answers = walk(policy)
+    asked, answers = walk(policy)
+    assert "organic_position_at_school" not in asked
     declaration = declaration_from_answers(answers)
     assert declaration["titles"] == [
         {"kind": "master", "related": True, "id": "t1"},
@@ -339,10 +434,11 @@ def test_declaration_to_answers_and_back_scores_the_same(value: dict[str, Any]) 
         assert after.eligibility is None
     else:
         assert after.eligibility is not None
-        assert (after.eligibility.eligible, after.eligibility.priority_branch) == (
-            before.eligibility.eligible,
+        assert (after.eligibility.status, after.eligibility.priority_branch) == (
+            before.eligibility.status,
             before.eligibility.priority_branch,
         )
+    assert after.total_min == before.total_min
 
 
 @given(declarations())

@@ -8,6 +8,7 @@ import pytest
 
 from scoring import (
     SCHEMA,
+    SCHEMA_2,
     Declaration,
     DeclarationInvalid,
     ErrorCode,
@@ -41,7 +42,7 @@ CASES: list[tuple[str, Any, str, ErrorCode]] = [
     ("not an object", [], "", E.NOT_AN_OBJECT),
     ("null", None, "", E.NOT_AN_OBJECT),
     ("unknown field (a typo)", {"keplinet_head_year": 2}, "keplinet_head_year", E.UNKNOWN_FIELD),
-    ("wrong schema", {"schema": "ysepehy-declaration/2"}, "schema", E.WRONG_SCHEMA),
+    ("wrong schema", {"schema": "ysepehy-declaration/3"}, "schema", E.WRONG_SCHEMA),
     ("schema not a string", {"schema": 1}, "schema", E.WRONG_SCHEMA),
     ("bool is not an int", {"keplinet_head_years": True}, "keplinet_head_years", E.NOT_AN_INTEGER),
     ("string is not an int", {"keplinet_head_years": "3"}, "keplinet_head_years",
@@ -85,6 +86,19 @@ CASES: list[tuple[str, Any, str, ErrorCode]] = [
      "continues": "p"}]}, "titles[0].continues", E.CONTINUES_NOT_A_MASTER),
     ("continues on a master", {"titles": [{**TITLE, "id": "m"}, {**TITLE, "continues": "m"}]},
      "titles[1].continues", E.CONTINUES_ONLY_FOR_PHD),
+    ("same_field_as on a master", {"titles": [{**TITLE, "id": "m"}, {**TITLE,
+     "same_field_as": "m"}]}, "titles[1].same_field_as", E.SAME_FIELD_ONLY_FOR_PHD),
+    ("dangling same_field_as", {"titles": [{**TITLE, "id": "m"}, {"kind": "phd",
+     "related": True, "same_field_as": "x"}]}, "titles[1].same_field_as",
+     E.DANGLING_SAME_FIELD),
+    ("same_field_as names a second degree", {"titles": [{"kind": "second_degree",
+     "related": True, "id": "s"}, {"kind": "phd", "related": True, "same_field_as": "s"}]},
+     "titles[1].same_field_as", E.SAME_FIELD_NOT_A_MASTER),
+    ("same_field_as names the continued master", {"titles": [{**TITLE, "id": "m"},
+     {"kind": "phd", "related": True, "continues": "m", "same_field_as": "m"}]},
+     "titles[1].same_field_as", E.SAME_FIELD_IS_CONTINUED),
+    ("same_field_as not a string", {"titles": [{"kind": "phd", "related": True,
+     "same_field_as": 1}]}, "titles[0].same_field_as", E.NOT_A_STRING),
     ("periods not a list", {"lab_experience_periods": "2014"}, "lab_experience_periods",
      E.NOT_A_LIST),
     ("start missing", {"lab_experience_periods": [{"end": "2014-12-31"}]},
@@ -130,6 +144,10 @@ CASES: list[tuple[str, Any, str, ErrorCode]] = [
      "eligibility.days_per_week_at_school", E.NOT_AN_INTEGER),
     ("branch not a string", {"eligibility": {"branch": 86}}, "eligibility.branch",
      E.NOT_A_STRING),
+    ("unknown employment", {"eligibility": {"employment": "temporary"}},
+     "eligibility.employment", E.INVALID_CHOICE),
+    ("manager_at_other_school not a bool", {"eligibility": {"manager_at_other_school": "no"}},
+     "eligibility.manager_at_other_school", E.NOT_A_BOOLEAN),
     ("teaches_informatics not a bool", {"eligibility": {"teaches_informatics": None}},
      "eligibility.teaches_informatics", E.NOT_A_BOOLEAN),
 ]  # fmt: skip
@@ -196,8 +214,21 @@ def test_every_field_may_be_missing() -> None:
     assert parse_declaration({}) == Declaration()
 
 
-def test_the_schema_value_is_accepted() -> None:
-    assert parse_declaration({"schema": SCHEMA}) == Declaration()
+@pytest.mark.parametrize("schema", ["ysepehy-declaration/1", "ysepehy-declaration/2"])
+def test_both_schema_values_are_accepted(schema: str) -> None:
+    assert parse_declaration({"schema": schema}) == Declaration()
+
+
+def test_json_names_schema_2_only_for_fields_of_revision_2() -> None:
+    plain = {"eligibility": {"branch": "ΠΕ86"}}
+    assert declaration_to_json(parse_declaration(plain))["schema"] == SCHEMA
+    for newer in (
+        {"eligibility": {"employment": "hourly_paid"}},
+        {"eligibility": {"manager_at_other_school": True}},
+        {"titles": [{**TITLE, "id": "m"}, {"kind": "phd", "related": True, "same_field_as": "m"}]},
+    ):
+        value = {"schema": SCHEMA_2, **newer}
+        assert declaration_to_json(parse_declaration(value)) == value
 
 
 def test_a_period_of_one_day_is_valid() -> None:
@@ -218,7 +249,7 @@ def test_phd_may_continue_a_master_declared_after_it() -> None:
 
 
 def test_declaration_to_json_round_trips() -> None:
-    value = {
+    value: dict[str, Any] = {
         "schema": SCHEMA,
         "titles": [
             {"kind": "master", "related": True, "id": "m"},
@@ -238,6 +269,17 @@ def test_declaration_to_json_round_trips() -> None:
         },
     }
     assert declaration_to_json(parse_declaration(value)) == value
+    newer = {
+        **value,
+        "schema": SCHEMA_2,
+        "titles": [*value["titles"], {"kind": "phd", "related": True, "same_field_as": "m"}],
+        "eligibility": {
+            "days_per_week_at_school": 2,
+            "employment": "reduced_hours_substitute",
+            "manager_at_other_school": True,
+        },
+    }
+    assert declaration_to_json(parse_declaration(newer)) == newer
 
 
 def test_empty_eligibility_object_is_kept_in_json() -> None:
