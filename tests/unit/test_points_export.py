@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,14 +15,12 @@ from pypdf import PdfReader
 
 from bot.i18n import get_translator
 from bot.services.points_export import (
-    BOLD_FONT,
-    FONTS_DIR,
     MAX_FILE_BYTES,
-    REGULAR_FONT,
     declaration_json,
     read_declaration_file,
     summary_pdf,
 )
+from bot.services.points_pdf import BOLD_FONT, FONTS_DIR, REGULAR_FONT
 from scoring import parse_declaration, score
 from scoring.interview import answers_from_declaration
 
@@ -150,3 +150,10 @@ def test_the_fonts_ship_with_the_package_and_are_embedded() -> None:
         resources: Any = page["/Resources"]
         fonts |= {str(font.get_object()["/BaseFont"]) for font in resources["/Font"].values()}
     assert any("DejaVuSans" in name for name in fonts), fonts
+
+
+def test_the_bot_starts_without_importing_fpdf() -> None:
+    """fpdf costs about 20 MB and a fifth of a second: it is loaded with the first PDF."""
+    code = "import sys, bot.app, bot.web; print('fpdf' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
