@@ -74,7 +74,7 @@ def test_both_catalogs_have_every_required_id_and_the_same_ids(
 
 
 def test_every_group_has_entries_in_the_same_menu_order(catalogs: dict[str, FaqCatalog]) -> None:
-    assert list(catalogs["el"].groups) == ["keplinet", "ysepehy", "bot"]
+    assert list(catalogs["el"].groups) == ["keplinet", "ysepehy", "points", "bot"]
     for catalog in catalogs.values():
         for group in catalog.groups:
             assert catalog.entries_in(group)
