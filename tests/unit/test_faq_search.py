@@ -122,6 +122,23 @@ def test_questions_in_any_script_find_their_entry(
     assert index.rank(question, locale)[0].id == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "locale", "entry_id"),
+    [
+        ("Who can become lab manager?", "en", "ysepehy-who"),  # issue 12: no "did you mean"
+        ("πότε λήγει η προθεσμία", "el", "ysepehy-deadlines"),
+        ("ποτε ληγει η προθεσμια", "el", "ysepehy-deadlines"),
+        ("pote lhgei h prothesmia", "el", "ysepehy-deadlines"),
+        ("when is the deadline", "en", "ysepehy-deadlines"),
+        ("when is the deadline", "el", "ysepehy-deadlines"),
+    ],
+)
+def test_these_are_answered_outright(
+    index: FaqIndex, question: str, locale: str, entry_id: str
+) -> None:
+    assert index.search(question, locale).answer_id == entry_id
+
+
 def test_hits_are_ranked_scores_between_zero_and_one(index: FaqIndex) -> None:
     hits = index.rank("υπεύθυνος εργαστηρίου μόρια", "el")
     scores = [hit.score for hit in hits]
