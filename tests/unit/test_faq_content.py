@@ -14,7 +14,6 @@ import yaml
 from bot.config import load_settings
 from bot.services.faq import (
     ACTIONS,
-    LIVE_PARTS,
     MAX_ANSWER_CHARS,
     CentreContacts,
     FaqCatalog,
@@ -211,7 +210,8 @@ def _answer(catalogs: dict[str, FaqCatalog], language: str, entry_id: str) -> st
 
 
 def test_the_caps_add_up_to_the_55_the_answers_quote(catalogs: dict[str, FaqCatalog]) -> None:
-    caps = sum(c.cap if c.per_unit else c.points for c in CURRENT_RULESET.criteria)
+    # A criterion without a cap is awarded once: its points are its maximum.
+    caps = sum(c.points if c.cap is None else c.cap for c in CURRENT_RULESET.criteria)
     assert caps == 55
     assert "αθροίζουν 55" in _answer(catalogs, "el", "ysepehy-max-points")
     assert "add up to 55" in _answer(catalogs, "en", "ysepehy-max-points")
@@ -232,10 +232,12 @@ def test_the_doctorate_in_the_same_field_is_left_to_the_association_as_the_calcu
     # Spec revision 2: the case clause iii leaves open; `total` and `total_min` both shown.
     el = _answer(catalogs, "el", "ysepehy-degrees")
     assert "στον ίδιο κλάδο αλλά σε άλλο πρόγραμμα" in el
-    assert "και τα δύο σύνολα" in el and "σύλλογος" in el
+    assert "και τα δύο σύνολα" in el
+    assert "σύλλογος" in el
     en = _answer(catalogs, "en", "ysepehy-degrees")
     assert "in the same field but another programme" in en
-    assert "both totals" in en and "association decides" in en
+    assert "both totals" in en
+    assert "association decides" in en
 
 
 def test_training_counts_only_at_ones_own_centre(catalogs: dict[str, FaqCatalog]) -> None:
