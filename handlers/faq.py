@@ -12,6 +12,8 @@
   (set in a fault report), else the default centre's from the settings.
 - Every answer ends with its related questions, its action (the main menu's own
   entry: points, report or reminders), 👍/👎 (`keplibot faq stats`) and the way back.
+- An entry with a `live` part gets it under the answer (`handlers.faq_live`): the
+  answer about deadlines lists the next dates the bot knows for the asker.
 - In groups the bot answers only when asked: `/faq <question>`, or a message
   that mentions it. Answers there have no buttons meant for one person.
 
@@ -75,6 +77,7 @@ from handlers.common import (
     send_text,
 )
 from handlers.context import CommandSpec, Context, KepliApp, Runtime, StartupHook
+from handlers.faq_live import live_text
 from handlers.start import main_menu_markup, private_chat_link, stale_button
 
 log = logging.getLogger(__name__)
@@ -222,13 +225,21 @@ def topic_view(context: Context, group: str) -> tuple[str, InlineKeyboardMarkup]
 
 
 def answer_text(
-    context: Context, entry_id: str, contacts: CentreContacts, *, private: bool = True
+    context: Context,
+    entry_id: str,
+    contacts: CentreContacts,
+    *,
+    private: bool = True,
+    live: str = "",
 ) -> str:
-    """The question in bold, then the answer (Telegram HTML, the centre's contacts filled)."""
+    """The question in bold, then the answer (Telegram HTML, the centre's contacts filled),
+    then its `live` part (HTML, e.g. the next dates) when it has one."""
     index = index_of(context)
     entry = index.entry(entry_id, context.locale)
     body = index.render_answer(entry_id, context.locale, contacts)
     text = f"<b>{html.escape(entry.question)}</b>\n\n{body}"
+    if live:
+        text += "\n\n" + live
     _ = context.tr.gettext
     if private:
         return text + "\n\n<i>" + html.escape(_("Was this helpful?")) + "</i>"
@@ -350,7 +361,10 @@ async def show_answer(
     """Show the answer of `entry_id`: in the pressed message (`edit`), else in a new one."""
     await _record_view(context, entry_id, source)
     private = _is_private(update)
-    text = answer_text(context, entry_id, await contacts_of(update, context), private=private)
+    live = await live_text(update, context, index_of(context).entry(entry_id, context.locale))
+    text = answer_text(
+        context, entry_id, await contacts_of(update, context), private=private, live=live
+    )
     markup = answer_markup(context, entry_id) if private else None
     if edit is not None:
         await edit_text(context, edit, text, reply_markup=markup, parse_mode=ParseMode.HTML)

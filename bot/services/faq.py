@@ -57,6 +57,9 @@ from bot.services.greek import (
 FAQ_DIR: Final = Path(__file__).resolve().parents[2] / "locales"
 LANGUAGES: Final = ("el", "en")
 ACTIONS: Final = frozenset({"points", "report", "reminders"})
+# Parts the chat computes and shows under an answer: "deadlines" = the next dates the bot
+# knows for the asker (bot.services.faq_deadlines).
+LIVE_PARTS: Final = frozenset({"deadlines"})
 PLACEHOLDERS: Final = ("centre_name", "centre_phone", "centre_email")
 MAX_ANSWER_CHARS: Final = 1000  # rendered, tags included: one phone screen
 MAX_TITLE_CHARS: Final = 40  # a button label that a phone shows whole
@@ -91,6 +94,7 @@ class FaqEntry:
     keywords: tuple[str, ...]
     related: tuple[str, ...]
     action: str | None
+    live: str | None = None  # one of LIVE_PARTS: shown under the answer by the chat
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,7 @@ _ENTRY_FIELDS: Final = {
     "keywords": True,
     "related": True,
     "action": False,
+    "live": False,
 }
 _TOP_FIELDS: Final = {"language", "groups", "fallbacks", "entries"}
 _TELEGRAM_TAGS: Final = frozenset(
@@ -260,6 +265,9 @@ def _parse_entry(raw: object, position: int, groups: Mapping[str, str]) -> FaqEn
     action = raw.get("action")
     if action is not None and action not in ACTIONS:
         raise fail(f"unknown action {action!r} (known: {', '.join(sorted(ACTIONS))})")
+    live = raw.get("live")
+    if live is not None and live not in LIVE_PARTS:
+        raise fail(f"unknown live part {live!r} (known: {', '.join(sorted(LIVE_PARTS))})")
     problems = _placeholder_problems(raw["answer"]) + _html_problems(raw["answer"])
     if problems:
         raise fail("answer: " + "; ".join(problems))
@@ -273,6 +281,7 @@ def _parse_entry(raw: object, position: int, groups: Mapping[str, str]) -> FaqEn
         keywords=tuple(k.strip() for k in raw["keywords"]),
         related=tuple(raw["related"]),
         action=action,
+        live=live,
     )
 
 
@@ -361,7 +370,7 @@ def load_catalogs(directory: Path = FAQ_DIR) -> dict[str, FaqCatalog]:
         raise FaqContentError(f"{other.path}: groups differ from {reference.path}")
     for entry_id, entry in reference.entries.items():
         twin = other.entries[entry_id]
-        for name in ("group", "action"):
+        for name in ("group", "action", "live"):
             if getattr(entry, name) != getattr(twin, name):
                 raise FaqContentError(
                     f"{other.path}: entry {entry_id!r}: {name} differs from {reference.path}"

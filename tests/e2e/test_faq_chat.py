@@ -83,14 +83,20 @@ async def test_greek_menu_topic_question_answer_and_back(bot: BotHarness) -> Non
     assert topics["text"] == (
         "❓ Συχνές ερωτήσεις\nΕπιλέξτε θέμα ή απλώς γράψτε την ερώτησή σας με δικά σας λόγια."
     )
-    assert labels(topics) == ["ΚΕ.ΠΛΗ.ΝΕ.Τ.", "Υπεύθυνος εργαστηρίου", "Το bot", "« Κύριο μενού"]
+    assert labels(topics) == [
+        "ΚΕ.ΠΛΗ.ΝΕ.Τ.",
+        "Υπεύθυνος εργαστηρίου",
+        "Μόρια υπευθύνου εργαστηρίου",
+        "Το bot",
+        "« Κύριο μενού",
+    ]
 
-    topic = (await bot.press(ALICE, topics, data_of(topics, "Υπεύθυνος εργαστηρίου"))).message
-    assert topic["text"] == "Υπεύθυνος εργαστηρίου\nΕπιλέξτε ερώτηση:"
+    topic = (await bot.press(ALICE, topics, data_of(topics, "Μόρια υπευθύνου"))).message
+    assert topic["text"] == "Μόρια υπευθύνου εργαστηρίου\nΕπιλέξτε ερώτηση:"
     assert labels(topic)[:3] == [
-        "Πώς επιλέγεται ο/η Υ.Σ.Ε.Π.Ε.Η.Υ.",
-        "Διάρκεια θητείας",
         "Κριτήρια και μόρια",
+        "Μέγιστα μόρια",
+        "Ισοβαθμία υποψηφίων",
     ]
     assert labels(topic)[-2:] == ["« Θέματα", "« Κύριο μενού"]
 
@@ -102,11 +108,11 @@ async def test_greek_menu_topic_question_answer_and_back(bot: BotHarness) -> Non
     assert labels(answer) == [
         "↪ Δικαιολογητικά για τα μόρια",
         "↪ Διδακτορικό, μεταπτυχιακό, πτυχίο",
-        "↪ Ξένες γλώσσες",
+        "↪ Μέγιστα μόρια",
         "🧮 Υπολογισμός μορίων",
         "👍 Ναι",
         "👎 Όχι",
-        "« Υπεύθυνος εργαστηρίου",
+        "« Μόρια υπευθύνου εργαστηρίου",
         "« Κύριο μενού",
     ]
     # The question is in bold (HTML), the rest is the content's own formatting.
@@ -114,7 +120,7 @@ async def test_greek_menu_topic_question_answer_and_back(bot: BotHarness) -> Non
     bold = {"type": "bold", "offset": 0, "length": len(question.encode("utf-16-le")) // 2}
     assert bold in answer["entities"]
 
-    back = (await bot.press(ALICE, answer, data_of(answer, "« Υπεύθυνος εργαστηρίου"))).message
+    back = (await bot.press(ALICE, answer, data_of(answer, "« Μόρια υπευθύνου"))).message
     assert back["text"] == topic["text"]
     topics_again = (await bot.press(ALICE, back, data_of(back, "« Θέματα"))).message
     assert labels(topics_again) == labels(topics)
@@ -127,6 +133,7 @@ async def test_english_menu_topic_question_answer(bot: BotHarness) -> None:
     assert labels(topics) == [
         "ΚΕ.ΠΛΗ.ΝΕ.Τ. support centres",
         "Lab manager",
+        "Lab manager points",
         "This bot",
         "« Main menu",
     ]
@@ -211,7 +218,7 @@ async def test_an_ambiguous_question_offers_choices_that_work(bot: BotHarness) -
     assert labels(choices) == [
         "Καθήκοντα του/της Υ.Σ.Ε.Π.Ε.Η.Υ.",
         "Ποιος μπορεί να γίνει Υ.Σ.Ε.Π.Ε.Η.Υ.",
-        "Πώς επιλέγεται ο/η Υ.Σ.Ε.Π.Ε.Η.Υ.",
+        "Υ.Σ.Ε.Π.Ε.Η.Υ. σε δύο σχολεία",
         "✖ Κανένα από αυτά",
     ]
     pressed = await bot.press(ALICE, choices, data_of(choices, "Ποιος μπορεί"))

@@ -52,6 +52,17 @@ REQUIRED_IDS = [
     "ysepehy-part-time",
     "ysepehy-two-schools",
     "ysepehy-foreign-titles",
+    # issue 12
+    "ysepehy-ties",
+    "ysepehy-which-schools",
+    "ysepehy-related-subject",
+    "ysepehy-priority-vs-points",
+    "ysepehy-part-year",
+    "ysepehy-how-to-apply",
+    "ysepehy-max-points",
+    "ysepehy-organic-post",
+    "ysepehy-duty-exemption",
+    "ysepehy-deadlines",
     "bot-privacy",
     "bot-report-fault",
 ]
@@ -74,7 +85,7 @@ def test_both_catalogs_have_every_required_id_and_the_same_ids(
 
 
 def test_every_group_has_entries_in_the_same_menu_order(catalogs: dict[str, FaqCatalog]) -> None:
-    assert list(catalogs["el"].groups) == ["keplinet", "ysepehy", "bot"]
+    assert list(catalogs["el"].groups) == ["keplinet", "ysepehy", "points", "bot"]
     for catalog in catalogs.values():
         for group in catalog.groups:
             assert catalog.entries_in(group)
@@ -194,6 +205,101 @@ def test_criterion_ι_is_acting_head_or_technical_head_of_a_centre(
     assert "χωρίς διαδικασία επιλογής" in el_line
 
 
+def _answer(catalogs: dict[str, FaqCatalog], language: str, entry_id: str) -> str:
+    return re.sub(r"<[^>]+>", "", catalogs[language].entries[entry_id].answer)
+
+
+def test_the_caps_add_up_to_the_55_the_answers_quote(catalogs: dict[str, FaqCatalog]) -> None:
+    # A criterion without a cap is awarded once: its points are its maximum.
+    caps = sum(c.points if c.cap is None else c.cap for c in CURRENT_RULESET.criteria)
+    assert caps == 55
+    assert "αθροίζουν 55" in _answer(catalogs, "el", "ysepehy-max-points")
+    assert "add up to 55" in _answer(catalogs, "en", "ysepehy-max-points")
+
+
+@pytest.mark.parametrize("language", ["el", "en"])
+def test_no_answer_frames_the_points_as_out_of_55(
+    catalogs: dict[str, FaqCatalog], language: str
+) -> None:
+    framing = re.compile(r"(στα|από τα|out of|from) 55|/55", re.IGNORECASE)
+    for entry_id in catalogs[language].entries:
+        assert not framing.search(_answer(catalogs, language, entry_id)), entry_id
+
+
+def test_the_doctorate_in_the_same_field_is_left_to_the_association_as_the_calculator_shows(
+    catalogs: dict[str, FaqCatalog],
+) -> None:
+    # Spec revision 2: the case clause iii leaves open; `total` and `total_min` both shown.
+    el = _answer(catalogs, "el", "ysepehy-degrees")
+    assert "στον ίδιο κλάδο αλλά σε άλλο πρόγραμμα" in el
+    assert "και τα δύο σύνολα" in el
+    assert "σύλλογος" in el
+    en = _answer(catalogs, "en", "ysepehy-degrees")
+    assert "in the same field but another programme" in en
+    assert "both totals" in en
+    assert "association decides" in en
+
+
+def test_training_counts_only_at_ones_own_centre(catalogs: dict[str, FaqCatalog]) -> None:
+    assert "άλλου ΚΕ.ΠΛΗ.ΝΕ.Τ. δεν μετρούν στο ιβ" in _answer(catalogs, "el", "training-seminars")
+    assert "Another centre's activities do not count for ιβ" in _answer(
+        catalogs, "en", "training-seminars"
+    )
+
+
+def test_english_says_organic_post_and_names_both_secondment_and_assignment(
+    catalogs: dict[str, FaqCatalog],
+) -> None:
+    english = catalogs["en"]
+    for entry in english.entries.values():
+        assert "permanent post" not in entry.answer.lower(), entry.id
+    assert "organic post (οργανική θέση)" in english.entries["ysepehy-criteria"].answer
+    for entry_id in ("ysepehy-service-points", "ysepehy-organic-post"):
+        assert "απόσπαση ή διάθεση" in english.entries[entry_id].answer
+
+
+@pytest.mark.parametrize(
+    ("language", "entry_id", "phrase"),
+    [
+        ("el", "ysepehy-ties", "δεν προβλέπει κριτήριο ισοβαθμίας"),
+        ("en", "ysepehy-ties", "has no tie-break rule"),
+        ("el", "ysepehy-related-subject", "Το κρίνει ο σύλλογος διδασκόντων"),
+        ("en", "ysepehy-related-subject", "The teachers' association judges"),
+        ("el", "ysepehy-priority-vs-points", "δεν λέει ότι ο κλάδος υπερισχύει των μορίων"),
+        ("en", "ysepehy-priority-vs-points", "does not say that the specialism outranks"),
+        ("el", "ysepehy-which-schools", "Δεν αφορά τα δημοτικά σχολεία"),
+        ("en", "ysepehy-which-schools", "does not concern primary schools"),
+        ("el", "ysepehy-part-year", "μόνο ολόκληρα σχολικά έτη"),
+        ("en", "ysepehy-part-year", "whole school years only"),
+        ("el", "ysepehy-how-to-apply", "ενυπόγραφα"),
+        ("en", "ysepehy-how-to-apply", "in writing, against signature"),
+        ("el", "ysepehy-duty-exemption", "δύο ή περισσότερα εργαστήρια"),
+        ("en", "ysepehy-duty-exemption", "two or more labs"),
+        ("el", "ysepehy-deadlines", "δεν ορίζει ημερομηνίες"),
+        ("en", "ysepehy-deadlines", "sets no dates"),
+        # Section 4's fallback: named wherever who may be appointed is discussed.
+        ("el", "ysepehy-who", "Μόνο αν δεν μπορεί να οριστεί άλλος"),
+        ("en", "ysepehy-who", "Only if nobody else can be appointed"),
+        ("el", "ysepehy-days", "Με λιγότερες ημέρες"),
+        ("en", "ysepehy-days", "With fewer days"),
+    ],
+)
+def test_where_the_circular_is_silent_or_conditional_the_answer_says_so(
+    catalogs: dict[str, FaqCatalog], language: str, entry_id: str, phrase: str
+) -> None:
+    assert phrase in _answer(catalogs, language, entry_id)
+
+
+def test_only_the_deadlines_entry_has_live_dates_and_it_offers_reminders(
+    catalogs: dict[str, FaqCatalog],
+) -> None:
+    for catalog in catalogs.values():
+        live = {e.id: e.live for e in catalog.entries.values() if e.live}
+        assert live == {"ysepehy-deadlines": "deadlines"}
+        assert catalog.entries["ysepehy-deadlines"].action == "reminders"
+        assert catalog.entries["ysepehy-how-to-apply"].action == "reminders"
+
+
 # --- validation of broken files ----------------------------------------------------------------
 
 
@@ -263,6 +369,7 @@ def test_a_valid_fixture_loads(tmp_path: Path) -> None:
         (_drop(0, "phrasings"), "first", "missing field 'phrasings'"),
         (_set(0, "answr", "typo"), "first", "unknown field(s) answr"),
         (_set(0, "action", "launch"), "first", "unknown action 'launch'"),
+        (_set(0, "live", "weather"), "first", "unknown live part 'weather'"),
         (_set(0, "group", "other"), "first", "unknown group 'other'"),
         (_set(0, "question", ""), "first", "'question' must be a non-empty string"),
         (_set(0, "phrasings", []), "first", "'phrasings' must be a non-empty list"),

@@ -13,8 +13,11 @@ from bot.services.faq import Decision, FaqIndex
 from bot.services.greek import tokens
 
 EVAL_FILE = Path(__file__).resolve().parents[1] / "data" / "faq_eval.yaml"
-MIN_TOP1 = 0.90
-MIN_TOP3 = 0.97
+MIN_TOP1 = 0.95
+MIN_TOP3 = 0.99
+# The answer itself, or it among the "Did you mean" buttons (which hold at most three, and
+# only those close to the best): a little below top-3 by construction.
+MIN_SEEN = 0.97
 STYLES = {"greek", "noacc", "greeklish", "typo", "english"}
 
 
@@ -84,7 +87,7 @@ def test_the_right_entry_is_answered_or_offered(
     for item in questions:
         result = index.search(item["q"], item["lang"])
         seen += result.answer_id == item["id"] or item["id"] in result.suggestions
-    assert seen / len(questions) >= MIN_TOP3
+    assert seen / len(questions) >= MIN_SEEN
 
 
 def test_off_topic_questions_are_never_answered(
