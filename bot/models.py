@@ -366,6 +366,44 @@ class TicketMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class OutboxMessage(Base):
+    """One message the helpdesk has to send, written in the transaction of the change it
+    reports; the delivery worker sends it and records the outcome here.
+
+    `chat_id` None means "the staff chat of `centre_id` as it is at sending time" (a group
+    upgraded to a supergroup changes its id), or, for an e-mail, the centre's mailbox.
+    `after_id` holds a message back until that one is done (a notice that replies to the
+    ticket's staff post waits for the post). `dedupe_key`, when set, makes a message happen
+    once (the weekly summary of a centre and week). Statuses: pending, sending, sent,
+    failed, unknown (the process died while it was being sent: maybe sent, never resent),
+    cancelled.
+    """
+
+    __tablename__ = "helpdesk_outbox"
+    __table_args__ = (Index("ix_helpdesk_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    centre_id: Mapped[int | None] = mapped_column(Integer)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[Any] = mapped_column(JSON)
+    after_id: Mapped[int | None] = mapped_column(Integer)
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # the (first) message sent
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
 # --- reminders --------------------------------------------------------------
 # Nomination deadlines, who follows them, and one row per reminder to send.
 # `centre_id` refers to `support_centres` without a foreign key: the helpdesk

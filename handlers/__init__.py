@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from handlers import calendar as calendar_handlers
-from handlers import common, report, start
+from handlers import common, helpdesk_outbox, report, start
 from handlers import deadlines as deadline_handlers
 from handlers import faq as faq_handlers
 from handlers import points as points_handlers
@@ -31,6 +31,8 @@ def register(app: KepliApp) -> None:
     # must reach the ticket even in the middle of another flow.
     helpdesk_staff.register(app)
     helpdesk_tickets.register(app)
+    # Helpdesk: the outbox worker, and a staff group that became a supergroup.
+    helpdesk_outbox.register(app)
     # Points: /points, /mypoints, the "Points calculation" menu entry (a persistent flow).
     # Before the fault report: a JSON file sent outside any flow is a points declaration
     # to score, not the start of a fault report.

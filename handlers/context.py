@@ -28,6 +28,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.config import Settings
 from bot.i18n import Translator, get_translator
 from bot.services.faq import FaqIndex
+from bot.services.outbox_delivery import OutboxDispatcher
 from bot.services.reminder_delivery import ReminderDispatcher
 from bot.services.tickets import LinkIndex
 
@@ -55,6 +56,8 @@ class Runtime:
     # --- feature services: one optional field per feature, set by its startup hook ----
     # helpdesk: which bot messages are about tickets (a reply to one reaches the ticket)
     helpdesk_links: LinkIndex | None = None
+    # helpdesk: sends the outbox (handlers.helpdesk_outbox starts it and its job)
+    outbox: OutboxDispatcher | None = None
     # Reminders: sends due reminders (handlers.reminders starts it and its job).
     reminders: ReminderDispatcher | None = None
     # FAQ: the validated content and its search index (handlers.faq loads it at start).

@@ -24,6 +24,7 @@ from enum import StrEnum
 from html import escape
 from typing import Any, Final
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -35,8 +36,8 @@ from telegram.ext import (
 )
 
 from bot.i18n import N_, Translator
-from bot.services import helpdesk_mail, tickets
 from bot.services import schools as schools_service
+from bot.services import tickets
 from bot.services.schools import SearchOutcome
 from bot.services.ticket_workflow import TransitionRefused
 from bot.services.tickets import (
@@ -48,6 +49,7 @@ from bot.services.tickets import (
     NewTicket,
     Urgency,
 )
+from handlers import helpdesk_outbox
 from handlers import helpdesk_text as text
 from handlers import tickets as ticket_handlers
 from handlers.common import (
@@ -786,6 +788,7 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
         equipment=draft["equipment"],
         attachments=_attachments(draft),
     )
+    plan = helpdesk_outbox.NewTicketPlan(context.runtime)
     try:
         async with context.runtime.sessions() as session:
             ticket = await tickets.create_ticket(
@@ -798,6 +801,7 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
                 per_hour=settings.tickets_per_hour,
                 description_max=settings.ticket_description_max,
                 tz=settings.tz,
+                outbox=plan,
             )
     except tickets.TooManyTickets as error:
         when = context.tr.time(error.retry_at.astimezone(settings.tz))
@@ -810,9 +814,10 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
         ).format(n=settings.tickets_per_hour, time=when)
         return await show_summary(update, context, "⏳ " + body + "\n\n")
     except tickets.NoCentre:
+        await helpdesk_outbox.alert_no_centre(context, draft["school_name"], draft["school_code"])
         body = _(
             "No support centre is set up for your school yet, so I cannot send this. "
-            "Please tell the administrators; your report is kept."
+            "The administrators have been told; your report is kept."
         )
         return await show_summary(update, context, "⚠️ " + body + "\n\n")
     except tickets.NotFound:
@@ -821,16 +826,27 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
         draft["editing"] = True
         note = _("Please describe the fault, or send a photo of it.")
         return await ask_description(update, context, note + "\n\n")
-    # Stored and committed: now the teacher may be told the reference.
-    body = _(
-        "✅ Your report is registered as <b>{ref}</b>. {centre} has been told; you will hear "
-        "of every change here. Reply to this message to add something."
-    ).format(ref=escape(ticket.reference), centre=escape(ticket.centre_name))
+    # Stored and committed, with its messages in the outbox: now the teacher may be told
+    # the reference, and that the centre has it only once the staff post is out.
+    if plan.routable:
+        body = _(
+            "✅ Your report is registered as <b>{ref}</b>. I will tell you here as soon as "
+            "{centre} has it. Reply to this message to add something."
+        ).format(ref=escape(ticket.reference), centre=escape(ticket.centre_name))
+    else:
+        body = _(
+            "✅ Your report is registered as <b>{ref}</b>, but {centre} cannot receive reports "
+            "through me yet, so no one there has seen it. The administrators have been told. "
+            "Please also contact the centre: {contacts}"
+        ).format(
+            ref=escape(ticket.reference),
+            centre=escape(ticket.centre_name),
+            contacts=helpdesk_outbox.contacts_text(context.tr, plan.centre),
+        )
     message = await _say(update, context, body, ticket_handlers.teacher_markup(context.tr, ticket))
     await ticket_handlers.link(context, ticket.id, message, MessagePurpose.TEACHER)
     _finish(context)
-    await ticket_handlers.post_new_ticket(context, ticket)
-    _mail_copy(context, ticket)
+    await helpdesk_outbox.flush(context, ticket_ids=[ticket.id])
     return ConversationHandler.END
 
 
@@ -838,16 +854,33 @@ async def _send_addition(update: Update, context: Context, draft: dict[str, Any]
     _ = context.tr.gettext
     settings = context.runtime.settings
     attachments = _attachments(draft)
+    actor = _actor(update)
+
+    async def plan(session: AsyncSession, change: tickets.Change) -> None:
+        tr = helpdesk_outbox.staff_tr(settings)
+        notice = tr.gettext("➕ {name} reported the same fault on {ref}:").format(
+            name=escape(actor.name), ref=escape(change.ticket.reference)
+        )
+        if draft["description"]:
+            notice += "\n" + escape(draft["description"])
+        await helpdesk_outbox.plan_staff_notice(
+            session, context.runtime, change.ticket, notice, attachments=attachments
+        )
+        await helpdesk_outbox.plan_teacher_notices(
+            session, context.runtime, change, actor_id=actor.user_id
+        )
+
     try:
         async with context.runtime.sessions() as session:
             change = await tickets.add_to_ticket(
                 session,
                 draft["duplicate_of"],
-                _actor(update),
+                actor,
                 draft["description"],
                 attachments=attachments,
                 now=context.runtime.clock(),
                 max_chars=settings.ticket_description_max,
+                outbox=plan,
             )
     except (TransitionRefused, tickets.NotFound):
         draft["duplicate_of"] = None
@@ -862,15 +895,8 @@ async def _send_addition(update: Update, context: Context, draft: dict[str, Any]
     message = await _say(update, context, body, ticket_handlers.teacher_markup(context.tr, ticket))
     await ticket_handlers.link(context, ticket.id, message, MessagePurpose.TEACHER)
     _finish(context)
-    tr = ticket_handlers.staff_tr(context)
-    notice = tr.gettext("➕ {name} reported the same fault on {ref}:").format(
-        name=escape(_actor(update).name), ref=escape(ticket.reference)
-    )
-    if draft["description"]:
-        notice += "\n" + escape(draft["description"])
-    await ticket_handlers.staff_notice(context, ticket, notice, attachments=attachments)
+    await helpdesk_outbox.flush(context, ticket_ids=[ticket.id])
     await ticket_handlers.refresh_post(context, ticket)
-    await ticket_handlers.tell_teachers(context, change, actor_id=_actor(update).user_id)
     return ConversationHandler.END
 
 
@@ -878,32 +904,6 @@ def _finish(context: Context) -> None:
     data = context.user_data
     if data is not None:
         data.pop(DRAFT, None)
-
-
-def _mail_copy(context: Context, ticket: tickets.TicketView) -> None:
-    """E-mail the new ticket to the centre's helpdesk mailbox, in the background."""
-
-    async def send_copy() -> None:
-        settings = context.runtime.settings
-        async with context.runtime.sessions() as session:
-            centre = await schools_service.get_centre(session, ticket.centre_id)
-        to = centre.helpdesk_email if centre else None
-        if not helpdesk_mail.mail_enabled(settings, to):
-            return
-        assert to is not None
-        tr = ticket_handlers.staff_tr(context)
-        try:
-            await helpdesk_mail.send_copy(
-                settings,
-                to=to,
-                subject=text.mail_subject(tr, ticket),
-                body=text.mail_body(tr, ticket, settings.tz),
-                reference=ticket.reference,
-            )
-        except helpdesk_mail.MailError as exc:
-            log.warning("e-mail copy of %s not sent: %s", ticket.reference, exc)
-
-    context.application.create_task(send_copy(), name=f"mail {ticket.reference}")
 
 
 # --- answers that do not fit the question --------------------------------------------------------

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from html import escape
 from typing import Final
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     CallbackQuery,
     ForceReply,
@@ -40,9 +41,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.config import Settings
 from bot.i18n import N_, Translator, get_translator, pick_locale
+from bot.services import outbox as outbox_service
 from bot.services import schools as schools_service
 from bot.services import staff as staff_service
 from bot.services import tickets, users
+from bot.services.outbox import PENDING, SENT, RowState
 from bot.services.ticket_workflow import Action, Role, Status, TransitionRefused, allowed_actions
 from bot.services.tickets import (
     Actor,
@@ -56,6 +59,7 @@ from bot.services.tickets import (
     NewAttachment,
     TicketView,
 )
+from handlers import helpdesk_outbox
 from handlers import helpdesk_text as text
 from handlers.common import PRIVATE, answer_query, edit_text, keyboard, reply, send_text
 from handlers.context import CommandSpec, Context, KepliApp, Runtime
@@ -300,42 +304,6 @@ async def _centre(context: Context, centre_id: int) -> schools_service.CentreInf
         return await schools_service.get_centre(session, centre_id)
 
 
-async def post_new_ticket(context: Context, ticket: TicketView) -> bool:
-    """Post a new ticket (and its attachments) to its centre's staff chat. False if none."""
-    centre = await _centre(context, ticket.centre_id)
-    if centre is None or centre.staff_chat_id is None:
-        log.warning(
-            "centre %s has no staff chat: %s not posted", ticket.centre_id, ticket.reference
-        )
-        return False
-    tr = staff_tr(context)
-    try:
-        post = await context.bot.send_message(
-            centre.staff_chat_id,
-            staff_post_text(tr, ticket, context),
-            parse_mode=ParseMode.HTML,
-            reply_markup=staff_markup(tr, ticket),
-            message_thread_id=centre.staff_thread_id,
-        )
-    except TelegramError as exc:
-        log.error("could not post %s to the staff chat: %s", ticket.reference, exc)
-        return False
-    async with context.runtime.sessions() as session:
-        await tickets.set_staff_post(
-            session, ticket.id, post.chat_id, post.message_id, now=context.runtime.clock()
-        )
-    links(context).add(post.chat_id, post.message_id)
-    await _relay_attachments(
-        context,
-        post.chat_id,
-        ticket.attachments,
-        prefix=f"📎 {escape(ticket.reference)}",
-        reply_to=post.message_id,
-        thread_id=centre.staff_thread_id,
-    )
-    return True
-
-
 async def _relay_attachments(
     context: Context,
     chat_id: int,
@@ -496,58 +464,6 @@ def change_lines(tr: Translator, change: Change, centre_name: str) -> list[str]:
         elif event.kind is EventKind.ADDED:
             lines.append(_("➕ {name} reported the same fault too.").format(name=name))
     return lines
-
-
-async def tell_teachers(
-    context: Context,
-    change: Change,
-    *,
-    actor_id: int,
-    attachments: Sequence[NewAttachment] = (),
-) -> list[int]:
-    """Tell the ticket's teachers (not the one who acted) of a change; return whom it
-    could not reach (blocked the bot)."""
-    ticket = change.ticket
-    unreachable: list[int] = []
-    for teacher_id in ticket.participant_ids:
-        if teacher_id == actor_id:
-            continue
-        fallback = ticket.reporter_locale if teacher_id == ticket.reporter_id else None
-        tr = await translator_of(context, teacher_id, fallback)
-        lines = change_lines(tr, change, ticket.centre_name)
-        if not lines and not attachments:
-            continue
-        body = "\n\n".join([f"🎫 <b>{escape(ticket.reference)}</b>", *lines])
-        message = await send_text(
-            context,
-            teacher_id,
-            body,
-            parse_mode=ParseMode.HTML,
-            reply_markup=teacher_markup(tr, ticket),
-        )
-        if message is None:
-            unreachable.append(teacher_id)
-            continue
-        await link(context, ticket.id, message, MessagePurpose.TEACHER)
-        for attachment in attachments:
-            sent = await _send_media(context, teacher_id, attachment, _caption("📎", attachment))
-            await link(context, ticket.id, sent, MessagePurpose.TEACHER)
-    return unreachable
-
-
-async def _warn_unreachable(context: Context, ticket: TicketView, unreachable: list[int]) -> None:
-    if not unreachable:
-        return
-    tr = staff_tr(context)
-    await staff_notice(
-        context,
-        ticket,
-        "⚠️ "
-        + tr.gettext(
-            "{ref}: the teacher has blocked the bot and did not get this. "
-            "Please contact the school another way."
-        ).format(ref=escape(ticket.reference)),
-    )
 
 
 # --- teacher: /mytickets, details, close, reopen, reply -----------------------------------
@@ -740,26 +656,52 @@ async def _teacher_action(
     query = update.callback_query
     assert query is not None
     settings = context.runtime.settings
+    actor = actor_of(update)
+    planned: list[int] = []
+
+    async def plan(session: AsyncSession, change: Change) -> None:
+        tr = helpdesk_outbox.staff_tr(settings)
+        if action is Action.CLOSE:
+            notice = tr.gettext("🔒 {name} closed {ref}.")
+        else:
+            notice = tr.gettext("🔁 {name} reopened {ref}: the fault is back.")
+        ref = escape(change.ticket.reference)
+        row = await helpdesk_outbox.plan_staff_notice(
+            session,
+            context.runtime,
+            change.ticket,
+            notice.format(name=escape(actor.name), ref=ref),
+        )
+        planned.extend([row] if row is not None else [])
+        await helpdesk_outbox.plan_teacher_notices(
+            session, context.runtime, change, actor_id=actor.user_id
+        )
+
     try:
         async with context.runtime.sessions() as session:
             change = await tickets.apply_action(
                 session,
                 ticket_id,
-                actor_of(update),
+                actor,
                 action,
                 now=context.runtime.clock(),
                 reopen_days=settings.ticket_reopen_days,
+                outbox=plan,
             )
     except (tickets.TicketError, TransitionRefused) as error:
         await _refuse(update, context, error, staff_action=False)
         return
     _ = context.tr.gettext
     ticket = change.ticket
+    await answer_query(query, _("Done."))
+    await helpdesk_outbox.flush(context, ticket_ids=[ticket.id])
+    told = [s.status for s in await helpdesk_outbox.outcome(context, planned)] == [SENT]
     if action is Action.CLOSE:
         done = _("🔒 {ref} is closed. Thank you! If the fault comes back, press «Reopen».")
-    else:
+    elif told:
         done = _("🔁 {ref} is open again; the support centre has been told.")
-    await answer_query(query, _("Done."))
+    else:
+        done = _("🔁 {ref} is open again.")
     message = await edit_text(
         context,
         query,
@@ -769,14 +711,6 @@ async def _teacher_action(
     )
     await link(context, ticket.id, message, MessagePurpose.TEACHER)
     await refresh_post(context, ticket)
-    tr = staff_tr(context)
-    who = escape(actor_of(update).name)
-    if action is Action.CLOSE:
-        notice = tr.gettext("🔒 {name} closed {ref}.")
-    else:
-        notice = tr.gettext("🔁 {name} reopened {ref}: the fault is back.")
-    await staff_notice(context, ticket, notice.format(name=who, ref=escape(ticket.reference)))
-    await tell_teachers(context, change, actor_id=actor_of(update).user_id)
 
 
 # --- replies to ticket messages -------------------------------------------------------------
@@ -817,6 +751,13 @@ async def linked_reply(update: Update, context: Context) -> None:
         body = ""  # the caption travels with the file and is stored with it
     settings = context.runtime.settings
     actor = actor_of(update)
+    planned: list[int] = []
+
+    async def plan(session: AsyncSession, change: Change) -> None:
+        planned.extend(
+            await _plan_message(session, context, change, kind, actor, body, attachments)
+        )
+
     try:
         async with context.runtime.sessions() as session:
             change = await tickets.add_message(
@@ -828,6 +769,7 @@ async def linked_reply(update: Update, context: Context) -> None:
                 attachments=attachments,
                 now=context.runtime.clock(),
                 max_chars=settings.ticket_description_max,
+                outbox=plan,
             )
     except TransitionRefused:
         await message.reply_text(
@@ -849,10 +791,47 @@ async def linked_reply(update: Update, context: Context) -> None:
     except tickets.NotFound:
         await message.reply_text(_("This ticket does not exist."))
         return
+    await helpdesk_outbox.flush(context, ticket_ids=[ticket_id])
+    states = await helpdesk_outbox.outcome(context, planned)
     if kind is MessageKind.TEACHER:
-        await _after_teacher_reply(update, context, change, body, attachments)
+        await _after_teacher_reply(update, context, change, states)
     else:
-        await _after_staff_message(update, context, change, kind, attachments)
+        await _after_staff_message(update, context, change, kind, states)
+
+
+async def _plan_message(
+    session: AsyncSession,
+    context: Context,
+    change: Change,
+    kind: MessageKind,
+    actor: Actor,
+    body: str,
+    attachments: Sequence[NewAttachment],
+) -> list[int]:
+    """Plan who hears of a message on a ticket; the rows whose fate the writer is told."""
+    runtime = context.runtime
+    ticket = change.ticket
+    if kind is MessageKind.NOTE:
+        return []
+    teachers = await helpdesk_outbox.plan_teacher_notices(
+        session, runtime, change, actor_id=actor.user_id, attachments=attachments
+    )
+    if kind is MessageKind.REPLY:
+        return teachers
+    tr = helpdesk_outbox.staff_tr(runtime.settings)
+    notice = tr.gettext("💬 {name} on {ref}:").format(
+        name=escape(actor.name), ref=escape(ticket.reference)
+    )
+    if body:
+        notice += "\n" + escape(body)
+    if change.status_changed:
+        notice += "\n" + tr.gettext("Status: {status}").format(
+            status=text.status(tr, ticket.status)
+        )
+    row = await helpdesk_outbox.plan_staff_notice(
+        session, runtime, ticket, notice, attachments=attachments
+    )
+    return [] if row is None else [row]
 
 
 def _first_of_album(context: Context, message: Message) -> bool:
@@ -868,35 +847,37 @@ def _first_of_album(context: Context, message: Message) -> bool:
 
 
 async def _after_teacher_reply(
-    update: Update,
-    context: Context,
-    change: Change,
-    body: str,
-    attachments: Sequence[NewAttachment],
+    update: Update, context: Context, change: Change, states: list[RowState]
 ) -> None:
+    """Tell the teacher where their message is: with the centre, on its way, or stuck."""
     message = update.effective_message
     assert message is not None
     ticket = change.ticket
     _ = context.tr.gettext
-    if _first_of_album(context, message):
-        ack = await message.reply_text(
-            _("✓ Sent to the support centre ({ref}).").format(ref=ticket.reference)
+    if not _first_of_album(context, message):
+        return
+    ref = escape(ticket.reference)
+    status = [s.status for s in states]
+    if status == [SENT]:
+        ack = _("✓ Sent to the support centre ({ref}).").format(ref=ref)
+    elif status == [PENDING]:
+        ack = _(
+            "✓ Saved on {ref}; it will reach the support centre as soon as Telegram lets me."
+        ).format(ref=ref)
+    else:
+        async with context.runtime.sessions() as session:
+            centre = await schools_service.get_centre(session, ticket.centre_id)
+        ack = _(
+            "⚠️ Saved on {ref}, but I cannot pass it on to {centre} now. The administrators "
+            "know. Please also contact the centre: {contacts}"
+        ).format(
+            ref=ref,
+            centre=escape(ticket.centre_name),
+            contacts=helpdesk_outbox.contacts_text(context.tr, centre),
         )
-        await link(context, ticket.id, ack, MessagePurpose.TEACHER)
-    tr = staff_tr(context)
-    who = escape(actor_of(update).name)
-    notice = tr.gettext("💬 {name} on {ref}:").format(name=who, ref=escape(ticket.reference))
-    if body:
-        notice += "\n" + escape(body)
-    if change.status_changed:
-        notice += "\n" + tr.gettext("Status: {status}").format(
-            status=text.status(tr, ticket.status)
-        )
-    await staff_notice(context, ticket, notice, attachments=attachments)
+    sent = await message.reply_text(ack, parse_mode=ParseMode.HTML)
+    await link(context, ticket.id, sent, MessagePurpose.TEACHER)
     await refresh_post(context, ticket)
-    await tell_teachers(
-        context, change, actor_id=actor_of(update).user_id, attachments=attachments
-    )
 
 
 async def _after_staff_message(
@@ -904,24 +885,24 @@ async def _after_staff_message(
     context: Context,
     change: Change,
     kind: MessageKind,
-    attachments: Sequence[NewAttachment],
+    states: list[RowState],
 ) -> None:
     message = update.effective_message
     assert message is not None
     ticket = change.ticket
     _ = context.tr.gettext
+    status = {s.status for s in states}
     if kind is MessageKind.NOTE:
         await message.reply_text(_("🔒 Note saved on {ref}.").format(ref=ticket.reference))
-    else:
-        unreachable = await tell_teachers(
-            context, change, actor_id=actor_of(update).user_id, attachments=attachments
-        )
-        if unreachable:
-            await _warn_unreachable(context, ticket, unreachable)
-        else:
-            await message.reply_text(
-                _("✓ Sent to the teacher ({ref}).").format(ref=ticket.reference)
+    elif status <= {SENT}:
+        await message.reply_text(_("✓ Sent to the teacher ({ref}).").format(ref=ticket.reference))
+    elif PENDING in status:
+        await message.reply_text(
+            _("✓ Saved on {ref}; it will reach the teacher as soon as Telegram lets me.").format(
+                ref=ticket.reference
             )
+        )
+    # Otherwise the teacher blocked the bot: the staff chat has just been told so.
     await refresh_post(context, ticket)
 
 
@@ -959,9 +940,15 @@ async def _staff_action(update: Update, context: Context, ticket_id: int, action
     assert query is not None
     actor = actor_of(update)
     try:
+
+        async def plan(session: AsyncSession, change: Change) -> None:
+            await helpdesk_outbox.plan_teacher_notices(
+                session, context.runtime, change, actor_id=actor.user_id
+            )
+
         async with context.runtime.sessions() as session:
             change = await tickets.apply_action(
-                session, ticket_id, actor, action, now=context.runtime.clock()
+                session, ticket_id, actor, action, now=context.runtime.clock(), outbox=plan
             )
     except (tickets.TicketError, TransitionRefused) as error:
         await _refuse(update, context, error, staff_action=True)
@@ -974,6 +961,7 @@ async def _staff_action(update: Update, context: Context, ticket_id: int, action
         query,
         context.tr.gettext("Done: {status}").format(status=text.status(context.tr, ticket.status)),
     )
+    await helpdesk_outbox.flush(context, ticket_ids=[ticket.id])
     await refresh_post(context, ticket)
     pressed = query.message
     is_post = isinstance(pressed, Message) and (pressed.chat_id, pressed.message_id) == (
@@ -982,8 +970,6 @@ async def _staff_action(update: Update, context: Context, ticket_id: int, action
     )
     if isinstance(pressed, Message) and not is_post:
         await _staff_view(context, query, ticket_id)  # the /tickets view in a private chat
-    unreachable = await tell_teachers(context, change, actor_id=actor.user_id)
-    await _warn_unreachable(context, ticket, unreachable)
 
 
 async def _ask_staff_message(
@@ -1142,29 +1128,67 @@ async def staff_list_button(update: Update, context: Context) -> None:
 SUMMARY_JOB: Final = "helpdesk-weekly-summary"
 
 
-async def weekly_summary(context: Context) -> None:
-    """Post each centre's last seven days to its staff chat (a JobQueue job)."""
-    runtime = context.runtime
+def summary_slot(settings: Settings, now: datetime) -> datetime:
+    """The latest scheduled time of the weekly summary at or before `now` (local time)."""
+    local = now.astimezone(settings.tz)
+    back = (local.weekday() - settings.helpdesk_summary_weekday) % 7
+    slot = datetime.combine(
+        local.date() - timedelta(days=back),
+        time(settings.helpdesk_summary_hour),
+        tzinfo=settings.tz,
+    )
+    return slot if slot <= local else slot - timedelta(days=7)
+
+
+def _summary_key(centre_id: int, slot: datetime) -> str:
+    return f"weekly:{centre_id}:{slot.date().isoformat()}"
+
+
+async def plan_weekly_summaries(runtime: Runtime, *, catching_up: bool = False) -> list[int]:
+    """Plan each centre's last seven days for its staff chat, once per scheduled week.
+
+    The outbox's key (centre, week) is the record that it was planned: a restart, a
+    second run or a second process plans nothing twice. `catching_up` (at start) plans
+    only a week missed while the bot was off, for centres that had last week's.
+    """
+    settings = runtime.settings
     until = runtime.clock()
-    since = until - timedelta(days=7)
-    tr = staff_tr(context)
+    slot = summary_slot(settings, until)
+    tr = get_translator(settings.default_locale)
+    planned: list[int] = []
     async with runtime.sessions() as session:
-        centres = await schools_service.list_centres(session)
-        reports = [
-            (c, await tickets.summary(session, c.id, since=since, until=until))
-            for c in centres
-            if c.staff_chat_id is not None
-        ]
-    for centre, report in reports:
-        assert centre.staff_chat_id is not None
-        body = "📊 " + escape(text.summary_text(tr, runtime.settings.tz, centre.name, report))
-        await send_text(
-            context,
-            centre.staff_chat_id,
-            body,
-            parse_mode=ParseMode.HTML,
-            message_thread_id=centre.staff_thread_id,
-        )
+        for centre in await schools_service.list_centres(session):
+            key = _summary_key(centre.id, slot)
+            if centre.staff_chat_id is None or await outbox_service.planned(session, key):
+                continue
+            if catching_up and (
+                until - slot > timedelta(days=1)
+                or not await outbox_service.planned(
+                    session, _summary_key(centre.id, slot - timedelta(days=7))
+                )
+            ):
+                continue
+            report = await tickets.summary(
+                session, centre.id, since=until - timedelta(days=7), until=until
+            )
+            body = "📊 " + escape(text.summary_text(tr, settings.tz, centre.name, report))
+            row = await outbox_service.enqueue(
+                session,
+                outbox_service.OutboxKind.WEEKLY_SUMMARY,
+                now=until,
+                payload={"text": body},
+                centre_id=centre.id,
+                dedupe_key=key,
+            )
+            planned += [row] if row is not None else []
+        await session.commit()
+    return planned
+
+
+async def weekly_summary(context: Context) -> None:
+    """The JobQueue job: plan this week's summaries and send them."""
+    planned = await plan_weekly_summaries(context.runtime)
+    await helpdesk_outbox.flush(context, ids=planned)
 
 
 def schedule_weekly_summary(app: KepliApp, settings: Settings) -> None:
@@ -1201,6 +1225,7 @@ def register(app: KepliApp) -> None:
             await schools_service.ensure_default_centre(session, runtime.settings)
             await index.load(session, since=runtime.clock() - LINKS_KEPT)
         schedule_weekly_summary(app, runtime.settings)
+        await plan_weekly_summaries(runtime, catching_up=True)  # the worker sends them
 
     data.on_startup(startup)
     app.add_handlers(

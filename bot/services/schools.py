@@ -279,6 +279,21 @@ async def set_staff_chat(
     return CentreInfo.of(centre, await _directorates_of(session, centre_id))
 
 
+async def move_staff_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> int:
+    """A staff group became a supergroup (new chat id): move every centre that used it.
+
+    The forum topic stays (a group's topics begin with the supergroup). Not committed;
+    returns how many centres moved.
+    """
+    result = await session.execute(
+        update(SupportCentre)
+        .where(SupportCentre.staff_chat_id == old_chat_id)
+        .values(staff_chat_id=new_chat_id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def centres_of_staff_chat(session: AsyncSession, chat_id: int) -> list[CentreInfo]:
     centres = await session.scalars(
         select(SupportCentre).where(SupportCentre.staff_chat_id == chat_id)

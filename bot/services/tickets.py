@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -213,6 +213,12 @@ class Page:
     page: int  # 0-based
     pages: int
     total: int
+
+
+# What the caller plans to send about a change, written in the change's own transaction
+# (see bot.services.outbox): called after the change is flushed, before the commit.
+PlanNew = Callable[[AsyncSession, "TicketView"], Awaitable[None]]
+PlanChange = Callable[[AsyncSession, Change], Awaitable[None]]
 
 
 # --- errors -------------------------------------------------------------------
@@ -545,10 +551,12 @@ async def create_ticket(
     per_hour: int = 5,
     description_max: int = 2000,
     tz: ZoneInfo | None = None,
+    outbox: PlanNew | None = None,
 ) -> TicketView:
     """Open a ticket, routed to the centre of the school. Commits before returning.
 
-    The reference's year is the local year (`tz`) of `now`.
+    The reference's year is the local year (`tz`) of `now`. `outbox` plans the
+    messages about the new ticket in the same transaction.
     """
     validate(draft, description_max=description_max)
     await check_rate(session, reporter.user_id, now=now, per_hour=per_hour)
@@ -593,8 +601,12 @@ async def create_ticket(
             text=ticket.description or None,
         )
     )
+    await session.flush()
+    view = await _view(session, ticket)
+    if outbox is not None:
+        await outbox(session, view)
     await session.commit()
-    return await _view(session, ticket)
+    return view
 
 
 def _same_equipment(a: str | None, b: str | None) -> bool:
@@ -692,11 +704,18 @@ STAFF_ACTIONS: Final = frozenset({Action.TAKE, Action.START, Action.WAIT, Action
 
 
 async def _commit_change(
-    session: AsyncSession, ticket: Ticket, events: list[TicketEvent]
+    session: AsyncSession,
+    ticket: Ticket,
+    events: list[TicketEvent],
+    outbox: PlanChange | None = None,
 ) -> Change:
     session.add_all(events)
+    await session.flush()
+    change = Change(await _view(session, ticket), tuple(_event_view(e) for e in events))
+    if outbox is not None:
+        await outbox(session, change)
     await session.commit()
-    return Change(await _view(session, ticket), tuple(_event_view(e) for e in events))
+    return change
 
 
 async def apply_action(
@@ -707,6 +726,7 @@ async def apply_action(
     *,
     now: datetime,
     reopen_days: int = 14,
+    outbox: PlanChange | None = None,
 ) -> Change:
     """Do a status action (take, in progress, waiting, resolved, close, reopen). Commits.
 
@@ -754,7 +774,7 @@ async def apply_action(
     if role is Role.STAFF and ticket.first_response_at is None:
         ticket.first_response_at = now
     ticket.updated_at = now
-    return await _commit_change(session, ticket, events)
+    return await _commit_change(session, ticket, events, outbox)
 
 
 class MessageKind(StrEnum):
@@ -786,6 +806,7 @@ async def add_message(
     attachments: Sequence[NewAttachment] = (),
     now: datetime,
     max_chars: int = 2000,
+    outbox: PlanChange | None = None,
 ) -> Change:
     """A staff reply, an internal note, or a teacher's reply (text and/or files). Commits.
 
@@ -833,7 +854,7 @@ async def add_message(
     if kind is MessageKind.REPLY and ticket.first_response_at is None:
         ticket.first_response_at = now
     ticket.updated_at = now
-    return await _commit_change(session, ticket, events)
+    return await _commit_change(session, ticket, events, outbox)
 
 
 async def add_to_ticket(
@@ -845,6 +866,7 @@ async def add_to_ticket(
     attachments: Sequence[NewAttachment] = (),
     now: datetime,
     max_chars: int = 2000,
+    outbox: PlanChange | None = None,
 ) -> Change:
     """Add a new report of the same fault to an open ticket instead of a duplicate. Commits.
 
@@ -866,7 +888,7 @@ async def add_to_ticket(
     )
     ticket.updated_at = now
     events = [_event(ticket, actor, Role.REPORTER, EventKind.ADDED, now, text=text or None)]
-    return await _commit_change(session, ticket, events)
+    return await _commit_change(session, ticket, events, outbox)
 
 
 # --- message links ------------------------------------------------------------
@@ -913,6 +935,20 @@ async def link_message(
     now: datetime,
 ) -> None:
     """Remember that a bot message in `chat_id` is about `ticket_id` (commits)."""
+    await add_link(session, ticket_id, chat_id, message_id, purpose, now=now)
+    await session.commit()
+
+
+async def add_link(
+    session: AsyncSession,
+    ticket_id: int,
+    chat_id: int,
+    message_id: int,
+    purpose: MessagePurpose,
+    *,
+    now: datetime,
+) -> None:
+    """`link_message` in the caller's transaction (not committed)."""
     existing = await session.get(TicketMessage, (chat_id, message_id))
     if existing is None:
         session.add(
@@ -927,7 +963,6 @@ async def link_message(
     else:
         existing.ticket_id = ticket_id
         existing.purpose = purpose.value
-    await session.commit()
 
 
 async def ticket_of_message(
@@ -941,12 +976,20 @@ async def set_staff_post(
     session: AsyncSession, ticket_id: int, chat_id: int, message_id: int, *, now: datetime
 ) -> None:
     """Record the ticket's post in the staff chat (commits)."""
+    await record_staff_post(session, ticket_id, chat_id, message_id, now=now)
+    await session.commit()
+
+
+async def record_staff_post(
+    session: AsyncSession, ticket_id: int, chat_id: int, message_id: int, *, now: datetime
+) -> None:
+    """`set_staff_post` in the caller's transaction (not committed)."""
     ticket = await session.get(Ticket, ticket_id)
     if ticket is None:
         raise NotFound(str(ticket_id))
     ticket.staff_chat_id = chat_id
     ticket.staff_message_id = message_id
-    await link_message(session, ticket_id, chat_id, message_id, MessagePurpose.POST, now=now)
+    await add_link(session, ticket_id, chat_id, message_id, MessagePurpose.POST, now=now)
 
 
 # --- statistics and export ------------------------------------------------------
