@@ -171,10 +171,21 @@ async def plan_staff_notice(
 ) -> int | None:
     """A message to the ticket's centre's staff chat, replying to the post (HTML).
 
-    None when the centre has no staff chat (the ticket was raised as unroutable).
+    None when the centre has no staff chat: then the administrators are alerted.
     """
     centre = await schools_service.get_centre(session, ticket.centre_id)
     if centre is None or centre.staff_chat_id is None:
+        tr = staff_tr(runtime.settings)
+        await plan_admin_alert(
+            session,
+            runtime,
+            "⚠️ "
+            + tr.gettext(
+                "{ref}: a message for the staff of {centre} reaches no one: the centre has "
+                "no staff chat."
+            ).format(ref=escape(ticket.reference), centre=escape(ticket.centre_name)),
+            ticket_id=ticket.id,
+        )
         return None
     now = runtime.clock()
     post = await service.pending_of_ticket(session, ticket.id, OutboxKind.STAFF_POST)

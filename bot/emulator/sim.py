@@ -276,6 +276,14 @@ class SimClient:
         topic: JSON = result["topic"]
         return topic
 
+    async def migrate_group(self, chat_id: int, new_chat_id: int | None = None) -> JSON:
+        """Upgrade a basic group to a supergroup (a new id; the old one answers
+        `migrate_to_chat_id`); returns the new chat."""
+        body: JSON = {} if new_chat_id is None else {"new_chat_id": new_chat_id}
+        result = await self._post(f"/sim/chats/{chat_id}/migrate", body)
+        chat: JSON = result["chat"]
+        return chat
+
     async def block(self, chat_id: int, blocked: bool = True) -> None:
         """Private chat: the user (un)blocks the bot. Group: the bot is removed (or back)."""
         await self._post(f"/sim/chats/{chat_id}/block", {"blocked": blocked})

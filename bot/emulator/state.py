@@ -210,6 +210,8 @@ class ChatRecord:
     chat_action: JSON | None = None  # {"action", "until"} (Unix seconds)
     menu_button: JSON | None = None
     pinned_message_id: int | None = None
+    # A group upgraded to a supergroup: the new chat's id (the old id answers 400 with it).
+    migrated_to: int | None = None
 
     def to_api(self) -> JSON:
         data: JSON = {"id": self.id, "type": self.type}
