@@ -177,7 +177,7 @@ async def test_a_staff_group_that_becomes_a_supergroup_is_followed(
         await schools_service.set_staff_chat(session, centre_id, group, None)
     await desk.sim.add_to_group(THESSALONIKI_STAFF, group, "ΚΕΠΛΗΝΕΤ Θεσ/νίκης (ομάδα)")
     await desk.bot.idle()
-    kalamaria = {"school_query": "1951010", "school_label": "1951010", "photos": 0}
+    kalamaria: dict[str, Any] = {"school_query": "1951010", "school_label": "1951010", "photos": 0}
 
     await report_fault(desk, **kalamaria)
     assert len(await posts(desk, group)) == 1
