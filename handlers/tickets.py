@@ -30,7 +30,6 @@ from telegram import (
     CallbackQuery,
     ForceReply,
     InlineKeyboardMarkup,
-    InputMediaPhoto,
     Message,
     ReplyParameters,
     Update,
@@ -191,46 +190,6 @@ def too_large_text(tr: Translator, size: int | None) -> str:
     ).format(size=tr.number(round(megabytes, 1)))
 
 
-async def _send_media(
-    context: Context,
-    chat_id: int,
-    attachment: tickets.AttachmentView | NewAttachment,
-    caption: str | None,
-    *,
-    reply_to: int | None = None,
-    thread_id: int | None = None,
-) -> Message | None:
-    """Send one attachment by its file id; None if the chat blocked the bot or it failed."""
-    params = (
-        ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
-        if reply_to
-        else None
-    )
-    html = ParseMode.HTML
-    bot = context.bot
-    file_id = attachment.file_id
-    try:
-        if attachment.kind is AttachmentKind.PHOTO:
-            return await bot.send_photo(
-                chat_id, file_id, caption=caption, parse_mode=html,
-                reply_parameters=params, message_thread_id=thread_id,
-            )  # fmt: skip
-        if attachment.kind is AttachmentKind.VOICE:
-            return await bot.send_voice(
-                chat_id, file_id, caption=caption, parse_mode=html,
-                reply_parameters=params, message_thread_id=thread_id,
-            )  # fmt: skip
-        return await bot.send_document(
-            chat_id, file_id, caption=caption, parse_mode=html,
-            reply_parameters=params, message_thread_id=thread_id,
-        )  # fmt: skip
-    except Forbidden:
-        await _blocked(context, chat_id)
-    except BadRequest as exc:
-        log.warning("attachment not passed on to %s: %s", chat_id, exc.message)
-    return None
-
-
 async def force_reply(
     context: Context,
     chat_id: int,
@@ -259,10 +218,6 @@ async def _blocked(context: Context, chat_id: int) -> None:
         async with context.runtime.sessions() as session:
             await users.mark_blocked(session, chat_id, True)
             await session.commit()
-
-
-def _caption(prefix: str, attachment: tickets.AttachmentView | NewAttachment) -> str:
-    return prefix + (f"\n{escape(attachment.caption)}" if attachment.caption else "")
 
 
 # --- the staff chat ---------------------------------------------------------------------
@@ -304,54 +259,6 @@ async def _centre(context: Context, centre_id: int) -> schools_service.CentreInf
         return await schools_service.get_centre(session, centre_id)
 
 
-async def _relay_attachments(
-    context: Context,
-    chat_id: int,
-    attachments: Sequence[tickets.AttachmentView | NewAttachment],
-    *,
-    prefix: str,
-    reply_to: int | None,
-    thread_id: int | None,
-) -> None:
-    """Photos as albums (captions kept), documents and voice notes one by one."""
-    photos = [a for a in attachments if a.kind is AttachmentKind.PHOTO]
-    others = [a for a in attachments if a.kind is not AttachmentKind.PHOTO]
-    if len(photos) == 1:
-        others.insert(0, photos[0])
-    elif photos:
-        for start in range(0, len(photos), 10):
-            chunk = photos[start : start + 10]
-            media = [
-                InputMediaPhoto(a.file_id, caption=_caption(prefix, a), parse_mode=ParseMode.HTML)
-                for a in chunk
-            ]
-            try:
-                await context.bot.send_media_group(
-                    chat_id,
-                    media,
-                    reply_parameters=ReplyParameters(
-                        message_id=reply_to, allow_sending_without_reply=True
-                    )
-                    if reply_to
-                    else None,
-                    message_thread_id=thread_id,
-                )
-            except Forbidden:
-                await _blocked(context, chat_id)
-                return
-            except BadRequest as exc:
-                log.warning("album not passed on to %s: %s", chat_id, exc.message)
-    for attachment in others:
-        await _send_media(
-            context,
-            chat_id,
-            attachment,
-            _caption(prefix, attachment),
-            reply_to=reply_to,
-            thread_id=thread_id,
-        )
-
-
 async def refresh_post(context: Context, ticket: TicketView) -> None:
     """Edit the staff post to show the ticket as it is now."""
     if ticket.staff_chat_id is None or ticket.staff_message_id is None:
@@ -372,10 +279,12 @@ async def refresh_post(context: Context, ticket: TicketView) -> None:
         log.warning("staff post of %s not updated: %s", ticket.reference, exc)
 
 
-async def staff_notice(
-    context: Context, ticket: TicketView, body: str, *, attachments: Sequence[NewAttachment] = ()
-) -> None:
-    """A message in the staff chat, as a reply to the ticket's post."""
+async def staff_notice(context: Context, ticket: TicketView, body: str) -> None:
+    """An answer in the staff chat to a press there (the history), replying to the post.
+
+    News of a change does not come this way: it goes through the outbox
+    (handlers.helpdesk_outbox), written with the change.
+    """
     if ticket.staff_chat_id is None:
         return
     centre = await _centre(context, ticket.centre_id)
@@ -394,15 +303,6 @@ async def staff_notice(
         message_thread_id=thread,
     )
     await link(context, ticket.id, message, MessagePurpose.POST)
-    if attachments:
-        await _relay_attachments(
-            context,
-            ticket.staff_chat_id,
-            attachments,
-            prefix=f"📎 {escape(ticket.reference)}",
-            reply_to=ticket.staff_message_id,
-            thread_id=thread,
-        )
 
 
 # --- telling the teacher ------------------------------------------------------------------
