@@ -35,9 +35,10 @@ from telegram.ext import (
 )
 
 from bot.i18n import N_, Translator
-from bot.services import helpdesk_mail, tickets
+from bot.services import helpdesk_mail, ticket_access, tickets
 from bot.services import schools as schools_service
 from bot.services.schools import SearchOutcome
+from bot.services.ticket_access import Need
 from bot.services.ticket_workflow import TransitionRefused
 from bot.services.tickets import (
     Actor,
@@ -50,6 +51,7 @@ from bot.services.tickets import (
 )
 from handlers import helpdesk_text as text
 from handlers import tickets as ticket_handlers
+from handlers.callback_ids import last_id
 from handlers.common import (
     PRIVATE,
     OutsideFlows,
@@ -421,11 +423,11 @@ async def school_chosen(update: Update, context: Context) -> Step:
     query = update.callback_query
     assert query is not None
     _ = context.tr.gettext
-    raw = (query.data or "").rsplit(":", 1)[-1]
+    school_id = last_id(query.data, "rp:sch:")
     school = None
-    if raw.isdigit():
+    if school_id is not None:
         async with context.runtime.sessions() as session:
-            school = await schools_service.get_school(session, int(raw))
+            school = await schools_service.get_school(session, school_id)
     if school is None:
         return await ask_school(update, context, _("That school is not in the list.") + "\n")
     draft = draft_of(context)
@@ -513,16 +515,20 @@ async def _after_equipment(update: Update, context: Context) -> Step:
     if duplicate is None:
         return await ask_description(update, context)
     _ = context.tr.gettext
-    card = text.ticket_card(context.tr, duplicate, settings.tz, for_staff=False)
+    # Someone else's ticket: a minimal card, never its description, names or history.
+    card = text.duplicate_card(context.tr, duplicate, context.runtime.clock())
     body = (
         _("There is already an open report of this fault:")
         + "\n\n"
         + card
         + "\n\n"
-        + _("Add what you see to it instead of opening a new one?")
+        + _(
+            "Follow it and add what you see, instead of opening a new one? You will then "
+            "hear of every change to it."
+        )
     )
     rows = [
-        [("➕ " + _("Add to {ref}").format(ref=duplicate.reference), f"rp:dup:{duplicate.id}")],
+        [("➕ " + _("Follow this ticket / add my report"), f"rp:dup:{duplicate.id}")],
         [("🆕 " + _("No, this is a new fault"), "rp:new")],
     ]
     await _say(update, context, body, _with_cancel(context.tr, rows))
@@ -532,15 +538,20 @@ async def _after_equipment(update: Update, context: Context) -> Step:
 async def duplicate_add(update: Update, context: Context) -> Step:
     query = update.callback_query
     assert query is not None
-    raw = (query.data or "").rsplit(":", 1)[-1]
-    if not raw.isdigit():
-        return await ask_description(update, context)
-    try:
-        async with context.runtime.sessions() as session:
-            ticket = await tickets.get_ticket(session, int(raw))
-    except tickets.NotFound:
-        return await ask_description(update, context)
     draft = draft_of(context)
+    ticket_id = last_id(query.data, "rp:dup:")
+    try:
+        if ticket_id is None:
+            raise tickets.NotFound(query.data or "")
+        async with context.runtime.sessions() as session:
+            # Only an open ticket of the school chosen in this report, on every press.
+            await ticket_access.authorise(
+                session, ticket_id, _actor(update).user_id, Need.JOIN, school_id=draft["school_id"]
+            )
+            ticket = await tickets.get_ticket(session, ticket_id)
+    except tickets.TicketError as error:
+        await ticket_handlers.refuse(update, context, error, staff_action=False)
+        return Step.DUPLICATE
     draft["duplicate_of"] = ticket.id
     draft["duplicate_ref"] = ticket.reference
     return await ask_description(update, context)
@@ -845,11 +856,12 @@ async def _send_addition(update: Update, context: Context, draft: dict[str, Any]
                 draft["duplicate_of"],
                 _actor(update),
                 draft["description"],
+                school_id=draft["school_id"],
                 attachments=attachments,
                 now=context.runtime.clock(),
                 max_chars=settings.ticket_description_max,
             )
-    except (TransitionRefused, tickets.NotFound):
+    except (TransitionRefused, tickets.NotFound, tickets.NotAuthorised):
         draft["duplicate_of"] = None
         draft["duplicate_ref"] = None
         note = _("That report was closed in the meantime, so this will be a new one.")

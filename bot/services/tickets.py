@@ -842,19 +842,26 @@ async def add_to_ticket(
     actor: Actor,
     text: str,
     *,
+    school_id: int,
     attachments: Sequence[NewAttachment] = (),
     now: datetime,
     max_chars: int = 2000,
 ) -> Change:
     """Add a new report of the same fault to an open ticket instead of a duplicate. Commits.
 
-    A teacher who is not the reporter becomes a watcher and hears of every change.
+    `school_id` is the school of the teacher's report: only a ticket of that school can be
+    joined (NotAuthorised otherwise). A teacher who is not the reporter becomes a watcher
+    and hears of every change; the ADDED event records who joined, and when.
     """
     text = _checked_text(text, attachments, max_chars=max_chars, required=False)
     ticket = await _locked(session, ticket_id)
-    if Status(ticket.status) not in OPEN_STATUSES:
+    reference, status = ticket.reference, Status(ticket.status)  # a rollback expires them
+    if ticket.school_id != school_id:
         await session.rollback()
-        raise TransitionRefused(Refusal.FROM_STATUS, Status(ticket.status))
+        raise NotAuthorised(reference)
+    if status not in OPEN_STATUSES:
+        await session.rollback()
+        raise TransitionRefused(Refusal.FROM_STATUS, status)
     if not await _is_participant(session, ticket, actor.user_id):
         session.add(
             TicketWatcher(

@@ -73,7 +73,7 @@ async def test_only_staff_of_the_tickets_centre_can_work_it(
     assert REF not in "".join(m["text"] or "" for m in await desk.chat(OTHER_TEACHER.id))
     # A ticket that does not exist, and data that is not ours at all.
     answer = await forged(desk, ATHENS_STAFF, ATHENS_STAFF_CHAT, "hd:take:999999")
-    assert answer["text"] == "Αυτό το αίτημα δεν υπάρχει. Δεν άλλαξε τίποτα."
+    assert answer["text"] == "Αυτό το κουμπί δεν είναι πια ενεργό."
     answer = await forged(desk, ATHENS_STAFF, ATHENS_STAFF_CHAT, "hd:take:1; DROP")
     assert answer["text"] == "Αυτό το κουμπί δεν είναι πια ενεργό."
 
