@@ -38,6 +38,7 @@ from bot.i18n import N_, Translator
 from bot.services import helpdesk_mail, ticket_access, tickets
 from bot.services import schools as schools_service
 from bot.services.schools import SearchOutcome
+from bot.services.text_clean import clean_file_name, clean_optional, clean_text
 from bot.services.ticket_access import Need
 from bot.services.ticket_workflow import TransitionRefused
 from bot.services.tickets import (
@@ -125,8 +126,8 @@ def _attachment_dict(a: NewAttachment) -> dict[str, Any]:
         "kind": a.kind.value,
         "file_id": a.file_id,
         "file_unique_id": a.file_unique_id,
-        "caption": a.caption,
-        "file_name": a.file_name,
+        "caption": clean_optional(a.caption),
+        "file_name": clean_file_name(a.file_name),
         "mime_type": a.mime_type,
         "file_size": a.file_size,
     }
@@ -361,7 +362,7 @@ async def start_with_media(update: Update, context: Context) -> Step | None:
     draft["attachments"].append(_attachment_dict(attachments[0]))
     draft["album"] = message.media_group_id
     if message.caption:
-        draft["description"] = message.caption.strip()[
+        draft["description"] = clean_text(message.caption).strip()[
             : context.runtime.settings.ticket_description_max
         ]
     prefix = _("📎 I kept it. Let us report the fault.") + "\n\n"
@@ -447,7 +448,7 @@ def _typed(update: Update, context: Context, limit: int) -> tuple[str, str | Non
     message = update.effective_message
     assert message is not None
     assert message.text is not None
-    value = " ".join(message.text.split())
+    value = " ".join(clean_text(message.text).split())
     if len(value) <= limit:
         return value, None
     return value, context.tr.gettext("Please write at most {n} characters.").format(n=limit) + "\n"
@@ -575,7 +576,7 @@ async def description_text(update: Update, context: Context) -> Step:
     message = update.effective_message
     assert message is not None
     assert message.text is not None
-    value = message.text.strip()
+    value = clean_text(message.text).strip()
     limit = context.runtime.settings.ticket_description_max
     if len(value) > limit:
         warning = context.tr.gettext(
@@ -608,7 +609,7 @@ async def _keep_media(update: Update, context: Context) -> str | None:
             "A report can have up to {n} photos and files; this one was not added."
         ).format(n=tickets.MAX_ATTACHMENTS)
     draft["attachments"].append(_attachment_dict(attachment))
-    caption = (message.caption or "").strip()
+    caption = clean_text(message.caption or "").strip()
     limit = context.runtime.settings.ticket_description_max
     if caption and not draft["description"] and len(caption) <= limit:
         draft["description"] = caption
@@ -673,7 +674,7 @@ async def attachments_text(update: Update, context: Context) -> Step:
     assert message.text is not None
     draft = draft_of(context)
     limit = context.runtime.settings.ticket_description_max
-    combined = "\n".join(p for p in (draft["description"], message.text.strip()) if p)
+    combined = "\n".join(p for p in (draft["description"], clean_text(message.text).strip()) if p)
     _ = context.tr.gettext
     if len(combined) > limit:
         await reply(

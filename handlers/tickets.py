@@ -43,6 +43,7 @@ from bot.i18n import N_, Translator, get_translator, pick_locale
 from bot.services import schools as schools_service
 from bot.services import staff as staff_service
 from bot.services import ticket_access, tickets, users
+from bot.services.text_clean import clean_text
 from bot.services.ticket_access import Need
 from bot.services.ticket_workflow import Action, Role, Status, TransitionRefused, allowed_actions
 from bot.services.tickets import (
@@ -59,8 +60,17 @@ from bot.services.tickets import (
 )
 from handlers import helpdesk_text as text
 from handlers.callback_ids import parse_id
-from handlers.common import PRIVATE, answer_query, edit_text, keyboard, reply, send_text
+from handlers.common import (
+    PRIVATE,
+    answer_query,
+    edit_text,
+    keyboard,
+    remember_shown,
+    reply,
+    send_text,
+)
 from handlers.context import CommandSpec, Context, KepliApp, Runtime
+from handlers.shown import digest
 
 log = logging.getLogger(__name__)
 
@@ -311,17 +321,19 @@ async def post_new_ticket(context: Context, ticket: TicketView) -> bool:
         )
         return False
     tr = staff_tr(context)
+    body, markup = staff_post_text(tr, ticket, context), staff_markup(tr, ticket)
     try:
         post = await context.bot.send_message(
             centre.staff_chat_id,
-            staff_post_text(tr, ticket, context),
+            body,
             parse_mode=ParseMode.HTML,
-            reply_markup=staff_markup(tr, ticket),
+            reply_markup=markup,
             message_thread_id=centre.staff_thread_id,
         )
     except TelegramError as exc:
         log.error("could not post %s to the staff chat: %s", ticket.reference, exc)
         return False
+    remember_shown(context, post, body, ParseMode.HTML, markup)
     async with context.runtime.sessions() as session:
         await tickets.set_staff_post(
             session, ticket.id, post.chat_id, post.message_id, now=context.runtime.clock()
@@ -391,14 +403,20 @@ async def refresh_post(context: Context, ticket: TicketView) -> None:
     if ticket.staff_chat_id is None or ticket.staff_message_id is None:
         return
     tr = staff_tr(context)
+    body, markup = staff_post_text(tr, ticket, context), staff_markup(tr, ticket)
+    chat_id, message_id = ticket.staff_chat_id, ticket.staff_message_id
+    content = digest(body, ParseMode.HTML, markup)
+    if context.runtime.shown.unchanged(chat_id, message_id, content):
+        return  # nothing to change: Telegram would refuse the edit
     try:
         await context.bot.edit_message_text(
-            staff_post_text(tr, ticket, context),
-            chat_id=ticket.staff_chat_id,
-            message_id=ticket.staff_message_id,
+            body,
+            chat_id=chat_id,
+            message_id=message_id,
             parse_mode=ParseMode.HTML,
-            reply_markup=staff_markup(tr, ticket),
+            reply_markup=markup,
         )
+        context.runtime.shown.remember(chat_id, message_id, content)
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             log.warning("staff post of %s not updated: %s", ticket.reference, exc.message)
@@ -831,7 +849,7 @@ async def linked_reply(update: Update, context: Context) -> None:
     if any((a.file_size or 0) > tickets.MAX_FILE_BYTES for a in attachments):
         await message.reply_text(too_large_text(context.tr, attachments[0].file_size))
         return
-    body = message.text or message.caption or ""
+    body = clean_text(message.text or message.caption or "")
     if attachments and message.caption:
         body = ""  # the caption travels with the file and is stored with it
     settings = context.runtime.settings

@@ -271,10 +271,14 @@ class Stats:
     errors: dict[str, Counter[int]] = field(default_factory=dict)
     too_many_requests: int = 0
     sent: dict[int, list[float]] = field(default_factory=dict)  # chat id → Unix times
+    # Every refused call, in order: {"method", "code", "description"}. Tests assert there
+    # are none where the bot should never be refused ("message is not modified" included).
+    refused: list[JSON] = field(default_factory=list)
 
     def to_json(self) -> JSON:
         return {
             "calls": dict(self.calls),
+            "refused": list(self.refused),
             "errors": {m: {str(k): v for k, v in c.items()} for m, c in self.errors.items()},
             "too_many_requests": self.too_many_requests,
             "sent": {str(chat): times for chat, times in self.sent.items()},
@@ -558,8 +562,9 @@ class World:
 
     # ---- statistics ------------------------------------------------------------------------
 
-    def record_error(self, method: str, code: int) -> None:
+    def record_error(self, method: str, code: int, description: str = "") -> None:
         self.stats.errors.setdefault(method, Counter())[code] += 1
+        self.stats.refused.append({"method": method, "code": code, "description": description})
         if code == 429:
             self.stats.too_many_requests += 1
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
@@ -34,6 +34,7 @@ from bot.models import (
 )
 from bot.services.schools import centre_of_school
 from bot.services.staff import is_staff
+from bot.services.text_clean import clean_file_name, clean_line, clean_optional, clean_text
 from bot.services.ticket_workflow import (
     OPEN_STATUSES,
     Action,
@@ -49,6 +50,7 @@ MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 MAX_ATTACHMENTS: Final = 10
 MAX_LAB_CHARS: Final = 100
 MAX_EQUIPMENT_CHARS: Final = 100
+MAX_NAME_CHARS: Final = 200  # reporter, assignee, actor and watcher names
 
 
 class Category(StrEnum):
@@ -475,6 +477,21 @@ async def next_reference(session: AsyncSession, prefix: str, year: int) -> str:
     return reference_for(prefix, year, number)
 
 
+def clean_actor(actor: Actor) -> Actor:
+    """The actor with a name fit to store (no control characters, within the column)."""
+    return Actor(actor.user_id, clean_line(actor.name, MAX_NAME_CHARS))
+
+
+def clean_draft(draft: NewTicket) -> NewTicket:
+    """The draft's free text without control characters (PostgreSQL refuses NUL)."""
+    return replace(
+        draft,
+        lab=clean_text(draft.lab),
+        description=clean_text(draft.description),
+        equipment=clean_optional(draft.equipment),
+    )
+
+
 def validate(draft: NewTicket, *, description_max: int) -> None:
     """Raise InvalidTicket naming the first field that breaks a limit."""
     if len(draft.description) > description_max:
@@ -523,9 +540,9 @@ def _add_attachments(
                 kind=a.kind.value,
                 file_id=a.file_id,
                 file_unique_id=a.file_unique_id,
-                caption=a.caption,
-                file_name=a.file_name,
-                mime_type=a.mime_type,
+                caption=clean_optional(a.caption),
+                file_name=clean_file_name(a.file_name),
+                mime_type=clean_line(a.mime_type, 100) if a.mime_type else None,
                 file_size=a.file_size,
                 added_by=added_by,
                 internal=internal,
@@ -550,6 +567,8 @@ async def create_ticket(
 
     The reference's year is the local year (`tz`) of `now`.
     """
+    draft = clean_draft(draft)
+    reporter = clean_actor(reporter)
     validate(draft, description_max=description_max)
     await check_rate(session, reporter.user_id, now=now, per_hour=per_hour)
     school = await session.get(School, draft.school_id)
@@ -716,6 +735,7 @@ async def apply_action(
     if action is Action.TEACHER_REPLY:
         raise ValueError("teacher replies go through add_message")
     role = Role.STAFF if action in STAFF_ACTIONS else Role.REPORTER
+    actor = clean_actor(actor)
     ticket = await _locked(session, ticket_id)
     try:
         await _authorise(session, ticket, actor, role)
@@ -768,7 +788,7 @@ def _checked_text(
 ) -> str:
     """`text` stripped; InvalidTicket when it is too long, or empty with no files when
     `required`, or when a file is over Telegram's limit."""
-    text = text.strip()
+    text = clean_text(text).strip()
     if len(text) > max_chars or (required and not text and not attachments):
         raise InvalidTicket("text")
     if any((a.file_size or 0) > MAX_FILE_BYTES for a in attachments):
@@ -793,6 +813,7 @@ async def add_message(
     (in progress). A closed ticket takes no more messages (reopen it first).
     """
     text = _checked_text(text, attachments, max_chars=max_chars, required=True)
+    actor = clean_actor(actor)
     role = Role.REPORTER if kind is MessageKind.TEACHER else Role.STAFF
     ticket = await _locked(session, ticket_id)
     try:
@@ -854,6 +875,7 @@ async def add_to_ticket(
     and hears of every change; the ADDED event records who joined, and when.
     """
     text = _checked_text(text, attachments, max_chars=max_chars, required=False)
+    actor = clean_actor(actor)
     ticket = await _locked(session, ticket_id)
     reference, status = ticket.reference, Status(ticket.status)  # a rollback expires them
     if ticket.school_id != school_id:

@@ -84,7 +84,8 @@ async def test_an_open_report_of_the_same_fault_is_offered_first(
     ]
     # A minimal card: never the other teacher's description, name, school or history.
     assert "Δεν ανοίγει" not in offer["text"]
-    assert "Παπαδοπούλου" not in offer["text"] and "Γυμνάσιο" not in offer["text"]
+    assert "Παπαδοπούλου" not in offer["text"]
+    assert "Γυμνάσιο" not in offer["text"]
     assert "δηλώθηκε πριν από" in offer["text"]
     question = (await desk.press(OTHER_TEACHER, offer, "Παρακολούθηση")).message
     assert question["text"].startswith(f"📝 Τι θέλετε να προσθέσετε στο {REF};")

@@ -7,6 +7,8 @@ import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.services import tickets
 from bot.services.ticket_workflow import Status
 from handlers.tickets import SUMMARY_JOB
@@ -225,6 +227,7 @@ async def test_tickets_lists_open_work_by_scope_with_history(
     assert not_staff["text"].startswith("Το /tickets είναι για το προσωπικό")
 
 
+@pytest.mark.refusals("sendMessage")  # the blocked teacher: refused on purpose
 async def test_a_teacher_who_blocked_the_bot_is_reported_to_the_staff(
     launch: Launch, database_url: str
 ) -> None:
