@@ -23,6 +23,7 @@ from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from html import escape
 from typing import Any, Final
+from uuid import uuid4
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -31,6 +32,7 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -64,6 +66,7 @@ from handlers.common import (
     reply,
 )
 from handlers.context import CommandSpec, Context, KepliApp
+from handlers.durable import FLUSH_GROUP, flush_requested, save_after, save_now
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +99,8 @@ class Step(StrEnum):
 
 def _new_draft() -> dict[str, Any]:
     return {
+        # The draft's id: the ticket records it, so the same draft never opens two tickets.
+        "id": uuid4().hex,
         "school_id": None,
         "school_name": "",
         "school_code": "",
@@ -118,6 +123,7 @@ def draft_of(context: Context) -> dict[str, Any]:
     draft = data.get(DRAFT)
     if not isinstance(draft, dict):
         draft = data[DRAFT] = _new_draft()
+    draft.setdefault("id", uuid4().hex)  # a draft saved before drafts had ids
     return draft
 
 
@@ -302,7 +308,12 @@ async def show_summary(update: Update, context: Context, prefix: str = "") -> St
         if not draft["duplicate_of"]
         else "✅ " + _("Add to {ref}").format(ref=draft["duplicate_ref"])
     )
-    rows = [[(send, "rp:send")], [("✏️ " + _("Change something"), "rp:edit")]]
+    # The draft's id rides on the buttons: pressed after the draft was sent (a double tap,
+    # a restart), they find its ticket instead of doing nothing or sending it again.
+    rows = [
+        [(send, f"rp:send:{draft['id']}")],
+        [("✏️ " + _("Change something"), f"rp:edit:{draft['id']}")],
+    ]
     await _say(
         update, context, prefix + summary_text(context.tr, draft), _with_cancel(context.tr, rows)
     )
@@ -765,7 +776,75 @@ async def back_to_summary(update: Update, context: Context) -> Step:
     return await show_summary(update, context)
 
 
-async def send(update: Update, context: Context) -> Step | int:
+SEND_PATTERN: Final = r"^rp:send(:[0-9a-f]{32})?$"
+EDIT_PATTERN: Final = r"^rp:edit(:[0-9a-f]{32})?$"
+
+
+def _pressed_draft(update: Update) -> str | None:
+    """The draft id on the pressed «Send» / «Change something» button (None on old ones)."""
+    query = update.callback_query
+    parts = ((query.data if query else None) or "").split(":")
+    return parts[2] if len(parts) == 3 else None
+
+
+async def _sent_already(update: Update, context: Context) -> Step | int | None:
+    """If the pressed button's draft (or the current one) already became a ticket: say so,
+    show its reference, finish what a crash may have cut short, and end (None when the
+    button was another draft's: the conversation stays where it is). Else None, and the
+    caller goes on unless the button was another draft's."""
+    draft = draft_of(context)
+    draft_id = _pressed_draft(update) or draft["id"]
+    async with context.runtime.sessions() as session:
+        ticket = await tickets.ticket_of_draft(session, draft_id)
+    if ticket is None:
+        if draft_id != draft["id"]:  # a summary of another draft, which was never sent
+            await ticket_handlers.inactive(update, context)
+        return None
+    await _tell_already_sent(update, context, ticket)
+    if draft_id == draft["id"]:
+        _finish(context)
+        save_after(update)
+        return ConversationHandler.END
+    return None  # an older draft's summary: this one goes on where it is
+
+
+async def _tell_already_sent(update: Update, context: Context, ticket: tickets.TicketView) -> None:
+    body = context.tr.gettext(
+        "✅ This report was already sent: it is registered as <b>{ref}</b>. You will hear of "
+        "every change here. Reply to this message to add something."
+    ).format(ref=escape(ticket.reference))
+    message = await _say(update, context, body, ticket_handlers.teacher_markup(context.tr, ticket))
+    await ticket_handlers.link(context, ticket.id, message, MessagePurpose.TEACHER)
+    if ticket.staff_message_id is None:
+        # Stored, but the process died before the staff post: finish the submit.
+        await ticket_handlers.post_new_ticket(context, ticket)
+
+
+async def edit_button(update: Update, context: Context) -> Step | int | None:
+    sent = await _sent_already(update, context)
+    if sent is not None or _pressed_draft(update) not in (None, draft_of(context)["id"]):
+        return sent
+    return await edit_menu(update, context)
+
+
+async def stale_summary(update: Update, context: Context) -> None:
+    """«Send» / «Change something» of a draft whose conversation is over (sent, cancelled,
+    or lost in a crash): the reference if it was sent, else "no longer active"."""
+    draft_id = _pressed_draft(update)
+    ticket = None
+    if draft_id is not None:
+        async with context.runtime.sessions() as session:
+            ticket = await tickets.ticket_of_draft(session, draft_id)
+    if ticket is None:
+        await ticket_handlers.inactive(update, context)
+        return
+    await _tell_already_sent(update, context, ticket)
+
+
+async def send(update: Update, context: Context) -> Step | int | None:
+    sent = await _sent_already(update, context)
+    if sent is not None or _pressed_draft(update) not in (None, draft_of(context)["id"]):
+        return sent
     draft = draft_of(context)
     if draft["school_id"] is None:
         return await ask_school(update, context)
@@ -798,6 +877,9 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
         equipment=draft["equipment"],
         attachments=_attachments(draft),
     )
+    # The draft (with its id) and this step on disk before the ticket is: a crash from here
+    # on brings back a draft whose «Send» finds the ticket instead of opening a second one.
+    await save_now(update, context)
     try:
         async with context.runtime.sessions() as session:
             ticket = await tickets.create_ticket(
@@ -810,7 +892,13 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
                 per_hour=settings.tickets_per_hour,
                 description_max=settings.ticket_description_max,
                 tz=settings.tz,
+                draft_id=draft["id"],
             )
+    except tickets.AlreadySent as error:
+        await _tell_already_sent(update, context, error.ticket)
+        _finish(context)
+        save_after(update)
+        return ConversationHandler.END
     except tickets.TooManyTickets as error:
         when = context.tr.time(error.retry_at.astimezone(settings.tz))
         body = context.tr.ngettext(
@@ -841,6 +929,7 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
     message = await _say(update, context, body, ticket_handlers.teacher_markup(context.tr, ticket))
     await ticket_handlers.link(context, ticket.id, message, MessagePurpose.TEACHER)
     _finish(context)
+    save_after(update)
     await ticket_handlers.post_new_ticket(context, ticket)
     _mail_copy(context, ticket)
     return ConversationHandler.END
@@ -875,6 +964,7 @@ async def _send_addition(update: Update, context: Context, draft: dict[str, Any]
     message = await _say(update, context, body, ticket_handlers.teacher_markup(context.tr, ticket))
     await ticket_handlers.link(context, ticket.id, message, MessagePurpose.TEACHER)
     _finish(context)
+    save_after(update)
     tr = ticket_handlers.staff_tr(context)
     notice = tr.gettext("➕ {name} reported the same fault on {ref}:").format(
         name=escape(_actor(update).name), ref=escape(ticket.reference)
@@ -1039,8 +1129,8 @@ def build(app: KepliApp) -> ConversationHandler[Context]:
                 MessageHandler(MEDIA, _media_then(ask_urgency)),
             ],
             Step.CONFIRM: [
-                cb(r"^rp:send$", send),
-                cb(r"^rp:edit$", edit_menu),
+                cb(SEND_PATTERN, send),
+                cb(EDIT_PATTERN, edit_button),
                 MessageHandler(TEXT, _reask(show_summary)),
                 MessageHandler(MEDIA, _media_then(show_summary)),
             ],
@@ -1064,3 +1154,7 @@ def build(app: KepliApp) -> ConversationHandler[Context]:
 def register(app: KepliApp) -> None:
     app.bot_data.commands.add(COMMAND)
     app.add_handler(build(app))
+    # «Send» / «Change something» of a draft whose conversation is over (after the flow,
+    # which handles them while the draft is being written).
+    app.add_handler(CallbackQueryHandler(stale_summary, pattern=r"^rp:(send|edit):[0-9a-f]{32}$"))
+    app.add_handler(TypeHandler(Update, flush_requested), group=FLUSH_GROUP)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import (
@@ -254,6 +255,17 @@ class InvalidTicket(TicketError):
     def __init__(self, field_name: str) -> None:
         super().__init__(field_name)
         self.field_name = field_name
+
+
+class AlreadySent(TicketError):
+    """The report draft already became a ticket (a second «Send», a replay, a retry after
+    a crash): `ticket` is that ticket, and nothing new was stored."""
+
+    code = "already_sent"
+
+    def __init__(self, ticket: TicketView) -> None:
+        super().__init__(ticket.reference)
+        self.ticket = ticket
 
 
 class AlreadyAssigned(TicketError):
@@ -562,11 +574,19 @@ async def create_ticket(
     per_hour: int = 5,
     description_max: int = 2000,
     tz: ZoneInfo | None = None,
+    draft_id: str | None = None,
 ) -> TicketView:
     """Open a ticket, routed to the centre of the school. Commits before returning.
 
-    The reference's year is the local year (`tz`) of `now`.
+    The reference's year is the local year (`tz`) of `now`. `draft_id` names the
+    report draft: if a ticket was already made from it, AlreadySent (with that
+    ticket) is raised and nothing is stored, also when two submits race (the
+    column is unique).
     """
+    if draft_id is not None:
+        existing = await ticket_of_draft(session, draft_id)
+        if existing is not None:
+            raise AlreadySent(existing)
     draft = clean_draft(draft)
     reporter = clean_actor(reporter)
     validate(draft, description_max=description_max)
@@ -594,9 +614,20 @@ async def create_ticket(
         status=Status.NEW.value,
         created_at=now,
         updated_at=now,
+        draft_id=draft_id,
     )
     session.add(ticket)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        # Another submit of the same draft committed first (the reference is unique too,
+        # but next_reference's row lock orders those).
+        await session.rollback()
+        if draft_id is not None:
+            existing = await ticket_of_draft(session, draft_id)
+            if existing is not None:
+                raise AlreadySent(existing) from None
+        raise
     _add_attachments(
         session, ticket.id, draft.attachments, added_by=reporter.user_id, internal=False, now=now
     )
@@ -614,6 +645,12 @@ async def create_ticket(
     )
     await session.commit()
     return await _view(session, ticket)
+
+
+async def ticket_of_draft(session: AsyncSession, draft_id: str) -> TicketView | None:
+    """The ticket made from the report draft `draft_id`, if one was."""
+    ticket = await session.scalar(select(Ticket).where(Ticket.draft_id == draft_id))
+    return None if ticket is None else await _view(session, ticket)
 
 
 def _same_equipment(a: str | None, b: str | None) -> bool:
