@@ -265,6 +265,20 @@ class Fault:
     hang_seconds: float = 30.0  # for "timeout"
 
 
+_last_first_update_id = 0
+
+
+def _first_update_id() -> int:
+    """Where a new emulator's update ids start. Like Telegram after a quiet spell, not at 1
+    again: a bot that keeps a ledger of handled update ids (replays are ignored) would take
+    a new emulator's updates for old ones. Ten ids a second of wall time (below 2**31),
+    and 100 000 more than the previous emulator of this process."""
+    global _last_first_update_id
+    by_time = (int(time.time()) % 200_000_000) * 10 + 1
+    _last_first_update_id = max(by_time, _last_first_update_id + 100_000)
+    return _last_first_update_id
+
+
 @dataclass
 class Stats:
     calls: Counter[str] = field(default_factory=Counter)
@@ -327,7 +341,7 @@ class World:
         self.update_signal = Notifier()  # new updates, webhook changes, poll takeovers
         self.poll_generation = 0
         self.poll_end_reason = ""
-        self._next_update_id = 1
+        self._next_update_id = _first_update_id()
         self._file_counter = itertools.count(1)
         self._next_user_id = 1_000_001
 
