@@ -288,6 +288,9 @@ class Ticket(Base):
     # Where the ticket was posted for the staff (edited on every change).
     staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The report draft it was made from (a uuid): pressing «Send» again, a replayed update
+    # or a restart after a crash finds this ticket instead of opening a second one.
+    draft_id: Mapped[str | None] = mapped_column(String(36), index=True, unique=True)
 
 
 class TicketAttachment(Base):
@@ -402,6 +405,18 @@ class OutboxMessage(Base):
     sent_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     message_id: Mapped[int | None] = mapped_column(BigInteger)  # the (first) message sent
     last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class ProcessedUpdate(Base):
+    """A Telegram update the bot has taken on: the same update_id again is a replay, ignored.
+
+    Rows older than a few days are pruned (Telegram keeps undelivered updates for 24 hours).
+    """
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 # --- reminders --------------------------------------------------------------

@@ -18,7 +18,7 @@ the application persists only user data, chat data and conversations.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeAlias
 
@@ -31,6 +31,7 @@ from bot.services.faq import FaqIndex
 from bot.services.outbox_delivery import OutboxDispatcher
 from bot.services.reminder_delivery import ReminderDispatcher
 from bot.services.tickets import LinkIndex
+from handlers.shown import ShownContent
 
 UserData: TypeAlias = dict[Any, Any]
 ChatData: TypeAlias = dict[Any, Any]
@@ -62,6 +63,8 @@ class Runtime:
     reminders: ReminderDispatcher | None = None
     # FAQ: the validated content and its search index (handlers.faq loads it at start).
     faq: FaqIndex | None = None
+    # What each bot message shows, so that an edit that changes nothing is not sent.
+    shown: ShownContent = field(default_factory=ShownContent)
 
 
 StartupHook: TypeAlias = Callable[[Runtime], Awaitable[None]]

@@ -71,6 +71,7 @@ from bot.services.tickets import (
 from handlers import helpdesk_text as text
 from handlers.common import keyboard, split_text
 from handlers.context import Context, KepliApp, Runtime
+from handlers.shown import digest
 
 log = logging.getLogger(__name__)
 
@@ -447,12 +448,18 @@ class HelpdeskSender:
         async with self.runtime.sessions() as session:
             ticket = await tickets.get_ticket(session, item.ticket_id)
         tr = staff_tr(self.runtime.settings)
+        body = text.ticket_card(tr, ticket, self.runtime.settings.tz, for_staff=True)
+        markup = ticket_handlers.staff_markup(tr, ticket)
         post = await self.app.bot.send_message(
             chat_id,
-            text.ticket_card(tr, ticket, self.runtime.settings.tz, for_staff=True),
+            body,
             parse_mode=ParseMode.HTML,
-            reply_markup=ticket_handlers.staff_markup(tr, ticket),
+            reply_markup=markup,
             message_thread_id=thread_id,
+        )
+        # What the post shows, so that refresh_post edits it only when that changes.
+        self.runtime.shown.remember(
+            post.chat_id, post.message_id, digest(body, ParseMode.HTML, markup)
         )
         return [post.message_id]
 

@@ -43,8 +43,10 @@ from bot.i18n import N_, Translator, get_translator, pick_locale
 from bot.services import outbox as outbox_service
 from bot.services import schools as schools_service
 from bot.services import staff as staff_service
-from bot.services import tickets, users
+from bot.services import ticket_access, tickets, users
 from bot.services.outbox import PENDING, SENT, RowState
+from bot.services.text_clean import clean_text
+from bot.services.ticket_access import Need
 from bot.services.ticket_workflow import Action, Role, Status, TransitionRefused, allowed_actions
 from bot.services.tickets import (
     Actor,
@@ -60,8 +62,17 @@ from bot.services.tickets import (
 )
 from handlers import helpdesk_outbox
 from handlers import helpdesk_text as text
-from handlers.common import PRIVATE, answer_query, edit_text, keyboard, reply, send_text
+from handlers.callback_ids import parse_id
+from handlers.common import (
+    PRIVATE,
+    answer_query,
+    edit_text,
+    keyboard,
+    reply,
+    send_text,
+)
 from handlers.context import CommandSpec, Context, KepliApp, Runtime
+from handlers.shown import digest
 
 log = logging.getLogger(__name__)
 
@@ -264,14 +275,20 @@ async def refresh_post(context: Context, ticket: TicketView) -> None:
     if ticket.staff_chat_id is None or ticket.staff_message_id is None:
         return
     tr = staff_tr(context)
+    body, markup = staff_post_text(tr, ticket, context), staff_markup(tr, ticket)
+    chat_id, message_id = ticket.staff_chat_id, ticket.staff_message_id
+    content = digest(body, ParseMode.HTML, markup)
+    if context.runtime.shown.unchanged(chat_id, message_id, content):
+        return  # nothing to change: Telegram would refuse the edit
     try:
         await context.bot.edit_message_text(
-            staff_post_text(tr, ticket, context),
-            chat_id=ticket.staff_chat_id,
-            message_id=ticket.staff_message_id,
+            body,
+            chat_id=chat_id,
+            message_id=message_id,
             parse_mode=ParseMode.HTML,
-            reply_markup=staff_markup(tr, ticket),
+            reply_markup=markup,
         )
+        context.runtime.shown.remember(chat_id, message_id, content)
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             log.warning("staff post of %s not updated: %s", ticket.reference, exc.message)
@@ -370,11 +387,34 @@ def change_lines(tr: Translator, change: Change, centre_name: str) -> list[str]:
 
 
 def _parse(data: str | None, prefix: str) -> tuple[str, int] | None:
-    """("verb", number) from "<prefix>:<verb>:<number>", or None for anything else."""
+    """("verb", number) from "<prefix>:<verb>:<number>" (a ticket id, or a page from 0),
+    or None for anything else, a number no column holds included."""
     parts = (data or "").split(":")
-    if len(parts) != 3 or parts[0] != prefix or not parts[2].isdigit():
+    if len(parts) != 3 or parts[0] != prefix:
         return None
-    return parts[1], int(parts[2])
+    number = parse_id(parts[2], minimum=0)
+    return None if number is None else (parts[1], number)
+
+
+async def inactive(update: Update, context: Context) -> None:
+    """The answer to a button whose data names nothing (stale, malformed or forged)."""
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query, context.tr.gettext("This button is no longer active."), alert=True)
+
+
+async def _authorised(
+    update: Update, context: Context, ticket_id: int, need: Need, *, staff_action: bool
+) -> Role | None:
+    """The user's role on the ticket for `need`, or None after answering the refusal."""
+    try:
+        async with context.runtime.sessions() as session:
+            return await ticket_access.authorise(
+                session, ticket_id, actor_of(update).user_id, need
+            )
+    except tickets.TicketError as error:
+        await refuse(update, context, error, staff_action=staff_action)
+        return None
 
 
 def _list_rows(
@@ -439,7 +479,7 @@ def _teacher_view_markup(tr: Translator, ticket: TicketView) -> InlineKeyboardMa
     return keyboard(rows)
 
 
-async def _refuse(
+async def refuse(
     update: Update,
     context: Context,
     error: tickets.TicketError | TransitionRefused,
@@ -455,7 +495,7 @@ async def _refuse(
             context.tr, error.reason, error.status, context.runtime.settings.ticket_reopen_days
         )
     elif isinstance(error, tickets.NotFound):
-        message = _("This ticket does not exist. Nothing changed.")
+        message = _("This button is no longer active.")
     elif isinstance(error, tickets.AlreadyAssigned):
         message = _("The ticket is already yours. Nothing changed.")
     elif isinstance(error, tickets.NotAuthorised) and not staff_action:
@@ -477,8 +517,8 @@ async def teacher_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     parsed = _parse(query.data, "tk")
-    if parsed is None:
-        await answer_query(query, context.tr.gettext("This button is no longer active."))
+    if parsed is None or parsed[0] not in ("l", "v", "r", "c", "o"):
+        await inactive(update, context)
         return
     verb, number = parsed
     if verb == "l":
@@ -487,15 +527,9 @@ async def teacher_button(update: Update, context: Context) -> None:
         body, markup = await _my_page(context, update.effective_user.id, number)
         await edit_text(context, query, body, reply_markup=markup, parse_mode=ParseMode.HTML)
         return
-    actor = actor_of(update)
-    try:
-        async with context.runtime.sessions() as session:
-            if verb == "v":
-                role = await tickets.role_of(session, number, actor.user_id)
-            elif not await tickets.is_participant(session, number, actor.user_id):
-                raise tickets.NotAuthorised(str(number))
-    except tickets.TicketError as error:
-        await _refuse(update, context, error, staff_action=False)
+    need = Need.SEE if verb == "v" else Need.TEACHER
+    role = await _authorised(update, context, number, need, staff_action=False)
+    if role is None:
         return
     if verb == "v":
         await _show_ticket(update, context, number, role)
@@ -505,7 +539,7 @@ async def teacher_button(update: Update, context: Context) -> None:
         action = Action.CLOSE if verb == "c" else Action.REOPEN
         await _teacher_action(update, context, number, action)
     else:
-        await answer_query(query, context.tr.gettext("This button is no longer active."))
+        await inactive(update, context)
 
 
 async def _show_ticket(update: Update, context: Context, ticket_id: int, role: Role) -> None:
@@ -535,7 +569,7 @@ async def _ask_teacher_reply(update: Update, context: Context, ticket_id: int) -
         ticket = await tickets.get_ticket(session, ticket_id)
     if ticket.status is Status.CLOSED:
         refused = TransitionRefused(tickets.Refusal.FROM_STATUS, ticket.status)
-        await _refuse(update, context, refused, staff_action=False)
+        await refuse(update, context, refused, staff_action=False)
         return
     await answer_query(query)
     prompt = await force_reply(
@@ -589,7 +623,7 @@ async def _teacher_action(
                 outbox=plan,
             )
     except (tickets.TicketError, TransitionRefused) as error:
-        await _refuse(update, context, error, staff_action=False)
+        await refuse(update, context, error, staff_action=False)
         return
     _ = context.tr.gettext
     ticket = change.ticket
@@ -646,7 +680,7 @@ async def linked_reply(update: Update, context: Context) -> None:
     if any((a.file_size or 0) > tickets.MAX_FILE_BYTES for a in attachments):
         await message.reply_text(too_large_text(context.tr, attachments[0].file_size))
         return
-    body = message.text or message.caption or ""
+    body = clean_text(message.text or message.caption or "")
     if attachments and message.caption:
         body = ""  # the caption travels with the file and is stored with it
     settings = context.runtime.settings
@@ -813,17 +847,11 @@ async def staff_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     parsed = _parse(query.data, "hd")
-    if parsed is None:
-        await answer_query(query, context.tr.gettext("This button is no longer active."))
+    if parsed is None or parsed[0] not in (*STAFF_VERBS, "rep", "note", "hist"):
+        await inactive(update, context)
         return
     verb, ticket_id = parsed
-    actor = actor_of(update)
-    try:
-        async with context.runtime.sessions() as session:
-            if await tickets.role_of(session, ticket_id, actor.user_id) is not Role.STAFF:
-                raise tickets.NotAuthorised(str(ticket_id))
-    except tickets.TicketError as error:
-        await _refuse(update, context, error, staff_action=True)
+    if await _authorised(update, context, ticket_id, Need.STAFF, staff_action=True) is None:
         return
     if verb in STAFF_VERBS:
         await _staff_action(update, context, ticket_id, STAFF_VERBS[verb])
@@ -832,7 +860,7 @@ async def staff_button(update: Update, context: Context) -> None:
     elif verb == "hist":
         await _staff_history(update, context, ticket_id)
     else:
-        await answer_query(query, context.tr.gettext("This button is no longer active."))
+        await inactive(update, context)
 
 
 async def _staff_action(update: Update, context: Context, ticket_id: int, action: Action) -> None:
@@ -851,7 +879,7 @@ async def _staff_action(update: Update, context: Context, ticket_id: int, action
                 session, ticket_id, actor, action, now=context.runtime.clock(), outbox=plan
             )
     except (tickets.TicketError, TransitionRefused) as error:
-        await _refuse(update, context, error, staff_action=True)
+        await refuse(update, context, error, staff_action=True)
         async with context.runtime.sessions() as session:
             current = await tickets.get_ticket(session, ticket_id)
         await refresh_post(context, current)  # a stale post shows the truth again
@@ -883,7 +911,7 @@ async def _ask_staff_message(
         ticket = await tickets.get_ticket(session, ticket_id)
     if ticket.status is Status.CLOSED:
         refused = TransitionRefused(tickets.Refusal.FROM_STATUS, ticket.status)
-        await _refuse(update, context, refused, staff_action=True)
+        await refuse(update, context, refused, staff_action=True)
         return
     await answer_query(query)
     user = query.from_user
@@ -994,25 +1022,20 @@ async def tickets_command(update: Update, context: Context) -> None:
 async def staff_list_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
-    parts = (query.data or "").split(":")
+    parsed = _parse(query.data, "st")
     user = query.from_user
-    if len(parts) == 3 and parts[1] == "v" and parts[2].isdigit():
-        ticket_id = int(parts[2])
-        try:
-            async with context.runtime.sessions() as session:
-                if await tickets.role_of(session, ticket_id, user.id) is not Role.STAFF:
-                    raise tickets.NotAuthorised(parts[2])
-        except tickets.TicketError as error:
-            await _refuse(update, context, error, staff_action=True)
+    scopes = {s.value: s for s in ListScope}
+    if parsed is None or parsed[0] not in (*scopes, "v"):
+        await inactive(update, context)
+        return
+    verb, number = parsed
+    if verb == "v":
+        if await _authorised(update, context, number, Need.STAFF, staff_action=True) is None:
             return
         await answer_query(query)
-        await _staff_view(context, query, ticket_id)
+        await _staff_view(context, query, number)
         return
-    scopes = {s.value: s for s in ListScope}
-    if len(parts) != 3 or parts[1] not in scopes or not parts[2].isdigit():
-        await answer_query(query, context.tr.gettext("This button is no longer active."))
-        return
-    page = await _staff_page(context, user.id, scopes[parts[1]], int(parts[2]))
+    page = await _staff_page(context, user.id, scopes[verb], number)
     if page is None:
         await answer_query(
             query, context.tr.gettext("Only support-centre staff can see this."), alert=True

@@ -429,6 +429,11 @@ class SimClient:
 
     async def stats(self) -> JSON:
         """{"calls": {method: n}, "errors": {method: {code: n}}, "too_many_requests": n,
-        "sent": {chat_id: [Unix times of sent messages]}}."""
+        "sent": {chat_id: [Unix times of sent messages]}, "refused": [...]}."""
         stats: JSON = await self._get("/sim/stats")
         return stats
+
+    async def refused(self) -> list[JSON]:
+        """Every call the emulator refused, in order: {"method", "code", "description"}."""
+        refused: list[JSON] = (await self.stats())["refused"]
+        return refused

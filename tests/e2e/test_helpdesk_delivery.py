@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.models import OutboxMessage, SupportCentre
@@ -66,6 +67,7 @@ async def refused(desk: Desk) -> dict[str, Any]:
     return {m: c for m, c in stats["errors"].items() if c}
 
 
+@pytest.mark.refusals("sendMessage")  # the faults this test makes
 async def test_a_staff_post_that_fails_with_500_is_posted_once_and_only_then_the_teacher_told(
     launch: Launch, database_url: str
 ) -> None:
@@ -110,6 +112,7 @@ async def test_a_staff_post_that_fails_with_500_is_posted_once_and_only_then_the
     assert await refused(desk) == {"sendMessage": {"502": 1}}
 
 
+@pytest.mark.refusals("sendMessage")  # the faults this test makes
 async def test_a_staff_post_that_never_goes_is_raised_to_the_teacher_and_the_administrators(
     launch: Launch, database_url: str
 ) -> None:
@@ -167,6 +170,7 @@ async def test_a_report_no_staff_chat_can_receive_is_said_so_and_raised_at_once(
     assert await refused(desk) == {}
 
 
+@pytest.mark.refusals("sendMessage")  # the faults this test makes
 async def test_a_staff_group_that_becomes_a_supergroup_is_followed(
     launch: Launch, database_url: str
 ) -> None:
