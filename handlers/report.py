@@ -921,7 +921,10 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
         draft["editing"] = True
         note = _("Please describe the fault, or send a photo of it.")
         return await ask_description(update, context, note + "\n\n")
-    # Stored and committed: now the teacher may be told the reference.
+    # Stored and committed. The staff post first: until the teacher's summary turns into
+    # the confirmation, its «Send» stays, and after a crash here it finds this ticket and
+    # posts it if the post is missing (one ticket, one post, the reference told once).
+    await ticket_handlers.post_new_ticket(context, ticket)
     body = _(
         "✅ Your report is registered as <b>{ref}</b>. {centre} has been told; you will hear "
         "of every change here. Reply to this message to add something."
@@ -930,7 +933,6 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
     await ticket_handlers.link(context, ticket.id, message, MessagePurpose.TEACHER)
     _finish(context)
     save_after(update)
-    await ticket_handlers.post_new_ticket(context, ticket)
     _mail_copy(context, ticket)
     return ConversationHandler.END
 
