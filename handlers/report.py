@@ -941,6 +941,7 @@ async def _send_addition(update: Update, context: Context, draft: dict[str, Any]
     _ = context.tr.gettext
     settings = context.runtime.settings
     attachments = _attachments(draft)
+    await save_now(update, context)  # as for a new ticket: the draft on disk first
     try:
         async with context.runtime.sessions() as session:
             change = await tickets.add_to_ticket(
@@ -952,7 +953,13 @@ async def _send_addition(update: Update, context: Context, draft: dict[str, Any]
                 attachments=attachments,
                 now=context.runtime.clock(),
                 max_chars=settings.ticket_description_max,
+                draft_id=draft["id"],
             )
+    except tickets.AlreadySent as error:
+        await _tell_already_sent(update, context, error.ticket)
+        _finish(context)
+        save_after(update)
+        return ConversationHandler.END
     except (TransitionRefused, tickets.NotFound, tickets.NotAuthorised):
         draft["duplicate_of"] = None
         draft["duplicate_ref"] = None

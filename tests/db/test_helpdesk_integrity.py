@@ -49,6 +49,34 @@ async def test_a_draft_makes_one_ticket_however_often_it_is_sent(
         assert await tickets.ticket_of_draft(session, "e" * 32) is None
 
 
+async def test_a_draft_is_added_to_a_ticket_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    world = await build_world(sessions)
+    async with sessions() as session:
+        original = await tickets.create_ticket(
+            session, draft(world.gym_athens), TEACHER, reporter_locale="el", now=T0
+        )
+
+    async def add() -> tickets.TicketView:
+        async with sessions() as session:
+            try:
+                change = await tickets.add_to_ticket(
+                    session, original.id, OTHER_TEACHER, "Και εδώ.", school_id=world.gym_athens.id,
+                    now=T0, draft_id="a" * 32,
+                )  # fmt: skip
+            except tickets.AlreadySent as sent:
+                return sent.ticket
+            return change.ticket
+
+    results = [await add(), *(await asyncio.gather(add(), add()))]
+    assert {t.id for t in results} == {original.id}
+    async with sessions() as session:
+        events = await tickets.history(session, original.id, include_internal=True)
+        assert (await tickets.ticket_of_draft(session, "a" * 32)) is not None
+    assert [e.kind for e in events] == [tickets.EventKind.CREATED, tickets.EventKind.ADDED]
+
+
 async def test_an_update_id_is_claimed_once_and_old_ones_are_pruned(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

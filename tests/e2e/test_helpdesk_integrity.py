@@ -208,7 +208,9 @@ async def test_send_pressed_twice_or_after_the_draft_was_sent_makes_one_ticket(
     assert "KPL-2026-00001" in again["text"]
     assert "έχει ήδη σταλεί" in again["text"]
     assert await count_tickets(database_url) == 1
-    posts = [m for m in await desk.chat(ATHENS_STAFF_CHAT) if (m["text"] or "").startswith("🎫 KPL")]
+    posts = [
+        m for m in await desk.chat(ATHENS_STAFF_CHAT) if (m["text"] or "").startswith("🎫 KPL")
+    ]
     assert len(posts) == 1
 
 
