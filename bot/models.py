@@ -345,6 +345,8 @@ class TicketEvent(Base):
     to_status: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[str | None] = mapped_column(Text)
     internal: Mapped[bool] = mapped_column(Boolean, default=False)  # never shown to the teacher
+    # An ADDED event's report draft (a uuid): the same draft is never added twice.
+    draft_id: Mapped[str | None] = mapped_column(String(36), index=True, unique=True)
 
 
 @event.listens_for(TicketEvent, "before_update")

@@ -955,6 +955,7 @@ async def _send_addition(update: Update, context: Context, draft: dict[str, Any]
     _ = context.tr.gettext
     settings = context.runtime.settings
     attachments = _attachments(draft)
+    await save_now(update, context)  # as for a new ticket: the draft on disk first
     actor = _actor(update)
 
     async def plan(session: AsyncSession, change: tickets.Change) -> None:
@@ -983,7 +984,13 @@ async def _send_addition(update: Update, context: Context, draft: dict[str, Any]
                 now=context.runtime.clock(),
                 max_chars=settings.ticket_description_max,
                 outbox=plan,
+                draft_id=draft["id"],
             )
+    except tickets.AlreadySent as error:
+        await _tell_already_sent(update, context, error.ticket)
+        _finish(context)
+        save_after(update)
+        return ConversationHandler.END
     except (TransitionRefused, tickets.NotFound, tickets.NotAuthorised):
         draft["duplicate_of"] = None
         draft["duplicate_ref"] = None

@@ -344,6 +344,9 @@ class World:
         self.poll_generation = 0
         self.poll_end_reason = ""
         self._next_update_id = _first_update_id()
+        # The last updates queued, confirmed or not: a test can hand one to a bot again
+        # (a replay, as after a crash or from a proxy resending a webhook request).
+        self.sent_updates: deque[JSON] = deque(maxlen=1000)
         self._file_counter = itertools.count(1)
         self._next_user_id = 1_000_001
 
@@ -483,7 +486,9 @@ class World:
             return None
         update_id = self._next_update_id
         self._next_update_id += 1
-        self.updates.append({"update_id": update_id, kind: payload})
+        update = {"update_id": update_id, kind: payload}
+        self.updates.append(update)
+        self.sent_updates.append(update)
         self.update_signal.bump()
         return update_id
 

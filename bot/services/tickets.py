@@ -660,8 +660,13 @@ async def create_ticket(
 
 
 async def ticket_of_draft(session: AsyncSession, draft_id: str) -> TicketView | None:
-    """The ticket made from the report draft `draft_id`, if one was."""
+    """The ticket made from the report draft `draft_id`, or that it was added to, if any."""
     ticket = await session.scalar(select(Ticket).where(Ticket.draft_id == draft_id))
+    if ticket is None:
+        added_to = await session.scalar(
+            select(TicketEvent.ticket_id).where(TicketEvent.draft_id == draft_id)
+        )
+        ticket = None if added_to is None else await session.get(Ticket, added_to)
     return None if ticket is None else await _view(session, ticket)
 
 
@@ -926,13 +931,19 @@ async def add_to_ticket(
     now: datetime,
     max_chars: int = 2000,
     outbox: PlanChange | None = None,
+    draft_id: str | None = None,
 ) -> Change:
     """Add a new report of the same fault to an open ticket instead of a duplicate. Commits.
 
     `school_id` is the school of the teacher's report: only a ticket of that school can be
     joined (NotAuthorised otherwise). A teacher who is not the reporter becomes a watcher
-    and hears of every change; the ADDED event records who joined, and when.
+    and hears of every change; the ADDED event records who joined, and when, and the
+    report draft (`draft_id`): the same draft again raises AlreadySent.
     """
+    if draft_id is not None:
+        existing = await ticket_of_draft(session, draft_id)
+        if existing is not None:
+            raise AlreadySent(existing)
     text = _checked_text(text, attachments, max_chars=max_chars, required=False)
     actor = clean_actor(actor)
     ticket = await _locked(session, ticket_id)
@@ -953,8 +964,16 @@ async def add_to_ticket(
         session, ticket.id, attachments, added_by=actor.user_id, internal=False, now=now
     )
     ticket.updated_at = now
-    events = [_event(ticket, actor, Role.REPORTER, EventKind.ADDED, now, text=text or None)]
-    return await _commit_change(session, ticket, events, outbox)
+    added = _event(ticket, actor, Role.REPORTER, EventKind.ADDED, now, text=text or None)
+    added.draft_id = draft_id
+    try:
+        return await _commit_change(session, ticket, [added], outbox)
+    except IntegrityError:  # the same draft, added at the same moment by another submit
+        await session.rollback()
+        existing = await ticket_of_draft(session, draft_id) if draft_id else None
+        if existing is None:
+            raise
+        raise AlreadySent(existing) from None
 
 
 # --- message links ------------------------------------------------------------
