@@ -312,6 +312,7 @@ class NewTicketPlan:
     runtime: Runtime
     routable: bool = False
     centre: CentreInfo | None = None
+    mailed: bool = False  # an e-mail copy was planned
 
     async def __call__(self, session: AsyncSession, ticket: TicketView) -> None:
         runtime = self.runtime
@@ -346,6 +347,7 @@ class NewTicketPlan:
             )
         to = centre.helpdesk_email if centre else None
         if helpdesk_mail.mail_enabled(settings, to):
+            self.mailed = True
             await service.enqueue(
                 session,
                 OutboxKind.MAIL_COPY,
@@ -748,8 +750,18 @@ async def deliver_now(app: KepliApp) -> None:
 async def flush(
     context: Context, *, ticket_ids: Sequence[int] = (), ids: Sequence[int] = ()
 ) -> None:
-    """Send now what the current update planned (and what that plans in turn)."""
-    await dispatcher_for(cast(KepliApp, context.application)).flush(ticket_ids=ticket_ids, ids=ids)
+    """Send now what the current update planned (and what that plans in turn).
+
+    Not the e-mail copy: an SMTP server must not hold up the chat (see `kick`)."""
+    await dispatcher_for(cast(KepliApp, context.application)).flush(
+        ticket_ids=ticket_ids, ids=ids, skip=(OutboxKind.MAIL_COPY,)
+    )
+
+
+def kick(context: Context) -> None:
+    """A delivery pass now, in the background (the e-mail copy of a new ticket)."""
+    app = cast(KepliApp, context.application)
+    app.create_task(deliver_now(app), name="helpdesk outbox")
 
 
 async def outcome(context: Context, ids: Sequence[int]) -> list[service.RowState]:

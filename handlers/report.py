@@ -948,6 +948,8 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
     _finish(context)
     save_after(update)
     await helpdesk_outbox.flush(context, ticket_ids=[ticket.id])
+    if plan.mailed:
+        helpdesk_outbox.kick(context)
     return ConversationHandler.END
 
 

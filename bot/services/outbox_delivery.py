@@ -215,17 +215,23 @@ class OutboxDispatcher:
         return report
 
     async def flush(
-        self, *, ticket_ids: Sequence[int] = (), ids: Sequence[int] = ()
+        self,
+        *,
+        ticket_ids: Sequence[int] = (),
+        ids: Sequence[int] = (),
+        skip: Sequence[OutboxKind] = (),
     ) -> OutboxReport:
         """Send now what is due of these tickets and rows (what an update just planned),
-        including what their sending plans in turn; the worker does the rest later."""
+        including what their sending plans in turn, except the kinds in `skip`; the
+        worker does the rest later."""
         report = OutboxReport()
         if ticket_ids or ids:
             om = OutboxMessage
+            scope = or_(om.ticket_id.in_(list(ticket_ids)), om.id.in_(list(ids)))
+            if skip:
+                scope = and_(scope, om.kind.not_in([k.value for k in skip]))
             async with self._lock:
-                await self._drain(
-                    report, or_(om.ticket_id.in_(list(ticket_ids)), om.id.in_(list(ids)))
-                )
+                await self._drain(report, scope)
         return report
 
     async def _drain(self, report: OutboxReport, scope: Any) -> None:
