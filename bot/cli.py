@@ -35,6 +35,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tickets",
     # reminders
     "deadlines",
+    # operations
+    "doctor",
 )
 
 

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     staff_invite_days: int = Field(default=7, ge=1)
     helpdesk_summary_weekday: int = Field(default=0, ge=0, le=6)  # 0 = Monday
     helpdesk_summary_hour: int = Field(default=8, ge=0, le=23)  # local time (TIMEZONE)
+    # --- helpdesk: the outbox (every message the helpdesk sends) ---
+    outbox_poll_seconds: float = Field(default=5.0, gt=0, le=3600)  # how often retries are due
+    outbox_max_attempts: int = Field(default=8, ge=1, le=50)  # then the administrators are told
     # --- helpdesk: optional SMTP for the e-mail copy ---
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)

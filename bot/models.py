@@ -288,6 +288,9 @@ class Ticket(Base):
     # Where the ticket was posted for the staff (edited on every change).
     staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The report draft it was made from (a uuid): pressing «Send» again, a replayed update
+    # or a restart after a crash finds this ticket instead of opening a second one.
+    draft_id: Mapped[str | None] = mapped_column(String(36), index=True, unique=True)
 
 
 class TicketAttachment(Base):
@@ -342,6 +345,8 @@ class TicketEvent(Base):
     to_status: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[str | None] = mapped_column(Text)
     internal: Mapped[bool] = mapped_column(Boolean, default=False)  # never shown to the teacher
+    # An ADDED event's report draft (a uuid): the same draft is never added twice.
+    draft_id: Mapped[str | None] = mapped_column(String(36), index=True, unique=True)
 
 
 @event.listens_for(TicketEvent, "before_update")
@@ -364,6 +369,56 @@ class TicketMessage(Base):
     # reply/note: a staff prompt whose answer goes to the teacher / stays internal.
     purpose: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxMessage(Base):
+    """One message the helpdesk has to send, written in the transaction of the change it
+    reports; the delivery worker sends it and records the outcome here.
+
+    `chat_id` None means "the staff chat of `centre_id` as it is at sending time" (a group
+    upgraded to a supergroup changes its id), or, for an e-mail, the centre's mailbox.
+    `after_id` holds a message back until that one is done (a notice that replies to the
+    ticket's staff post waits for the post). `dedupe_key`, when set, makes a message happen
+    once (the weekly summary of a centre and week). Statuses: pending, sending, sent,
+    failed, unknown (the process died while it was being sent: maybe sent, never resent),
+    cancelled.
+    """
+
+    __tablename__ = "helpdesk_outbox"
+    __table_args__ = (Index("ix_helpdesk_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    centre_id: Mapped[int | None] = mapped_column(Integer)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[Any] = mapped_column(JSON)
+    after_id: Mapped[int | None] = mapped_column(Integer)
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # the (first) message sent
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class ProcessedUpdate(Base):
+    """A Telegram update the bot has taken on: the same update_id again is a replay, ignored.
+
+    Rows older than a few days are pruned (Telegram keeps undelivered updates for 24 hours).
+    """
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 # --- reminders --------------------------------------------------------------

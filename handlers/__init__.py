@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from handlers import calendar as calendar_handlers
-from handlers import common, report, start
+from handlers import common, helpdesk_outbox, replays, report, start
 from handlers import deadlines as deadline_handlers
 from handlers import faq as faq_handlers
 from handlers import points as points_handlers
@@ -18,6 +18,9 @@ from handlers.context import KepliApp
 
 def register(app: KepliApp) -> None:
     """Add every handler to `app`. Order matters; see the comments."""
+    # Group -2, first of all: an update whose update_id was already handled (a replay,
+    # or Telegram sending it again after a crash) stops here and changes nothing.
+    app.add_handler(TypeHandler(Update, replays.skip_replays), group=replays.GROUP)
     # Group -1 runs before every other group: it records the user and picks the
     # translator that all handlers below read from `context.tr`.
     app.add_handler(TypeHandler(Update, common.remember_user), group=-1)
@@ -31,6 +34,8 @@ def register(app: KepliApp) -> None:
     # must reach the ticket even in the middle of another flow.
     helpdesk_staff.register(app)
     helpdesk_tickets.register(app)
+    # Helpdesk: the outbox worker, and a staff group that became a supergroup.
+    helpdesk_outbox.register(app)
     # Points: /points, /mypoints, the "Points calculation" menu entry (a persistent flow).
     # Before the fault report: a JSON file sent outside any flow is a points declaration
     # to score, not the start of a fault report.

@@ -39,6 +39,7 @@ from telegram.warnings import PTBUserWarning
 from bot.i18n import Translator, get_translator, pick_locale
 from bot.services import users
 from handlers.context import CommandRegistry, Context, KepliApp, Runtime
+from handlers.shown import digest
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,20 @@ async def _note_blocked(context: Context, chat_id: int | str) -> None:
     log.info("chat %s has blocked the bot or is gone: message not delivered", chat_id)
 
 
+def remember_shown(
+    context: Context,
+    message: Message | None,
+    text: str,
+    parse_mode: str | None,
+    markup: InlineKeyboardMarkup | None,
+) -> None:
+    """Note what a message just sent or edited shows (see handlers.shown)."""
+    if message is not None:
+        context.runtime.shown.remember(
+            message.chat_id, message.message_id, digest(text, parse_mode, markup)
+        )
+
+
 async def send_text(
     context: Context,
     chat_id: int | str,
@@ -166,13 +181,11 @@ async def send_text(
     try:
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
+            markup = reply_markup if last else None
             message = await context.bot.send_message(
-                chat_id,
-                chunk,
-                reply_markup=reply_markup if last else None,
-                parse_mode=parse_mode,
-                **kwargs,
+                chat_id, chunk, reply_markup=markup, parse_mode=parse_mode, **kwargs
             )
+            remember_shown(context, message, chunk, parse_mode, markup)
     except Forbidden:
         await _note_blocked(context, chat_id)
         return None
@@ -221,6 +234,10 @@ async def edit_text(
         )
     chunks = split_text(text)
     first_markup = reply_markup if len(chunks) == 1 else None
+    content = digest(chunks[0], parse_mode, first_markup)
+    shown = context.runtime.shown
+    if len(chunks) == 1 and shown.unchanged(target.chat_id, target.message_id, content):
+        return target  # it shows exactly this already: Telegram would refuse the edit
     try:
         edited = await context.bot.edit_message_text(
             chunks[0],
@@ -244,6 +261,7 @@ async def edit_text(
     except Forbidden:
         await _note_blocked(context, target.chat_id)
         return None
+    shown.remember(target.chat_id, target.message_id, content)
     if len(chunks) > 1:
         return await send_text(
             context,

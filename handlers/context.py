@@ -18,7 +18,7 @@ the application persists only user data, chat data and conversations.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeAlias
 
@@ -28,8 +28,10 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.config import Settings
 from bot.i18n import Translator, get_translator
 from bot.services.faq import FaqIndex
+from bot.services.outbox_delivery import OutboxDispatcher
 from bot.services.reminder_delivery import ReminderDispatcher
 from bot.services.tickets import LinkIndex
+from handlers.shown import ShownContent
 
 UserData: TypeAlias = dict[Any, Any]
 ChatData: TypeAlias = dict[Any, Any]
@@ -55,10 +57,14 @@ class Runtime:
     # --- feature services: one optional field per feature, set by its startup hook ----
     # helpdesk: which bot messages are about tickets (a reply to one reaches the ticket)
     helpdesk_links: LinkIndex | None = None
+    # helpdesk: sends the outbox (handlers.helpdesk_outbox starts it and its job)
+    outbox: OutboxDispatcher | None = None
     # Reminders: sends due reminders (handlers.reminders starts it and its job).
     reminders: ReminderDispatcher | None = None
     # FAQ: the validated content and its search index (handlers.faq loads it at start).
     faq: FaqIndex | None = None
+    # What each bot message shows, so that an edit that changes nothing is not sent.
+    shown: ShownContent = field(default_factory=ShownContent)
 
 
 StartupHook: TypeAlias = Callable[[Runtime], Awaitable[None]]

@@ -27,6 +27,7 @@ from bot.services import deadlines as service
 from bot.services import reminders as reminder_service
 from bot.services.deadlines import DeadlineDraft, DeadlineError, Manager, ScopeChoice
 from bot.services.reminders import KINDS
+from handlers.callback_ids import last_id, parse_id
 from handlers.common import PRIVATE, answer_query, cancel_button, edit_text, flow, reply
 from handlers.context import CommandSpec, Context, KepliApp
 from handlers.reminders import deadline_line, kind_label, long_when, rules_of
@@ -219,8 +220,8 @@ async def _detail(
 async def open_detail(update: Update, context: Context) -> str | int:
     query = update.callback_query
     assert query is not None
-    assert query.data is not None
-    return await _detail(update, context, int(query.data.removeprefix("dl:o:")))
+    # An id no column holds names no deadline: "not found", like a deleted one.
+    return await _detail(update, context, last_id(query.data, "dl:o:") or 0)
 
 
 def _current(context: Context) -> int | None:
@@ -523,8 +524,8 @@ async def add_scope(update: Update, context: Context) -> str | int:
     assert query is not None
     assert query.data is not None
     stored: Any = _state(context).get("dl_scopes") or []
-    index = int(query.data.removeprefix("dl:s:"))
-    if not isinstance(stored, list) or index >= len(stored):
+    index = parse_id(query.data.removeprefix("dl:s:"), minimum=0)
+    if not isinstance(stored, list) or index is None or index >= len(stored):
         return ADD_SCOPE
     draft = _draft(context)
     _apply_scope(draft, ScopeChoice(**stored[index]))

@@ -159,6 +159,24 @@ def ticket_card(tr: Translator, ticket: TicketView, tz: ZoneInfo, *, for_staff: 
     return "\n".join(lines)
 
 
+def duplicate_card(tr: Translator, ticket: TicketView, now: datetime) -> str:
+    """Someone else's open ticket, as the duplicate offer shows it (HTML): reference, status,
+    category, device and age only; never its description, names, school or history."""
+    place = [category(tr, ticket.category)]
+    if ticket.equipment:
+        place.append(escape(ticket.equipment))
+    age = tr.gettext("reported {time} ago").format(
+        time=duration(tr, max(now - ticket.created_at, timedelta(0)))
+    )
+    return "\n".join(
+        [
+            f"🎫 <b>{escape(ticket.reference)}</b> · {status(tr, ticket.status)}",
+            "📍 " + " · ".join(place),
+            "🕒 " + age,
+        ]
+    )
+
+
 def ticket_line(tr: Translator, ticket: TicketView, tz: ZoneInfo) -> str:
     """Two lines of a list: reference, category and school; status and last change."""
     return tr.gettext("{icon} <b>{ref}</b> · {category} · {school}\n    {status} · {when}").format(

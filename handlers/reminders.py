@@ -38,6 +38,7 @@ from bot.services.reminder_delivery import (
 )
 from bot.services.reminder_schedule import Offset
 from bot.services.reminders import AreaChoice, ReminderRules, SubscriptionView
+from handlers.callback_ids import parse_id
 from handlers.common import PRIVATE, answer_query, edit_text, menu_button, show_screen
 from handlers.context import CommandSpec, Context, KepliApp, Runtime
 
@@ -516,7 +517,7 @@ async def area(update: Update, context: Context) -> None:
     assert query.data is not None
     assert user is not None
     page_text = query.data.removeprefix("rem:area").lstrip(":")
-    page = int(page_text) if page_text.isdigit() else 0
+    page = parse_id(page_text, minimum=0) or 0
     async with context.runtime.sessions() as session:
         choices = await service.area_choices(session)
         view = await service.get_subscription(session, user.id, rules_of(context.runtime))
@@ -541,10 +542,11 @@ async def choose_area(update: Update, context: Context) -> None:
     value = query.data.removeprefix("rem:a:")
     choice: AreaChoice | None = None
     if value != "school":
-        if value[:1] not in ("d", "c") or not value[1:].isdigit():
+        number = parse_id(value[1:], minimum=0)
+        if value[:1] not in ("d", "c") or number is None:
             await answer_query(query, context.tr.gettext("This button is no longer active."))
             return
-        choice = AreaChoice(value[0], int(value[1:]), "")
+        choice = AreaChoice(value[0], number, "")
     runtime = context.runtime
     try:
         async with runtime.sessions() as session:

@@ -23,7 +23,9 @@ from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from html import escape
 from typing import Any, Final
+from uuid import uuid4
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -31,13 +33,16 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot.i18n import N_, Translator
-from bot.services import helpdesk_mail, tickets
 from bot.services import schools as schools_service
+from bot.services import ticket_access, tickets
 from bot.services.schools import SearchOutcome
+from bot.services.text_clean import clean_file_name, clean_optional, clean_text
+from bot.services.ticket_access import Need
 from bot.services.ticket_workflow import TransitionRefused
 from bot.services.tickets import (
     Actor,
@@ -48,8 +53,10 @@ from bot.services.tickets import (
     NewTicket,
     Urgency,
 )
+from handlers import helpdesk_outbox
 from handlers import helpdesk_text as text
 from handlers import tickets as ticket_handlers
+from handlers.callback_ids import last_id
 from handlers.common import (
     PRIVATE,
     OutsideFlows,
@@ -61,6 +68,7 @@ from handlers.common import (
     reply,
 )
 from handlers.context import CommandSpec, Context, KepliApp
+from handlers.durable import FLUSH_GROUP, flush_requested, save_after, save_now
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +101,8 @@ class Step(StrEnum):
 
 def _new_draft() -> dict[str, Any]:
     return {
+        # The draft's id: the ticket records it, so the same draft never opens two tickets.
+        "id": uuid4().hex,
         "school_id": None,
         "school_name": "",
         "school_code": "",
@@ -115,6 +125,7 @@ def draft_of(context: Context) -> dict[str, Any]:
     draft = data.get(DRAFT)
     if not isinstance(draft, dict):
         draft = data[DRAFT] = _new_draft()
+    draft.setdefault("id", uuid4().hex)  # a draft saved before drafts had ids
     return draft
 
 
@@ -123,8 +134,8 @@ def _attachment_dict(a: NewAttachment) -> dict[str, Any]:
         "kind": a.kind.value,
         "file_id": a.file_id,
         "file_unique_id": a.file_unique_id,
-        "caption": a.caption,
-        "file_name": a.file_name,
+        "caption": clean_optional(a.caption),
+        "file_name": clean_file_name(a.file_name),
         "mime_type": a.mime_type,
         "file_size": a.file_size,
     }
@@ -299,7 +310,12 @@ async def show_summary(update: Update, context: Context, prefix: str = "") -> St
         if not draft["duplicate_of"]
         else "✅ " + _("Add to {ref}").format(ref=draft["duplicate_ref"])
     )
-    rows = [[(send, "rp:send")], [("✏️ " + _("Change something"), "rp:edit")]]
+    # The draft's id rides on the buttons: pressed after the draft was sent (a double tap,
+    # a restart), they find its ticket instead of doing nothing or sending it again.
+    rows = [
+        [(send, f"rp:send:{draft['id']}")],
+        [("✏️ " + _("Change something"), f"rp:edit:{draft['id']}")],
+    ]
     await _say(
         update, context, prefix + summary_text(context.tr, draft), _with_cancel(context.tr, rows)
     )
@@ -359,7 +375,7 @@ async def start_with_media(update: Update, context: Context) -> Step | None:
     draft["attachments"].append(_attachment_dict(attachments[0]))
     draft["album"] = message.media_group_id
     if message.caption:
-        draft["description"] = message.caption.strip()[
+        draft["description"] = clean_text(message.caption).strip()[
             : context.runtime.settings.ticket_description_max
         ]
     prefix = _("📎 I kept it. Let us report the fault.") + "\n\n"
@@ -421,11 +437,11 @@ async def school_chosen(update: Update, context: Context) -> Step:
     query = update.callback_query
     assert query is not None
     _ = context.tr.gettext
-    raw = (query.data or "").rsplit(":", 1)[-1]
+    school_id = last_id(query.data, "rp:sch:")
     school = None
-    if raw.isdigit():
+    if school_id is not None:
         async with context.runtime.sessions() as session:
-            school = await schools_service.get_school(session, int(raw))
+            school = await schools_service.get_school(session, school_id)
     if school is None:
         return await ask_school(update, context, _("That school is not in the list.") + "\n")
     draft = draft_of(context)
@@ -445,7 +461,7 @@ def _typed(update: Update, context: Context, limit: int) -> tuple[str, str | Non
     message = update.effective_message
     assert message is not None
     assert message.text is not None
-    value = " ".join(message.text.split())
+    value = " ".join(clean_text(message.text).split())
     if len(value) <= limit:
         return value, None
     return value, context.tr.gettext("Please write at most {n} characters.").format(n=limit) + "\n"
@@ -513,16 +529,20 @@ async def _after_equipment(update: Update, context: Context) -> Step:
     if duplicate is None:
         return await ask_description(update, context)
     _ = context.tr.gettext
-    card = text.ticket_card(context.tr, duplicate, settings.tz, for_staff=False)
+    # Someone else's ticket: a minimal card, never its description, names or history.
+    card = text.duplicate_card(context.tr, duplicate, context.runtime.clock())
     body = (
         _("There is already an open report of this fault:")
         + "\n\n"
         + card
         + "\n\n"
-        + _("Add what you see to it instead of opening a new one?")
+        + _(
+            "Follow it and add what you see, instead of opening a new one? You will then "
+            "hear of every change to it."
+        )
     )
     rows = [
-        [("➕ " + _("Add to {ref}").format(ref=duplicate.reference), f"rp:dup:{duplicate.id}")],
+        [("➕ " + _("Follow this ticket / add my report"), f"rp:dup:{duplicate.id}")],
         [("🆕 " + _("No, this is a new fault"), "rp:new")],
     ]
     await _say(update, context, body, _with_cancel(context.tr, rows))
@@ -532,15 +552,20 @@ async def _after_equipment(update: Update, context: Context) -> Step:
 async def duplicate_add(update: Update, context: Context) -> Step:
     query = update.callback_query
     assert query is not None
-    raw = (query.data or "").rsplit(":", 1)[-1]
-    if not raw.isdigit():
-        return await ask_description(update, context)
-    try:
-        async with context.runtime.sessions() as session:
-            ticket = await tickets.get_ticket(session, int(raw))
-    except tickets.NotFound:
-        return await ask_description(update, context)
     draft = draft_of(context)
+    ticket_id = last_id(query.data, "rp:dup:")
+    try:
+        if ticket_id is None:
+            raise tickets.NotFound(query.data or "")
+        async with context.runtime.sessions() as session:
+            # Only an open ticket of the school chosen in this report, on every press.
+            await ticket_access.authorise(
+                session, ticket_id, _actor(update).user_id, Need.JOIN, school_id=draft["school_id"]
+            )
+            ticket = await tickets.get_ticket(session, ticket_id)
+    except tickets.TicketError as error:
+        await ticket_handlers.refuse(update, context, error, staff_action=False)
+        return Step.DUPLICATE
     draft["duplicate_of"] = ticket.id
     draft["duplicate_ref"] = ticket.reference
     return await ask_description(update, context)
@@ -564,7 +589,7 @@ async def description_text(update: Update, context: Context) -> Step:
     message = update.effective_message
     assert message is not None
     assert message.text is not None
-    value = message.text.strip()
+    value = clean_text(message.text).strip()
     limit = context.runtime.settings.ticket_description_max
     if len(value) > limit:
         warning = context.tr.gettext(
@@ -597,7 +622,7 @@ async def _keep_media(update: Update, context: Context) -> str | None:
             "A report can have up to {n} photos and files; this one was not added."
         ).format(n=tickets.MAX_ATTACHMENTS)
     draft["attachments"].append(_attachment_dict(attachment))
-    caption = (message.caption or "").strip()
+    caption = clean_text(message.caption or "").strip()
     limit = context.runtime.settings.ticket_description_max
     if caption and not draft["description"] and len(caption) <= limit:
         draft["description"] = caption
@@ -662,7 +687,7 @@ async def attachments_text(update: Update, context: Context) -> Step:
     assert message.text is not None
     draft = draft_of(context)
     limit = context.runtime.settings.ticket_description_max
-    combined = "\n".join(p for p in (draft["description"], message.text.strip()) if p)
+    combined = "\n".join(p for p in (draft["description"], clean_text(message.text).strip()) if p)
     _ = context.tr.gettext
     if len(combined) > limit:
         await reply(
@@ -753,7 +778,75 @@ async def back_to_summary(update: Update, context: Context) -> Step:
     return await show_summary(update, context)
 
 
-async def send(update: Update, context: Context) -> Step | int:
+SEND_PATTERN: Final = r"^rp:send(:[0-9a-f]{32})?$"
+EDIT_PATTERN: Final = r"^rp:edit(:[0-9a-f]{32})?$"
+
+
+def _pressed_draft(update: Update) -> str | None:
+    """The draft id on the pressed «Send» / «Change something» button (None on old ones)."""
+    query = update.callback_query
+    parts = ((query.data if query else None) or "").split(":")
+    return parts[2] if len(parts) == 3 else None
+
+
+async def _sent_already(update: Update, context: Context) -> Step | int | None:
+    """If the pressed button's draft (or the current one) already became a ticket: say so,
+    show its reference, finish what a crash may have cut short, and end (None when the
+    button was another draft's: the conversation stays where it is). Else None, and the
+    caller goes on unless the button was another draft's."""
+    draft = draft_of(context)
+    draft_id = _pressed_draft(update) or draft["id"]
+    async with context.runtime.sessions() as session:
+        ticket = await tickets.ticket_of_draft(session, draft_id)
+    if ticket is None:
+        if draft_id != draft["id"]:  # a summary of another draft, which was never sent
+            await ticket_handlers.inactive(update, context)
+        return None
+    await _tell_already_sent(update, context, ticket)
+    if draft_id == draft["id"]:
+        _finish(context)
+        save_after(update)
+        return ConversationHandler.END
+    return None  # an older draft's summary: this one goes on where it is
+
+
+async def _tell_already_sent(update: Update, context: Context, ticket: tickets.TicketView) -> None:
+    body = context.tr.gettext(
+        "✅ This report was already sent: it is registered as <b>{ref}</b>. You will hear of "
+        "every change here. Reply to this message to add something."
+    ).format(ref=escape(ticket.reference))
+    message = await _say(update, context, body, ticket_handlers.teacher_markup(context.tr, ticket))
+    await ticket_handlers.link(context, ticket.id, message, MessagePurpose.TEACHER)
+    # Stored with its messages in the outbox: if the process died before they went out,
+    # they go now (one that was being sent at the crash is `unknown`, never sent twice).
+    await helpdesk_outbox.flush(context, ticket_ids=[ticket.id])
+
+
+async def edit_button(update: Update, context: Context) -> Step | int | None:
+    sent = await _sent_already(update, context)
+    if sent is not None or _pressed_draft(update) not in (None, draft_of(context)["id"]):
+        return sent
+    return await edit_menu(update, context)
+
+
+async def stale_summary(update: Update, context: Context) -> None:
+    """«Send» / «Change something» of a draft whose conversation is over (sent, cancelled,
+    or lost in a crash): the reference if it was sent, else "no longer active"."""
+    draft_id = _pressed_draft(update)
+    ticket = None
+    if draft_id is not None:
+        async with context.runtime.sessions() as session:
+            ticket = await tickets.ticket_of_draft(session, draft_id)
+    if ticket is None:
+        await ticket_handlers.inactive(update, context)
+        return
+    await _tell_already_sent(update, context, ticket)
+
+
+async def send(update: Update, context: Context) -> Step | int | None:
+    sent = await _sent_already(update, context)
+    if sent is not None or _pressed_draft(update) not in (None, draft_of(context)["id"]):
+        return sent
     draft = draft_of(context)
     if draft["school_id"] is None:
         return await ask_school(update, context)
@@ -786,6 +879,10 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
         equipment=draft["equipment"],
         attachments=_attachments(draft),
     )
+    plan = helpdesk_outbox.NewTicketPlan(context.runtime)
+    # The draft (with its id) and this step on disk before the ticket is: a crash from here
+    # on brings back a draft whose «Send» finds the ticket instead of opening a second one.
+    await save_now(update, context)
     try:
         async with context.runtime.sessions() as session:
             ticket = await tickets.create_ticket(
@@ -798,7 +895,14 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
                 per_hour=settings.tickets_per_hour,
                 description_max=settings.ticket_description_max,
                 tz=settings.tz,
+                outbox=plan,
+                draft_id=draft["id"],
             )
+    except tickets.AlreadySent as error:
+        await _tell_already_sent(update, context, error.ticket)
+        _finish(context)
+        save_after(update)
+        return ConversationHandler.END
     except tickets.TooManyTickets as error:
         when = context.tr.time(error.retry_at.astimezone(settings.tz))
         body = context.tr.ngettext(
@@ -810,9 +914,10 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
         ).format(n=settings.tickets_per_hour, time=when)
         return await show_summary(update, context, "⏳ " + body + "\n\n")
     except tickets.NoCentre:
+        await helpdesk_outbox.alert_no_centre(context, draft["school_name"], draft["school_code"])
         body = _(
             "No support centre is set up for your school yet, so I cannot send this. "
-            "Please tell the administrators; your report is kept."
+            "The administrators have been told; your report is kept."
         )
         return await show_summary(update, context, "⚠️ " + body + "\n\n")
     except tickets.NotFound:
@@ -821,16 +926,30 @@ async def _send_new(update: Update, context: Context, draft: dict[str, Any]) -> 
         draft["editing"] = True
         note = _("Please describe the fault, or send a photo of it.")
         return await ask_description(update, context, note + "\n\n")
-    # Stored and committed: now the teacher may be told the reference.
-    body = _(
-        "✅ Your report is registered as <b>{ref}</b>. {centre} has been told; you will hear "
-        "of every change here. Reply to this message to add something."
-    ).format(ref=escape(ticket.reference), centre=escape(ticket.centre_name))
+    # Stored and committed, with its messages in the outbox: now the teacher may be told
+    # the reference, and that the centre has it only once the staff post is out.
+    if plan.routable:
+        body = _(
+            "✅ Your report is registered as <b>{ref}</b>. I will tell you here as soon as "
+            "{centre} has it. Reply to this message to add something."
+        ).format(ref=escape(ticket.reference), centre=escape(ticket.centre_name))
+    else:
+        body = _(
+            "✅ Your report is registered as <b>{ref}</b>, but {centre} cannot receive reports "
+            "through me yet, so no one there has seen it. The administrators have been told. "
+            "Please also contact the centre: {contacts}"
+        ).format(
+            ref=escape(ticket.reference),
+            centre=escape(ticket.centre_name),
+            contacts=helpdesk_outbox.contacts_text(context.tr, plan.centre),
+        )
     message = await _say(update, context, body, ticket_handlers.teacher_markup(context.tr, ticket))
     await ticket_handlers.link(context, ticket.id, message, MessagePurpose.TEACHER)
     _finish(context)
-    await ticket_handlers.post_new_ticket(context, ticket)
-    _mail_copy(context, ticket)
+    save_after(update)
+    await helpdesk_outbox.flush(context, ticket_ids=[ticket.id])
+    if plan.mailed:
+        helpdesk_outbox.kick(context)
     return ConversationHandler.END
 
 
@@ -838,18 +957,43 @@ async def _send_addition(update: Update, context: Context, draft: dict[str, Any]
     _ = context.tr.gettext
     settings = context.runtime.settings
     attachments = _attachments(draft)
+    await save_now(update, context)  # as for a new ticket: the draft on disk first
+    actor = _actor(update)
+
+    async def plan(session: AsyncSession, change: tickets.Change) -> None:
+        tr = helpdesk_outbox.staff_tr(settings)
+        notice = tr.gettext("➕ {name} reported the same fault on {ref}:").format(
+            name=escape(actor.name), ref=escape(change.ticket.reference)
+        )
+        if draft["description"]:
+            notice += "\n" + escape(draft["description"])
+        await helpdesk_outbox.plan_staff_notice(
+            session, context.runtime, change.ticket, notice, attachments=attachments
+        )
+        await helpdesk_outbox.plan_teacher_notices(
+            session, context.runtime, change, actor_id=actor.user_id
+        )
+
     try:
         async with context.runtime.sessions() as session:
             change = await tickets.add_to_ticket(
                 session,
                 draft["duplicate_of"],
-                _actor(update),
+                actor,
                 draft["description"],
+                school_id=draft["school_id"],
                 attachments=attachments,
                 now=context.runtime.clock(),
                 max_chars=settings.ticket_description_max,
+                outbox=plan,
+                draft_id=draft["id"],
             )
-    except (TransitionRefused, tickets.NotFound):
+    except tickets.AlreadySent as error:
+        await _tell_already_sent(update, context, error.ticket)
+        _finish(context)
+        save_after(update)
+        return ConversationHandler.END
+    except (TransitionRefused, tickets.NotFound, tickets.NotAuthorised):
         draft["duplicate_of"] = None
         draft["duplicate_ref"] = None
         note = _("That report was closed in the meantime, so this will be a new one.")
@@ -862,15 +1006,9 @@ async def _send_addition(update: Update, context: Context, draft: dict[str, Any]
     message = await _say(update, context, body, ticket_handlers.teacher_markup(context.tr, ticket))
     await ticket_handlers.link(context, ticket.id, message, MessagePurpose.TEACHER)
     _finish(context)
-    tr = ticket_handlers.staff_tr(context)
-    notice = tr.gettext("➕ {name} reported the same fault on {ref}:").format(
-        name=escape(_actor(update).name), ref=escape(ticket.reference)
-    )
-    if draft["description"]:
-        notice += "\n" + escape(draft["description"])
-    await ticket_handlers.staff_notice(context, ticket, notice, attachments=attachments)
+    save_after(update)
+    await helpdesk_outbox.flush(context, ticket_ids=[ticket.id])
     await ticket_handlers.refresh_post(context, ticket)
-    await ticket_handlers.tell_teachers(context, change, actor_id=_actor(update).user_id)
     return ConversationHandler.END
 
 
@@ -878,32 +1016,6 @@ def _finish(context: Context) -> None:
     data = context.user_data
     if data is not None:
         data.pop(DRAFT, None)
-
-
-def _mail_copy(context: Context, ticket: tickets.TicketView) -> None:
-    """E-mail the new ticket to the centre's helpdesk mailbox, in the background."""
-
-    async def send_copy() -> None:
-        settings = context.runtime.settings
-        async with context.runtime.sessions() as session:
-            centre = await schools_service.get_centre(session, ticket.centre_id)
-        to = centre.helpdesk_email if centre else None
-        if not helpdesk_mail.mail_enabled(settings, to):
-            return
-        assert to is not None
-        tr = ticket_handlers.staff_tr(context)
-        try:
-            await helpdesk_mail.send_copy(
-                settings,
-                to=to,
-                subject=text.mail_subject(tr, ticket),
-                body=text.mail_body(tr, ticket, settings.tz),
-                reference=ticket.reference,
-            )
-        except helpdesk_mail.MailError as exc:
-            log.warning("e-mail copy of %s not sent: %s", ticket.reference, exc)
-
-    context.application.create_task(send_copy(), name=f"mail {ticket.reference}")
 
 
 # --- answers that do not fit the question --------------------------------------------------------
@@ -1026,8 +1138,8 @@ def build(app: KepliApp) -> ConversationHandler[Context]:
                 MessageHandler(MEDIA, _media_then(ask_urgency)),
             ],
             Step.CONFIRM: [
-                cb(r"^rp:send$", send),
-                cb(r"^rp:edit$", edit_menu),
+                cb(SEND_PATTERN, send),
+                cb(EDIT_PATTERN, edit_button),
                 MessageHandler(TEXT, _reask(show_summary)),
                 MessageHandler(MEDIA, _media_then(show_summary)),
             ],
@@ -1051,3 +1163,7 @@ def build(app: KepliApp) -> ConversationHandler[Context]:
 def register(app: KepliApp) -> None:
     app.bot_data.commands.add(COMMAND)
     app.add_handler(build(app))
+    # «Send» / «Change something» of a draft whose conversation is over (after the flow,
+    # which handles them while the draft is being written).
+    app.add_handler(CallbackQueryHandler(stale_summary, pattern=r"^rp:(send|edit):[0-9a-f]{32}$"))
+    app.add_handler(TypeHandler(Update, flush_requested), group=FLUSH_GROUP)

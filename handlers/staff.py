@@ -24,6 +24,7 @@ from bot.services import schools as schools_service
 from bot.services import staff as staff_service
 from bot.services.schools import CentreInfo
 from bot.services.staff import InviteProblem, InviteRefused
+from handlers.callback_ids import MAX_ROW_ID, MAX_TELEGRAM_ID, parse_id
 from handlers.common import PRIVATE, answer_query, edit_text, keyboard, reply
 from handlers.context import CommandSpec, Context, KepliApp
 
@@ -201,9 +202,12 @@ async def admin_button(update: Update, context: Context) -> None:
         await _not_admin(update, context)
         return
     parts = (query.data or "").split(":")
-    numbers = [int(p) for p in parts[2:] if p.isdigit()]
+    # adm:<verb>:<centre>[:<user>]: a centre id, then a Telegram user id (64-bit).
+    limits = (MAX_ROW_ID, MAX_TELEGRAM_ID)
+    parsed = [parse_id(p, maximum=limits[min(i, 1)]) for i, p in enumerate(parts[2:4])]
+    numbers = [n for n in parsed if n is not None]
     centre = None
-    if numbers:
+    if numbers and len(parts) <= 4:
         async with context.runtime.sessions() as session:
             centre = await schools_service.get_centre(session, numbers[0])
     if centre is None or len(numbers) != len(parts) - 2:

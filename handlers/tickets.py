@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from html import escape
 from typing import Final
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     CallbackQuery,
     ForceReply,
     InlineKeyboardMarkup,
-    InputMediaPhoto,
     Message,
     ReplyParameters,
     Update,
@@ -40,9 +40,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.config import Settings
 from bot.i18n import N_, Translator, get_translator, pick_locale
+from bot.services import outbox as outbox_service
 from bot.services import schools as schools_service
 from bot.services import staff as staff_service
-from bot.services import tickets, users
+from bot.services import ticket_access, tickets, users
+from bot.services.outbox import PENDING, SENT, RowState
+from bot.services.text_clean import clean_text
+from bot.services.ticket_access import Need
 from bot.services.ticket_workflow import Action, Role, Status, TransitionRefused, allowed_actions
 from bot.services.tickets import (
     Actor,
@@ -56,9 +60,19 @@ from bot.services.tickets import (
     NewAttachment,
     TicketView,
 )
+from handlers import helpdesk_outbox
 from handlers import helpdesk_text as text
-from handlers.common import PRIVATE, answer_query, edit_text, keyboard, reply, send_text
+from handlers.callback_ids import parse_id
+from handlers.common import (
+    PRIVATE,
+    answer_query,
+    edit_text,
+    keyboard,
+    reply,
+    send_text,
+)
 from handlers.context import CommandSpec, Context, KepliApp, Runtime
+from handlers.shown import digest
 
 log = logging.getLogger(__name__)
 
@@ -187,46 +201,6 @@ def too_large_text(tr: Translator, size: int | None) -> str:
     ).format(size=tr.number(round(megabytes, 1)))
 
 
-async def _send_media(
-    context: Context,
-    chat_id: int,
-    attachment: tickets.AttachmentView | NewAttachment,
-    caption: str | None,
-    *,
-    reply_to: int | None = None,
-    thread_id: int | None = None,
-) -> Message | None:
-    """Send one attachment by its file id; None if the chat blocked the bot or it failed."""
-    params = (
-        ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
-        if reply_to
-        else None
-    )
-    html = ParseMode.HTML
-    bot = context.bot
-    file_id = attachment.file_id
-    try:
-        if attachment.kind is AttachmentKind.PHOTO:
-            return await bot.send_photo(
-                chat_id, file_id, caption=caption, parse_mode=html,
-                reply_parameters=params, message_thread_id=thread_id,
-            )  # fmt: skip
-        if attachment.kind is AttachmentKind.VOICE:
-            return await bot.send_voice(
-                chat_id, file_id, caption=caption, parse_mode=html,
-                reply_parameters=params, message_thread_id=thread_id,
-            )  # fmt: skip
-        return await bot.send_document(
-            chat_id, file_id, caption=caption, parse_mode=html,
-            reply_parameters=params, message_thread_id=thread_id,
-        )  # fmt: skip
-    except Forbidden:
-        await _blocked(context, chat_id)
-    except BadRequest as exc:
-        log.warning("attachment not passed on to %s: %s", chat_id, exc.message)
-    return None
-
-
 async def force_reply(
     context: Context,
     chat_id: int,
@@ -255,10 +229,6 @@ async def _blocked(context: Context, chat_id: int) -> None:
         async with context.runtime.sessions() as session:
             await users.mark_blocked(session, chat_id, True)
             await session.commit()
-
-
-def _caption(prefix: str, attachment: tickets.AttachmentView | NewAttachment) -> str:
-    return prefix + (f"\n{escape(attachment.caption)}" if attachment.caption else "")
 
 
 # --- the staff chat ---------------------------------------------------------------------
@@ -300,103 +270,25 @@ async def _centre(context: Context, centre_id: int) -> schools_service.CentreInf
         return await schools_service.get_centre(session, centre_id)
 
 
-async def post_new_ticket(context: Context, ticket: TicketView) -> bool:
-    """Post a new ticket (and its attachments) to its centre's staff chat. False if none."""
-    centre = await _centre(context, ticket.centre_id)
-    if centre is None or centre.staff_chat_id is None:
-        log.warning(
-            "centre %s has no staff chat: %s not posted", ticket.centre_id, ticket.reference
-        )
-        return False
-    tr = staff_tr(context)
-    try:
-        post = await context.bot.send_message(
-            centre.staff_chat_id,
-            staff_post_text(tr, ticket, context),
-            parse_mode=ParseMode.HTML,
-            reply_markup=staff_markup(tr, ticket),
-            message_thread_id=centre.staff_thread_id,
-        )
-    except TelegramError as exc:
-        log.error("could not post %s to the staff chat: %s", ticket.reference, exc)
-        return False
-    async with context.runtime.sessions() as session:
-        await tickets.set_staff_post(
-            session, ticket.id, post.chat_id, post.message_id, now=context.runtime.clock()
-        )
-    links(context).add(post.chat_id, post.message_id)
-    await _relay_attachments(
-        context,
-        post.chat_id,
-        ticket.attachments,
-        prefix=f"📎 {escape(ticket.reference)}",
-        reply_to=post.message_id,
-        thread_id=centre.staff_thread_id,
-    )
-    return True
-
-
-async def _relay_attachments(
-    context: Context,
-    chat_id: int,
-    attachments: Sequence[tickets.AttachmentView | NewAttachment],
-    *,
-    prefix: str,
-    reply_to: int | None,
-    thread_id: int | None,
-) -> None:
-    """Photos as albums (captions kept), documents and voice notes one by one."""
-    photos = [a for a in attachments if a.kind is AttachmentKind.PHOTO]
-    others = [a for a in attachments if a.kind is not AttachmentKind.PHOTO]
-    if len(photos) == 1:
-        others.insert(0, photos[0])
-    elif photos:
-        for start in range(0, len(photos), 10):
-            chunk = photos[start : start + 10]
-            media = [
-                InputMediaPhoto(a.file_id, caption=_caption(prefix, a), parse_mode=ParseMode.HTML)
-                for a in chunk
-            ]
-            try:
-                await context.bot.send_media_group(
-                    chat_id,
-                    media,
-                    reply_parameters=ReplyParameters(
-                        message_id=reply_to, allow_sending_without_reply=True
-                    )
-                    if reply_to
-                    else None,
-                    message_thread_id=thread_id,
-                )
-            except Forbidden:
-                await _blocked(context, chat_id)
-                return
-            except BadRequest as exc:
-                log.warning("album not passed on to %s: %s", chat_id, exc.message)
-    for attachment in others:
-        await _send_media(
-            context,
-            chat_id,
-            attachment,
-            _caption(prefix, attachment),
-            reply_to=reply_to,
-            thread_id=thread_id,
-        )
-
-
 async def refresh_post(context: Context, ticket: TicketView) -> None:
     """Edit the staff post to show the ticket as it is now."""
     if ticket.staff_chat_id is None or ticket.staff_message_id is None:
         return
     tr = staff_tr(context)
+    body, markup = staff_post_text(tr, ticket, context), staff_markup(tr, ticket)
+    chat_id, message_id = ticket.staff_chat_id, ticket.staff_message_id
+    content = digest(body, ParseMode.HTML, markup)
+    if context.runtime.shown.unchanged(chat_id, message_id, content):
+        return  # nothing to change: Telegram would refuse the edit
     try:
         await context.bot.edit_message_text(
-            staff_post_text(tr, ticket, context),
-            chat_id=ticket.staff_chat_id,
-            message_id=ticket.staff_message_id,
+            body,
+            chat_id=chat_id,
+            message_id=message_id,
             parse_mode=ParseMode.HTML,
-            reply_markup=staff_markup(tr, ticket),
+            reply_markup=markup,
         )
+        context.runtime.shown.remember(chat_id, message_id, content)
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             log.warning("staff post of %s not updated: %s", ticket.reference, exc.message)
@@ -404,10 +296,12 @@ async def refresh_post(context: Context, ticket: TicketView) -> None:
         log.warning("staff post of %s not updated: %s", ticket.reference, exc)
 
 
-async def staff_notice(
-    context: Context, ticket: TicketView, body: str, *, attachments: Sequence[NewAttachment] = ()
-) -> None:
-    """A message in the staff chat, as a reply to the ticket's post."""
+async def staff_notice(context: Context, ticket: TicketView, body: str) -> None:
+    """An answer in the staff chat to a press there (the history), replying to the post.
+
+    News of a change does not come this way: it goes through the outbox
+    (handlers.helpdesk_outbox), written with the change.
+    """
     if ticket.staff_chat_id is None:
         return
     centre = await _centre(context, ticket.centre_id)
@@ -426,15 +320,6 @@ async def staff_notice(
         message_thread_id=thread,
     )
     await link(context, ticket.id, message, MessagePurpose.POST)
-    if attachments:
-        await _relay_attachments(
-            context,
-            ticket.staff_chat_id,
-            attachments,
-            prefix=f"📎 {escape(ticket.reference)}",
-            reply_to=ticket.staff_message_id,
-            thread_id=thread,
-        )
 
 
 # --- telling the teacher ------------------------------------------------------------------
@@ -498,67 +383,38 @@ def change_lines(tr: Translator, change: Change, centre_name: str) -> list[str]:
     return lines
 
 
-async def tell_teachers(
-    context: Context,
-    change: Change,
-    *,
-    actor_id: int,
-    attachments: Sequence[NewAttachment] = (),
-) -> list[int]:
-    """Tell the ticket's teachers (not the one who acted) of a change; return whom it
-    could not reach (blocked the bot)."""
-    ticket = change.ticket
-    unreachable: list[int] = []
-    for teacher_id in ticket.participant_ids:
-        if teacher_id == actor_id:
-            continue
-        fallback = ticket.reporter_locale if teacher_id == ticket.reporter_id else None
-        tr = await translator_of(context, teacher_id, fallback)
-        lines = change_lines(tr, change, ticket.centre_name)
-        if not lines and not attachments:
-            continue
-        body = "\n\n".join([f"🎫 <b>{escape(ticket.reference)}</b>", *lines])
-        message = await send_text(
-            context,
-            teacher_id,
-            body,
-            parse_mode=ParseMode.HTML,
-            reply_markup=teacher_markup(tr, ticket),
-        )
-        if message is None:
-            unreachable.append(teacher_id)
-            continue
-        await link(context, ticket.id, message, MessagePurpose.TEACHER)
-        for attachment in attachments:
-            sent = await _send_media(context, teacher_id, attachment, _caption("📎", attachment))
-            await link(context, ticket.id, sent, MessagePurpose.TEACHER)
-    return unreachable
-
-
-async def _warn_unreachable(context: Context, ticket: TicketView, unreachable: list[int]) -> None:
-    if not unreachable:
-        return
-    tr = staff_tr(context)
-    await staff_notice(
-        context,
-        ticket,
-        "⚠️ "
-        + tr.gettext(
-            "{ref}: the teacher has blocked the bot and did not get this. "
-            "Please contact the school another way."
-        ).format(ref=escape(ticket.reference)),
-    )
-
-
 # --- teacher: /mytickets, details, close, reopen, reply -----------------------------------
 
 
 def _parse(data: str | None, prefix: str) -> tuple[str, int] | None:
-    """("verb", number) from "<prefix>:<verb>:<number>", or None for anything else."""
+    """("verb", number) from "<prefix>:<verb>:<number>" (a ticket id, or a page from 0),
+    or None for anything else, a number no column holds included."""
     parts = (data or "").split(":")
-    if len(parts) != 3 or parts[0] != prefix or not parts[2].isdigit():
+    if len(parts) != 3 or parts[0] != prefix:
         return None
-    return parts[1], int(parts[2])
+    number = parse_id(parts[2], minimum=0)
+    return None if number is None else (parts[1], number)
+
+
+async def inactive(update: Update, context: Context) -> None:
+    """The answer to a button whose data names nothing (stale, malformed or forged)."""
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query, context.tr.gettext("This button is no longer active."), alert=True)
+
+
+async def _authorised(
+    update: Update, context: Context, ticket_id: int, need: Need, *, staff_action: bool
+) -> Role | None:
+    """The user's role on the ticket for `need`, or None after answering the refusal."""
+    try:
+        async with context.runtime.sessions() as session:
+            return await ticket_access.authorise(
+                session, ticket_id, actor_of(update).user_id, need
+            )
+    except tickets.TicketError as error:
+        await refuse(update, context, error, staff_action=staff_action)
+        return None
 
 
 def _list_rows(
@@ -623,7 +479,7 @@ def _teacher_view_markup(tr: Translator, ticket: TicketView) -> InlineKeyboardMa
     return keyboard(rows)
 
 
-async def _refuse(
+async def refuse(
     update: Update,
     context: Context,
     error: tickets.TicketError | TransitionRefused,
@@ -639,7 +495,7 @@ async def _refuse(
             context.tr, error.reason, error.status, context.runtime.settings.ticket_reopen_days
         )
     elif isinstance(error, tickets.NotFound):
-        message = _("This ticket does not exist. Nothing changed.")
+        message = _("This button is no longer active.")
     elif isinstance(error, tickets.AlreadyAssigned):
         message = _("The ticket is already yours. Nothing changed.")
     elif isinstance(error, tickets.NotAuthorised) and not staff_action:
@@ -661,8 +517,8 @@ async def teacher_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     parsed = _parse(query.data, "tk")
-    if parsed is None:
-        await answer_query(query, context.tr.gettext("This button is no longer active."))
+    if parsed is None or parsed[0] not in ("l", "v", "r", "c", "o"):
+        await inactive(update, context)
         return
     verb, number = parsed
     if verb == "l":
@@ -671,15 +527,9 @@ async def teacher_button(update: Update, context: Context) -> None:
         body, markup = await _my_page(context, update.effective_user.id, number)
         await edit_text(context, query, body, reply_markup=markup, parse_mode=ParseMode.HTML)
         return
-    actor = actor_of(update)
-    try:
-        async with context.runtime.sessions() as session:
-            if verb == "v":
-                role = await tickets.role_of(session, number, actor.user_id)
-            elif not await tickets.is_participant(session, number, actor.user_id):
-                raise tickets.NotAuthorised(str(number))
-    except tickets.TicketError as error:
-        await _refuse(update, context, error, staff_action=False)
+    need = Need.SEE if verb == "v" else Need.TEACHER
+    role = await _authorised(update, context, number, need, staff_action=False)
+    if role is None:
         return
     if verb == "v":
         await _show_ticket(update, context, number, role)
@@ -689,7 +539,7 @@ async def teacher_button(update: Update, context: Context) -> None:
         action = Action.CLOSE if verb == "c" else Action.REOPEN
         await _teacher_action(update, context, number, action)
     else:
-        await answer_query(query, context.tr.gettext("This button is no longer active."))
+        await inactive(update, context)
 
 
 async def _show_ticket(update: Update, context: Context, ticket_id: int, role: Role) -> None:
@@ -719,7 +569,7 @@ async def _ask_teacher_reply(update: Update, context: Context, ticket_id: int) -
         ticket = await tickets.get_ticket(session, ticket_id)
     if ticket.status is Status.CLOSED:
         refused = TransitionRefused(tickets.Refusal.FROM_STATUS, ticket.status)
-        await _refuse(update, context, refused, staff_action=False)
+        await refuse(update, context, refused, staff_action=False)
         return
     await answer_query(query)
     prompt = await force_reply(
@@ -740,26 +590,52 @@ async def _teacher_action(
     query = update.callback_query
     assert query is not None
     settings = context.runtime.settings
+    actor = actor_of(update)
+    planned: list[int] = []
+
+    async def plan(session: AsyncSession, change: Change) -> None:
+        tr = helpdesk_outbox.staff_tr(settings)
+        if action is Action.CLOSE:
+            notice = tr.gettext("🔒 {name} closed {ref}.")
+        else:
+            notice = tr.gettext("🔁 {name} reopened {ref}: the fault is back.")
+        ref = escape(change.ticket.reference)
+        row = await helpdesk_outbox.plan_staff_notice(
+            session,
+            context.runtime,
+            change.ticket,
+            notice.format(name=escape(actor.name), ref=ref),
+        )
+        planned.extend([row] if row is not None else [])
+        await helpdesk_outbox.plan_teacher_notices(
+            session, context.runtime, change, actor_id=actor.user_id
+        )
+
     try:
         async with context.runtime.sessions() as session:
             change = await tickets.apply_action(
                 session,
                 ticket_id,
-                actor_of(update),
+                actor,
                 action,
                 now=context.runtime.clock(),
                 reopen_days=settings.ticket_reopen_days,
+                outbox=plan,
             )
     except (tickets.TicketError, TransitionRefused) as error:
-        await _refuse(update, context, error, staff_action=False)
+        await refuse(update, context, error, staff_action=False)
         return
     _ = context.tr.gettext
     ticket = change.ticket
+    await answer_query(query, _("Done."))
+    await helpdesk_outbox.flush(context, ticket_ids=[ticket.id])
+    told = [s.status for s in await helpdesk_outbox.outcome(context, planned)] == [SENT]
     if action is Action.CLOSE:
         done = _("🔒 {ref} is closed. Thank you! If the fault comes back, press «Reopen».")
-    else:
+    elif told:
         done = _("🔁 {ref} is open again; the support centre has been told.")
-    await answer_query(query, _("Done."))
+    else:
+        done = _("🔁 {ref} is open again.")
     message = await edit_text(
         context,
         query,
@@ -769,14 +645,6 @@ async def _teacher_action(
     )
     await link(context, ticket.id, message, MessagePurpose.TEACHER)
     await refresh_post(context, ticket)
-    tr = staff_tr(context)
-    who = escape(actor_of(update).name)
-    if action is Action.CLOSE:
-        notice = tr.gettext("🔒 {name} closed {ref}.")
-    else:
-        notice = tr.gettext("🔁 {name} reopened {ref}: the fault is back.")
-    await staff_notice(context, ticket, notice.format(name=who, ref=escape(ticket.reference)))
-    await tell_teachers(context, change, actor_id=actor_of(update).user_id)
 
 
 # --- replies to ticket messages -------------------------------------------------------------
@@ -812,11 +680,18 @@ async def linked_reply(update: Update, context: Context) -> None:
     if any((a.file_size or 0) > tickets.MAX_FILE_BYTES for a in attachments):
         await message.reply_text(too_large_text(context.tr, attachments[0].file_size))
         return
-    body = message.text or message.caption or ""
+    body = clean_text(message.text or message.caption or "")
     if attachments and message.caption:
         body = ""  # the caption travels with the file and is stored with it
     settings = context.runtime.settings
     actor = actor_of(update)
+    planned: list[int] = []
+
+    async def plan(session: AsyncSession, change: Change) -> None:
+        planned.extend(
+            await _plan_message(session, context, change, kind, actor, body, attachments)
+        )
+
     try:
         async with context.runtime.sessions() as session:
             change = await tickets.add_message(
@@ -828,6 +703,7 @@ async def linked_reply(update: Update, context: Context) -> None:
                 attachments=attachments,
                 now=context.runtime.clock(),
                 max_chars=settings.ticket_description_max,
+                outbox=plan,
             )
     except TransitionRefused:
         await message.reply_text(
@@ -849,10 +725,47 @@ async def linked_reply(update: Update, context: Context) -> None:
     except tickets.NotFound:
         await message.reply_text(_("This ticket does not exist."))
         return
+    await helpdesk_outbox.flush(context, ticket_ids=[ticket_id])
+    states = await helpdesk_outbox.outcome(context, planned)
     if kind is MessageKind.TEACHER:
-        await _after_teacher_reply(update, context, change, body, attachments)
+        await _after_teacher_reply(update, context, change, states)
     else:
-        await _after_staff_message(update, context, change, kind, attachments)
+        await _after_staff_message(update, context, change, kind, states)
+
+
+async def _plan_message(
+    session: AsyncSession,
+    context: Context,
+    change: Change,
+    kind: MessageKind,
+    actor: Actor,
+    body: str,
+    attachments: Sequence[NewAttachment],
+) -> list[int]:
+    """Plan who hears of a message on a ticket; the rows whose fate the writer is told."""
+    runtime = context.runtime
+    ticket = change.ticket
+    if kind is MessageKind.NOTE:
+        return []
+    teachers = await helpdesk_outbox.plan_teacher_notices(
+        session, runtime, change, actor_id=actor.user_id, attachments=attachments
+    )
+    if kind is MessageKind.REPLY:
+        return teachers
+    tr = helpdesk_outbox.staff_tr(runtime.settings)
+    notice = tr.gettext("💬 {name} on {ref}:").format(
+        name=escape(actor.name), ref=escape(ticket.reference)
+    )
+    if body:
+        notice += "\n" + escape(body)
+    if change.status_changed:
+        notice += "\n" + tr.gettext("Status: {status}").format(
+            status=text.status(tr, ticket.status)
+        )
+    row = await helpdesk_outbox.plan_staff_notice(
+        session, runtime, ticket, notice, attachments=attachments
+    )
+    return [] if row is None else [row]
 
 
 def _first_of_album(context: Context, message: Message) -> bool:
@@ -868,35 +781,37 @@ def _first_of_album(context: Context, message: Message) -> bool:
 
 
 async def _after_teacher_reply(
-    update: Update,
-    context: Context,
-    change: Change,
-    body: str,
-    attachments: Sequence[NewAttachment],
+    update: Update, context: Context, change: Change, states: list[RowState]
 ) -> None:
+    """Tell the teacher where their message is: with the centre, on its way, or stuck."""
     message = update.effective_message
     assert message is not None
     ticket = change.ticket
     _ = context.tr.gettext
-    if _first_of_album(context, message):
-        ack = await message.reply_text(
-            _("✓ Sent to the support centre ({ref}).").format(ref=ticket.reference)
+    if not _first_of_album(context, message):
+        return
+    ref = escape(ticket.reference)
+    status = [s.status for s in states]
+    if status == [SENT]:
+        ack = _("✓ Sent to the support centre ({ref}).").format(ref=ref)
+    elif status == [PENDING]:
+        ack = _(
+            "✓ Saved on {ref}; it will reach the support centre as soon as Telegram lets me."
+        ).format(ref=ref)
+    else:
+        async with context.runtime.sessions() as session:
+            centre = await schools_service.get_centre(session, ticket.centre_id)
+        ack = _(
+            "⚠️ Saved on {ref}, but I cannot pass it on to {centre} now. The administrators "
+            "know. Please also contact the centre: {contacts}"
+        ).format(
+            ref=ref,
+            centre=escape(ticket.centre_name),
+            contacts=helpdesk_outbox.contacts_text(context.tr, centre),
         )
-        await link(context, ticket.id, ack, MessagePurpose.TEACHER)
-    tr = staff_tr(context)
-    who = escape(actor_of(update).name)
-    notice = tr.gettext("💬 {name} on {ref}:").format(name=who, ref=escape(ticket.reference))
-    if body:
-        notice += "\n" + escape(body)
-    if change.status_changed:
-        notice += "\n" + tr.gettext("Status: {status}").format(
-            status=text.status(tr, ticket.status)
-        )
-    await staff_notice(context, ticket, notice, attachments=attachments)
+    sent = await message.reply_text(ack, parse_mode=ParseMode.HTML)
+    await link(context, ticket.id, sent, MessagePurpose.TEACHER)
     await refresh_post(context, ticket)
-    await tell_teachers(
-        context, change, actor_id=actor_of(update).user_id, attachments=attachments
-    )
 
 
 async def _after_staff_message(
@@ -904,24 +819,24 @@ async def _after_staff_message(
     context: Context,
     change: Change,
     kind: MessageKind,
-    attachments: Sequence[NewAttachment],
+    states: list[RowState],
 ) -> None:
     message = update.effective_message
     assert message is not None
     ticket = change.ticket
     _ = context.tr.gettext
+    status = {s.status for s in states}
     if kind is MessageKind.NOTE:
         await message.reply_text(_("🔒 Note saved on {ref}.").format(ref=ticket.reference))
-    else:
-        unreachable = await tell_teachers(
-            context, change, actor_id=actor_of(update).user_id, attachments=attachments
-        )
-        if unreachable:
-            await _warn_unreachable(context, ticket, unreachable)
-        else:
-            await message.reply_text(
-                _("✓ Sent to the teacher ({ref}).").format(ref=ticket.reference)
+    elif status <= {SENT}:
+        await message.reply_text(_("✓ Sent to the teacher ({ref}).").format(ref=ticket.reference))
+    elif PENDING in status:
+        await message.reply_text(
+            _("✓ Saved on {ref}; it will reach the teacher as soon as Telegram lets me.").format(
+                ref=ticket.reference
             )
+        )
+    # Otherwise the teacher blocked the bot: the staff chat has just been told so.
     await refresh_post(context, ticket)
 
 
@@ -932,17 +847,11 @@ async def staff_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     parsed = _parse(query.data, "hd")
-    if parsed is None:
-        await answer_query(query, context.tr.gettext("This button is no longer active."))
+    if parsed is None or parsed[0] not in (*STAFF_VERBS, "rep", "note", "hist"):
+        await inactive(update, context)
         return
     verb, ticket_id = parsed
-    actor = actor_of(update)
-    try:
-        async with context.runtime.sessions() as session:
-            if await tickets.role_of(session, ticket_id, actor.user_id) is not Role.STAFF:
-                raise tickets.NotAuthorised(str(ticket_id))
-    except tickets.TicketError as error:
-        await _refuse(update, context, error, staff_action=True)
+    if await _authorised(update, context, ticket_id, Need.STAFF, staff_action=True) is None:
         return
     if verb in STAFF_VERBS:
         await _staff_action(update, context, ticket_id, STAFF_VERBS[verb])
@@ -951,7 +860,7 @@ async def staff_button(update: Update, context: Context) -> None:
     elif verb == "hist":
         await _staff_history(update, context, ticket_id)
     else:
-        await answer_query(query, context.tr.gettext("This button is no longer active."))
+        await inactive(update, context)
 
 
 async def _staff_action(update: Update, context: Context, ticket_id: int, action: Action) -> None:
@@ -959,12 +868,18 @@ async def _staff_action(update: Update, context: Context, ticket_id: int, action
     assert query is not None
     actor = actor_of(update)
     try:
+
+        async def plan(session: AsyncSession, change: Change) -> None:
+            await helpdesk_outbox.plan_teacher_notices(
+                session, context.runtime, change, actor_id=actor.user_id
+            )
+
         async with context.runtime.sessions() as session:
             change = await tickets.apply_action(
-                session, ticket_id, actor, action, now=context.runtime.clock()
+                session, ticket_id, actor, action, now=context.runtime.clock(), outbox=plan
             )
     except (tickets.TicketError, TransitionRefused) as error:
-        await _refuse(update, context, error, staff_action=True)
+        await refuse(update, context, error, staff_action=True)
         async with context.runtime.sessions() as session:
             current = await tickets.get_ticket(session, ticket_id)
         await refresh_post(context, current)  # a stale post shows the truth again
@@ -974,6 +889,7 @@ async def _staff_action(update: Update, context: Context, ticket_id: int, action
         query,
         context.tr.gettext("Done: {status}").format(status=text.status(context.tr, ticket.status)),
     )
+    await helpdesk_outbox.flush(context, ticket_ids=[ticket.id])
     await refresh_post(context, ticket)
     pressed = query.message
     is_post = isinstance(pressed, Message) and (pressed.chat_id, pressed.message_id) == (
@@ -982,8 +898,6 @@ async def _staff_action(update: Update, context: Context, ticket_id: int, action
     )
     if isinstance(pressed, Message) and not is_post:
         await _staff_view(context, query, ticket_id)  # the /tickets view in a private chat
-    unreachable = await tell_teachers(context, change, actor_id=actor.user_id)
-    await _warn_unreachable(context, ticket, unreachable)
 
 
 async def _ask_staff_message(
@@ -997,7 +911,7 @@ async def _ask_staff_message(
         ticket = await tickets.get_ticket(session, ticket_id)
     if ticket.status is Status.CLOSED:
         refused = TransitionRefused(tickets.Refusal.FROM_STATUS, ticket.status)
-        await _refuse(update, context, refused, staff_action=True)
+        await refuse(update, context, refused, staff_action=True)
         return
     await answer_query(query)
     user = query.from_user
@@ -1108,25 +1022,20 @@ async def tickets_command(update: Update, context: Context) -> None:
 async def staff_list_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
-    parts = (query.data or "").split(":")
+    parsed = _parse(query.data, "st")
     user = query.from_user
-    if len(parts) == 3 and parts[1] == "v" and parts[2].isdigit():
-        ticket_id = int(parts[2])
-        try:
-            async with context.runtime.sessions() as session:
-                if await tickets.role_of(session, ticket_id, user.id) is not Role.STAFF:
-                    raise tickets.NotAuthorised(parts[2])
-        except tickets.TicketError as error:
-            await _refuse(update, context, error, staff_action=True)
+    scopes = {s.value: s for s in ListScope}
+    if parsed is None or parsed[0] not in (*scopes, "v"):
+        await inactive(update, context)
+        return
+    verb, number = parsed
+    if verb == "v":
+        if await _authorised(update, context, number, Need.STAFF, staff_action=True) is None:
             return
         await answer_query(query)
-        await _staff_view(context, query, ticket_id)
+        await _staff_view(context, query, number)
         return
-    scopes = {s.value: s for s in ListScope}
-    if len(parts) != 3 or parts[1] not in scopes or not parts[2].isdigit():
-        await answer_query(query, context.tr.gettext("This button is no longer active."))
-        return
-    page = await _staff_page(context, user.id, scopes[parts[1]], int(parts[2]))
+    page = await _staff_page(context, user.id, scopes[verb], number)
     if page is None:
         await answer_query(
             query, context.tr.gettext("Only support-centre staff can see this."), alert=True
@@ -1142,29 +1051,67 @@ async def staff_list_button(update: Update, context: Context) -> None:
 SUMMARY_JOB: Final = "helpdesk-weekly-summary"
 
 
-async def weekly_summary(context: Context) -> None:
-    """Post each centre's last seven days to its staff chat (a JobQueue job)."""
-    runtime = context.runtime
+def summary_slot(settings: Settings, now: datetime) -> datetime:
+    """The latest scheduled time of the weekly summary at or before `now` (local time)."""
+    local = now.astimezone(settings.tz)
+    back = (local.weekday() - settings.helpdesk_summary_weekday) % 7
+    slot = datetime.combine(
+        local.date() - timedelta(days=back),
+        time(settings.helpdesk_summary_hour),
+        tzinfo=settings.tz,
+    )
+    return slot if slot <= local else slot - timedelta(days=7)
+
+
+def _summary_key(centre_id: int, slot: datetime) -> str:
+    return f"weekly:{centre_id}:{slot.date().isoformat()}"
+
+
+async def plan_weekly_summaries(runtime: Runtime, *, catching_up: bool = False) -> list[int]:
+    """Plan each centre's last seven days for its staff chat, once per scheduled week.
+
+    The outbox's key (centre, week) is the record that it was planned: a restart, a
+    second run or a second process plans nothing twice. `catching_up` (at start) plans
+    only a week missed while the bot was off, for centres that had last week's.
+    """
+    settings = runtime.settings
     until = runtime.clock()
-    since = until - timedelta(days=7)
-    tr = staff_tr(context)
+    slot = summary_slot(settings, until)
+    tr = get_translator(settings.default_locale)
+    planned: list[int] = []
     async with runtime.sessions() as session:
-        centres = await schools_service.list_centres(session)
-        reports = [
-            (c, await tickets.summary(session, c.id, since=since, until=until))
-            for c in centres
-            if c.staff_chat_id is not None
-        ]
-    for centre, report in reports:
-        assert centre.staff_chat_id is not None
-        body = "📊 " + escape(text.summary_text(tr, runtime.settings.tz, centre.name, report))
-        await send_text(
-            context,
-            centre.staff_chat_id,
-            body,
-            parse_mode=ParseMode.HTML,
-            message_thread_id=centre.staff_thread_id,
-        )
+        for centre in await schools_service.list_centres(session):
+            key = _summary_key(centre.id, slot)
+            if centre.staff_chat_id is None or await outbox_service.planned(session, key):
+                continue
+            if catching_up and (
+                until - slot > timedelta(days=1)
+                or not await outbox_service.planned(
+                    session, _summary_key(centre.id, slot - timedelta(days=7))
+                )
+            ):
+                continue
+            report = await tickets.summary(
+                session, centre.id, since=until - timedelta(days=7), until=until
+            )
+            body = "📊 " + escape(text.summary_text(tr, settings.tz, centre.name, report))
+            row = await outbox_service.enqueue(
+                session,
+                outbox_service.OutboxKind.WEEKLY_SUMMARY,
+                now=until,
+                payload={"text": body},
+                centre_id=centre.id,
+                dedupe_key=key,
+            )
+            planned += [row] if row is not None else []
+        await session.commit()
+    return planned
+
+
+async def weekly_summary(context: Context) -> None:
+    """The JobQueue job: plan this week's summaries and send them."""
+    planned = await plan_weekly_summaries(context.runtime)
+    await helpdesk_outbox.flush(context, ids=planned)
 
 
 def schedule_weekly_summary(app: KepliApp, settings: Settings) -> None:
@@ -1201,6 +1148,7 @@ def register(app: KepliApp) -> None:
             await schools_service.ensure_default_centre(session, runtime.settings)
             await index.load(session, since=runtime.clock() - LINKS_KEPT)
         schedule_weekly_summary(app, runtime.settings)
+        await plan_weekly_summaries(runtime, catching_up=True)  # the worker sends them
 
     data.on_startup(startup)
     app.add_handlers(

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.db import create_engine, session_factory, upgrade_schema
 from bot.i18n import Translator
 from bot.services import schools
-from bot.services.schools import CentreInfo
+from bot.services.schools import CentreInfo, Unroutable
 
 
 @asynccontextmanager
@@ -46,3 +46,30 @@ def parse_day(value: str, settings: Settings) -> datetime:
     """`2026-03-01` as the start of that day in the bot's time zone, in UTC."""
     day = date.fromisoformat(value)
     return datetime(day.year, day.month, day.day, tzinfo=settings.tz).astimezone(UTC)
+
+
+def unroutable_lines(tr: Translator, groups: list[Unroutable]) -> list[str]:
+    """One line per group of schools whose fault reports would reach no one."""
+    lines = []
+    for group in groups:
+        n = len(group.schools)
+        if group.centre is None:
+            line = tr.ngettext(
+                "{n} school is served by no support centre, so its fault reports would reach "
+                "no one (directorates: {directorates}). Add a centre for them, or a default "
+                "centre.",
+                "{n} schools are served by no support centre, so their fault reports would "
+                "reach no one (directorates: {directorates}). Add a centre for them, or a "
+                "default centre.",
+                n,
+            ).format(n=n, directorates="; ".join(group.directorates))
+        else:
+            line = tr.ngettext(
+                "{n} school of {centre} ({slug}) would reach no one: the centre has no staff "
+                "chat. Bind one with /staffchat in its group, or set its chat id.",
+                "{n} schools of {centre} ({slug}) would reach no one: the centre has no staff "
+                "chat. Bind one with /staffchat in its group, or set its chat id.",
+                n,
+            ).format(n=n, centre=group.centre.name, slug=group.centre.slug)
+        lines.append(line)
+    return lines

@@ -3,7 +3,9 @@
 `keplibot schools import FILE.csv` reads the open school list (columns such as
 school_code, school_name, school_type, school_district; Greek headers too), in
 UTF-8 or Windows Greek, and reports every row it rejected. Importing again
-updates schools by their code and never duplicates them.
+updates schools by their code and never duplicates them. It warns (on stderr) of
+schools whose fault reports would reach no one: no centre serves them, or their
+centre has no staff chat.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
-from bot.commands._helpdesk import helpdesk_sessions
+from bot.commands._helpdesk import helpdesk_sessions, unroutable_lines
 from bot.config import Settings, load_settings
 from bot.i18n import N_, Translator, get_translator
 from bot.services import schools
@@ -100,7 +102,10 @@ async def _run_import(
         except CentreError:
             print(_("Unknown centre «{slug}».").format(slug=centre), file=sys.stderr)
             return 1
+        unroutable = await schools.unroutable_schools(session)
     print(report_text(tr, report, path.name))
+    for line in unroutable_lines(tr, unroutable):
+        print("⚠️ " + _("Warning: {problem}").format(problem=line), file=sys.stderr)
     return 0
 
 

@@ -54,3 +54,12 @@ def unauthorized() -> BotApiError:
 
 def bad_gateway() -> BotApiError:
     return BotApiError(502, "Bad Gateway")
+
+
+def migrated(new_chat_id: int) -> BotApiError:
+    """400 for a group upgraded to a supergroup: the new id in `migrate_to_chat_id`."""
+    return BotApiError(
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        {"migrate_to_chat_id": new_chat_id},
+    )

@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 
 from bot.emulator.entities import detect_entities, format_text
-from bot.emulator.errors import BotApiError, bad_request, forbidden, too_many_requests
+from bot.emulator.errors import BotApiError, bad_request, forbidden, migrated, too_many_requests
 from bot.emulator.flood import FloodControl
 from bot.emulator.markup import validate_reply_markup
 from bot.emulator.media import image_info
@@ -129,6 +129,8 @@ class BotApi:
             if isinstance(ref, int) and ref in self.world.users:
                 raise forbidden("bot can't initiate conversation with a user")
             raise bad_request("chat not found")
+        if chat.migrated_to is not None:
+            raise migrated(chat.migrated_to)
         return chat
 
     def writable_chat(self, p: Params, name: str = "chat_id") -> ChatRecord:

@@ -206,7 +206,7 @@ class EmulatorServer:
             params = await Params.from_request(request)
             result = await handler(self.api, params)
         except BotApiError as exc:
-            self.state.record_error(name, exc.code)
+            self.state.record_error(name, exc.code, exc.description)
             return _error(exc)
         body: dict[str, Any] = {"ok": True}
         if isinstance(result, Described):

@@ -276,6 +276,14 @@ class SimClient:
         topic: JSON = result["topic"]
         return topic
 
+    async def migrate_group(self, chat_id: int, new_chat_id: int | None = None) -> JSON:
+        """Upgrade a basic group to a supergroup (a new id; the old one answers
+        `migrate_to_chat_id`); returns the new chat."""
+        body: JSON = {} if new_chat_id is None else {"new_chat_id": new_chat_id}
+        result = await self._post(f"/sim/chats/{chat_id}/migrate", body)
+        chat: JSON = result["chat"]
+        return chat
+
     async def block(self, chat_id: int, blocked: bool = True) -> None:
         """Private chat: the user (un)blocks the bot. Group: the bot is removed (or back)."""
         await self._post(f"/sim/chats/{chat_id}/block", {"blocked": blocked})
@@ -426,6 +434,11 @@ class SimClient:
 
     async def stats(self) -> JSON:
         """{"calls": {method: n}, "errors": {method: {code: n}}, "too_many_requests": n,
-        "sent": {chat_id: [Unix times of sent messages]}}."""
+        "sent": {chat_id: [Unix times of sent messages]}, "refused": [...]}."""
         stats: JSON = await self._get("/sim/stats")
         return stats
+
+    async def refused(self) -> list[JSON]:
+        """Every call the emulator refused, in order: {"method", "code", "description"}."""
+        refused: list[JSON] = (await self.stats())["refused"]
+        return refused

@@ -246,6 +246,44 @@ class Simulator:
         self.world.touch()
         return chat
 
+    def migrate_group(self, chat_id: int, new_id: int | None) -> ChatRecord:
+        """Upgrade a basic group to a supergroup, as Telegram does when, say, Topics are
+        turned on: a new chat id; the old one answers 400 with `migrate_to_chat_id`; a
+        service message in each chat (`migrate_to_chat_id`, `migrate_from_chat_id`)."""
+        chat = self.existing_chat(chat_id)
+        if chat.type != "group" or chat.migrated_to is not None:
+            raise _bad(f"chat {chat_id} is not a basic group")
+        if new_id is None:
+            new_id = int(f"-100{abs(chat_id)}")
+        if new_id in self.world.chats or not str(new_id).startswith("-100"):
+            raise _bad(f"{new_id} cannot be the new supergroup's id")
+        actor = self._chat_actor(chat)
+        supergroup = ChatRecord(
+            new_id,
+            "supergroup",
+            title=chat.title,
+            members=dict(chat.members),
+            blocked=chat.blocked,
+        )
+        self.world.chats[new_id] = supergroup
+        chat.migrated_to = new_id
+        for target, service in (
+            (chat, {"migrate_to_chat_id": new_id}),
+            (supergroup, {"migrate_from_chat_id": chat_id}),
+        ):
+            message = MessageRecord(
+                message_id=target.take_message_id(),
+                chat_id=target.id,
+                sender=actor.to_api(),
+                from_bot=False,
+                date=self.world.now(),
+                service=service,
+            )
+            self.world.add_message(target, message)
+            if not chat.blocked:
+                self.world.enqueue_update("message", self.world.message_api(message))
+        return supergroup
+
     # ---- messages from users ---------------------------------------------------------
 
     def _placement(
@@ -523,6 +561,7 @@ class SimRoutes:
         r.add_get("/sim/chats/{chat_id}/commands", self.get_commands)
         r.add_post("/sim/chats/{chat_id}/block", self.post_block)
         r.add_post("/sim/chats/{chat_id}/topics", self.post_topic)
+        r.add_post("/sim/chats/{chat_id}/migrate", self.post_migrate)
         r.add_post("/sim/messages", self.post_message)
         r.add_post("/sim/media", self.post_media)
         r.add_post("/sim/press", self.post_press)
@@ -669,6 +708,12 @@ class SimRoutes:
         body = await _json_body(request)
         self.sim.set_blocked(chat, bool(body.get("blocked", True)))
         return web.json_response({"chat_id": chat.id, "blocked": chat.blocked})
+
+    async def post_migrate(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        new_id = _int_or_none(body.get("new_chat_id"), "new_chat_id")
+        chat = self.sim.migrate_group(_chat_id(request), new_id)
+        return web.json_response({"chat": chat.to_api()})
 
     async def post_topic(self, request: web.Request) -> web.Response:
         body = await _json_body(request)

@@ -210,6 +210,8 @@ class ChatRecord:
     chat_action: JSON | None = None  # {"action", "until"} (Unix seconds)
     menu_button: JSON | None = None
     pinned_message_id: int | None = None
+    # A group upgraded to a supergroup: the new chat's id (the old id answers 400 with it).
+    migrated_to: int | None = None
 
     def to_api(self) -> JSON:
         data: JSON = {"id": self.id, "type": self.type}
@@ -265,16 +267,34 @@ class Fault:
     hang_seconds: float = 30.0  # for "timeout"
 
 
+_last_first_update_id = 0
+
+
+def _first_update_id() -> int:
+    """Where a new emulator's update ids start. Like Telegram after a quiet spell, not at 1
+    again: a bot that keeps a ledger of handled update ids (replays are ignored) would take
+    a new emulator's updates for old ones. Ten ids a second of wall time (below 2**31),
+    and 100 000 more than the previous emulator of this process."""
+    global _last_first_update_id
+    by_time = (int(time.time()) % 200_000_000) * 10 + 1
+    _last_first_update_id = max(by_time, _last_first_update_id + 100_000)
+    return _last_first_update_id
+
+
 @dataclass
 class Stats:
     calls: Counter[str] = field(default_factory=Counter)
     errors: dict[str, Counter[int]] = field(default_factory=dict)
     too_many_requests: int = 0
     sent: dict[int, list[float]] = field(default_factory=dict)  # chat id → Unix times
+    # Every refused call, in order: {"method", "code", "description"}. Tests assert there
+    # are none where the bot should never be refused ("message is not modified" included).
+    refused: list[JSON] = field(default_factory=list)
 
     def to_json(self) -> JSON:
         return {
             "calls": dict(self.calls),
+            "refused": list(self.refused),
             "errors": {m: {str(k): v for k, v in c.items()} for m, c in self.errors.items()},
             "too_many_requests": self.too_many_requests,
             "sent": {str(chat): times for chat, times in self.sent.items()},
@@ -325,7 +345,10 @@ class World:
         self.update_signal = Notifier()  # new updates, webhook changes, poll takeovers
         self.poll_generation = 0
         self.poll_end_reason = ""
-        self._next_update_id = 1
+        self._next_update_id = _first_update_id()
+        # The last updates queued, confirmed or not: a test can hand one to a bot again
+        # (a replay, as after a crash or from a proxy resending a webhook request).
+        self.sent_updates: deque[JSON] = deque(maxlen=1000)
         self._file_counter = itertools.count(1)
         self._next_user_id = 1_000_001
 
@@ -465,7 +488,9 @@ class World:
             return None
         update_id = self._next_update_id
         self._next_update_id += 1
-        self.updates.append({"update_id": update_id, kind: payload})
+        update = {"update_id": update_id, kind: payload}
+        self.updates.append(update)
+        self.sent_updates.append(update)
         self.update_signal.bump()
         return update_id
 
@@ -560,8 +585,9 @@ class World:
 
     # ---- statistics ------------------------------------------------------------------------
 
-    def record_error(self, method: str, code: int) -> None:
+    def record_error(self, method: str, code: int, description: str = "") -> None:
         self.stats.errors.setdefault(method, Counter())[code] += 1
+        self.stats.refused.append({"method": method, "code": code, "description": description})
         if code == 429:
             self.stats.too_many_requests += 1
 

@@ -115,4 +115,4 @@ class WebhookDelivery:
         try:
             await handler(self.api, Params(payload))
         except BotApiError as exc:
-            self.world.record_error(name, exc.code)
+            self.world.record_error(name, exc.code, exc.description)

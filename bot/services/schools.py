@@ -279,6 +279,21 @@ async def set_staff_chat(
     return CentreInfo.of(centre, await _directorates_of(session, centre_id))
 
 
+async def move_staff_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> int:
+    """A staff group became a supergroup (new chat id): move every centre that used it.
+
+    The forum topic stays (a group's topics begin with the supergroup). Not committed;
+    returns how many centres moved.
+    """
+    result = await session.execute(
+        update(SupportCentre)
+        .where(SupportCentre.staff_chat_id == old_chat_id)
+        .values(staff_chat_id=new_chat_id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def centres_of_staff_chat(session: AsyncSession, chat_id: int) -> list[CentreInfo]:
     centres = await session.scalars(
         select(SupportCentre).where(SupportCentre.staff_chat_id == chat_id)
@@ -310,6 +325,39 @@ class SchoolInfo:
             municipality=school.municipality,
             centre_id=school.centre_id,
         )
+
+
+@dataclass(frozen=True)
+class Unroutable:
+    """Schools whose fault reports would reach no staff chat, and why.
+
+    `centre` None: no centre serves them (their directorate is no centre's and there is
+    no default centre); else their centre has no staff chat.
+    """
+
+    centre: CentreInfo | None
+    schools: tuple[SchoolInfo, ...]
+
+    @property
+    def directorates(self) -> tuple[str, ...]:
+        return tuple(sorted({s.directorate for s in self.schools}))
+
+
+async def unroutable_schools(session: AsyncSession) -> list[Unroutable]:
+    """The schools whose tickets would reach no one, by centre (the centreless first)."""
+    centres = {c.id: c for c in await session.scalars(select(SupportCentre))}
+    default = next((c for c in centres.values() if c.is_default), None)
+    groups: dict[int | None, list[SchoolInfo]] = {}
+    for school in await session.scalars(select(School).order_by(School.code)):
+        centre = centres.get(school.centre_id) if school.centre_id is not None else default
+        if centre is None:
+            groups.setdefault(None, []).append(SchoolInfo.of(school))
+        elif centre.staff_chat_id is None:
+            groups.setdefault(centre.id, []).append(SchoolInfo.of(school))
+    return [
+        Unroutable(CentreInfo.of(centres[key]) if key is not None else None, tuple(found))
+        for key, found in sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or 0))
+    ]
 
 
 class SearchOutcome(StrEnum):

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.models import Staff, StaffInvite, SupportCentre
+from bot.services.text_clean import clean_line
 
 # Deep-link payloads allow [A-Za-z0-9_-], up to 64 characters.
 INVITE_PREFIX: Final = "staff-"
@@ -111,6 +112,7 @@ async def redeem_invite(
     The invite is claimed with one conditional UPDATE, so two people opening the
     same link at once do not both get in, on SQLite as on PostgreSQL.
     """
+    name = clean_line(name, 200)
     claimed = await session.execute(
         update(StaffInvite)
         .where(
@@ -157,6 +159,7 @@ async def add_staff(
     session: AsyncSession, centre_id: int, user_id: int, *, name: str, now: datetime
 ) -> bool:
     """Make `user_id` staff of `centre_id` directly (CLI). False if they already were."""
+    name = clean_line(name, 200)
     exists = await session.scalar(
         select(Staff.id).where(Staff.centre_id == centre_id, Staff.user_id == user_id)
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import (
@@ -34,6 +35,7 @@ from bot.models import (
 )
 from bot.services.schools import centre_of_school
 from bot.services.staff import is_staff
+from bot.services.text_clean import clean_file_name, clean_line, clean_optional, clean_text
 from bot.services.ticket_workflow import (
     OPEN_STATUSES,
     Action,
@@ -49,6 +51,7 @@ MAX_FILE_BYTES: Final = 20 * 1024 * 1024
 MAX_ATTACHMENTS: Final = 10
 MAX_LAB_CHARS: Final = 100
 MAX_EQUIPMENT_CHARS: Final = 100
+MAX_NAME_CHARS: Final = 200  # reporter, assignee, actor and watcher names
 
 
 class Category(StrEnum):
@@ -215,6 +218,12 @@ class Page:
     total: int
 
 
+# What the caller plans to send about a change, written in the change's own transaction
+# (see bot.services.outbox): called after the change is flushed, before the commit.
+PlanNew = Callable[[AsyncSession, "TicketView"], Awaitable[None]]
+PlanChange = Callable[[AsyncSession, Change], Awaitable[None]]
+
+
 # --- errors -------------------------------------------------------------------
 
 
@@ -252,6 +261,17 @@ class InvalidTicket(TicketError):
     def __init__(self, field_name: str) -> None:
         super().__init__(field_name)
         self.field_name = field_name
+
+
+class AlreadySent(TicketError):
+    """The report draft already became a ticket (a second «Send», a replay, a retry after
+    a crash): `ticket` is that ticket, and nothing new was stored."""
+
+    code = "already_sent"
+
+    def __init__(self, ticket: TicketView) -> None:
+        super().__init__(ticket.reference)
+        self.ticket = ticket
 
 
 class AlreadyAssigned(TicketError):
@@ -475,6 +495,21 @@ async def next_reference(session: AsyncSession, prefix: str, year: int) -> str:
     return reference_for(prefix, year, number)
 
 
+def clean_actor(actor: Actor) -> Actor:
+    """The actor with a name fit to store (no control characters, within the column)."""
+    return Actor(actor.user_id, clean_line(actor.name, MAX_NAME_CHARS))
+
+
+def clean_draft(draft: NewTicket) -> NewTicket:
+    """The draft's free text without control characters (PostgreSQL refuses NUL)."""
+    return replace(
+        draft,
+        lab=clean_text(draft.lab),
+        description=clean_text(draft.description),
+        equipment=clean_optional(draft.equipment),
+    )
+
+
 def validate(draft: NewTicket, *, description_max: int) -> None:
     """Raise InvalidTicket naming the first field that breaks a limit."""
     if len(draft.description) > description_max:
@@ -523,9 +558,9 @@ def _add_attachments(
                 kind=a.kind.value,
                 file_id=a.file_id,
                 file_unique_id=a.file_unique_id,
-                caption=a.caption,
-                file_name=a.file_name,
-                mime_type=a.mime_type,
+                caption=clean_optional(a.caption),
+                file_name=clean_file_name(a.file_name),
+                mime_type=clean_line(a.mime_type, 100) if a.mime_type else None,
                 file_size=a.file_size,
                 added_by=added_by,
                 internal=internal,
@@ -545,11 +580,23 @@ async def create_ticket(
     per_hour: int = 5,
     description_max: int = 2000,
     tz: ZoneInfo | None = None,
+    outbox: PlanNew | None = None,
+    draft_id: str | None = None,
 ) -> TicketView:
     """Open a ticket, routed to the centre of the school. Commits before returning.
 
-    The reference's year is the local year (`tz`) of `now`.
+    The reference's year is the local year (`tz`) of `now`. `outbox` plans the
+    messages about the new ticket in the same transaction. `draft_id` names the
+    report draft: if a ticket was already made from it, AlreadySent (with that
+    ticket) is raised and nothing is stored, also when two submits race (the
+    column is unique).
     """
+    if draft_id is not None:
+        existing = await ticket_of_draft(session, draft_id)
+        if existing is not None:
+            raise AlreadySent(existing)
+    draft = clean_draft(draft)
+    reporter = clean_actor(reporter)
     validate(draft, description_max=description_max)
     await check_rate(session, reporter.user_id, now=now, per_hour=per_hour)
     school = await session.get(School, draft.school_id)
@@ -575,9 +622,20 @@ async def create_ticket(
         status=Status.NEW.value,
         created_at=now,
         updated_at=now,
+        draft_id=draft_id,
     )
     session.add(ticket)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:
+        # Another submit of the same draft committed first (the reference is unique too,
+        # but next_reference's row lock orders those).
+        await session.rollback()
+        if draft_id is not None:
+            existing = await ticket_of_draft(session, draft_id)
+            if existing is not None:
+                raise AlreadySent(existing) from None
+        raise
     _add_attachments(
         session, ticket.id, draft.attachments, added_by=reporter.user_id, internal=False, now=now
     )
@@ -593,8 +651,23 @@ async def create_ticket(
             text=ticket.description or None,
         )
     )
+    await session.flush()
+    view = await _view(session, ticket)
+    if outbox is not None:
+        await outbox(session, view)
     await session.commit()
-    return await _view(session, ticket)
+    return view
+
+
+async def ticket_of_draft(session: AsyncSession, draft_id: str) -> TicketView | None:
+    """The ticket made from the report draft `draft_id`, or that it was added to, if any."""
+    ticket = await session.scalar(select(Ticket).where(Ticket.draft_id == draft_id))
+    if ticket is None:
+        added_to = await session.scalar(
+            select(TicketEvent.ticket_id).where(TicketEvent.draft_id == draft_id)
+        )
+        ticket = None if added_to is None else await session.get(Ticket, added_to)
+    return None if ticket is None else await _view(session, ticket)
 
 
 def _same_equipment(a: str | None, b: str | None) -> bool:
@@ -692,11 +765,18 @@ STAFF_ACTIONS: Final = frozenset({Action.TAKE, Action.START, Action.WAIT, Action
 
 
 async def _commit_change(
-    session: AsyncSession, ticket: Ticket, events: list[TicketEvent]
+    session: AsyncSession,
+    ticket: Ticket,
+    events: list[TicketEvent],
+    outbox: PlanChange | None = None,
 ) -> Change:
     session.add_all(events)
+    await session.flush()
+    change = Change(await _view(session, ticket), tuple(_event_view(e) for e in events))
+    if outbox is not None:
+        await outbox(session, change)
     await session.commit()
-    return Change(await _view(session, ticket), tuple(_event_view(e) for e in events))
+    return change
 
 
 async def apply_action(
@@ -707,6 +787,7 @@ async def apply_action(
     *,
     now: datetime,
     reopen_days: int = 14,
+    outbox: PlanChange | None = None,
 ) -> Change:
     """Do a status action (take, in progress, waiting, resolved, close, reopen). Commits.
 
@@ -716,6 +797,7 @@ async def apply_action(
     if action is Action.TEACHER_REPLY:
         raise ValueError("teacher replies go through add_message")
     role = Role.STAFF if action in STAFF_ACTIONS else Role.REPORTER
+    actor = clean_actor(actor)
     ticket = await _locked(session, ticket_id)
     try:
         await _authorise(session, ticket, actor, role)
@@ -754,7 +836,7 @@ async def apply_action(
     if role is Role.STAFF and ticket.first_response_at is None:
         ticket.first_response_at = now
     ticket.updated_at = now
-    return await _commit_change(session, ticket, events)
+    return await _commit_change(session, ticket, events, outbox)
 
 
 class MessageKind(StrEnum):
@@ -768,7 +850,7 @@ def _checked_text(
 ) -> str:
     """`text` stripped; InvalidTicket when it is too long, or empty with no files when
     `required`, or when a file is over Telegram's limit."""
-    text = text.strip()
+    text = clean_text(text).strip()
     if len(text) > max_chars or (required and not text and not attachments):
         raise InvalidTicket("text")
     if any((a.file_size or 0) > MAX_FILE_BYTES for a in attachments):
@@ -786,6 +868,7 @@ async def add_message(
     attachments: Sequence[NewAttachment] = (),
     now: datetime,
     max_chars: int = 2000,
+    outbox: PlanChange | None = None,
 ) -> Change:
     """A staff reply, an internal note, or a teacher's reply (text and/or files). Commits.
 
@@ -793,6 +876,7 @@ async def add_message(
     (in progress). A closed ticket takes no more messages (reopen it first).
     """
     text = _checked_text(text, attachments, max_chars=max_chars, required=True)
+    actor = clean_actor(actor)
     role = Role.REPORTER if kind is MessageKind.TEACHER else Role.STAFF
     ticket = await _locked(session, ticket_id)
     try:
@@ -833,7 +917,7 @@ async def add_message(
     if kind is MessageKind.REPLY and ticket.first_response_at is None:
         ticket.first_response_at = now
     ticket.updated_at = now
-    return await _commit_change(session, ticket, events)
+    return await _commit_change(session, ticket, events, outbox)
 
 
 async def add_to_ticket(
@@ -842,19 +926,34 @@ async def add_to_ticket(
     actor: Actor,
     text: str,
     *,
+    school_id: int,
     attachments: Sequence[NewAttachment] = (),
     now: datetime,
     max_chars: int = 2000,
+    outbox: PlanChange | None = None,
+    draft_id: str | None = None,
 ) -> Change:
     """Add a new report of the same fault to an open ticket instead of a duplicate. Commits.
 
-    A teacher who is not the reporter becomes a watcher and hears of every change.
+    `school_id` is the school of the teacher's report: only a ticket of that school can be
+    joined (NotAuthorised otherwise). A teacher who is not the reporter becomes a watcher
+    and hears of every change; the ADDED event records who joined, and when, and the
+    report draft (`draft_id`): the same draft again raises AlreadySent.
     """
+    if draft_id is not None:
+        existing = await ticket_of_draft(session, draft_id)
+        if existing is not None:
+            raise AlreadySent(existing)
     text = _checked_text(text, attachments, max_chars=max_chars, required=False)
+    actor = clean_actor(actor)
     ticket = await _locked(session, ticket_id)
-    if Status(ticket.status) not in OPEN_STATUSES:
+    reference, status = ticket.reference, Status(ticket.status)  # a rollback expires them
+    if ticket.school_id != school_id:
         await session.rollback()
-        raise TransitionRefused(Refusal.FROM_STATUS, Status(ticket.status))
+        raise NotAuthorised(reference)
+    if status not in OPEN_STATUSES:
+        await session.rollback()
+        raise TransitionRefused(Refusal.FROM_STATUS, status)
     if not await _is_participant(session, ticket, actor.user_id):
         session.add(
             TicketWatcher(
@@ -865,8 +964,16 @@ async def add_to_ticket(
         session, ticket.id, attachments, added_by=actor.user_id, internal=False, now=now
     )
     ticket.updated_at = now
-    events = [_event(ticket, actor, Role.REPORTER, EventKind.ADDED, now, text=text or None)]
-    return await _commit_change(session, ticket, events)
+    added = _event(ticket, actor, Role.REPORTER, EventKind.ADDED, now, text=text or None)
+    added.draft_id = draft_id
+    try:
+        return await _commit_change(session, ticket, [added], outbox)
+    except IntegrityError:  # the same draft, added at the same moment by another submit
+        await session.rollback()
+        existing = await ticket_of_draft(session, draft_id) if draft_id else None
+        if existing is None:
+            raise
+        raise AlreadySent(existing) from None
 
 
 # --- message links ------------------------------------------------------------
@@ -913,6 +1020,20 @@ async def link_message(
     now: datetime,
 ) -> None:
     """Remember that a bot message in `chat_id` is about `ticket_id` (commits)."""
+    await add_link(session, ticket_id, chat_id, message_id, purpose, now=now)
+    await session.commit()
+
+
+async def add_link(
+    session: AsyncSession,
+    ticket_id: int,
+    chat_id: int,
+    message_id: int,
+    purpose: MessagePurpose,
+    *,
+    now: datetime,
+) -> None:
+    """`link_message` in the caller's transaction (not committed)."""
     existing = await session.get(TicketMessage, (chat_id, message_id))
     if existing is None:
         session.add(
@@ -927,7 +1048,6 @@ async def link_message(
     else:
         existing.ticket_id = ticket_id
         existing.purpose = purpose.value
-    await session.commit()
 
 
 async def ticket_of_message(
@@ -941,12 +1061,20 @@ async def set_staff_post(
     session: AsyncSession, ticket_id: int, chat_id: int, message_id: int, *, now: datetime
 ) -> None:
     """Record the ticket's post in the staff chat (commits)."""
+    await record_staff_post(session, ticket_id, chat_id, message_id, now=now)
+    await session.commit()
+
+
+async def record_staff_post(
+    session: AsyncSession, ticket_id: int, chat_id: int, message_id: int, *, now: datetime
+) -> None:
+    """`set_staff_post` in the caller's transaction (not committed)."""
     ticket = await session.get(Ticket, ticket_id)
     if ticket is None:
         raise NotFound(str(ticket_id))
     ticket.staff_chat_id = chat_id
     ticket.staff_message_id = message_id
-    await link_message(session, ticket_id, chat_id, message_id, MessagePurpose.POST, now=now)
+    await add_link(session, ticket_id, chat_id, message_id, MessagePurpose.POST, now=now)
 
 
 # --- statistics and export ------------------------------------------------------

@@ -21,6 +21,7 @@ from bot.models import (
     User,
     utcnow,
 )
+from bot.services.text_clean import clean_text
 
 # The locales a user can choose; the same as bot.i18n.LOCALES (a test keeps them equal),
 # repeated here because services do not import the i18n layer.
@@ -33,7 +34,8 @@ _LANGUAGE_MAX = 16
 
 
 def _clip(value: str | None, limit: int) -> str | None:
-    return value[:limit] if value is not None else None
+    """The value without control characters (PostgreSQL refuses NUL), cut to `limit`."""
+    return clean_text(value)[:limit] if value is not None else None
 
 
 async def touch_user(

@@ -230,13 +230,39 @@ async def test_a_colleague_adding_to_a_ticket_follows_it(
     original = await _open(sessions, world)
     async with sessions() as session:
         change = await tickets.add_to_ticket(
-            session, original.id, OTHER_TEACHER, "Και σήμερα το ίδιο.", now=T0 + timedelta(hours=2)
+            session,
+            original.id,
+            OTHER_TEACHER,
+            "Και σήμερα το ίδιο.",
+            school_id=original.school_id,
+            now=T0 + timedelta(hours=2),
         )
         assert await tickets.role_of(session, original.id, OTHER_TEACHER.user_id) is Role.REPORTER
         theirs = await tickets.tickets_of_teacher(session, OTHER_TEACHER.user_id)
     assert change.ticket.participant_ids == (TEACHER.user_id, OTHER_TEACHER.user_id)
     assert [e.kind for e in change.events] == [EventKind.ADDED]
     assert [t.id for t in theirs.items] == [original.id]
+
+
+async def test_a_ticket_of_another_school_cannot_be_joined(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    world = await build_world(sessions)
+    original = await _open(sessions, world)
+    async with sessions() as session:
+        with pytest.raises(tickets.NotAuthorised):
+            await tickets.add_to_ticket(
+                session,
+                original.id,
+                OTHER_TEACHER,
+                "Δικό μου;",
+                school_id=world.gym_kalamaria.id,
+                now=T0 + timedelta(hours=2),
+            )
+        ticket = await tickets.get_ticket(session, original.id)
+        events = await tickets.history(session, original.id, include_internal=True)
+    assert ticket.watcher_ids == ()
+    assert [e.kind for e in events] == [EventKind.CREATED]
 
 
 async def test_take_reply_resolve_close_reopen_is_recorded_step_by_step(

@@ -34,7 +34,7 @@ processed update), so "the bot said nothing" is a real observation.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -238,6 +238,24 @@ Launch = Callable[..., Awaitable[BotHarness]]
 async def emulator() -> AsyncIterator[EmulatorServer]:
     async with EmulatorServer() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def no_refused_calls(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Helpdesk end-to-end tests: the emulator refused no call of the bot (no "message is
+    not modified", no bad request), except calls of the methods a `refusals` marker names
+    (a test that makes the emulator fail on purpose)."""
+    module = request.node.module.__name__.rsplit(".", 1)[-1]
+    if not module.startswith("test_helpdesk"):
+        yield
+        return
+    # Asked for here, so that the emulator is torn down after this check.
+    server: EmulatorServer = request.getfixturevalue("emulator")
+    yield
+    marker = request.node.get_closest_marker("refusals")
+    allowed = set(marker.args) if marker else set()
+    refused = [r for r in server.state.stats.refused if r["method"] not in allowed]
+    assert refused == [], f"the emulator refused calls: {refused}"
 
 
 @pytest.fixture

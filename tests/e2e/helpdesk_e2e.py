@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import struct
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -184,8 +184,11 @@ async def report_fault(
     description: str = "Δεν ανοίγει, η οθόνη μένει μαύρη.",
     photos: int = 1,
     urgency: str = "εν μέρει",
+    before_send: Callable[[], Awaitable[None]] | None = None,
 ) -> JSON:
-    """Walk the whole report flow in Greek; the bot's final confirmation message."""
+    """Walk the whole report flow in Greek; the bot's final confirmation message.
+
+    `before_send` runs just before «Αποστολή» is pressed (e.g. to inject a fault)."""
     [question] = await desk.send(teacher, "/report")
     if "Είναι εκεί η βλάβη" in question["text"]:
         question = (await desk.press(teacher, question, "Άλλο σχολείο")).message
@@ -207,5 +210,7 @@ async def report_fault(
         await desk.press(teacher, done, "Τέλος" if photos else "Χωρίς φωτογραφίες")
     ).message
     summary = (await desk.press(teacher, urgency_q, urgency)).message
+    if before_send is not None:
+        await before_send()
     sent = await desk.press(teacher, summary, "Αποστολή")
     return sent.message

@@ -78,11 +78,16 @@ async def test_an_open_report_of_the_same_fault_is_offered_first(
     assert offer["text"].startswith("Υπάρχει ήδη ανοιχτή δήλωση γι' αυτή τη βλάβη:")
     assert REF in offer["text"]
     assert labels(offer) == [
-        f"➕ Προσθήκη στο {REF}",
+        "➕ Παρακολούθηση / προσθήκη της δήλωσής μου",
         "🆕 Όχι, είναι νέα βλάβη",
         "✖ Ακύρωση",
     ]
-    question = (await desk.press(OTHER_TEACHER, offer, "Προσθήκη στο")).message
+    # A minimal card: never the other teacher's description, name, school or history.
+    assert "Δεν ανοίγει" not in offer["text"]
+    assert "Παπαδοπούλου" not in offer["text"]
+    assert "Γυμνάσιο" not in offer["text"]
+    assert "δηλώθηκε πριν από" in offer["text"]
+    question = (await desk.press(OTHER_TEACHER, offer, "Παρακολούθηση")).message
     assert question["text"].startswith(f"📝 Τι θέλετε να προσθέσετε στο {REF};")
     [photos] = await desk.send(OTHER_TEACHER, "Και στο διπλανό PC το ίδιο.")
     summary = (await desk.press(OTHER_TEACHER, photos, "Χωρίς φωτογραφίες")).message

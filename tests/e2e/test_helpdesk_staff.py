@@ -7,6 +7,8 @@ import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.services import tickets
 from bot.services.ticket_workflow import Status
 from handlers.tickets import SUMMARY_JOB
@@ -73,7 +75,7 @@ async def test_only_staff_of_the_tickets_centre_can_work_it(
     assert REF not in "".join(m["text"] or "" for m in await desk.chat(OTHER_TEACHER.id))
     # A ticket that does not exist, and data that is not ours at all.
     answer = await forged(desk, ATHENS_STAFF, ATHENS_STAFF_CHAT, "hd:take:999999")
-    assert answer["text"] == "Αυτό το αίτημα δεν υπάρχει. Δεν άλλαξε τίποτα."
+    assert answer["text"] == "Αυτό το κουμπί δεν είναι πια ενεργό."
     answer = await forged(desk, ATHENS_STAFF, ATHENS_STAFF_CHAT, "hd:take:1; DROP")
     assert answer["text"] == "Αυτό το κουμπί δεν είναι πια ενεργό."
 
@@ -225,6 +227,7 @@ async def test_tickets_lists_open_work_by_scope_with_history(
     assert not_staff["text"].startswith("Το /tickets είναι για το προσωπικό")
 
 
+@pytest.mark.refusals("sendMessage")  # the blocked teacher: refused on purpose
 async def test_a_teacher_who_blocked_the_bot_is_reported_to_the_staff(
     launch: Launch, database_url: str
 ) -> None:

@@ -1,0 +1,407 @@
+"""Sending the helpdesk's outbox: claim, send, record; retry, give up, never resend blindly.
+
+Modelled on the reminders' delivery (`bot.services.reminder_delivery`), whose
+outcomes (`RecipientGone`, `RetryLater`, `TemporaryFailure`, `PermanentFailure`)
+the sender raises here too:
+
+1. Claim: one statement turns a due `pending` row into `sending`, owned by this
+   worker (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so two workers never take the
+   same row; SQLite serialises writers and the `status = 'pending'` guard makes a
+   second claimant match nothing). A row waits for the row it comes `after`
+   (a notice that replies to the staff post waits for the post).
+2. Send through an `OutboxSender` (the Telegram adapter lives in `handlers/`; the
+   bot's rate limiter paces it).
+3. Record, in one transaction with what the sender derives from it (the ticket's
+   staff post, the follow-up messages): `sent` with the message id; or back to
+   `pending` with exponential backoff (network errors, 5xx, a bug), or after the
+   delay Telegram asked for (429, which uses up no attempt); or `failed` (403 is
+   final at once, a 400 too; the rest after `max_attempts`), and the sender is
+   told so that it can warn the people concerned.
+
+A group that became a supergroup answers with its new id (`ChatMoved`): the
+centre's staff chat is moved and the message is sent again at once.
+
+After a crash a row may be left in `sending`: the request may have reached
+Telegram. `recover()` (at start; one running bot per database) and the lease
+(for rows of another worker) mark such rows `unknown`; they are never sent
+again, and the sender is told so that people can check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from bot.models import OutboxMessage
+from bot.services import schools
+from bot.services.outbox import (
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    UNKNOWN,
+    OutboxKind,
+)
+from bot.services.reminder_delivery import (
+    DeliveryError,
+    PermanentFailure,
+    RecipientGone,
+    RetryLater,
+    TemporaryFailure,
+    default_worker_id,
+)
+
+log = logging.getLogger(__name__)
+
+Now = Callable[[], datetime]
+
+__all__ = [
+    "ChatMoved",
+    "Delivered",
+    "DeliveryError",
+    "OutboxDispatcher",
+    "OutboxItem",
+    "OutboxSender",
+    "PermanentFailure",
+    "RecipientGone",
+    "RetryLater",
+    "TemporaryFailure",
+]
+
+
+class ChatMoved(DeliveryError):
+    """The group was upgraded to a supergroup (Telegram 400 with `migrate_to_chat_id`)."""
+
+    def __init__(self, old_chat_id: int, new_chat_id: int) -> None:
+        super().__init__(f"chat {old_chat_id} moved to {new_chat_id}")
+        self.old_chat_id = old_chat_id
+        self.new_chat_id = new_chat_id
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A claimed outbox row (status `sending`)."""
+
+    id: int
+    kind: OutboxKind
+    ticket_id: int | None
+    centre_id: int | None
+    chat_id: int | None
+    payload: dict[str, Any]
+    attempts: int  # including this one
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What a send put where: the chat and the message ids (the first is recorded)."""
+
+    chat_id: int | None
+    message_ids: tuple[int, ...] = ()
+
+
+class OutboxSender(Protocol):
+    async def send(self, item: OutboxItem) -> Delivered:
+        """Send the message; raise a DeliveryError (or ChatMoved) when it did not go."""
+        ...
+
+    async def sent(self, session: AsyncSession, item: OutboxItem, delivered: Delivered) -> None:
+        """Record what follows from a sent message (in the transaction that marks it sent)."""
+        ...
+
+    async def gave_up(
+        self, session: AsyncSession, item: OutboxItem, error: str, *, gone: bool
+    ) -> None:
+        """The message will never be sent (`gone`: the recipient blocked the bot)."""
+        ...
+
+    async def uncertain(self, session: AsyncSession, item: OutboxItem) -> None:
+        """The sender died while sending it: it may or may not have arrived."""
+        ...
+
+
+@dataclass
+class OutboxReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unknown: int = 0
+    moved: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+class OutboxDispatcher:
+    """Sends due outbox rows one after the other (in order: a chat's messages stay in order).
+
+    `now` is the current time (a fake clock in tests). `base_backoff` doubles per
+    attempt up to `max_backoff`; after `max_attempts` a message has failed.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        sender: OutboxSender,
+        *,
+        now: Now,
+        worker_id: str | None = None,
+        lease: timedelta = timedelta(minutes=10),
+        base_backoff: timedelta = timedelta(seconds=10),
+        max_backoff: timedelta = timedelta(minutes=10),
+        max_attempts: int = 8,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.sessions = sessions
+        self.sender = sender
+        self.now = now
+        self.worker_id = worker_id or default_worker_id()
+        self.lease = lease
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        self.max_attempts = max_attempts
+        self.stopped = False
+        # One pass at a time: an update's flush waits for the worker's pass (and the other
+        # way round), so what a flush returns to is settled, not half-sent elsewhere.
+        self._lock = asyncio.Lock()
+
+    def stop(self) -> None:
+        """Claim nothing more (the send in flight finishes)."""
+        self.stopped = True
+
+    # --- after a crash ---------------------------------------------------------
+
+    async def recover(self) -> int:
+        """At start: every row left `sending` belongs to a dead process; mark it unknown."""
+        return await self._mark_unknown(OutboxMessage.status == SENDING)
+
+    async def _mark_unknown(self, condition: Any) -> int:
+        om = OutboxMessage
+        async with self.sessions() as session:
+            ids = list(await session.scalars(select(om.id).where(condition)))
+            if not ids:
+                return 0
+            await session.execute(
+                update(om)
+                .where(om.id.in_(ids), om.status == SENDING)
+                .values(status=UNKNOWN, last_error="sender stopped mid-send")
+                .execution_options(synchronize_session=False)
+            )
+            for row in await session.scalars(select(om).where(om.id.in_(ids))):
+                await self.sender.uncertain(session, _item(row))
+            await session.commit()
+        log.warning("outbox: %d messages of a stopped sender marked unknown", len(ids))
+        return len(ids)
+
+    # --- sending ---------------------------------------------------------------
+
+    async def run(self) -> OutboxReport:
+        """Send everything due now."""
+        report = OutboxReport()
+        async with self._lock:
+            report.unknown += await self._mark_unknown(
+                and_(
+                    OutboxMessage.status == SENDING,
+                    OutboxMessage.claimed_at < self.now() - self.lease,
+                )
+            )
+            await self._drain(report, None)
+        return report
+
+    async def flush(
+        self,
+        *,
+        ticket_ids: Sequence[int] = (),
+        ids: Sequence[int] = (),
+        skip: Sequence[OutboxKind] = (),
+    ) -> OutboxReport:
+        """Send now what is due of these tickets and rows (what an update just planned),
+        including what their sending plans in turn, except the kinds in `skip`; the
+        worker does the rest later."""
+        report = OutboxReport()
+        if ticket_ids or ids:
+            om = OutboxMessage
+            scope = or_(om.ticket_id.in_(list(ticket_ids)), om.id.in_(list(ids)))
+            if skip:
+                scope = and_(scope, om.kind.not_in([k.value for k in skip]))
+            async with self._lock:
+                await self._drain(report, scope)
+        return report
+
+    async def _drain(self, report: OutboxReport, scope: Any) -> None:
+        while not self.stopped:
+            item = await self._claim(scope)
+            if item is None:
+                return
+            await self._deliver(item, report)
+
+    def _due(self, now: datetime) -> Any:
+        om = OutboxMessage
+        before = aliased(OutboxMessage)
+        return and_(
+            om.status == PENDING,
+            or_(om.next_attempt_at.is_(None), om.next_attempt_at <= now),
+            or_(
+                om.after_id.is_(None),
+                ~exists(
+                    select(before.id).where(
+                        before.id == om.after_id, before.status.in_([PENDING, SENDING])
+                    )
+                ),
+            ),
+        )
+
+    async def _claim(self, scope: Any) -> OutboxItem | None:
+        now = self.now()
+        om = OutboxMessage
+        condition = self._due(now) if scope is None else and_(self._due(now), scope)
+        picked = (
+            select(om.id)
+            .where(condition)
+            .order_by(om.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .cte("picked")
+        )
+        stmt = (
+            update(om)
+            .where(om.id == picked.c.id, om.status == PENDING)
+            .values(
+                status=SENDING,
+                claimed_by=self.worker_id,
+                claimed_at=now,
+                attempts=om.attempts + 1,
+            )
+            .returning(om.id)
+            .execution_options(synchronize_session=False)
+        )
+        async with self.sessions() as session:
+            claimed = await session.scalar(stmt)
+            await session.commit()
+            if claimed is None:
+                return None
+            row = await session.get(om, claimed)
+            assert row is not None
+            return _item(row)
+
+    async def _deliver(self, item: OutboxItem, report: OutboxReport) -> None:
+        try:
+            delivered = await self.sender.send(item)
+        except ChatMoved as exc:
+            report.moved += 1
+            async with self.sessions() as session:
+                moved = await schools.move_staff_chat(session, exc.old_chat_id, exc.new_chat_id)
+                await session.commit()
+            log.warning("outbox: chat %s became %s (%d centres moved)", exc.old_chat_id,
+                        exc.new_chat_id, moved)  # fmt: skip
+            # Not the message's fault: again at once, without using up an attempt.
+            await self._retry(item, timedelta(0), str(exc), refund=True)
+        except RecipientGone as exc:
+            report.failed += 1
+            await self._give_up(item, f"blocked: {exc}", gone=True)
+        except RetryLater as exc:
+            report.retried += 1
+            _count(report, "429")
+            await self._retry(item, timedelta(seconds=exc.retry_after), str(exc), refund=True)
+        except PermanentFailure as exc:
+            report.failed += 1
+            _count(report, type(exc).__name__)
+            await self._give_up(item, str(exc), gone=False)
+        except Exception as exc:  # TemporaryFailure, or a bug: retry a few times, then give up
+            if not isinstance(exc, TemporaryFailure):
+                log.exception("outbox %s (%s): unexpected error", item.id, item.kind)
+            _count(report, type(exc).__name__)
+            if item.attempts >= self.max_attempts:
+                report.failed += 1
+                await self._give_up(item, _describe(exc), gone=False)
+            else:
+                report.retried += 1
+                delay = min(self.base_backoff * (2 ** max(item.attempts - 1, 0)), self.max_backoff)
+                await self._retry(item, delay, _describe(exc))
+        else:
+            report.sent += 1
+            await self._sent(item, delivered)
+
+    def _mine(self, item: OutboxItem) -> Any:
+        om = OutboxMessage
+        return and_(om.id == item.id, om.status == SENDING, om.claimed_by == self.worker_id)
+
+    async def _sent(self, item: OutboxItem, delivered: Delivered) -> None:
+        om = OutboxMessage
+        first = delivered.message_ids[0] if delivered.message_ids else None
+        async with self.sessions() as session:
+            await session.execute(
+                update(om)
+                .where(self._mine(item))
+                .values(
+                    status=SENT,
+                    sent_at=self.now(),
+                    sent_chat_id=delivered.chat_id,
+                    message_id=first,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            await self.sender.sent(session, item, delivered)
+            await session.commit()
+
+    async def _retry(
+        self, item: OutboxItem, delay: timedelta, error: str, *, refund: bool = False
+    ) -> None:
+        om = OutboxMessage
+        async with self.sessions() as session:
+            await session.execute(
+                update(om)
+                .where(self._mine(item))
+                .values(
+                    status=PENDING,
+                    next_attempt_at=self.now() + delay,
+                    claimed_by=None,
+                    claimed_at=None,
+                    attempts=om.attempts - 1 if refund else om.attempts,
+                    last_error=error[:200],
+                )
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+
+    async def _give_up(self, item: OutboxItem, error: str, *, gone: bool) -> None:
+        om = OutboxMessage
+        log.warning(
+            "outbox %s (%s, ticket %s): giving up after %d attempts: %s",
+            item.id, item.kind, item.ticket_id, item.attempts, error,
+        )  # fmt: skip
+        async with self.sessions() as session:
+            await session.execute(
+                update(om)
+                .where(self._mine(item))
+                .values(status=FAILED, last_error=error[:200])
+                .execution_options(synchronize_session=False)
+            )
+            await self.sender.gave_up(session, item, error, gone=gone)
+            await session.commit()
+
+
+def _item(row: OutboxMessage) -> OutboxItem:
+    return OutboxItem(
+        id=row.id,
+        kind=OutboxKind(row.kind),
+        ticket_id=row.ticket_id,
+        centre_id=row.centre_id,
+        chat_id=row.chat_id,
+        payload=dict(row.payload or {}),
+        attempts=row.attempts,
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
+
+
+def _count(report: OutboxReport, kind: str) -> None:
+    report.errors[kind] = report.errors.get(kind, 0) + 1

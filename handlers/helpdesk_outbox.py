@@ -1,0 +1,822 @@
+"""The helpdesk's messages to others: planned in the outbox with each change, then sent.
+
+Everything the helpdesk tells someone other than the person who just pressed or
+wrote (the ticket's staff post, notices to teachers and staff, the e-mail copy,
+the weekly summary, administrator alerts) is an outbox row written in the same
+database transaction as the change it reports (`plan_*` below, passed to the
+ticket services as their `outbox=` argument). The `OutboxDispatcher`
+(`bot.services.outbox_delivery`) sends them with `HelpdeskSender`:
+
+- at once, from the update that made the change (`flush`), so people hear of it
+  straight away and the one who acted is told what really happened;
+- and from a job every OUTBOX_POLL_SECONDS: retries with backoff, and whatever a
+  crash left behind.
+
+What the sender learns is recorded and acted on: a staff post's message id
+(the ticket↔post link lives in the database), "your report reached the centre"
+to the teacher only once the post went out, the teacher and the administrators
+told when it never can, the staff told when a teacher has blocked the bot, a
+staff group that became a supergroup followed to its new id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import escape
+from typing import Any, Final, cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, ReplyParameters, Update
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import MessageHandler, filters
+
+from bot.config import Settings
+from bot.i18n import Translator, get_translator, pick_locale
+from bot.ratelimit import retry_after_seconds
+from bot.services import helpdesk_mail, tickets, users
+from bot.services import outbox as service
+from bot.services import schools as schools_service
+from bot.services.outbox import OutboxKind
+from bot.services.outbox_delivery import (
+    ChatMoved,
+    Delivered,
+    DeliveryError,
+    OutboxDispatcher,
+    OutboxItem,
+    PermanentFailure,
+    RecipientGone,
+    RetryLater,
+    TemporaryFailure,
+)
+from bot.services.schools import CentreInfo
+from bot.services.tickets import (
+    AttachmentKind,
+    AttachmentView,
+    Change,
+    MessagePurpose,
+    NewAttachment,
+    TicketView,
+)
+from handlers import helpdesk_text as text
+from handlers.common import keyboard, split_text
+from handlers.context import Context, KepliApp, Runtime
+from handlers.shown import digest
+
+log = logging.getLogger(__name__)
+
+JOB_NAME: Final = "helpdesk-outbox"
+
+Rows = list[list[tuple[str, str]]]
+
+
+# --- planning (inside the change's transaction) -------------------------------------------------
+
+
+def markup_rows(markup: InlineKeyboardMarkup | None) -> Rows | None:
+    """An inline keyboard as JSON-able rows of (label, callback_data)."""
+    if markup is None:
+        return None
+    return [
+        [(button.text, str(button.callback_data)) for button in row]
+        for row in markup.inline_keyboard
+    ]
+
+
+def staff_tr(settings: Settings) -> Translator:
+    """Staff chats and administrators read the deployment's default language."""
+    return get_translator(settings.default_locale)
+
+
+async def teacher_tr(
+    session: AsyncSession, settings: Settings, user_id: int, fallback: str | None
+) -> Translator:
+    stored = await users.get_locale(session, user_id)
+    return get_translator(pick_locale(stored, fallback, settings.default_locale))
+
+
+def contacts_text(tr: Translator, centre: CentreInfo | None) -> str:
+    """The centre's other ways in: phone and e-mail, or that there are none on record."""
+    parts = []
+    if centre is not None and centre.phone:
+        parts.append(f"☎️ {escape(centre.phone)}")
+    if centre is not None and centre.email:
+        parts.append(f"✉️ {escape(centre.email)}")
+    if not parts:
+        return tr.gettext("(no phone or e-mail of the centre is on record)")
+    return " · ".join(parts)
+
+
+def _media_dict(a: AttachmentView | NewAttachment, caption: str) -> dict[str, Any]:
+    return {"kind": a.kind.value, "file_id": a.file_id, "caption": caption}
+
+
+def _caption(prefix: str, a: AttachmentView | NewAttachment) -> str:
+    return prefix + (f"\n{escape(a.caption)}" if a.caption else "")
+
+
+async def _plan_media(
+    session: AsyncSession,
+    kind: OutboxKind,
+    attachments: Sequence[AttachmentView | NewAttachment],
+    *,
+    prefix: str,
+    now: datetime,
+    ticket_id: int,
+    centre_id: int | None = None,
+    chat_id: int | None = None,
+    after_id: int | None,
+) -> None:
+    """Photos as albums (one row a call), documents and voice notes one by one."""
+    photos = [a for a in attachments if a.kind is AttachmentKind.PHOTO]
+    others = [a for a in attachments if a.kind is not AttachmentKind.PHOTO]
+    calls: list[list[dict[str, Any]]] = []
+    if len(photos) == 1:
+        others.insert(0, photos[0])
+    elif photos:
+        calls += [
+            [_media_dict(a, _caption(prefix, a)) for a in photos[i : i + 10]]
+            for i in range(0, len(photos), 10)
+        ]
+    calls += [[_media_dict(a, _caption(prefix, a))] for a in others]
+    for media in calls:
+        await service.enqueue(
+            session,
+            kind,
+            now=now,
+            payload={"media": media, "reply_to_post": True},
+            ticket_id=ticket_id,
+            centre_id=centre_id,
+            chat_id=chat_id,
+            after_id=after_id,
+        )
+
+
+async def plan_staff_notice(
+    session: AsyncSession,
+    runtime: Runtime,
+    ticket: TicketView,
+    body: str,
+    *,
+    attachments: Sequence[AttachmentView | NewAttachment] = (),
+) -> int | None:
+    """A message to the ticket's centre's staff chat, replying to the post (HTML).
+
+    None when the centre has no staff chat: then the administrators are alerted.
+    """
+    centre = await schools_service.get_centre(session, ticket.centre_id)
+    if centre is None or centre.staff_chat_id is None:
+        tr = staff_tr(runtime.settings)
+        await plan_admin_alert(
+            session,
+            runtime,
+            "⚠️ "
+            + tr.gettext(
+                "{ref}: a message for the staff of {centre} reaches no one: the centre has "
+                "no staff chat."
+            ).format(ref=escape(ticket.reference), centre=escape(ticket.centre_name)),
+            ticket_id=ticket.id,
+        )
+        return None
+    now = runtime.clock()
+    post = await service.pending_of_ticket(session, ticket.id, OutboxKind.STAFF_POST)
+    after = post[0] if post else None
+    row = await service.enqueue(
+        session,
+        OutboxKind.STAFF_NOTICE,
+        now=now,
+        payload={"text": body, "reply_to_post": True, "link": MessagePurpose.POST.value},
+        ticket_id=ticket.id,
+        centre_id=ticket.centre_id,
+        after_id=after,
+    )
+    if attachments:
+        await _plan_media(
+            session,
+            OutboxKind.STAFF_MEDIA,
+            attachments,
+            prefix=f"📎 {escape(ticket.reference)}",
+            now=now,
+            ticket_id=ticket.id,
+            centre_id=ticket.centre_id,
+            after_id=row,
+        )
+    return row
+
+
+async def plan_teacher_notices(
+    session: AsyncSession,
+    runtime: Runtime,
+    change: Change,
+    *,
+    actor_id: int,
+    attachments: Sequence[NewAttachment] = (),
+) -> list[int]:
+    """Tell the ticket's teachers (not the one who acted) of a change; the rows planned."""
+    from handlers import tickets as ticket_handlers  # the wording lives with the ticket screens
+
+    ticket = change.ticket
+    settings = runtime.settings
+    now = runtime.clock()
+    planned: list[int] = []
+    for teacher_id in ticket.participant_ids:
+        if teacher_id == actor_id:
+            continue
+        fallback = ticket.reporter_locale if teacher_id == ticket.reporter_id else None
+        tr = await teacher_tr(session, settings, teacher_id, fallback)
+        lines = ticket_handlers.change_lines(tr, change, ticket.centre_name)
+        if not lines and not attachments:
+            continue
+        body = "\n\n".join([f"🎫 <b>{escape(ticket.reference)}</b>", *lines])
+        row = await service.enqueue(
+            session,
+            OutboxKind.TEACHER_NOTICE,
+            now=now,
+            payload={
+                "text": body,
+                "markup": markup_rows(ticket_handlers.teacher_markup(tr, ticket)),
+                "link": MessagePurpose.TEACHER.value,
+            },
+            ticket_id=ticket.id,
+            chat_id=teacher_id,
+        )
+        assert row is not None
+        planned.append(row)
+        for attachment in attachments:
+            media = [_media_dict(attachment, _caption("📎", attachment))]
+            await service.enqueue(
+                session,
+                OutboxKind.TEACHER_MEDIA,
+                now=now,
+                payload={"media": media, "link": MessagePurpose.TEACHER.value},
+                ticket_id=ticket.id,
+                chat_id=teacher_id,
+                after_id=row,
+            )
+    return planned
+
+
+async def plan_admin_alert(
+    session: AsyncSession, runtime: Runtime, body: str, *, ticket_id: int | None = None
+) -> list[int]:
+    """An alert (HTML) to the administrators' chat and each administrator."""
+    settings = runtime.settings
+    chats = ([settings.admin_chat_id] if settings.admin_chat_id is not None else []) + [
+        a for a in settings.admin_ids if a != settings.admin_chat_id
+    ]
+    if not chats:
+        log.error("no administrators to alert (ADMIN_IDS, ADMIN_CHAT_ID): %s", body)
+    rows = []
+    for chat_id in chats:
+        row = await service.enqueue(
+            session,
+            OutboxKind.ADMIN_ALERT,
+            now=runtime.clock(),
+            payload={"text": body},
+            ticket_id=ticket_id,
+            chat_id=chat_id,
+        )
+        assert row is not None
+        rows.append(row)
+    return rows
+
+
+async def alert_no_centre(context: Context, school_name: str, school_code: str) -> None:
+    """A teacher could not report: no centre serves the school (and there is no default)."""
+    runtime = context.runtime
+    tr = staff_tr(runtime.settings)
+    body = "⚠️ " + tr.gettext(
+        "A teacher could not report a fault at {school}: no support centre serves it. "
+        "Add a centre for its directorate, or a default centre."
+    ).format(school=escape(f"{school_name} ({school_code})"))
+    async with runtime.sessions() as session:
+        rows = await plan_admin_alert(session, runtime, body)
+        await session.commit()
+    await flush(context, ids=rows)
+
+
+@dataclass
+class NewTicketPlan:
+    """What `plan_new_ticket` found: can the ticket reach a staff chat, and whom else to call."""
+
+    runtime: Runtime
+    routable: bool = False
+    centre: CentreInfo | None = None
+    mailed: bool = False  # an e-mail copy was planned
+
+    async def __call__(self, session: AsyncSession, ticket: TicketView) -> None:
+        runtime = self.runtime
+        settings = runtime.settings
+        now = runtime.clock()
+        self.centre = centre = await schools_service.get_centre(session, ticket.centre_id)
+        self.routable = centre is not None and centre.staff_chat_id is not None
+        tr = staff_tr(settings)
+        if self.routable:
+            await service.enqueue(
+                session,
+                OutboxKind.STAFF_POST,
+                now=now,
+                ticket_id=ticket.id,
+                centre_id=ticket.centre_id,
+            )
+        else:
+            await plan_admin_alert(
+                session,
+                runtime,
+                "⚠️ "
+                + tr.gettext(
+                    "{ref} ({school}) reaches no one: {centre} has no staff chat. Bind one "
+                    "with /staffchat in the centre's group, or have another centre serve "
+                    "the school's directorate."
+                ).format(
+                    ref=escape(ticket.reference),
+                    school=escape(f"{ticket.school_name} ({ticket.school_code})"),
+                    centre=escape(ticket.centre_name),
+                ),
+                ticket_id=ticket.id,
+            )
+        to = centre.helpdesk_email if centre else None
+        if helpdesk_mail.mail_enabled(settings, to):
+            self.mailed = True
+            await service.enqueue(
+                session,
+                OutboxKind.MAIL_COPY,
+                now=now,
+                payload={
+                    "to": to,
+                    "subject": text.mail_subject(tr, ticket),
+                    "body": text.mail_body(tr, ticket, settings.tz),
+                    "reference": ticket.reference,
+                },
+                ticket_id=ticket.id,
+                centre_id=ticket.centre_id,
+            )
+
+
+# --- sending ------------------------------------------------------------------------------------
+
+
+def _failure(exc: TelegramError, chat_id: int) -> DeliveryError:
+    """Telegram's answer as a delivery outcome."""
+    if isinstance(exc, ChatMigrated):
+        return ChatMoved(chat_id, int(exc.new_chat_id))
+    if isinstance(exc, Forbidden):
+        return RecipientGone(exc.message)
+    if isinstance(exc, RetryAfter):
+        return RetryLater(retry_after_seconds(exc), exc.message)
+    if isinstance(exc, BadRequest):
+        lowered = exc.message.lower()
+        if "chat not found" in lowered or "deactivated" in lowered:
+            return RecipientGone(exc.message)
+        return PermanentFailure(exc.message)
+    if isinstance(exc, NetworkError):  # timeouts, connection errors and 5xx answers
+        return TemporaryFailure(f"{type(exc).__name__}: {exc.message}")
+    return PermanentFailure(f"{type(exc).__name__}: {exc.message}")
+
+
+class NoStaffChat(PermanentFailure):
+    """The ticket's centre has no staff chat (any more)."""
+
+
+class HelpdeskSender:
+    """Sends outbox rows with the bot; records and follows up what happened."""
+
+    def __init__(self, app: KepliApp) -> None:
+        self.app = app
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.app.bot_data.runtime
+
+    # --- send ---------------------------------------------------------------------
+
+    async def send(self, item: OutboxItem) -> Delivered:
+        if item.kind is OutboxKind.MAIL_COPY:
+            return await self._mail(item)
+        chat_id, thread_id, reply_to = await self._where(item)
+        try:
+            if item.kind is OutboxKind.STAFF_POST:
+                ids = await self._post(item, chat_id, thread_id)
+            elif "media" in item.payload:
+                ids = await self._media(item.payload["media"], chat_id, thread_id, reply_to)
+            else:
+                ids = await self._text(item.payload, chat_id, thread_id, reply_to)
+        except TelegramError as exc:
+            raise _failure(exc, chat_id) from exc
+        return Delivered(chat_id, tuple(ids))
+
+    async def _where(self, item: OutboxItem) -> tuple[int, int | None, int | None]:
+        """(chat, forum topic, message to reply to) as they are now."""
+        if item.kind not in service.STAFF_CHAT_KINDS:
+            assert item.chat_id is not None
+            return item.chat_id, None, None
+        async with self.runtime.sessions() as session:
+            centre = (
+                await schools_service.get_centre(session, item.centre_id)
+                if item.centre_id is not None
+                else None
+            )
+            ticket = (
+                await tickets.get_ticket(session, item.ticket_id)
+                if item.ticket_id is not None
+                else None
+            )
+        chat_id = item.chat_id or (centre.staff_chat_id if centre else None)
+        if chat_id is None:
+            raise NoStaffChat("the centre has no staff chat")
+        reply_to = None
+        if (
+            item.payload.get("reply_to_post")
+            and ticket is not None
+            and ticket.staff_chat_id == chat_id
+        ):
+            reply_to = ticket.staff_message_id
+        return chat_id, centre.staff_thread_id if centre else None, reply_to
+
+    async def _post(self, item: OutboxItem, chat_id: int, thread_id: int | None) -> list[int]:
+        from handlers import tickets as ticket_handlers
+
+        assert item.ticket_id is not None
+        async with self.runtime.sessions() as session:
+            ticket = await tickets.get_ticket(session, item.ticket_id)
+        tr = staff_tr(self.runtime.settings)
+        body = text.ticket_card(tr, ticket, self.runtime.settings.tz, for_staff=True)
+        markup = ticket_handlers.staff_markup(tr, ticket)
+        post = await self.app.bot.send_message(
+            chat_id,
+            body,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            message_thread_id=thread_id,
+        )
+        # What the post shows, so that refresh_post edits it only when that changes.
+        self.runtime.shown.remember(
+            post.chat_id, post.message_id, digest(body, ParseMode.HTML, markup)
+        )
+        return [post.message_id]
+
+    async def _text(
+        self, payload: dict[str, Any], chat_id: int, thread_id: int | None, reply_to: int | None
+    ) -> list[int]:
+        rows = payload.get("markup")
+        markup = (
+            keyboard([[(label, data) for label, data in row] for row in rows]) if rows else None
+        )
+        params = (
+            ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if reply_to
+            else None
+        )
+        chunks = split_text(str(payload["text"]))
+        ids = []
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            message = await self.app.bot.send_message(
+                chat_id,
+                chunk,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if last else None,
+                reply_parameters=params if index == 0 else None,
+                message_thread_id=thread_id,
+            )
+            ids.append(message.message_id)
+        return ids
+
+    async def _media(
+        self,
+        media: list[dict[str, Any]],
+        chat_id: int,
+        thread_id: int | None,
+        reply_to: int | None,
+    ) -> list[int]:
+        bot = self.app.bot
+        html = ParseMode.HTML
+        params = (
+            ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if reply_to
+            else None
+        )
+        if len(media) > 1:
+            album = [
+                InputMediaPhoto(m["file_id"], caption=m["caption"], parse_mode=html) for m in media
+            ]
+            sent = await bot.send_media_group(
+                chat_id, album, reply_parameters=params, message_thread_id=thread_id
+            )
+            return [m.message_id for m in sent]
+        [one] = media
+        kind = AttachmentKind(one["kind"])
+        options: dict[str, Any] = {
+            "caption": one["caption"],
+            "parse_mode": html,
+            "reply_parameters": params,
+            "message_thread_id": thread_id,
+        }
+        message: Message
+        if kind is AttachmentKind.PHOTO:
+            message = await bot.send_photo(chat_id, one["file_id"], **options)
+        elif kind is AttachmentKind.VOICE:
+            message = await bot.send_voice(chat_id, one["file_id"], **options)
+        else:
+            message = await bot.send_document(chat_id, one["file_id"], **options)
+        return [message.message_id]
+
+    async def _mail(self, item: OutboxItem) -> Delivered:
+        p = item.payload
+        try:
+            await helpdesk_mail.send_copy(
+                self.runtime.settings,
+                to=str(p["to"]),
+                subject=str(p["subject"]),
+                body=str(p["body"]),
+                reference=str(p["reference"]),
+            )
+        except helpdesk_mail.MailError as exc:
+            raise TemporaryFailure(str(exc)) from exc
+        return Delivered(None)
+
+    # --- what follows ------------------------------------------------------------------
+
+    async def sent(self, session: AsyncSession, item: OutboxItem, delivered: Delivered) -> None:
+        runtime = self.runtime
+        now = runtime.clock()
+        purpose = item.payload.get("link")
+        if item.kind is OutboxKind.STAFF_POST:
+            assert item.ticket_id is not None
+            assert delivered.chat_id is not None
+            post_id = delivered.message_ids[0]
+            await tickets.record_staff_post(
+                session, item.ticket_id, delivered.chat_id, post_id, now=now
+            )
+            self._index(delivered.chat_id, post_id)
+            await self._after_post(session, item.ticket_id, item.id)
+        elif purpose is not None and item.ticket_id is not None and delivered.chat_id is not None:
+            for message_id in delivered.message_ids:
+                await tickets.add_link(
+                    session,
+                    item.ticket_id,
+                    delivered.chat_id,
+                    message_id,
+                    MessagePurpose(purpose),
+                    now=now,
+                )
+                self._index(delivered.chat_id, message_id)
+
+    def _index(self, chat_id: int, message_id: int) -> None:
+        index = self.runtime.helpdesk_links
+        if index is not None:
+            index.add(chat_id, message_id)
+
+    async def _after_post(self, session: AsyncSession, ticket_id: int, post_row: int) -> None:
+        """The post is out: its photos follow it, and the teacher may now be told."""
+        runtime = self.runtime
+        ticket = await tickets.get_ticket(session, ticket_id)
+        await _plan_media(
+            session,
+            OutboxKind.STAFF_MEDIA,
+            ticket.attachments,
+            prefix=f"📎 {escape(ticket.reference)}",
+            now=runtime.clock(),
+            ticket_id=ticket.id,
+            centre_id=ticket.centre_id,
+            after_id=post_row,
+        )
+        tr = await teacher_tr(
+            session, runtime.settings, ticket.reporter_id, ticket.reporter_locale
+        )
+        body = tr.gettext(
+            "📨 {ref} has reached {centre}. You will hear of every change here."
+        ).format(ref=f"<b>{escape(ticket.reference)}</b>", centre=escape(ticket.centre_name))
+        await service.enqueue(
+            session,
+            OutboxKind.TEACHER_NOTICE,
+            now=runtime.clock(),
+            payload={"text": body, "link": MessagePurpose.TEACHER.value},
+            ticket_id=ticket.id,
+            chat_id=ticket.reporter_id,
+        )
+
+    async def gave_up(
+        self, session: AsyncSession, item: OutboxItem, error: str, *, gone: bool
+    ) -> None:
+        runtime = self.runtime
+        tr = staff_tr(runtime.settings)
+        ticket = (
+            await tickets.get_ticket(session, item.ticket_id)
+            if item.ticket_id is not None
+            else None
+        )
+        if item.kind is OutboxKind.ADMIN_ALERT:
+            log.error("an alert to the administrators could not be sent: %s", error)
+            return
+        if ticket is None:
+            await plan_admin_alert(
+                session,
+                runtime,
+                "⚠️ "
+                + tr.gettext("A helpdesk message ({kind}) could not be sent: {error}").format(
+                    kind=item.kind.value, error=escape(error)
+                ),
+            )
+            return
+        ref = escape(ticket.reference)
+        if item.kind is OutboxKind.STAFF_POST:
+            await plan_admin_alert(
+                session,
+                runtime,
+                "⚠️ "
+                + tr.gettext(
+                    "{ref} could not be posted to the staff chat of {centre} "
+                    "({attempts} attempts): {error}"
+                ).format(
+                    ref=ref,
+                    centre=escape(ticket.centre_name),
+                    attempts=item.attempts,
+                    error=escape(error),
+                ),
+                ticket_id=ticket.id,
+            )
+            await self._tell_reporter_not_delivered(session, ticket, uncertain=False)
+        elif item.kind in (OutboxKind.TEACHER_NOTICE, OutboxKind.TEACHER_MEDIA) and gone:
+            if item.kind is OutboxKind.TEACHER_NOTICE:
+                await plan_staff_notice(
+                    session,
+                    runtime,
+                    ticket,
+                    "⚠️ "
+                    + tr.gettext(
+                        "{ref}: the teacher has blocked the bot and did not get this. "
+                        "Please contact the school another way."
+                    ).format(ref=ref),
+                )
+            if item.chat_id is not None:
+                await users.mark_blocked(session, item.chat_id, True)  # commits: the last step
+        else:
+            await plan_admin_alert(
+                session,
+                runtime,
+                "⚠️ "
+                + tr.gettext("A message about {ref} ({kind}) could not be sent: {error}").format(
+                    ref=ref, kind=item.kind.value, error=escape(error)
+                ),
+                ticket_id=ticket.id,
+            )
+
+    async def uncertain(self, session: AsyncSession, item: OutboxItem) -> None:
+        if item.kind is not OutboxKind.STAFF_POST or item.ticket_id is None:
+            log.warning("outbox %s (%s): may or may not have been sent", item.id, item.kind)
+            return
+        runtime = self.runtime
+        ticket = await tickets.get_ticket(session, item.ticket_id)
+        tr = staff_tr(runtime.settings)
+        await plan_admin_alert(
+            session,
+            runtime,
+            "⚠️ "
+            + tr.gettext(
+                "{ref}: the bot stopped while posting it to the staff chat of {centre}, so it "
+                "may not have arrived. Please check the group; staff also find it in /tickets."
+            ).format(ref=escape(ticket.reference), centre=escape(ticket.centre_name)),
+            ticket_id=ticket.id,
+        )
+        await self._tell_reporter_not_delivered(session, ticket, uncertain=True)
+
+    async def _tell_reporter_not_delivered(
+        self, session: AsyncSession, ticket: TicketView, *, uncertain: bool
+    ) -> None:
+        runtime = self.runtime
+        centre = await schools_service.get_centre(session, ticket.centre_id)
+        tr = await teacher_tr(
+            session, runtime.settings, ticket.reporter_id, ticket.reporter_locale
+        )
+        if uncertain:
+            body = tr.gettext(
+                "⚠️ I could not confirm that {ref} reached {centre}. The administrators "
+                "have been told and will check. You can also contact the centre: {contacts}"
+            )
+        else:
+            body = tr.gettext(
+                "⚠️ {ref} could not be delivered to {centre}. The administrators have been "
+                "told. Please also contact the centre: {contacts}"
+            )
+        await service.enqueue(
+            session,
+            OutboxKind.TEACHER_NOTICE,
+            now=runtime.clock(),
+            payload={
+                "text": body.format(
+                    ref=f"<b>{escape(ticket.reference)}</b>",
+                    centre=escape(ticket.centre_name),
+                    contacts=contacts_text(tr, centre),
+                ),
+                "link": MessagePurpose.TEACHER.value,
+            },
+            ticket_id=ticket.id,
+            chat_id=ticket.reporter_id,
+        )
+
+
+# --- the worker ---------------------------------------------------------------------------------
+
+
+def dispatcher_for(app: KepliApp) -> OutboxDispatcher:
+    runtime = app.bot_data.runtime
+    if runtime.outbox is None:
+        settings = runtime.settings
+        runtime.outbox = OutboxDispatcher(
+            runtime.sessions,
+            HelpdeskSender(app),
+            now=runtime.clock,
+            max_attempts=settings.outbox_max_attempts,
+        )
+    return runtime.outbox
+
+
+async def deliver_now(app: KepliApp) -> None:
+    """Send everything due (the job; tests call it instead of waiting)."""
+    await dispatcher_for(app).run()
+
+
+async def flush(
+    context: Context, *, ticket_ids: Sequence[int] = (), ids: Sequence[int] = ()
+) -> None:
+    """Send now what the current update planned (and what that plans in turn).
+
+    Not the e-mail copy: an SMTP server must not hold up the chat (see `kick`)."""
+    await dispatcher_for(cast(KepliApp, context.application)).flush(
+        ticket_ids=ticket_ids, ids=ids, skip=(OutboxKind.MAIL_COPY,)
+    )
+
+
+def kick(context: Context) -> None:
+    """A delivery pass now, in the background (the e-mail copy of a new ticket)."""
+    app = cast(KepliApp, context.application)
+    app.create_task(deliver_now(app), name="helpdesk outbox")
+
+
+async def outcome(context: Context, ids: Sequence[int]) -> list[service.RowState]:
+    async with context.runtime.sessions() as session:
+        return await service.states(session, list(ids))
+
+
+async def _job(context: Context) -> None:
+    app = cast(KepliApp, context.application)
+    try:
+        await deliver_now(app)
+    except Exception:
+        log.exception("outbox: delivery pass failed")
+    finally:
+        if app.running and app.job_queue is not None:
+            poll = app.bot_data.runtime.settings.outbox_poll_seconds
+            app.job_queue.run_once(_job, when=poll, name=JOB_NAME)
+
+
+async def chat_migrated(update: Update, context: Context) -> None:
+    """A group became a supergroup: its centres follow it, and what waits is sent there."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat_id, int(message.migrate_to_chat_id)
+    elif message.migrate_from_chat_id is not None:
+        old, new = int(message.migrate_from_chat_id), message.chat_id
+    else:
+        return
+    async with context.runtime.sessions() as session:
+        moved = await schools_service.move_staff_chat(session, old, new)
+        await session.commit()
+    if moved:
+        log.warning("staff chat %s became supergroup %s: %d centres follow it", old, new, moved)
+        await deliver_now(cast(KepliApp, context.application))
+
+
+def register(app: KepliApp) -> None:
+    data = app.bot_data
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated))
+
+    async def start(runtime: Runtime) -> None:
+        dispatcher = dispatcher_for(app)
+        dispatcher.stopped = False
+        await dispatcher.recover()
+        if app.job_queue is not None:
+            app.job_queue.run_once(_job, when=timedelta(seconds=0.5), name=JOB_NAME)
+        else:  # pragma: no cover - the job-queue extra is a dependency
+            log.error("helpdesk: no JobQueue, the outbox is sent only as changes happen")
+
+    async def stop(runtime: Runtime) -> None:
+        if runtime.outbox is not None:
+            runtime.outbox.stop()
+            runtime.outbox = None
+
+    data.on_startup(start)
+    data.on_shutdown(stop)

@@ -1,0 +1,34 @@
+"""Replayed updates (an update_id already handled) go no further than this handler.
+
+Registered in the first group, before anything reads or changes data, for every
+update in polling and webhook mode alike. See bot.services.update_ledger.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.services import update_ledger
+from handlers.context import Context
+
+log = logging.getLogger(__name__)
+
+GROUP: Final = -2  # before common.remember_user (group -1)
+
+
+async def skip_replays(update: object, context: Context) -> None:
+    if not isinstance(update, Update):
+        return
+    runtime = context.runtime
+    now = runtime.clock()
+    async with runtime.sessions() as session:
+        fresh = await update_ledger.claim(session, update.update_id, now=now)
+        if fresh and update.update_id % update_ledger.PRUNE_EVERY == 0:
+            await update_ledger.prune(session, now=now)
+    if not fresh:
+        log.info("update %s was already handled: replay ignored", update.update_id)
+        raise ApplicationHandlerStop
