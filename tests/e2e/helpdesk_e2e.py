@@ -111,9 +111,17 @@ class Desk:
 
 
 def unhurried() -> TelegramRateLimiter:
-    """A staff group gets many messages in a test: Telegram's 20 a minute would stall it."""
+    """A staff group gets many messages in a test: Telegram's 20 a minute would stall it.
+
+    Without the limiter's own quick retries of what Telegram did not answer, so that an
+    injected fault reaches the outbox, whose retries these tests are about (the limiter's
+    are tested in tests/unit/test_ratelimit.py and tests/e2e/test_errors.py)."""
     return TelegramRateLimiter(
-        overall_per_second=1000, private_per_second=100, private_burst=100, group_per_minute=1000
+        overall_per_second=1000,
+        private_per_second=100,
+        private_burst=100,
+        group_per_minute=1000,
+        fault_retry_delays=(),
     )
 
 
