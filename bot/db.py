@@ -71,6 +71,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # Changes to staff, centres, schools and deadlines are audited by session events.
+    from bot.services import audit
+
+    audit.install()
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
