@@ -12,6 +12,7 @@ must not pay for python-telegram-bot, SQLAlchemy and Alembic at every start.
 from __future__ import annotations
 
 import argparse
+import getpass
 import importlib
 import logging
 import os
@@ -35,7 +36,22 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tickets",
     # reminders
     "deadlines",
+    # privacy and operations
+    "privacy",
+    "audit",
 )
+
+
+# Commands that run the bot itself: their changes are attributed per update, not to the CLI.
+BOT_COMMANDS: tuple[str, ...] = ("demo", "run", "webhook")
+
+
+def operator_name() -> str:
+    """The login name of whoever runs the command, for the audit log."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in a bare container
+        return "unknown"
 
 
 def package_version() -> str:
@@ -121,6 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 0
+    if args.command not in BOT_COMMANDS:
+        # Changes made by a command (staff, centres, deadlines, erasures) are the
+        # operator's in the audit log; the bot's own are its users' or the system's.
+        from bot.services.actor import Actor, set_actor
+
+        set_actor(Actor("operator", None, operator_name()))
     try:
         return int(handler(args))
     except KeyboardInterrupt:

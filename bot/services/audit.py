@@ -23,10 +23,8 @@ a sample, not thousands.
 
 from __future__ import annotations
 
-import contextlib
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
@@ -37,6 +35,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.base import NO_VALUE
 
 from bot.models import AuditEntry, Base, utcnow
+from bot.services.actor import ACTOR_KINDS, SYSTEM, Actor, acting_as, current_actor, set_actor
 
 # table name -> (entity name in actions, the columns that identify a row to a reader)
 AUDITED: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
@@ -54,41 +53,7 @@ SUMMARY_AFTER: Final = 10
 SAMPLE: Final = 10
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: a Telegram user (staff, administrator), an operator at the CLI, the system."""
-
-    kind: str  # telegram, operator, system
-    id: int | None = None  # the Telegram user id
-    name: str = ""
-
-    def __str__(self) -> str:
-        if self.kind == "telegram":
-            return f"{self.name} ({self.id})" if self.name else str(self.id)
-        return f"{self.kind}:{self.name}" if self.name else self.kind
-
-
-ACTOR_KINDS: Final = ("telegram", "operator", "system")
-SYSTEM: Final = Actor("system")
-_actor: ContextVar[Actor] = ContextVar("keplibot_audit_actor", default=SYSTEM)
-
-
-def current_actor() -> Actor:
-    return _actor.get()
-
-
-def set_actor(actor: Actor) -> None:
-    """Make `actor` the author of the changes made from now on in this task (an update)."""
-    _actor.set(actor)
-
-
-@contextlib.contextmanager
-def acting_as(actor: Actor) -> Iterator[Actor]:
-    token = _actor.set(actor)
-    try:
-        yield actor
-    finally:
-        _actor.reset(token)
+__all__ = ["ACTOR_KINDS", "SYSTEM", "Actor", "acting_as", "current_actor", "set_actor"]
 
 
 # --- recording ----------------------------------------------------------------------
@@ -105,7 +70,7 @@ def _plain(value: Any) -> Any:
 
 def _describe(table: str, values: Mapping[str, Any]) -> str:
     entity_columns = AUDITED[table][1]
-    parts = [f"{name}={values.get(name)}" for name in entity_columns if values.get(name) is not None]
+    parts = [f"{name}={values[name]}" for name in entity_columns if values.get(name) is not None]
     return f"{table} " + " ".join(parts) if parts else table
 
 
@@ -195,11 +160,11 @@ def _write(session: Session, changes: Sequence[_Change]) -> None:
         action = f"{AUDITED[table][0]}.{verb}"
         if len(group) > SUMMARY_AFTER:
             sample = [_describe(table, c.values) for c in group[:SAMPLE]]
-            details = {"count": len(group), "sample": sample}
-            session.add(_entry(actor, action, f"{table} ×{len(group)}", details, now))
+            summary = {"count": len(group), "sample": sample}
+            session.add(_entry(actor, action, f"{table} ×{len(group)}", summary, now))
             continue
         for change in group:
-            details = {"changes": change.diff} if change.diff else None
+            details: dict[str, Any] | None = {"changes": change.diff} if change.diff else None
             if verb in ("created", "deleted"):
                 details = {"row": change.values}
             entry = _entry(actor, action, _describe(table, change.values), details, now)
