@@ -137,14 +137,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 0
-    if args.command not in BOT_COMMANDS:
+    try:
+        if args.command in BOT_COMMANDS:
+            return int(handler(args))
         # Changes made by a command (staff, centres, deadlines, erasures) are the
         # operator's in the audit log; the bot's own are its users' or the system's.
-        from bot.services.actor import Actor, set_actor
+        from bot.services.actor import Actor, acting_as
 
-        set_actor(Actor("operator", None, operator_name()))
-    try:
-        return int(handler(args))
+        with acting_as(Actor("operator", None, operator_name())):
+            return int(handler(args))
     except KeyboardInterrupt:
         logging.getLogger(__name__).info("interrupted")
         return 130

@@ -170,7 +170,8 @@ async def test_privacy_notice_names_periods_and_controller_and_leads_to_the_righ
     for command in ("/privacy", "/mydata", "/delete"):
         assert command in help_text["text"]
     # The retention job is scheduled daily.
-    assert bot.app is not None and bot.app.job_queue is not None
+    assert bot.app is not None
+    assert bot.app.job_queue is not None
     assert [job.name for job in bot.app.job_queue.get_jobs_by_name(RETENTION_JOB)] == [
         RETENTION_JOB
     ]
