@@ -614,9 +614,7 @@ async def none_pressed(update: Update, context: Context) -> None:
     message = query.message
     asked = message.reply_to_message if isinstance(message, Message) else None
     if asked is not None and asked.text:
-        await _record_miss(
-            update, context, _question_of(context, asked.text), MissKind.REJECTED
-        )
+        await _record_miss(update, context, _question_of(context, asked.text), MissKind.REJECTED)
     private = _is_private(update)
     text = no_answer_text(
         context,

@@ -1,4 +1,4 @@
-"""The audit log: every change to staff, invites, centres, schools and deadlines, with its author."""
+"""The audit log: changes to staff, invites, centres, schools and deadlines, with their author."""
 
 from __future__ import annotations
 
@@ -71,7 +71,9 @@ async def test_centres_schools_and_deadlines_are_recorded_and_listed(
             deadline = await deadlines_service.create_deadline(
                 session,
                 DeadlineDraft(
-                    kind="interest", title_el="Αιτήσεις", title_en="Applications",
+                    kind="interest",
+                    title_el="Αιτήσεις",
+                    title_en="Applications",
                     due_at=START + timedelta(days=20),
                 ),
                 RULES,
@@ -93,13 +95,15 @@ async def test_centres_schools_and_deadlines_are_recorded_and_listed(
     assert phone.details["changes"]["phone"] == ["2100000000", "2101111111"]
     mine = [e.action for e in entries if e.actor_id == 9001 and e.action.startswith("deadline")]
     assert mine == ["deadline.created", "deadline.changed", "deadline.changed", "deadline.deleted"]
-    [edit] = [e for e in entries if e.action == "deadline.changed" and "title_en" in str(e.details)]
+    [edit] = [
+        e for e in entries if e.action == "deadline.changed" and "title_en" in str(e.details)
+    ]
     assert edit.details["changes"]["title_en"] == ["Applications", "Applications (extended)"]
 
     async with sessions() as session:
         by_admin = await audit.entries(session, actor="9001", limit=100)
         assert {e.actor_id for e in by_admin} == {9001}
-        assert [e.action for e in by_admin][0] == "deadline.deleted"  # newest first
+        assert by_admin[0].action == "deadline.deleted"  # newest first
         by_name = await audit.entries(session, actor="διαχειρ", limit=100)
         assert len(by_name) == len(by_admin)
         ops = await audit.entries(session, actor="operator", action="staff", limit=100)
