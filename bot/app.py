@@ -42,7 +42,13 @@ from telegram.ext import (
 
 import handlers
 from bot.config import Settings
-from bot.db import DatabaseUnavailable, create_engine, session_factory, upgrade_schema
+from bot.db import (
+    DatabaseUnavailable,
+    check_writable,
+    create_engine,
+    session_factory,
+    upgrade_schema,
+)
 from bot.i18n import LOCALES
 from bot.persistence import SQLAlchemyPersistence
 from bot.ratelimit import TelegramRateLimiter
@@ -125,6 +131,7 @@ class KepliApplication(Application[Any, Any, Any, Any, Any, Any]):
         url = runtime.settings.database_url
         try:
             await upgrade_schema(url)
+            await check_writable(url)
         except (OSError, DBAPIError) as exc:
             raise DatabaseUnavailable.of(url, exc) from exc
         for hook in data.startup_hooks:
