@@ -50,6 +50,7 @@ from bot.db import (
     upgrade_schema,
 )
 from bot.i18n import LOCALES
+from bot.metrics import MeteredRateLimiter, observe_update
 from bot.persistence import SQLAlchemyPersistence
 from bot.ratelimit import TelegramRateLimiter
 from handlers.common import command_list
@@ -90,6 +91,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        with observe_update(update):
+            await self._in_order(update, coroutine)
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self._key(update)
         if key is None:
             await coroutine
@@ -221,7 +226,8 @@ def build_application(
         .token(token)
         .context_types(ContextTypes(context=Context, bot_data=BotData))
         .persistence(persistence)
-        .rate_limiter(rate_limiter or TelegramRateLimiter())
+        # Every Bot API call is counted for /metrics on its way through the limiter.
+        .rate_limiter(MeteredRateLimiter(rate_limiter or TelegramRateLimiter()))
         .concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
     )
     if settings.telegram_base_url:

@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     # A kept points declaration of a teacher not seen for this long is deleted.
     declaration_retention_days: int = Field(default=365, ge=1)
     retention_hour: int = Field(default=3, ge=0, le=23)  # local time (TIMEZONE) of the daily job
+    # `keplibot run` (polling) serves /metrics and /healthz even without PUBLIC_BASE_URL.
+    serve_metrics: bool = False
 
     @field_validator("admin_ids", mode="before")
     @classmethod
