@@ -25,8 +25,8 @@ def register(subparsers: Any) -> None:
         help="run the bot with long polling (needs TELEGRAM_TOKEN)",
         description="Run the bot with long polling against Telegram, or against the Bot API "
         "server given by TELEGRAM_BASE_URL. With PUBLIC_BASE_URL (or SERVE_METRICS) set, "
-        "also serve the calendar feeds, /metrics and /healthz on LISTEN_HOST:LISTEN_PORT. Stops cleanly on Ctrl-C "
-        "or SIGTERM.",
+        "also serve the calendar feeds, /metrics and /healthz on LISTEN_HOST:LISTEN_PORT. "
+        "Stops cleanly on Ctrl-C or SIGTERM.",
     )
     parser.set_defaults(handler=handle)
 
