@@ -568,4 +568,4 @@ class AuditEntry(Base):
     actor_name: Mapped[str] = mapped_column(String(200), default="")
     action: Mapped[str] = mapped_column(String(48), index=True)  # e.g. staff.deleted
     target: Mapped[str] = mapped_column(String(200), default="")  # e.g. helpdesk_staff 1/2001
-    details: Mapped[Any] = mapped_column(JSON)
+    details: Mapped[Any] = mapped_column(JSON, nullable=True)

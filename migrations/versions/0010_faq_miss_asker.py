@@ -1,8 +1,7 @@
 """privacy: FAQ misses know their asker, so that /mydata shows and /delete erases them
 
 Revision ID: 0010_faq_miss_asker
-Revises: 0009_privacy_audit
-Depends on: 0002_faq (the faq_misses table)
+Revises: 0002_faq (it changes that branch's faq_misses table)
 """
 
 from __future__ import annotations
@@ -11,9 +10,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_faq_miss_asker"
-down_revision = "0009_privacy_audit"
+down_revision = "0002_faq"
 branch_labels = None
-depends_on = "0002_faq"
+depends_on = None
 
 
 def upgrade() -> None:
