@@ -25,9 +25,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot.config import Settings
 from bot.i18n import N_
-from bot.services import audit, privacy, retention
+from bot.services import audit, privacy, retention, tickets
 from handlers.common import PRIVATE, answer_query, edit_text, keyboard, show_screen
 from handlers.context import CommandSpec, Context, KepliApp, MenuEntry, Runtime
+from handlers.tickets import refresh_post
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +215,14 @@ async def erase_pressed(update: Update, context: Context) -> None:
         return
     await answer_query(query)
     async with context.runtime.sessions() as session:
+        reported = await privacy.reported_ticket_ids(session, user.id)
         counts = await privacy.erase(session, user.id)
     ended = end_conversations(cast(KepliApp, context.application), user.id)
+    # The tickets' posts in the staff chats showed the reporter's name and description.
+    for ticket_id in reported:
+        async with context.runtime.sessions() as session:
+            view = await tickets.get_ticket(session, ticket_id)
+        await refresh_post(context, view)
     log.info(
         "user %s erased their data (%s; %d conversations ended)",
         user.id,

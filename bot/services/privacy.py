@@ -237,6 +237,14 @@ async def _ticket_ids(session: AsyncSession, user_id: int) -> list[int]:
     return list(rows)
 
 
+async def reported_ticket_ids(session: AsyncSession, user_id: int) -> list[int]:
+    """The tickets `user_id` reported (their staff posts show the reporter)."""
+    rows = await session.scalars(
+        select(Ticket.id).where(Ticket.reporter_id == user_id).order_by(Ticket.id)
+    )
+    return list(rows)
+
+
 async def _export_tickets(session: AsyncSession, user_id: int) -> Any:
     ids = await _ticket_ids(session, user_id)
     if not ids:

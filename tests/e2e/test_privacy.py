@@ -14,6 +14,7 @@ from handlers.privacy import ERASE_DATA, KEEP_DATA, RETENTION_JOB
 from tests.e2e.conftest import JSON, BotHarness, Launch, labels
 from tests.e2e.helpdesk_e2e import ATHENS_STAFF, database, open_desk, report_fault
 from tests.e2e.points_chat import flows_of, json_document
+from tests.helpdesk_world import ATHENS_STAFF_CHAT as STAFF_CHAT
 
 # Every marker is something only this teacher gave the bot: none may survive erasure.
 TEACHER = SimUser(1101, "Ξανθίππη", "Σημαδάκη", "xanthippi_mrk", language_code="el")
@@ -118,6 +119,10 @@ async def test_a_teacher_exports_then_erases_everything_and_the_ticket_stays_ano
     assert kept.message["text"] == "Δεν διαγράφηκε τίποτα."
     assert (await my_data(bot))["tickets"][0]["description"] == DESCRIPTION
 
+    posts_before = await desk.chat(STAFF_CHAT)
+    [post_id] = [m["message_id"] for m in posts_before if "KPL-2026-00001" in (m["text"] or "")][
+        :1
+    ]
     [warning] = await bot.send(TEACHER, "/delete")
     erased = await bot.press(TEACHER, warning, ERASE_DATA)
     assert erased.message["text"].startswith("✅ Έγινε: διέγραψα όλα όσα κρατούσα για εσάς")
@@ -136,6 +141,16 @@ async def test_a_teacher_exports_then_erases_everything_and_the_ticket_stays_ano
         assert row.lab == "Εργαστήριο Πληροφορικής 1"
     [staff_view] = await desk.send(ATHENS_STAFF, "/tickets", chat=desk.world.athens.staff_chat_id)
     assert "KPL-2026-00001" in staff_view["text"]
+    # Its post in the staff chat no longer shows her name or her description.
+    [post] = [m for m in posts_before if m["message_id"] == post_id]
+    assert "Ξανθίππη" in post["text"]
+    [post] = [m for m in await desk.chat(STAFF_CHAT) if m["message_id"] == post_id]
+    assert "KPL-2026-00001" in post["text"]
+    assert not [marker for marker in MARKERS if marker in post["text"]]
+    assert privacy.ERASED_NAME in post["text"]
+    for message in await desk.chat(STAFF_CHAT):
+        shown = f"{message['text']} {message.get('caption')}"
+        assert not [marker for marker in MARKERS if marker in shown], shown
 
     # Writing again, she is a new user: nothing from before.
     again = await my_data(bot)
