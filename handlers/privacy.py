@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Sequence
 from datetime import time
 from typing import Final, cast
 
@@ -219,10 +220,7 @@ async def erase_pressed(update: Update, context: Context) -> None:
         counts = await privacy.erase(session, user.id)
     ended = end_conversations(cast(KepliApp, context.application), user.id)
     # The tickets' posts in the staff chats showed the reporter's name and description.
-    for ticket_id in reported:
-        async with context.runtime.sessions() as session:
-            view = await tickets.get_ticket(session, ticket_id)
-        await refresh_post(context, view)
+    await refresh_posts(context, reported)
     log.info(
         "user %s erased their data (%s; %d conversations ended)",
         user.id,
@@ -255,12 +253,21 @@ async def retention_job(context: Context) -> None:
     runtime = context.runtime
     settings = runtime.settings
     async with runtime.sessions() as session:
-        await retention.apply(
+        report = await retention.apply(
             session,
             now=runtime.clock(),
             ticket_days=settings.ticket_retention_days,
             declaration_days=settings.declaration_retention_days,
         )
+    await refresh_posts(context, report.ticket_ids)
+
+
+async def refresh_posts(context: Context, ticket_ids: Sequence[int]) -> None:
+    """Edit the staff-chat posts of anonymised tickets, which showed the reporter."""
+    for ticket_id in ticket_ids:
+        async with context.runtime.sessions() as session:
+            view = await tickets.get_ticket(session, ticket_id)
+        await refresh_post(context, view)
 
 
 def schedule_retention(app: KepliApp, settings: Settings) -> None:

@@ -41,6 +41,7 @@ class RetentionReport:
     faq_masked: int = 0
     tickets_anonymised: int = 0
     declarations_deleted: int = 0
+    ticket_ids: tuple[int, ...] = ()  # the tickets anonymised (their staff posts are stale)
 
 
 async def mask_faq_misses(session: AsyncSession) -> int:
@@ -109,8 +110,8 @@ async def anonymise_tickets(session: AsyncSession, ticket_ids: list[int]) -> int
     return len(ticket_ids)
 
 
-async def anonymise_closed_tickets(session: AsyncSession, before: datetime) -> int:
-    """Anonymise tickets closed before `before` that are not yet; how many. Does not commit."""
+async def anonymise_closed_tickets(session: AsyncSession, before: datetime) -> list[int]:
+    """Anonymise tickets closed before `before` that are not yet; their ids. Does not commit."""
     ids = list(
         await session.scalars(
             select(Ticket.id).where(
@@ -120,7 +121,8 @@ async def anonymise_closed_tickets(session: AsyncSession, before: datetime) -> i
             )
         )
     )
-    return await anonymise_tickets(session, ids)
+    await anonymise_tickets(session, ids)
+    return ids
 
 
 async def delete_stale_declarations(session: AsyncSession, before: datetime) -> int:
@@ -141,14 +143,15 @@ async def apply(
 ) -> RetentionReport:
     """Apply every retention rule in one transaction (commits) and log the counts."""
     try:
+        masked = await mask_faq_misses(session)
+        anonymised = await anonymise_closed_tickets(session, now - timedelta(days=ticket_days))
         report = RetentionReport(
-            faq_masked=await mask_faq_misses(session),
-            tickets_anonymised=await anonymise_closed_tickets(
-                session, now - timedelta(days=ticket_days)
-            ),
+            faq_masked=masked,
+            tickets_anonymised=len(anonymised),
             declarations_deleted=await delete_stale_declarations(
                 session, now - timedelta(days=declaration_days)
             ),
+            ticket_ids=tuple(anonymised),
         )
         await session.commit()
     except BaseException:

@@ -81,7 +81,8 @@ async def test_closed_tickets_are_anonymised_after_the_retention_period_only(
     clock.advance(days=TICKET_DAYS - 1)
     assert (await apply(sessions, clock)).tickets_anonymised == 0
     clock.advance(days=2)
-    assert (await apply(sessions, clock)).tickets_anonymised == 1
+    report = await apply(sessions, clock)
+    assert (report.tickets_anonymised, report.ticket_ids) == (1, (closed.id,))
     async with sessions() as session:
         row = await session.get(Ticket, closed.id)
         assert row is not None

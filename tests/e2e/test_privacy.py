@@ -9,12 +9,15 @@ from sqlalchemy import select
 
 from bot.emulator.sim import SimUser
 from bot.models import Base, Ticket
-from bot.services import privacy
+from bot.services import privacy, tickets
+from bot.services.clock import FakeClock
+from bot.services.ticket_workflow import Action
 from handlers.privacy import ERASE_DATA, KEEP_DATA, RETENTION_JOB
 from tests.e2e.conftest import JSON, BotHarness, Launch, labels
 from tests.e2e.helpdesk_e2e import ATHENS_STAFF, database, open_desk, report_fault
 from tests.e2e.points_chat import flows_of, json_document
 from tests.helpdesk_world import ATHENS_STAFF_CHAT as STAFF_CHAT
+from tests.helpdesk_world import T0
 
 # Every marker is something only this teacher gave the bot: none may survive erasure.
 TEACHER = SimUser(1101, "Ξανθίππη", "Σημαδάκη", "xanthippi_mrk", language_code="el")
@@ -199,3 +202,38 @@ async def test_my_data_never_goes_to_a_group(launch: Launch) -> None:
     await bot.idle()
     replies: list[JSON] = await bot.send(TEACHER, "/mydata", chat=group)
     assert all(m.get("document") is None for m in replies)
+
+
+async def test_the_daily_job_anonymises_old_closed_tickets_and_their_staff_posts(
+    launch: Launch, database_url: str
+) -> None:
+    clock = FakeClock(T0)
+    desk = await open_desk(launch, database_url, clock=clock)
+    await report_fault(desk, TEACHER, description=DESCRIPTION)
+    async with database(database_url) as sessions, sessions() as session:
+        ticket = await tickets.ticket_by_reference(session, "KPL-2026-00001")
+        await tickets.apply_action(
+            session,
+            ticket.id,
+            tickets.Actor(TEACHER.id, "Ξανθίππη Σημαδάκη"),
+            Action.CLOSE,
+            now=clock.now(),
+        )
+    app = desk.bot.app
+    assert app is not None
+    assert app.job_queue is not None
+    [job] = app.job_queue.get_jobs_by_name(RETENTION_JOB)
+
+    clock.advance(days=729)
+    await job.run(app)
+    [post] = [m for m in await desk.chat(STAFF_CHAT) if "KPL-2026-00001" in (m["text"] or "")]
+    assert "Ξανθίππη" in post["text"]
+
+    clock.advance(days=2)  # more than TICKET_RETENTION_DAYS (730) after it was closed
+    await job.run(app)
+    [post] = [m for m in await desk.chat(STAFF_CHAT) if "KPL-2026-00001" in (m["text"] or "")]
+    assert not [marker for marker in MARKERS if marker in post["text"]]
+    async with database(database_url) as sessions, sessions() as session:
+        row = await session.scalar(select(Ticket).where(Ticket.reference == "KPL-2026-00001"))
+        assert row is not None
+        assert (row.reporter_id, row.description) == (privacy.NO_USER, privacy.ERASED_TEXT)
