@@ -42,8 +42,15 @@ from telegram.ext import (
 
 import handlers
 from bot.config import Settings
-from bot.db import DatabaseUnavailable, create_engine, session_factory, upgrade_schema
+from bot.db import (
+    DatabaseUnavailable,
+    check_writable,
+    create_engine,
+    session_factory,
+    upgrade_schema,
+)
 from bot.i18n import LOCALES
+from bot.metrics import MeteredRateLimiter, observe_update
 from bot.persistence import SQLAlchemyPersistence
 from bot.ratelimit import TelegramRateLimiter
 from handlers.common import command_list
@@ -84,6 +91,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         return None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        with observe_update(update):
+            await self._in_order(update, coroutine)
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self._key(update)
         if key is None:
             await coroutine
@@ -125,6 +136,7 @@ class KepliApplication(Application[Any, Any, Any, Any, Any, Any]):
         url = runtime.settings.database_url
         try:
             await upgrade_schema(url)
+            await check_writable(url)
         except (OSError, DBAPIError) as exc:
             raise DatabaseUnavailable.of(url, exc) from exc
         for hook in data.startup_hooks:
@@ -214,7 +226,8 @@ def build_application(
         .token(token)
         .context_types(ContextTypes(context=Context, bot_data=BotData))
         .persistence(persistence)
-        .rate_limiter(rate_limiter or TelegramRateLimiter())
+        # Every Bot API call is counted for /metrics on its way through the limiter.
+        .rate_limiter(MeteredRateLimiter(rate_limiter or TelegramRateLimiter()))
         .concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
     )
     if settings.telegram_base_url:

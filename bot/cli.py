@@ -12,6 +12,7 @@ must not pay for python-telegram-bot, SQLAlchemy and Alembic at every start.
 from __future__ import annotations
 
 import argparse
+import getpass
 import importlib
 import logging
 import os
@@ -35,9 +36,23 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tickets",
     # reminders
     "deadlines",
-    # operations
+    # privacy and operations
     "doctor",
+    "privacy",
+    "audit",
 )
+
+
+# Commands that run the bot itself: their changes are attributed per update, not to the CLI.
+BOT_COMMANDS: tuple[str, ...] = ("demo", "run", "webhook")
+
+
+def operator_name() -> str:
+    """The login name of whoever runs the command, for the audit log."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in a bare container
+        return "unknown"
 
 
 def package_version() -> str:
@@ -127,7 +142,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return int(handler(args))
+        if args.command in BOT_COMMANDS:
+            return int(handler(args))
+        # Changes made by a command (staff, centres, deadlines, erasures) are the
+        # operator's in the audit log; the bot's own are its users' or the system's.
+        from bot.services.actor import Actor, acting_as
+
+        with acting_as(Actor("operator", None, operator_name())):
+            return int(handler(args))
     except KeyboardInterrupt:
         logging.getLogger(__name__).info("interrupted")
         return 130

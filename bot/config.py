@@ -101,6 +101,18 @@ class Settings(BaseSettings):
     # Public https base of the aiohttp server, for calendar feed links.
     public_base_url: str | None = None
 
+    # --- privacy and operations ---
+    # Who is responsible for the data (controller) and how to reach them, shown by /privacy.
+    privacy_controller: str | None = None
+    privacy_contact: str | None = None
+    # Personal data of tickets closed longer ago than this is anonymised.
+    ticket_retention_days: int = Field(default=730, ge=1)
+    # A kept points declaration of a teacher not seen for this long is deleted.
+    declaration_retention_days: int = Field(default=365, ge=1)
+    retention_hour: int = Field(default=3, ge=0, le=23)  # local time (TIMEZONE) of the daily job
+    # `keplibot run` (polling) serves /metrics and /healthz even without PUBLIC_BASE_URL.
+    serve_metrics: bool = False
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

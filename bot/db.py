@@ -71,6 +71,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # Changes to staff, centres, schools and deadlines are audited by session events.
+    from bot.services import audit
+
+    audit.install()
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
@@ -145,6 +149,33 @@ async def upgrade_schema(url: str, revision: str = "heads") -> None:
     Safe to call at every start: a current schema is left as it is.
     """
     await _run_alembic(url, lambda config: command.upgrade(config, revision))
+
+
+async def check_writable(url: str) -> None:
+    """Raise (a DBAPIError) unless the database at `url` accepts writes.
+
+    A read-only SQLite file (or `mode=ro`), a full disk or a PostgreSQL in read-only
+    mode lets a current schema be read, and the bot would then fail at its first
+    write; this tries one (a no-op UPDATE of Alembic's row) and rolls it back.
+    """
+    engine = _migration_engine(url)
+    try:
+        async with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                # SQLite skips an UPDATE that matches no row without writing anything;
+                # creating a table must write (and fails on a read-only file).
+                await connection.exec_driver_sql(
+                    "CREATE TABLE IF NOT EXISTS keplibot_write_check (x INTEGER)"
+                )
+                await connection.exec_driver_sql("DROP TABLE keplibot_write_check")
+            else:
+                # PostgreSQL refuses any UPDATE in a read-only transaction, even of no row.
+                await connection.execute(
+                    text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0")
+                )
+            await connection.rollback()
+    finally:
+        await engine.dispose()
 
 
 async def downgrade_schema(url: str, revision: str = "base") -> None:

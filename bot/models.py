@@ -568,6 +568,9 @@ class FaqMiss(Base):
     # The best entries the search found anyway: [{"id": ..., "score": 0..1}], best first.
     hits: Mapped[Any] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The asker, only so that they can see (/mydata) and erase (/delete) their questions;
+    # no foreign key: the question stays anonymous if the row is kept otherwise.
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
 
 
 class FaqView(Base):
@@ -601,3 +604,23 @@ class FaqFeedback(Base):
     message_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- privacy and operations -----------------------------------------------------
+# Who changed what: staff, invites, centres, schools, deadlines, and the privacy
+# exports and erasures done by operators (bot.services.audit records them).
+
+
+class AuditEntry(Base):
+    """One change made by staff, an administrator, an operator (CLI) or the system."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_kind: Mapped[str] = mapped_column(String(16))  # telegram, operator, system
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # Telegram user id
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(48), index=True)  # e.g. staff.deleted
+    target: Mapped[str] = mapped_column(String(200), default="")  # e.g. helpdesk_staff 1/2001
+    details: Mapped[Any] = mapped_column(JSON, nullable=True)

@@ -7,6 +7,7 @@
   not an update is refused with 400. Accepted updates go to the Application's
   update queue, the same way polling feeds them.
 - `GET /healthz`: 200 `{"ok": true}` when the database answers, else 503.
+- `GET /metrics`: Prometheus metrics (`bot.metrics`).
 - Features add routes (e.g. calendar feeds) through `ROUTE_MODULES`: modules
   exposing `add_routes(web_app, runtime)`.
 
@@ -55,7 +56,7 @@ APPLICATION: Final = web.AppKey("application", KepliApp)
 RouteHook = Callable[[web.Application, Runtime], None]
 
 # Modules under `bot.` with `add_routes(web_app: web.Application, runtime: Runtime)`.
-ROUTE_MODULES: tuple[str, ...] = ("calendar_feed",)
+ROUTE_MODULES: tuple[str, ...] = ("calendar_feed", "metrics")
 
 
 def webhook_path(settings: Settings) -> str:
@@ -288,7 +289,7 @@ async def _poll(
         base = None
         if sock is not None:
             base = await stack.enter_async_context(web_server(application, sock))
-            log.info("web server (calendar feeds, /healthz) on %s", base)
+            log.info("web server (calendar feeds, /metrics, /healthz) on %s", base)
         updater = application.updater
         assert updater is not None
         await updater.start_polling(

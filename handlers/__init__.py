@@ -10,6 +10,7 @@ from handlers import common, helpdesk_outbox, replays, report, start
 from handlers import deadlines as deadline_handlers
 from handlers import faq as faq_handlers
 from handlers import points as points_handlers
+from handlers import privacy as privacy_handlers
 from handlers import reminders as reminder_handlers
 from handlers import staff as helpdesk_staff
 from handlers import tickets as helpdesk_tickets
@@ -29,7 +30,11 @@ def register(app: KepliApp) -> None:
     # Feature flows come before start.register: a /start, /cancel or menu button sent
     # in the middle of a flow must reach the flow's fallbacks (which end it) first.
 
-    # Helpdesk, first of all: an invite's "/start staff-..." must not reach another flow's
+    # Privacy, first of all: /privacy, /mydata and /delete are answered even in the middle
+    # of a flow (erasure ends it); also the audit's author of each update (group -2) and
+    # the daily retention job.
+    privacy_handlers.register(app)
+    # Helpdesk, next: an invite's "/start staff-..." must not reach another flow's
     # /start fallback, and a reply to a bot message about a ticket (or a ticket's button)
     # must reach the ticket even in the middle of another flow.
     helpdesk_staff.register(app)

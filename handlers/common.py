@@ -38,6 +38,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Translator, get_translator, pick_locale
 from bot.services import users
+from bot.services.storage import is_storage_failure
 from handlers.context import CommandRegistry, Context, KepliApp, Runtime
 from handlers.shown import digest
 
@@ -71,19 +72,27 @@ async def remember_user(update: object, context: Context) -> None:
         context.use_locale(settings.default_locale)
         return
     chat = update.effective_chat
-    async with context.runtime.sessions() as session:
-        if chat is None or chat.type == ChatType.PRIVATE:
-            row = await users.touch_user(
-                session,
-                telegram_id=user.id,
-                first_name=user.first_name,
-                last_name=user.last_name,
-                username=user.username,
-                language_code=user.language_code,
-            )
-            stored = row.locale
-        else:
-            stored = await users.get_locale(session, user.id)
+    try:
+        async with context.runtime.sessions() as session:
+            if chat is None or chat.type == ChatType.PRIVATE:
+                row = await users.touch_user(
+                    session,
+                    telegram_id=user.id,
+                    first_name=user.first_name,
+                    last_name=user.last_name,
+                    username=user.username,
+                    language_code=user.language_code,
+                )
+                stored = row.locale
+            else:
+                stored = await users.get_locale(session, user.id)
+    except Exception as exc:
+        if not is_storage_failure(exc):
+            raise
+        # The database cannot be written (or reached): answer anyway, in Telegram's
+        # language; a handler that must store something says it could not.
+        log.warning("could not record user %s: %s", user.id, exc)
+        stored = None
     context.use_locale(pick_locale(stored, user.language_code, settings.default_locale))
 
 

@@ -15,6 +15,7 @@ from telegram.error import Forbidden
 
 from bot.i18n import Translator, get_translator, pick_locale
 from bot.services import users
+from bot.services.storage import is_storage_failure
 from handlers.common import answer_query, send_text, translator_for_user
 from handlers.context import Context
 
@@ -45,7 +46,11 @@ async def _handle(update: object, context: Context) -> None:
         await _notify_admins(context, update)
     chat = upd.effective_chat if upd else None
     if upd is not None and chat is not None and chat.type == ChatType.PRIVATE:
-        await _apologise(upd, context)
+        if is_storage_failure(error):
+            # The database cannot be written (read-only, full, gone): say so plainly.
+            await _not_saved(upd, context)
+        else:
+            await _apologise(upd, context)
 
 
 def describe(update: object) -> str:
@@ -123,6 +128,22 @@ async def _apologise(update: Update, context: Context) -> None:
         tr.gettext(
             "Sorry, something went wrong on my side. Nothing you entered is lost: "
             "please try again, or send /cancel to start over."
+        ),
+    )
+
+
+async def _not_saved(update: Update, context: Context) -> None:
+    tr = await _user_translator(update, context)
+    if update.callback_query is not None:
+        await answer_query(update.callback_query)
+    chat = update.effective_chat
+    assert chat is not None
+    await send_text(
+        context,
+        chat.id,
+        tr.gettext(
+            "Sorry, I could not save that: my storage is not available right now. "
+            "Please try again in a few minutes."
         ),
     )
 

@@ -389,7 +389,7 @@ def _replying_to(message_id: int | None) -> ReplyParameters | None:
     return ReplyParameters(message_id, allow_sending_without_reply=True)
 
 
-async def _record_miss(context: Context, text: str, kind: MissKind) -> None:
+async def _record_miss(update: Update, context: Context, text: str, kind: MissKind) -> None:
     result = index_of(context).search(text, context.locale)
     async with context.runtime.sessions() as session:
         await faq_log.record_miss(
@@ -398,6 +398,7 @@ async def _record_miss(context: Context, text: str, kind: MissKind) -> None:
             locale=context.locale,
             hits=result.hits,
             kind=kind,
+            user_id=update.effective_user.id if update.effective_user else None,
             now=context.runtime.clock(),
         )
 
@@ -446,7 +447,7 @@ async def answer_question(
             reply_parameters=_replying_to(reply_to),
         )
     else:
-        await _record_miss(context, text, MissKind.NO_MATCH)
+        await _record_miss(update, context, text, MissKind.NO_MATCH)
         await send_text(
             context,
             chat.id,
@@ -627,7 +628,7 @@ async def none_pressed(update: Update, context: Context) -> None:
     message = query.message
     asked = message.reply_to_message if isinstance(message, Message) else None
     if asked is not None and asked.text:
-        await _record_miss(context, _question_of(context, asked.text), MissKind.REJECTED)
+        await _record_miss(update, context, _question_of(context, asked.text), MissKind.REJECTED)
     private = _is_private(update)
     text = no_answer_text(
         context,

@@ -24,9 +24,9 @@ def register(subparsers: Any) -> None:
         "run",
         help="run the bot with long polling (needs TELEGRAM_TOKEN)",
         description="Run the bot with long polling against Telegram, or against the Bot API "
-        "server given by TELEGRAM_BASE_URL. With PUBLIC_BASE_URL set, also serve the "
-        "calendar feeds and /healthz on LISTEN_HOST:LISTEN_PORT. Stops cleanly on Ctrl-C "
-        "or SIGTERM.",
+        "server given by TELEGRAM_BASE_URL. With PUBLIC_BASE_URL (or SERVE_METRICS) set, "
+        "also serve the calendar feeds, /metrics and /healthz on LISTEN_HOST:LISTEN_PORT. "
+        "Stops cleanly on Ctrl-C or SIGTERM.",
     )
     parser.set_defaults(handler=handle)
 
@@ -37,7 +37,7 @@ def handle(args: argparse.Namespace) -> int:
     # Bound first: a port in use stops us (naming LISTEN_PORT) before Telegram is called.
     sock = (
         listening_socket(settings.listen_host, settings.listen_port)
-        if settings.public_base_url
+        if settings.public_base_url or settings.serve_metrics
         else None
     )
     setup_logging(settings)

@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from bot.i18n import DEFAULT_LOCALE, LOCALES, Translator, get_translator
+from bot.services import json_input
+from bot.services.json_input import JsonRefused
 from bot.services.points import dumps, error_object, error_text, output_object, render_breakdown
 from scoring import DeclarationInvalid, score_object
 
@@ -97,21 +99,31 @@ def _fail(message: str) -> None:
 
 
 def parse_json(text: str) -> Any:
-    """`json.loads`, but a leading byte-order mark is ignored (Windows editors write one)
-    and nesting too deep for the parser is a JSONDecodeError like any other bad JSON."""
-    try:
-        return json.loads(text.removeprefix("\ufeff"))
-    except RecursionError:
-        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+    """`json_input.loads`: a leading byte-order mark is ignored (Windows editors write one);
+    bad JSON, nesting too deep and numbers thousands of digits long raise JsonRefused."""
+    return json_input.loads(text)
+
+
+def refusal_text(tr: Translator, refused: JsonRefused, name: str | None = None) -> str:
+    if refused.code == "invalid_json":
+        if name is None:
+            return tr.gettext("not valid JSON (column {column}: {error})").format(
+                column=refused.column, error=refused.detail
+            )
+        message = tr.gettext("{file} is not valid JSON (line {line}, column {column}: {error})")
+        return message.format(
+            file=name, line=refused.line, column=refused.column, error=refused.detail
+        )
+    problem = json_input.problem_text(tr, refused)
+    return problem if name is None else f"{name}: {problem}"
 
 
 def _single(tr: Translator, stream: TextIO, name: str, fmt: str) -> int:
     text = stream.read()
     try:
         value = parse_json(text)
-    except json.JSONDecodeError as exc:
-        message = tr.gettext("{file} is not valid JSON (line {line}, column {column}: {error})")
-        _fail(message.format(file=_shown(name), line=exc.lineno, column=exc.colno, error=exc.msg))
+    except JsonRefused as refused:
+        _fail(refusal_text(tr, refused, _shown(name)))
         return EXIT_INVALID
     try:
         result = score_object(value)
@@ -131,11 +143,9 @@ def score_lines(tr: Translator, lines: Iterable[str]) -> Iterable[str]:
     for line in lines:
         try:
             value = parse_json(line)
-        except json.JSONDecodeError as exc:
-            message = tr.gettext("not valid JSON (column {column}: {error})").format(
-                column=exc.colno, error=exc.msg
-            )
-            yield dumps({"error": {"path": "", "code": "invalid_json", "message": message}})
+        except JsonRefused as refused:
+            message = refusal_text(tr, refused)
+            yield dumps({"error": {"path": "", "code": refused.code, "message": message}})
             continue
         try:
             result = score_object(value)

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import FaqFeedback, FaqMiss, FaqView, utcnow
 from bot.services.faq import Hit
+from bot.services.redact import mask_identifiers
 
 MAX_MISS_CHARS: Final = 1000  # a question, not an essay: longer text is cut
 MAX_MISS_HITS: Final = 3
@@ -80,12 +81,18 @@ async def record_miss(
     locale: str,
     hits: Sequence[Hit] = (),
     kind: MissKind = MissKind.NO_MATCH,
+    user_id: int | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Keep a question the FAQ could not answer, with the best (weak) hits it had."""
+    """Keep a question the FAQ could not answer, with the best (weak) hits it had.
+
+    Numbers that look like a phone, ΑΦΜ or ΑΜΚΑ are masked before it is stored;
+    `user_id` (the asker) is kept only for /mydata and /delete.
+    """
     session.add(
         FaqMiss(
-            text=text.strip()[:MAX_MISS_CHARS],
+            text=mask_identifiers(text.strip()[:MAX_MISS_CHARS]),
+            user_id=user_id,
             locale=locale,
             kind=kind.value,
             hits=[{"id": hit.id, "score": hit.score} for hit in hits[:MAX_MISS_HITS]],

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from bot.i18n import Translator
+from bot.services import json_input
 from bot.services.points import (
     error_text,
 )
@@ -60,10 +61,13 @@ def read_declaration_file(tr: Translator, data: bytes) -> tuple[Declaration | No
     except UnicodeDecodeError:
         return None, [_("The file is not UTF-8 text.")]
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        message = _("The file is not valid JSON (line {line}, column {column}).")
-        return None, [message.format(line=exc.lineno, column=exc.colno)]
+        value = json_input.loads(text)
+    except json_input.JsonRefused as refused:
+        if refused.code == "invalid_json":
+            message = _("The file is not valid JSON (line {line}, column {column}).")
+            return None, [message.format(line=refused.line, column=refused.column)]
+        # Nested too deeply, or a number thousands of digits long: say which.
+        return None, [json_input.problem_text(tr, refused)]
     try:
         return parse_declaration(value), []
     except DeclarationInvalid as exc:

@@ -165,8 +165,23 @@ def test_json_nested_too_deeply_exits_2(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == (
-        "keplibot score: stdin is not valid JSON (line 1, column 1: nested too deeply)\n"
+        "keplibot score: stdin: It is nested too deeply to be a declaration "
+        "(more than 32 levels of brackets).\n"
     )
+
+
+def test_a_number_thousands_of_digits_long_exits_2_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed_stdin(monkeypatch, '{"keplinet_head_years": ' + "7" * 5000 + "}")
+    assert main(["score", "--lang", "en"]) == 2
+    assert capsys.readouterr().err == (
+        "keplibot score: stdin: It has a number with 5000 digits (777777777777…): far too "
+        "long for a declaration.\n"
+    )
+    feed_stdin(monkeypatch, '{"keplinet_head_years": 0.' + "5" * 5000 + "}")
+    assert main(["score"]) == 2
+    assert "5001 ψηφία" in capsys.readouterr().err
 
 
 def test_a_json_value_that_is_not_an_object_exits_2(
@@ -219,13 +234,25 @@ def test_batch_writes_one_line_per_line_in_order_and_goes_on_after_errors(
 def test_batch_goes_on_after_a_line_nested_too_deeply_and_ignores_a_byte_order_mark(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lines = ['\ufeff{"organic_position_at_school": true}', "[" * 100_000, "{}"]
+    lines = [
+        '\ufeff{"organic_position_at_school": true}',
+        "[" * 100_000,
+        "{}",
+        '{"keplinet_head_years": ' + "9" * 5000 + "}",
+        "{}",
+    ]
     feed_stdin(monkeypatch, "\n".join(lines) + "\n")
     assert main(["score", "--jsonl", "--lang", "en"]) == 0
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [line.get("total") for line in out] == [2, None, 0]
-    assert out[1]["error"]["code"] == "invalid_json"
-    assert out[1]["error"]["message"] == "not valid JSON (column 1: nested too deeply)"
+    assert [line.get("total") for line in out] == [2, None, 0, None, 0]
+    assert out[1]["error"] == {
+        "path": "",
+        "code": "too_deep",
+        "message": "It is nested too deeply to be a declaration (more than 32 levels of "
+        "brackets).",
+    }
+    assert out[3]["error"]["code"] == "number_too_long"
+    assert out[3]["error"]["message"].startswith("It has a number with 5000 digits")
 
 
 def test_batch_output_lines_are_compact_json(
