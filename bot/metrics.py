@@ -8,7 +8,7 @@
   `timeout`), counted by `MeteredRateLimiter`, which wraps the bot's rate limiter;
 - `keplibot_queue_depth{queue}` and `keplibot_queue_oldest_seconds{queue}`: items due and
   not yet done, and how late the oldest is. Queues are pluggable: `register_queue(name,
-  probe)`; the reminders' delivery queue is built in;
+  probe)`; the reminders' delivery queue and the helpdesk outbox are built in;
 - `keplibot_tickets{status}`: helpdesk tickets by status;
 - `keplibot_database_up`: 1 when the last scrape could read the database.
 
@@ -221,6 +221,17 @@ async def reminder_queue(session: AsyncSession, now: datetime) -> tuple[int, flo
 
 
 register_queue("reminders", reminder_queue)
+
+
+async def outbox_queue(session: AsyncSession, now: datetime) -> tuple[int, float]:
+    """Helpdesk messages waiting to be sent (pending, or being sent)."""
+    from bot.services.outbox import queue_health
+
+    health = await queue_health(session, now=now)
+    return health.waiting, health.oldest_waiting_age or 0.0
+
+
+register_queue("outbox", outbox_queue)
 
 
 async def refresh(runtime: Runtime) -> None:

@@ -17,7 +17,7 @@ from handlers.context import Context
 
 log = logging.getLogger(__name__)
 
-GROUP: Final = -2  # before common.remember_user (group -1)
+GROUP: Final = -3  # first of all: before the audit author (-2) and remember_user (-1)
 
 
 async def skip_replays(update: object, context: Context) -> None:

@@ -31,6 +31,7 @@ from bot.models import (
     CalendarToken,
     FaqFeedback,
     FaqMiss,
+    OutboxMessage,
     PersistedChatData,
     PersistedConversation,
     PersistedUserData,
@@ -432,11 +433,33 @@ async def _erase_conversations(session: AsyncSession, user_id: int) -> int:
     return touched
 
 
+async def _erase_outbox(session: AsyncSession, user_id: int) -> int:
+    """Helpdesk messages to the person, and those about their tickets not sent yet, go;
+    the texts of those already sent about their tickets are dropped from the record."""
+    om = OutboxMessage
+    theirs = select(Ticket.id).where(Ticket.reporter_id == user_id)
+    touched = _rowcount(
+        await session.execute(
+            delete(om).where(
+                (om.chat_id == user_id)
+                | (om.ticket_id.in_(theirs) & om.status.in_(("pending", "sending")))
+            )
+        )
+    )
+    touched += _rowcount(
+        await session.execute(
+            update(om).where(om.ticket_id.in_(theirs)).values(payload={"erased": True})
+        )
+    )
+    return touched
+
+
 # Order matters for erasure only: the user row goes last (others refer to it).
 for _step in (
     Step("school", _export_school, _erase_school),
     Step("points", _export_declaration, _erase_declaration),
     Step("reminders", _export_reminders, _erase_reminders),
+    Step("outbox", None, _erase_outbox),
     Step("tickets", _export_tickets, anonymise_reporter),
     Step("faq", _export_faq, _erase_faq),
     Step("conversations", _export_conversations, _erase_conversations),
