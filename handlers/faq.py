@@ -68,13 +68,13 @@ from bot.services.smalltalk import SmallTalk, classify
 from handlers.common import (
     MENU_DATA,
     PRIVATE,
-    OutsideFlows,
     answer_query,
     edit_text,
     keyboard,
     send_text,
 )
 from handlers.context import CommandSpec, Context, KepliApp, Runtime, StartupHook
+from handlers.flows import OutsideFlows
 from handlers.start import main_menu_markup, private_chat_link, stale_button
 
 log = logging.getLogger(__name__)

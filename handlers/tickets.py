@@ -40,9 +40,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.config import Settings
 from bot.i18n import N_, Translator, get_translator, pick_locale
+from bot.services import roles, tickets, users
 from bot.services import schools as schools_service
 from bot.services import staff as staff_service
-from bot.services import tickets, users
 from bot.services.ticket_workflow import Action, Role, Status, TransitionRefused, allowed_actions
 from bot.services.tickets import (
     Actor,
@@ -74,7 +74,13 @@ STAFF_VERBS: Final[dict[str, Action]] = {
 
 COMMANDS: Final = (
     CommandSpec("mytickets", N_("My fault reports and their status"), order=31),
-    CommandSpec("tickets", N_("Support staff: the centre's open tickets"), order=32, chats="all"),
+    CommandSpec(
+        "tickets",
+        N_("Support staff: the centre's open tickets"),
+        order=32,
+        chats="all",
+        audience=frozenset({roles.STAFF}),
+    ),
 )
 
 

@@ -80,6 +80,7 @@ async def test_an_open_report_of_the_same_fault_is_offered_first(
     assert labels(offer) == [
         f"➕ Προσθήκη στο {REF}",
         "🆕 Όχι, είναι νέα βλάβη",
+        "« Πίσω",
         "✖ Ακύρωση",
     ]
     question = (await desk.press(OTHER_TEACHER, offer, "Προσθήκη στο")).message
