@@ -171,7 +171,9 @@ async def catch_up(update: object, context: Context) -> None:
         return
     waiting = context.bot_data.commands_waiting
     user_id = update.effective_user.id
-    if user_id in waiting:
+    chat = update.effective_chat
+    # Only from their private chat, which then exists (not e.g. from a group they are in).
+    if user_id in waiting and chat is not None and chat.id == user_id:
         waiting.discard(user_id)  # tried once more: a failure again is only logged
         registry = context.bot_data.commands
         await _sync(context.bot, registry, context.runtime, user_id, set())

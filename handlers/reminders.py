@@ -316,7 +316,7 @@ def default_times_text(tr: Translator, rules: ReminderRules) -> str:
     times = format_list(
         [
             tr.gettext("on the morning of the day ({time})").format(
-                time=tr.time(rules.schedule.morning)
+                time=tr.time(rules.schedule.morning, "HH:mm")
             )
             if offset.is_morning
             else offset_label(tr, offset)
