@@ -48,15 +48,15 @@ async def test_each_person_sees_the_commands_of_their_roles(
     # message, in their language.
     await desk.send(ADMIN, "/start")
     admin_menu = await menu_of(bot, ADMIN)
-    assert ADMIN_ONLY <= set(admin_menu)
+    assert set(admin_menu) >= ADMIN_ONLY
     assert "tickets" not in admin_menu  # not staff of any centre
     assert admin_menu["invite"] == "Διαχειριστές: πρόσκληση προσωπικού υποστήριξης"
-    assert ADMIN_ONLY <= await help_commands(desk, ADMIN)
+    assert await help_commands(desk, ADMIN) >= ADMIN_ONLY
 
     # Staff of a centre: its tickets and deadlines, not the administrators' commands.
     await desk.send(ATHENS_STAFF, "/start")
     staff_menu = await menu_of(bot, ATHENS_STAFF)
-    assert STAFF_ONLY <= set(staff_menu)
+    assert set(staff_menu) >= STAFF_ONLY
     assert not ({"invite", "staff", "staffchat"} & set(staff_menu))
     assert await help_commands(desk, ATHENS_STAFF) & PRIVILEGED == STAFF_ONLY
 
@@ -66,7 +66,7 @@ async def test_each_person_sees_the_commands_of_their_roles(
     assert "tickets" not in group
     await bot.restart()
     assert "tickets" in await menu_of(bot, ATHENS_STAFF, ATHENS_STAFF_CHAT)
-    assert ADMIN_ONLY <= set(await menu_of(bot, ADMIN))  # published at start this time
+    assert set(await menu_of(bot, ADMIN)) >= ADMIN_ONLY  # published at start this time
     assert not (set(await menu_of(bot, ALICE)) & PRIVILEGED)
 
 
@@ -83,7 +83,7 @@ async def test_becoming_staff_and_being_removed_change_the_menu(
     match = re.search(r"\?start=(staff-[\w-]+)", invite["text"])
     assert match is not None
     await desk.send(newcomer, f"/start {match.group(1)}")
-    assert STAFF_ONLY <= set(await menu_of(bot, newcomer))
+    assert set(await menu_of(bot, newcomer)) >= STAFF_ONLY
     assert "/tickets" in (await desk.send(newcomer, "/help"))[0]["text"]
 
     [choose] = await desk.send(ADMIN, "/staff")
