@@ -627,7 +627,12 @@ def build_flow() -> ConversationHandler[Context]:
         leave_question=N_("Leave managing deadlines?"),
         resume=_resume,
         on_leave=_leave,
+        admits=_may_manage,
     )
+
+
+async def _may_manage(update: Update, context: Context) -> bool:
+    return await _manager(update, context) is not None
 
 
 async def _resume(update: Update, context: Context, state: object) -> str | int:

@@ -56,6 +56,7 @@ HandlerList = list[BaseHandler[Update, Context, Any]]
 Resume = Callable[[Update, Context, object], Awaitable[object]]
 Leave = Callable[[Update, Context], Awaitable[None]]
 Unsaved = Callable[[Context], bool]
+Admits = Callable[[Update, Context], Awaitable[bool]]
 
 KEEP_DATA: Final = "flow:keep"
 LEAVE_DATA: Final = "flow:leave"
@@ -75,7 +76,9 @@ class Flow(ConversationHandler[Context]):
     state)` shows the current step again and returns the state (None: unchanged);
     `on_leave(update, context)` drops what the flow kept (it runs on /cancel,
     /start, «Leave» and «Discard»); `unsaved(context)` says whether «✖ Cancel»
-    should ask before discarding.
+    should ask before discarding. `admits(update, context)` says whether the user may
+    enter at all: someone who may not is refused by the entry point without first being
+    asked to leave the flow they are in (which they would lose for nothing).
     """
 
     def __init__(
@@ -91,6 +94,7 @@ class Flow(ConversationHandler[Context]):
         resume: Resume | None = None,
         on_leave: Leave | None = None,
         unsaved: Unsaved | None = None,
+        admits: Admits | None = None,
         **kwargs: Any,
     ) -> None:
         self.title = title
@@ -99,6 +103,7 @@ class Flow(ConversationHandler[Context]):
         self._resume = resume
         self._on_leave = on_leave
         self._unsaved = unsaved
+        self._admits = admits
         shared: HandlerList = [
             CommandHandler("cancel", cancel_all, filters=PRIVATE),
             CallbackQueryHandler(self._cancel_pressed, pattern=f"^{CANCEL_DATA}$"),
@@ -171,7 +176,7 @@ class Flow(ConversationHandler[Context]):
         state = check_result[0]
         if state is None:  # an entry point: starting this flow
             others = [f for f in flows_of(application) if f is not self and f.is_active(update)]
-            if others:
+            if others and (self._admits is None or await self._admits(update, context)):
                 await ask_to_leave(update, context, others[0], self)
                 return None
         return await super().handle_update(update, application, check_result, context)

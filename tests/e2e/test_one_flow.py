@@ -242,3 +242,34 @@ async def test_a_photo_in_the_report_still_joins_it(launch: Launch, database_url
     [kept] = await desk.bot.bot_messages(TEACHER.id, after=int(sent["message_id"]))
     assert kept["text"].startswith("📎 Το κράτησα")
     assert flows_of(desk.bot, TEACHER) == {"report"}
+
+
+async def test_an_album_in_the_interview_asks_once_and_the_report_keeps_every_photo(
+    bot: BotHarness,
+) -> None:
+    alice = Teacher(bot, ALICE)
+    await alice.send("/points")
+    first = await bot.sim.send_photo(ALICE, png(1), None, "album-7")
+    second = await bot.sim.send_photo(ALICE, png(2), None, "album-7")
+    await bot.recorder.wait(("message", ALICE.id, int(second["message_id"])))
+    asked = await bot.bot_messages(ALICE.id, after=int(first["message_id"]))
+    assert [m["text"].splitlines()[0] for m in asked] == ["⚠️ Να αφήσετε τον υπολογισμό μορίων;"]
+    left = await bot.press(ALICE, asked[0], "flow:leave")
+    assert left.new[0]["text"].startswith("📎 Το κράτησα. Ας δηλώσουμε τη βλάβη.")
+    assert len(left.new) == 1  # the album's second photo joins quietly
+    assert flows_of(bot, ALICE) == {"report"}
+    assert bot.app is not None
+    assert len(bot.app.user_data[ALICE.id]["report"]["attachments"]) == 2
+
+
+async def test_a_command_someone_may_not_use_does_not_cost_them_their_flow(
+    bot: BotHarness,
+) -> None:
+    alice = Teacher(bot, ALICE)
+    await alice.send("/points")
+    await alice.press("Ναι")
+    [refused] = await alice.send("/deadlines")
+    assert refused["text"] == (
+        "Τις προθεσμίες τις διαχειρίζονται οι διαχειριστές και το προσωπικό των ΚΕ.ΠΛΗ.ΝΕ.Τ."
+    )
+    assert flows_of(bot, ALICE) == {"points"}
