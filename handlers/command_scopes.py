@@ -16,7 +16,7 @@ A person's own list comes in their chosen language; with no choice, one list per
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import Any, Final, Literal
 
 from telegram import (
     Bot,
@@ -29,17 +29,22 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import TypeHandler
+from telegram.ext import Application, TypeHandler
 
 from bot.i18n import LOCALES, get_translator
 from bot.services import roles as roles_service
 from bot.services import users
 from bot.services.roles import Roles
-from handlers.context import CommandRegistry, Context, KepliApp, Runtime
+from handlers.context import BotData, CommandRegistry, Context, KepliApp, Runtime
 
 log = logging.getLogger(__name__)
 
 NOBODY: Roles = frozenset()
+# user_data: the roles whose commands this person's chat was given (so that the list is
+# taken back at start from someone who stopped being staff while the bot was not running).
+ROLES_KEY: Final = "command_roles"
+
+AnyApp = Application[Any, Any, Any, Any, BotData, Any]
 
 
 def command_list(
@@ -85,27 +90,32 @@ async def _set_chat(
         await bot.delete_my_commands(scope=scope)
 
 
-async def _sync(
-    bot: Bot, registry: CommandRegistry, runtime: Runtime, user_id: int, waiting: set[int]
-) -> None:
+async def _sync(app: AnyApp, user_id: int, waiting: set[int]) -> None:
+    runtime = app.bot_data.runtime
     async with runtime.sessions() as session:
         roles = await roles_service.roles_of(session, runtime.settings, user_id)
         chosen = await users.get_locale(session, user_id)
     default = runtime.settings.default_locale
+    registry = app.bot_data.commands
     try:
-        await _set_chat(bot, registry, user_id, "private", roles, chosen, default)
+        await _set_chat(app.bot, registry, user_id, "private", roles, chosen, default)
     except TelegramError as exc:
         log.info("commands of chat %s not set (yet): %s", user_id, exc)
         if roles:
             waiting.add(user_id)
         return
     waiting.discard(user_id)
+    data = app.user_data[user_id]
+    if roles:
+        data[ROLES_KEY] = sorted(roles)
+    elif data.pop(ROLES_KEY, None) is None:
+        return
+    app.mark_data_for_update_persistence(user_ids=user_id)
 
 
 async def sync_user(context: Context, user_id: int) -> None:
     """Publish `user_id`'s own command list (after a role or language change)."""
-    registry = context.bot_data.commands
-    await _sync(context.bot, registry, context.runtime, user_id, context.bot_data.commands_waiting)
+    await _sync(context.application, user_id, context.bot_data.commands_waiting)
 
 
 async def sync_staff_chat(context: Context, chat_id: int) -> None:
@@ -155,8 +165,10 @@ async def publish_commands(app: KepliApp) -> None:
         people = await roles_service.privileged_users(session, runtime.settings)
         groups = await roles_service.staff_chats(session)
     waiting = app.bot_data.commands_waiting
-    for user_id in people:
-        await _sync(app.bot, registry, runtime, user_id, waiting)
+    # And those who had a privileged list and lost the role while the bot was not running.
+    former = {user_id for user_id, data in app.user_data.items() if data.get(ROLES_KEY)}
+    for user_id in sorted(set(people) | former):
+        await _sync(app, user_id, waiting)
     staff = frozenset({roles_service.STAFF})
     for chat_id in groups:
         try:
@@ -175,8 +187,7 @@ async def catch_up(update: object, context: Context) -> None:
     # Only from their private chat, which then exists (not e.g. from a group they are in).
     if user_id in waiting and chat is not None and chat.id == user_id:
         waiting.discard(user_id)  # tried once more: a failure again is only logged
-        registry = context.bot_data.commands
-        await _sync(context.bot, registry, context.runtime, user_id, set())
+        await _sync(context.application, user_id, set())
 
 
 def register(app: KepliApp) -> None:

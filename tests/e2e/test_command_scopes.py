@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from bot.emulator.sim import SimUser
+from bot.services import staff as staff_service
 from tests.e2e.conftest import ALICE, BotHarness, Launch
 from tests.e2e.helpdesk_e2e import (
     ADMIN,
@@ -14,6 +15,7 @@ from tests.e2e.helpdesk_e2e import (
     ATHENS_STAFF_CHAT,
     OTHER_TEACHER,
     Desk,
+    database,
     open_desk,
 )
 
@@ -105,3 +107,17 @@ async def test_a_language_choice_keeps_the_staff_commands(
     menu = await menu_of(bot, ATHENS_STAFF)
     assert menu["tickets"] == "Support staff: the centre's open tickets"
     assert menu["language"] == "Speak Greek or English"
+
+
+async def test_staff_removed_while_the_bot_was_stopped_lose_the_commands_at_start(
+    launch: Launch, database_url: str
+) -> None:
+    desk = await open_desk(launch, database_url)
+    bot = desk.bot
+    await desk.send(ATHENS_STAFF, "/start")
+    assert set(await menu_of(bot, ATHENS_STAFF)) >= STAFF_ONLY
+    await bot.stop()
+    async with database(database_url) as sessions, sessions() as session:  # e.g. the CLI
+        assert await staff_service.remove_staff(session, desk.world.athens.id, ATHENS_STAFF.id)
+    await bot.start()
+    assert not (set(await menu_of(bot, ATHENS_STAFF)) & PRIVILEGED)
