@@ -157,7 +157,7 @@ async def _say(
 def _nav(
     context: Context, step: Step, rows: list[list[tuple[str, str]]], *, back: bool = True
 ) -> InlineKeyboardMarkup:
-    """The step's buttons with «« Back» and «✖ Cancel» under them (`handlers.report_nav`)."""
+    """The step's buttons with « Back» and «✖ Cancel» under them (`handlers.report_nav`)."""
     return report_nav.nav_markup(context.tr, draft_of(context), step, rows, back=back)
 
 
@@ -1003,7 +1003,7 @@ ASKS: Final[dict[Step, Ask]] = {
 
 
 async def go_back(update: Update, context: Context) -> Step | None:
-    """«« Back»: the step before this one again, with its answer kept."""
+    """« Back»: the step before this one again, with its answer kept."""
     step = report_nav.previous(draft_of(context))
     if step is None or step not in ASKS:
         query = update.callback_query

@@ -1,8 +1,8 @@
-"""«« Back» and «✖ Cancel» under every step of the fault report.
+"""« Back» and «✖ Cancel» under every step of the fault report.
 
 The draft keeps the trail of steps the teacher has seen (`trail`, step names, in
 order). Showing a step records it: a new step is added, a step seen before cuts
-the trail back to it (the teacher went back, or returned to the summary). «« Back»
+the trail back to it (the teacher went back, or returned to the summary). « Back»
 shows the step before the current one again; the answers stay in the draft, so
 nothing typed is lost by going back, and answering again replaces the answer.
 """
@@ -48,7 +48,7 @@ def nav_markup(
     *,
     back: bool = True,
 ) -> InlineKeyboardMarkup:
-    """The step's buttons, then «« Back» (from the second step on) and «✖ Cancel»."""
+    """The step's buttons, then « Back» (from the second step on) and «✖ Cancel»."""
     visit(draft, step)
     markup = keyboard(rows)
     nav: list[InlineKeyboardButton] = []
