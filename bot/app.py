@@ -5,7 +5,8 @@ The Application it returns owns its long-lived objects:
 - at `initialize()` (which `run_polling`, the webhook server, the demo and the
   tests all call) it upgrades the schema, runs the features' startup hooks
   (`BotData.on_startup`), loads the persisted conversations and publishes the
-  command list with `setMyCommands` in Greek, English and the default locale;
+  command lists with `setMyCommands` in Greek, English and the default locale
+  (`handlers.command_scopes`: staff and administrators get theirs per chat);
 - at `shutdown()` it flushes the persistence, runs the shutdown hooks and
   disposes the database engine.
 
@@ -20,17 +21,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, cast
 
 from sqlalchemy.exc import DBAPIError
-from telegram import (
-    BotCommandScope,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
-    BotCommandScopeDefault,
-    Update,
-)
-from telegram.error import TelegramError
+from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -49,11 +43,10 @@ from bot.db import (
     session_factory,
     upgrade_schema,
 )
-from bot.i18n import LOCALES
 from bot.metrics import MeteredRateLimiter, observe_update
 from bot.persistence import SQLAlchemyPersistence
 from bot.ratelimit import TelegramRateLimiter
-from handlers.common import command_list
+from handlers.command_scopes import publish_commands
 from handlers.context import BotData, Context, KepliApp, Runtime, utc_now
 from handlers.errors import on_error
 
@@ -166,32 +159,6 @@ class KepliApplication(Application[Any, Any, Any, Any, Any, Any]):
             except Exception:
                 log.exception("a shutdown hook failed")
         await data.runtime.engine.dispose()
-
-
-async def publish_commands(app: KepliApp) -> None:
-    """setMyCommands for private chats and groups, in every locale and the default one.
-
-    Telegram shows the list of the user's app language; other languages get the
-    default list, in DEFAULT_LOCALE. A failure is logged: the bot works without it.
-    """
-    registry = app.bot_data.commands
-    default = app.bot_data.runtime.settings.default_locale
-    scopes: list[tuple[BotCommandScope, Literal["private", "group"]]] = [
-        (BotCommandScopeAllPrivateChats(), "private"),
-        (BotCommandScopeAllGroupChats(), "group"),
-    ]
-    try:
-        await app.bot.set_my_commands(
-            command_list(registry, default), scope=BotCommandScopeDefault()
-        )
-        for scope, kind in scopes:
-            await app.bot.set_my_commands(command_list(registry, default, kind), scope=scope)
-            for locale in LOCALES:
-                await app.bot.set_my_commands(
-                    command_list(registry, locale, kind), scope=scope, language_code=locale
-                )
-    except TelegramError as exc:
-        log.warning("could not publish the command list: %s", exc)
 
 
 def build_application(

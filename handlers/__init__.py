@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from handlers import calendar as calendar_handlers
-from handlers import common, helpdesk_outbox, replays, report, start
+from handlers import command_scopes, common, helpdesk_outbox, replays, report, start
 from handlers import deadlines as deadline_handlers
 from handlers import faq as faq_handlers
 from handlers import points as points_handlers
@@ -25,6 +25,9 @@ def register(app: KepliApp) -> None:
     # Group -1 runs before every other group: it records the user and picks the
     # translator that all handlers below read from `context.tr`.
     app.add_handler(TypeHandler(Update, common.remember_user), group=-1)
+    # Group -2, before it: a staff member's or administrator's command list that could not
+    # be published at start (their chat did not exist yet) is published on their first message.
+    command_scopes.register(app)
 
     # --- features (group 0) -------------------------------------------------------
     # Feature flows come before start.register: a /start, /cancel or menu button sent

@@ -1,24 +1,20 @@
-"""Helpers every handler module shares: the locale middleware, safe sending, flows.
+"""Helpers every handler module shares: the locale middleware, safe sending, buttons.
 
 - `remember_user` (group -1): records the user and picks their translator, so a
   handler just uses `context.tr`.
 - `send_text` / `reply` / `edit_text`: split texts over Telegram's 4096
   characters, survive "message is not modified" and blocked users.
-- `flow(...)`: a persistent, named `ConversationHandler` with the shared
-  `cancel_fallbacks()` (/cancel, the Cancel button, /start), as every
-  multi-step flow of the bot should be.
+- `keyboard`, `cancel_button`, `menu_button`, `show_screen`: the shared buttons
+  and screens. Multi-step flows are `handlers.flows.flow(...)`.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from telegram import (
-    BotCommand,
-    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -26,20 +22,13 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit
-from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import filters
 
 from bot.i18n import Translator, get_translator, pick_locale
 from bot.services import users
 from bot.services.storage import is_storage_failure
-from handlers.context import CommandRegistry, Context, KepliApp, Runtime
+from handlers.context import Context, Runtime
 from handlers.shown import digest
 
 log = logging.getLogger(__name__)
@@ -50,9 +39,6 @@ PRIVATE: Final = filters.ChatType.PRIVATE
 CANCEL_DATA: Final = "flow:cancel"
 MENU_DATA: Final = "menu:main"
 TEXT_LIMIT: Final = int(MessageLimit.MAX_TEXT_LENGTH)
-
-HandlerList = list[BaseHandler[Update, Context, Any]]
-
 
 # --- the user's language ----------------------------------------------------------
 
@@ -290,38 +276,6 @@ async def answer_query(query: CallbackQuery, text: str | None = None, alert: boo
         log.debug("callback query %s not answered: %s", query.id, exc.message)
 
 
-# --- commands ---------------------------------------------------------------------
-
-
-def command_list(
-    context_or_registry: Context | CommandRegistry,
-    locale: str,
-    chat_type: Literal["private", "group"] = "private",
-) -> list[BotCommand]:
-    """The commands of a chat type with their descriptions in `locale`, for setMyCommands."""
-    registry = (
-        context_or_registry.bot_data.commands
-        if isinstance(context_or_registry, Context)
-        else context_or_registry
-    )
-    tr = get_translator(locale)
-    return [BotCommand(c.name, tr.gettext(c.description)) for c in registry.for_chat(chat_type)]
-
-
-async def publish_chat_commands(context: Context, chat_id: int, locale: str) -> None:
-    """Show this private chat the command list in `locale` (after a language change).
-
-    Telegram picks a command list by the app's language; a user who chose another
-    language in the bot gets theirs through a list for their chat alone.
-    """
-    try:
-        await context.bot.set_my_commands(
-            command_list(context, locale), scope=BotCommandScopeChat(chat_id)
-        )
-    except TelegramError as exc:
-        log.warning("could not set the commands of chat %s: %s", chat_id, exc)
-
-
 # --- keyboards and flows -------------------------------------------------------------
 
 
@@ -337,57 +291,13 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 
 def cancel_button(tr: Translator) -> InlineKeyboardButton:
-    """The "Cancel" button of a flow; `cancel_fallbacks()` handles it."""
+    """The "Cancel" button of a flow; every `handlers.flows.Flow` handles it."""
     return InlineKeyboardButton("✖ " + tr.gettext("Cancel"), callback_data=CANCEL_DATA)
 
 
 def menu_button(tr: Translator) -> InlineKeyboardButton:
     """A button that shows the main menu again."""
     return InlineKeyboardButton("« " + tr.gettext("Main menu"), callback_data=MENU_DATA)
-
-
-def cancel_fallbacks() -> HandlerList:
-    """Fallbacks for every ConversationHandler: /cancel, the Cancel button and /start.
-
-    Each ends the conversation (returns ConversationHandler.END), says so in the
-    user's language and shows the main menu. Build a new list per conversation.
-    """
-    from handlers import start  # start imports this module
-
-    return [
-        CommandHandler("cancel", start.cancel_flow, filters=PRIVATE),
-        CallbackQueryHandler(start.cancel_flow, pattern=f"^{CANCEL_DATA}$"),
-        CommandHandler("start", start.restart_flow, filters=PRIVATE),
-    ]
-
-
-def flow(
-    name: str,
-    *,
-    entry_points: HandlerList,
-    states: dict[object, HandlerList],
-    fallbacks: HandlerList | None = None,
-    **kwargs: Any,
-) -> ConversationHandler[Context]:
-    """A multi-step flow: a named, persistent ConversationHandler (it survives restarts).
-
-    `fallbacks` are tried before the shared `cancel_fallbacks()`. Keyword arguments
-    go to ConversationHandler (e.g. `allow_reentry=True`, `map_to_parent`).
-    """
-    with warnings.catch_warnings():
-        # Per-user conversations (the default) are what the flows want; PTB warns that
-        # such conversations do not track each message's buttons separately.
-        warnings.filterwarnings(
-            "ignore", message="If 'per_message=False'", category=PTBUserWarning
-        )
-        return ConversationHandler(
-            entry_points=entry_points,
-            states=states,
-            fallbacks=[*(fallbacks or []), *cancel_fallbacks()],
-            name=name,
-            persistent=True,
-            **kwargs,
-        )
 
 
 async def show_screen(
@@ -401,36 +311,3 @@ async def show_screen(
         return
     await answer_query(query)
     await edit_text(context, query, text, reply_markup=markup)
-
-
-# --- flows -----------------------------------------------------------------------------------
-
-
-class OutsideFlows(filters.UpdateFilter):
-    """True when the update's user is in none of the application's conversations.
-
-    Text typed in the middle of a flow belongs to the flow, even in a step that
-    expects a button: it must reach the shared "not understood" reply, not become
-    an FAQ question. python-telegram-bot keeps conversation states private, so
-    `_get_key` and `_conversations` are read here; tests/e2e/test_faq_chat.py
-    fails if a new PTB version changes them.
-    """
-
-    def __init__(self, app: KepliApp) -> None:
-        super().__init__(name="OutsideFlows")
-        self._app = app
-
-    def filter(self, update: Update) -> bool:
-        for handlers in self._app.handlers.values():
-            for handler in handlers:
-                if isinstance(handler, ConversationHandler) and _in_conversation(handler, update):
-                    return False
-        return True
-
-
-def _in_conversation(handler: ConversationHandler[Context], update: Update) -> bool:
-    try:
-        key = handler._get_key(update)
-    except RuntimeError:  # per-message conversations have no key for a text message
-        return False
-    return key in handler._conversations

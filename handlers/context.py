@@ -96,13 +96,19 @@ class CommandSpec:
 
     `description` is an English message id marked with `N_`, at most 256 characters
     once translated. `chats` says where the command works: "private" (teacher
-    flows) or "all" (also in groups).
+    flows) or "all" (also in groups). `audience` names the roles it is for
+    (`bot.services.roles`: "admin", "staff"); such a command is listed (in /help
+    and Telegram's menu) only to people with one of them. Empty: everyone.
     """
 
     name: str
     description: str
     order: int
     chats: Literal["private", "all"] = "private"
+    audience: frozenset[str] = frozenset()
+
+    def is_for(self, roles: frozenset[str]) -> bool:
+        return not self.audience or bool(self.audience & roles)
 
 
 class MenuRegistry:
@@ -139,8 +145,15 @@ class CommandRegistry:
     def all(self) -> list[CommandSpec]:
         return sorted(self._commands.values(), key=lambda c: (c.order, c.name))
 
-    def for_chat(self, chat_type: Literal["private", "group"]) -> list[CommandSpec]:
-        return [c for c in self.all() if chat_type == "private" or c.chats == "all"]
+    def for_chat(
+        self, chat_type: Literal["private", "group"], roles: frozenset[str] = frozenset()
+    ) -> list[CommandSpec]:
+        """The commands of a chat type for a person with `roles` (none: everyone's only)."""
+        return [
+            c
+            for c in self.all()
+            if (chat_type == "private" or c.chats == "all") and c.is_for(roles)
+        ]
 
 
 class BotData:
@@ -154,6 +167,9 @@ class BotData:
         self.shutdown_hooks: list[StartupHook] = []
         # When each distinct error was last reported to the administrators.
         self.error_notices: dict[str, datetime] = {}
+        # Administrators and staff whose command list could not be set at start (their
+        # private chat did not exist yet): set on their first message (handlers.command_scopes).
+        self.commands_waiting: set[int] = set()
 
     @property
     def runtime(self) -> Runtime:

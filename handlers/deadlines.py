@@ -25,11 +25,13 @@ from bot.i18n import N_, Translator
 from bot.models import Deadline
 from bot.services import deadlines as service
 from bot.services import reminders as reminder_service
+from bot.services import roles
 from bot.services.deadlines import DeadlineDraft, DeadlineError, Manager, ScopeChoice
 from bot.services.reminders import KINDS
 from handlers.callback_ids import last_id, parse_id
-from handlers.common import PRIVATE, answer_query, cancel_button, edit_text, flow, reply
+from handlers.common import PRIVATE, answer_query, cancel_button, edit_text, reply
 from handlers.context import CommandSpec, Context, KepliApp
+from handlers.flows import flow
 from handlers.reminders import deadline_line, kind_label, long_when, rules_of
 
 log = logging.getLogger(__name__)
@@ -622,13 +624,35 @@ def build_flow() -> ConversationHandler[Context]:
         },
         # /deadlines again restarts from the list.
         allow_reentry=True,
+        title=N_("managing deadlines"),
+        leave_question=N_("Leave managing deadlines?"),
+        resume=_resume,
+        on_leave=_leave,
+        admits=_may_manage,
     )
+
+
+async def _may_manage(update: Update, context: Context) -> bool:
+    return await _manager(update, context) is not None
+
+
+async def _resume(update: Update, context: Context, state: object) -> str | int:
+    """«Keep going» after a question about leaving: back to the list of deadlines."""
+    return await open_list(update, context)
+
+
+async def _leave(update: Update, context: Context) -> None:
+    _state(context).pop("dl_draft", None)
+    _state(context).pop("dl_scopes", None)
 
 
 def register(app: KepliApp) -> None:
     app.bot_data.commands.add(
         CommandSpec(
-            "deadlines", N_("Manage deadlines (administrators and centre staff)"), order=41
+            "deadlines",
+            N_("Manage deadlines (administrators and centre staff)"),
+            order=41,
+            audience=frozenset({roles.ADMIN, roles.STAFF}),
         )
     )
     app.add_handler(build_flow())

@@ -70,7 +70,6 @@ from bot.services.smalltalk import SmallTalk, classify
 from handlers.common import (
     MENU_DATA,
     PRIVATE,
-    OutsideFlows,
     answer_query,
     edit_text,
     keyboard,
@@ -78,6 +77,7 @@ from handlers.common import (
 )
 from handlers.context import CommandSpec, Context, KepliApp, Runtime, StartupHook
 from handlers.faq_live import live_text
+from handlers.flows import OutsideFlows
 from handlers.start import main_menu_markup, private_chat_link, stale_button
 
 log = logging.getLogger(__name__)

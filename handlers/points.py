@@ -62,15 +62,14 @@ from handlers import points_result as result
 from handlers import start
 from handlers.common import (
     PRIVATE,
-    OutsideFlows,
     answer_query,
     cancel_button,
     edit_text,
-    flow,
     keyboard,
     send_text,
 )
 from handlers.context import CommandSpec, Context, KepliApp, Runtime
+from handlers.flows import OutsideFlows, cancel_all, flow
 from scoring import ErrorCode, Issue
 from scoring.interview import (
     INTERVIEW,
@@ -490,7 +489,7 @@ async def on_text(update: Update, context: Context) -> object:
     if pressed is not None:  # a button's own label typed: as if pressed
         return await _typed_button(update, context, session, step, pressed)
     if cancel_label_typed(tr, text):
-        return await cancel(update, context)
+        return await cancel_all(update, context)  # like /cancel: typing it is deliberate
     if step.is_list_screen:
         issue: Issue | None = Issue(step.question.key, ErrorCode.INVALID_CHOICE, {})
         value: Any = None
@@ -538,21 +537,6 @@ async def _typed_button(
     return await ask(update, context, session, line)
 
 
-async def on_attachment(update: Update, context: Context) -> object:
-    """A photo or file (not a declaration) in the middle of the interview: it answers
-    nothing, and it must not start a fault report beside the interview. Say so, ask again."""
-    session = result.load_session(context)
-    if session is None or session.mode != "asking":
-        return await _lost(update, context, session)
-    _ = context.tr.gettext
-    note = _(
-        "A photo or file does not answer this question. To report a fault, finish the "
-        "points interview first, or stop it with /cancel."
-    )
-    await retire(context, update)
-    return await ask(update, context, session, "ℹ️ " + note)
-
-
 async def change_pick(update: Update, context: Context) -> object:
     """A number of the "Change an answer" list: ask that question again."""
     query = update.callback_query
@@ -581,17 +565,28 @@ async def change_pick(update: Update, context: Context) -> object:
 # --- leaving -------------------------------------------------------------------------------
 
 
-async def cancel(update: Update, context: Context) -> object:
-    """/cancel or the Cancel button: the interview is dropped, then the shared cancel."""
+async def leave(update: Update, context: Context) -> None:
+    """The interview ends (/cancel, /start, or leaving it for another flow): dropped."""
     await retire(context, update)
     result.drop_session(context)
-    return await start.cancel_flow(update, context)
 
 
-async def restart(update: Update, context: Context) -> object:
+async def resume(update: Update, context: Context, state: object) -> object:
+    """«Keep going» after a question about leaving: the current question again."""
+    session = result.load_session(context)
+    if session is None or session.mode != "asking":
+        if update.callback_query is not None:
+            await answer_query(update.callback_query)
+        return await _lost(update, context, session)
     await retire(context, update)
-    result.drop_session(context)
-    return await start.restart_flow(update, context)
+    prefix = "↩️ " + context.tr.gettext("Let's continue where you left off.")
+    return await ask(update, context, session, prefix, edit=update.callback_query)
+
+
+def unsaved(context: Context) -> bool:
+    """An interview with answers: «✖ Cancel» asks before dropping them."""
+    session = result.load_session(context)
+    return session is not None and session.mode == "asking" and bool(session.answers)
 
 
 async def main_menu(update: Update, context: Context) -> object:
@@ -644,20 +639,24 @@ def build_flow(app: KepliApp) -> ConversationHandler[Context]:
             ASKING: [
                 button,
                 MessageHandler(PRIVATE & f.TEXT & ~f.COMMAND, on_text),
-                # A declaration file is for the fallback below (it replaces the interview).
-                MessageHandler(PRIVATE & f.ATTACHMENT & ~JSON_DOCUMENT, on_attachment),
+                # A declaration file is for the fallback below (it replaces the interview);
+                # another photo or file would start a fault report, which asks first
+                # whether to leave the interview (handlers.flows).
             ]
         },
         fallbacks=[
             *points,
             mypoints,
             document,
-            CommandHandler("cancel", cancel, filters=PRIVATE),
-            CallbackQueryHandler(cancel, pattern=r"^flow:cancel$"),
-            CommandHandler("start", restart, filters=PRIVATE),
             CallbackQueryHandler(main_menu, pattern=r"^menu:main$"),
             CallbackQueryHandler(stale, pattern=r"^pr?:"),
         ],
+        title=N_("the points calculation"),
+        leave_question=N_("Leave the points interview?"),
+        discard_question=N_("Discard your answers in the points interview?"),
+        resume=resume,
+        on_leave=leave,
+        unsaved=unsaved,
     )
 
 

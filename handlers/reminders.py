@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Final, cast
 from zoneinfo import ZoneInfo
 
+from babel.lists import format_list
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -257,10 +258,7 @@ async def status_screen(context: Context, user_id: int) -> tuple[str, InlineKeyb
                         "expression of interest, the teachers' association meeting and the "
                         "proposal to the directorate."
                     ),
-                    _(
-                        "By default 7 days before, 1 day before and on the morning of the "
-                        "day; never at night ({quiet})."
-                    ).format(quiet=_quiet(runtime)),
+                    default_times_text(tr, rules),
                 ]
             )
             return text, InlineKeyboardMarkup(
@@ -310,6 +308,30 @@ async def status_screen(context: Context, user_id: int) -> tuple[str, InlineKeyb
         [menu_button(tr)],
     ]
     return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def default_times_text(tr: Translator, rules: ReminderRules) -> str:
+    """When a new follower is reminded, from the settings (REMINDER_OFFSETS, REMINDER_MORNING,
+    QUIET_HOURS): "By default 7 days before, 1 day before and on the morning of the day
+    (08:00). No reminders in the quiet hours (21:00–08:00)."."""
+    times = format_list(
+        [
+            tr.gettext("on the morning of the day ({time})").format(
+                time=tr.time(rules.schedule.morning, "HH:mm")
+            )
+            if offset.is_morning
+            else offset_label(tr, offset)
+            for offset in rules.default_offsets
+        ],
+        locale=tr.locale,
+    )
+    text = tr.gettext("By default I remind you {times}.").format(times=times)
+    quiet = rules.schedule.quiet
+    if quiet is not None:
+        text += " " + tr.gettext("No reminders in the quiet hours ({quiet}).").format(
+            quiet=str(quiet).replace("-", "–")
+        )
+    return text
 
 
 def _quiet(runtime: Runtime) -> str:
@@ -469,8 +491,11 @@ async def times(update: Update, context: Context) -> None:
 
 def _times_text(context: Context) -> str:
     _ = context.tr.gettext
+    text = _("When should I remind you? Tap to change.")
+    if rules_of(context.runtime).schedule.quiet is None:  # QUIET_HOURS=off
+        return text
     return (
-        _("When should I remind you? Tap to change.")
+        text
         + "\n"
         + _("At night ({quiet}) I wait until the morning, unless that would be too late.").format(
             quiet=_quiet(context.runtime)

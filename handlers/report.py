@@ -53,22 +53,14 @@ from bot.services.tickets import (
     NewTicket,
     Urgency,
 )
-from handlers import helpdesk_outbox
+from handlers import helpdesk_outbox, report_nav
 from handlers import helpdesk_text as text
 from handlers import tickets as ticket_handlers
 from handlers.callback_ids import last_id
-from handlers.common import (
-    PRIVATE,
-    OutsideFlows,
-    answer_query,
-    cancel_button,
-    edit_text,
-    flow,
-    keyboard,
-    reply,
-)
+from handlers.common import PRIVATE, answer_query, edit_text, reply
 from handlers.context import CommandSpec, Context, KepliApp
 from handlers.durable import FLUSH_GROUP, flush_requested, save_after, save_now
+from handlers.flows import flow
 
 log = logging.getLogger(__name__)
 
@@ -172,9 +164,11 @@ async def _say(
     return await reply(update, context, body, reply_markup=markup, parse_mode=ParseMode.HTML)
 
 
-def _with_cancel(tr: Translator, rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    markup = keyboard(rows)
-    return InlineKeyboardMarkup([*markup.inline_keyboard, [cancel_button(tr)]])
+def _nav(
+    context: Context, step: Step, rows: list[list[tuple[str, str]]], *, back: bool = True
+) -> InlineKeyboardMarkup:
+    """The step's buttons with « Back» and «✖ Cancel» under them (`handlers.report_nav`)."""
+    return report_nav.nav_markup(context.tr, draft_of(context), step, rows, back=back)
 
 
 # --- the questions -------------------------------------------------------------------------------
@@ -186,7 +180,7 @@ async def ask_school(update: Update, context: Context, prefix: str = "") -> Step
         "🏫 Which school is the fault in? Send the school's 7-digit ministry code, "
         "or a few words of its name (e.g. «1ο γυμνάσιο αθηνών»)."
     )
-    await _say(update, context, body, _with_cancel(context.tr, []))
+    await _say(update, context, body, _nav(context, Step.SCHOOL, []))
     return Step.SCHOOL
 
 
@@ -197,7 +191,7 @@ async def ask_school_confirm(update: Update, context: Context, prefix: str = "")
         name=escape(draft["school_name"]), code=draft["school_code"]
     )
     rows = [[("✔ " + _("Yes"), "rp:keep"), ("🏫 " + _("Another school"), "rp:other")]]
-    await _say(update, context, body, _with_cancel(context.tr, rows))
+    await _say(update, context, body, _nav(context, Step.SCHOOL_CONFIRM, rows))
     return Step.SCHOOL_CONFIRM
 
 
@@ -208,7 +202,7 @@ async def ask_lab(update: Update, context: Context, prefix: str = "") -> Step:
     last = (context.user_data or {}).get(LAB)
     if isinstance(last, str) and last:
         rows.append([("↩ " + last[:40], "rp:lab")])
-    await _say(update, context, body, _with_cancel(context.tr, rows))
+    await _say(update, context, body, _nav(context, Step.LAB, rows))
     return Step.LAB
 
 
@@ -217,7 +211,7 @@ async def ask_category(update: Update, context: Context, prefix: str = "") -> St
     buttons = [(text.category(context.tr, c), f"rp:cat:{c.value}") for c in Category]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     await _say(
-        update, context, prefix + _("🧰 What is not working?"), _with_cancel(context.tr, rows)
+        update, context, prefix + _("🧰 What is not working?"), _nav(context, Step.CATEGORY, rows)
     )
     return Step.CATEGORY
 
@@ -228,14 +222,28 @@ async def ask_equipment(update: Update, context: Context, prefix: str = "") -> S
         "🔢 Which device is it? Write its number or asset tag (e.g. «PC-07»), "
         "or press «Skip» if it is not one device."
     )
-    await _say(update, context, body, _with_cancel(context.tr, [[("⏭ " + _("Skip"), "rp:skip")]]))
+    await _say(
+        update, context, body, _nav(context, Step.EQUIPMENT, [[("⏭ " + _("Skip"), "rp:skip")]])
+    )
     return Step.EQUIPMENT
 
 
 async def ask_description(update: Update, context: Context, prefix: str = "") -> Step:
     _ = context.tr.gettext
     draft = draft_of(context)
-    if draft["duplicate_of"]:
+    rows = []
+    so_far = escape(draft["description"])
+    if so_far and draft["editing"]:
+        body = _("📝 Your description now: «{text}». Send the new description.").format(
+            text=so_far
+        )
+    elif so_far:
+        # Given already (a photo's caption, or before going back): offer to add, not ask again.
+        body = _(
+            "📝 Your description so far: «{text}». Send more to add to it, or press «Continue»."
+        ).format(text=so_far)
+        rows.append([("✔ " + _("Continue"), "rp:skip")])
+    elif draft["duplicate_of"]:
         body = _("📝 What would you like to add to {ref}? Write it, or send a voice message.")
         body = body.format(ref=draft["duplicate_ref"])
     else:
@@ -243,10 +251,9 @@ async def ask_description(update: Update, context: Context, prefix: str = "") ->
             "📝 Describe the fault in a few words: what happens, since when, what you tried. "
             "You can also send a voice message, or a photo with a caption."
         )
-    rows = []
-    if draft["attachments"]:
+    if draft["attachments"] and not so_far:
         rows.append([("⏭ " + _("Skip: the photo says it all"), "rp:skip")])
-    await _say(update, context, prefix + body, _with_cancel(context.tr, rows))
+    await _say(update, context, prefix + body, _nav(context, Step.DESCRIPTION, rows))
     return Step.DESCRIPTION
 
 
@@ -266,7 +273,7 @@ async def ask_attachments(update: Update, context: Context, prefix: str = "") ->
     rows = [[_done_button(context.tr, draft)]]
     if draft["editing"] and draft["attachments"]:
         rows.append([("🗑 " + _("Remove all photos and files"), "rp:clear")])
-    await _say(update, context, body, _with_cancel(context.tr, rows))
+    await _say(update, context, body, _nav(context, Step.ATTACHMENTS, rows))
     return Step.ATTACHMENTS
 
 
@@ -274,7 +281,7 @@ async def ask_urgency(update: Update, context: Context, prefix: str = "") -> Ste
     _ = context.tr.gettext
     rows = [[(text.urgency(context.tr, u), f"rp:urg:{u.value}")] for u in Urgency]
     body = prefix + _("🚦 How much does it affect the lab?")
-    await _say(update, context, body, _with_cancel(context.tr, rows))
+    await _say(update, context, body, _nav(context, Step.URGENCY, rows))
     return Step.URGENCY
 
 
@@ -317,7 +324,10 @@ async def show_summary(update: Update, context: Context, prefix: str = "") -> St
         [("✏️ " + _("Change something"), f"rp:edit:{draft['id']}")],
     ]
     await _say(
-        update, context, prefix + summary_text(context.tr, draft), _with_cancel(context.tr, rows)
+        update,
+        context,
+        prefix + summary_text(context.tr, draft),
+        _nav(context, Step.CONFIRM, rows),
     )
     return Step.CONFIRM
 
@@ -378,7 +388,11 @@ async def start_with_media(update: Update, context: Context) -> Step | None:
         draft["description"] = clean_text(message.caption).strip()[
             : context.runtime.settings.ticket_description_max
         ]
-    prefix = _("📎 I kept it. Let us report the fault.") + "\n\n"
+    if draft["description"]:
+        kept = _("📎 I kept it, and its caption as the description. Let us report the fault.")
+    else:
+        kept = _("📎 I kept it. Let us report the fault.")
+    prefix = kept + "\n\n"
     if remembered:
         return await ask_school_confirm(update, context, prefix)
     return await ask_school(update, context, prefix)
@@ -420,7 +434,7 @@ async def school_text(update: Update, context: Context) -> Step:
     }
     if result.outcome is not SearchOutcome.FOUND:
         await reply(
-            update, context, problems[result.outcome], reply_markup=_with_cancel(context.tr, [])
+            update, context, problems[result.outcome], reply_markup=_nav(context, Step.SCHOOL, [])
         )
         return Step.SCHOOL
     rows = [[(f"{s.name[:48]} ({s.code})", f"rp:sch:{s.id}")] for s in result.schools]
@@ -429,7 +443,7 @@ async def school_text(update: Update, context: Context) -> Step:
         if len(result.schools) == 1
         else _("Choose your school (or send other words to search again):")
     )
-    await reply(update, context, question, reply_markup=_with_cancel(context.tr, rows))
+    await reply(update, context, question, reply_markup=_nav(context, Step.SCHOOL, rows))
     return Step.SCHOOL
 
 
@@ -545,7 +559,7 @@ async def _after_equipment(update: Update, context: Context) -> Step:
         [("➕ " + _("Follow this ticket / add my report"), f"rp:dup:{duplicate.id}")],
         [("🆕 " + _("No, this is a new fault"), "rp:new")],
     ]
-    await _say(update, context, body, _with_cancel(context.tr, rows))
+    await _say(update, context, body, _nav(context, Step.DUPLICATE, rows))
     return Step.DUPLICATE
 
 
@@ -589,7 +603,10 @@ async def description_text(update: Update, context: Context) -> Step:
     message = update.effective_message
     assert message is not None
     assert message.text is not None
+    draft = draft_of(context)
     value = clean_text(message.text).strip()
+    if draft["description"] and not draft["editing"]:  # "send more to add to it"
+        value = "\n".join((draft["description"], value))
     limit = context.runtime.settings.ticket_description_max
     if len(value) > limit:
         warning = context.tr.gettext(
@@ -601,7 +618,8 @@ async def description_text(update: Update, context: Context) -> Step:
 
 
 async def description_skip(update: Update, context: Context) -> Step:
-    if not draft_of(context)["attachments"]:
+    draft = draft_of(context)
+    if not draft["attachments"] and not draft["description"]:
         return await ask_description(update, context)
     return await _next(update, context, ask_attachments)
 
@@ -675,7 +693,10 @@ async def attachment_received(update: Update, context: Context) -> Step:
         tr = context.tr
         body = _kept_text(context) + " " + tr.gettext("Send more, or press «Done».")
         await reply(
-            update, context, body, reply_markup=keyboard([[_done_button(tr, draft_of(context))]])
+            update,
+            context,
+            body,
+            reply_markup=_nav(context, Step.ATTACHMENTS, [[_done_button(tr, draft_of(context))]]),
         )
     return Step.ATTACHMENTS
 
@@ -703,7 +724,7 @@ async def attachments_text(update: Update, context: Context) -> Step:
         update,
         context,
         _("📝 Added to the description. Send photos, or press «Done»."),
-        reply_markup=keyboard([[_done_button(context.tr, draft)]]),
+        reply_markup=_nav(context, Step.ATTACHMENTS, [[_done_button(context.tr, draft)]]),
     )
     return Step.ATTACHMENTS
 
@@ -759,7 +780,10 @@ async def edit_menu(update: Update, context: Context, prefix: str = "") -> Step:
     rows = [fields[i : i + 2] for i in range(0, len(fields), 2)]
     rows.append([("« " + _("Back to the summary"), "rp:sum")])
     await _say(
-        update, context, _("✏️ What would you like to change?"), _with_cancel(context.tr, rows)
+        update,
+        context,
+        _("✏️ What would you like to change?"),
+        _nav(context, Step.EDIT, rows, back=False),  # its own «Back to the summary»
     )
     return Step.EDIT
 
@@ -1072,6 +1096,46 @@ async def _duplicate_reask(update: Update, context: Context, prefix: str = "") -
     return await _after_equipment(update, context)
 
 
+# --- back, keep going, leave ---------------------------------------------------------------------
+
+ASKS: Final[dict[Step, Ask]] = {
+    Step.SCHOOL_CONFIRM: ask_school_confirm,
+    Step.SCHOOL: ask_school,
+    Step.LAB: ask_lab,
+    Step.CATEGORY: ask_category,
+    Step.EQUIPMENT: ask_equipment,
+    Step.DUPLICATE: _duplicate_reask,
+    Step.DESCRIPTION: ask_description,
+    Step.ATTACHMENTS: ask_attachments,
+    Step.URGENCY: ask_urgency,
+    Step.CONFIRM: show_summary,
+    Step.EDIT: edit_menu,
+}
+
+
+async def go_back(update: Update, context: Context) -> Step | None:
+    """« Back»: the step before this one again, with its answer kept."""
+    step = report_nav.previous(draft_of(context))
+    if step is None or step not in ASKS:
+        query = update.callback_query
+        assert query is not None
+        await answer_query(query, context.tr.gettext("This is the first question."))
+        return None
+    return await ASKS[Step(step)](update, context, "")
+
+
+async def resume(update: Update, context: Context, state: object) -> Step | None:
+    """«Keep going» after a question about leaving the report: the current step again."""
+    if not isinstance(state, str) or state not in ASKS:
+        return None
+    return await ASKS[Step(state)](update, context, "")
+
+
+async def leave(update: Update, context: Context) -> None:
+    """The report ends unsent (/cancel, /start, or leaving it for another flow)."""
+    _finish(context)
+
+
 # --- registration --------------------------------------------------------------------------------
 
 
@@ -1085,8 +1149,8 @@ def build(app: KepliApp) -> ConversationHandler[Context]:
         entry_points=[
             CommandHandler("report", start_report, filters=PRIVATE),
             cb(r"^menu:report$", start_report),
-            # A photo sent inside another flow belongs to that flow, not to a new report.
-            MessageHandler(PRIVATE & MEDIA & ~filters.REPLY & OutsideFlows(app), start_with_media),
+            # A photo sent inside another flow asks first whether to leave it (handlers.flows).
+            MessageHandler(PRIVATE & MEDIA & ~filters.REPLY, start_with_media),
         ],
         states={
             Step.SCHOOL_CONFIRM: [
@@ -1156,7 +1220,12 @@ def build(app: KepliApp) -> ConversationHandler[Context]:
         fallbacks=[
             CommandHandler("report", start_report, filters=PRIVATE),
             cb(r"^menu:report$", start_report),
+            cb(f"^{report_nav.BACK_DATA}$", go_back),
         ],
+        title=N_("the fault report"),
+        leave_question=N_("Leave the fault report?"),
+        resume=resume,
+        on_leave=leave,
     )
 
 

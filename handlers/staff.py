@@ -20,24 +20,30 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.i18n import N_, Translator
+from bot.services import roles
 from bot.services import schools as schools_service
 from bot.services import staff as staff_service
 from bot.services.schools import CentreInfo
 from bot.services.staff import InviteProblem, InviteRefused
+from handlers import command_scopes
 from handlers.callback_ids import MAX_ROW_ID, MAX_TELEGRAM_ID, parse_id
 from handlers.common import PRIVATE, answer_query, edit_text, keyboard, reply
 from handlers.context import CommandSpec, Context, KepliApp
 
 log = logging.getLogger(__name__)
 
+ADMINS: Final = frozenset({roles.ADMIN})
 COMMANDS: Final = (
-    CommandSpec("invite", N_("Administrators: invite support staff"), order=80),
-    CommandSpec("staff", N_("Administrators: list or remove support staff"), order=81),
+    CommandSpec("invite", N_("Administrators: invite support staff"), order=80, audience=ADMINS),
+    CommandSpec(
+        "staff", N_("Administrators: list or remove support staff"), order=81, audience=ADMINS
+    ),
     CommandSpec(
         "staffchat",
         N_("Administrators: post a centre's tickets in this group"),
         order=82,
         chats="all",
+        audience=ADMINS,
     ),
 )
 
@@ -121,6 +127,7 @@ async def redeem(update: Update, context: Context) -> None:
         )
     text = body.format(centre=escape(redeemed.centre_name))
     await reply(update, context, text, parse_mode=ParseMode.HTML)
+    await command_scopes.sync_user(context, user.id)  # the staff commands, for them alone
     log.info("user %s joined the staff of centre %s", user.id, redeemed.centre_id)
 
 
@@ -220,6 +227,7 @@ async def admin_button(update: Update, context: Context) -> None:
     if verb == "rm" and len(numbers) == 2:
         async with context.runtime.sessions() as session:
             removed = await staff_service.remove_staff(session, centre.id, numbers[1])
+        await command_scopes.sync_user(context, numbers[1])  # no staff commands, unless staff
         note = (
             context.tr.gettext("Removed.")
             if removed
@@ -267,6 +275,7 @@ async def staffchat_command(update: Update, context: Context) -> None:
     thread = message.message_thread_id if message.is_topic_message else None
     async with context.runtime.sessions() as session:
         centre = await schools_service.set_staff_chat(session, chosen[0].id, chat.id, thread)
+    await command_scopes.sync_staff_chat(context, chat.id)
     await reply(
         update,
         context,

@@ -24,6 +24,7 @@ from telegram.ext import (
 
 from bot.i18n import LOCALES, N_, Translator
 from bot.services import users
+from handlers.command_scopes import roles_of, sync_user
 from handlers.common import (
     CANCEL_DATA,
     MENU_DATA,
@@ -31,7 +32,6 @@ from handlers.common import (
     answer_query,
     edit_text,
     menu_button,
-    publish_chat_commands,
     reply,
     send_text,
 )
@@ -102,10 +102,12 @@ def private_chat_link(context: Context) -> str:
     return f"https://t.me/{context.bot.username}?start=group"
 
 
-def help_text(context: Context, chat_type: str) -> str:
+def help_text(context: Context, chat_type: str, roles: frozenset[str] = frozenset()) -> str:
+    """/help: what the bot does and its commands (staff and administrator ones only for
+    people with that role)."""
     _ = context.tr.gettext
     if chat_type != ChatType.PRIVATE:
-        return group_help_text(context)
+        return group_help_text(context, roles)
     lines = [
         _(
             "I help teachers with the selection of school lab managers (Υ.Σ.Ε.Π.Ε.Η.Υ.) "
@@ -117,7 +119,7 @@ def help_text(context: Context, chat_type: str) -> str:
     ]
     lines += [
         f"/{command.name} — {_(command.description)}"
-        for command in context.bot_data.commands.for_chat("private")
+        for command in context.bot_data.commands.for_chat("private", roles)
     ]
     lines += [
         "",
@@ -133,14 +135,14 @@ def private_chat_pointer(context: Context) -> str:
     ).format(link=private_chat_link(context))
 
 
-def group_help_text(context: Context) -> str:
+def group_help_text(context: Context, roles: frozenset[str] = frozenset()) -> str:
     """/help in a group: the way to the private chat, and the commands that work here
     (staff groups use some, such as /tickets)."""
     _ = context.tr.gettext
     lines = [private_chat_pointer(context), "", _("Commands in this group:")]
     lines += [
         f"/{command.name} — {_(command.description)}"
-        for command in context.bot_data.commands.for_chat("group")
+        for command in context.bot_data.commands.for_chat("group", roles)
     ]
     return "\n".join(lines)
 
@@ -190,7 +192,10 @@ async def menu_pressed(update: Update, context: Context) -> None:
 
 async def help_command(update: Update, context: Context) -> None:
     chat = update.effective_chat
-    await reply(update, context, help_text(context, chat.type if chat else ChatType.PRIVATE))
+    user = update.effective_user
+    roles = await roles_of(context.runtime, user.id) if user is not None else frozenset()
+    text = help_text(context, chat.type if chat else ChatType.PRIVATE, roles)
+    await reply(update, context, text)
 
 
 # --- language ----------------------------------------------------------------------------
@@ -232,7 +237,7 @@ async def language_chosen(update: Update, context: Context) -> None:
         await users.set_locale(session, user.id, locale)
     tr = context.use_locale(locale)
     await answer_query(query, LANGUAGE_NAMES[locale])
-    await publish_chat_commands(context, user.id, locale)
+    await sync_user(context, user.id)
     text = tr.gettext("Language: {language}. You can change it at any time with /language.")
     await edit_text(
         context,

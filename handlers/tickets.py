@@ -41,9 +41,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.config import Settings
 from bot.i18n import N_, Translator, get_translator, pick_locale
 from bot.services import outbox as outbox_service
+from bot.services import roles, ticket_access, tickets, users
 from bot.services import schools as schools_service
 from bot.services import staff as staff_service
-from bot.services import ticket_access, tickets, users
 from bot.services.outbox import PENDING, SENT, RowState
 from bot.services.text_clean import clean_text
 from bot.services.ticket_access import Need
@@ -88,7 +88,13 @@ STAFF_VERBS: Final[dict[str, Action]] = {
 
 COMMANDS: Final = (
     CommandSpec("mytickets", N_("My fault reports and their status"), order=31),
-    CommandSpec("tickets", N_("Support staff: the centre's open tickets"), order=32, chats="all"),
+    CommandSpec(
+        "tickets",
+        N_("Support staff: the centre's open tickets"),
+        order=32,
+        chats="all",
+        audience=frozenset({roles.STAFF}),
+    ),
 )
 
 

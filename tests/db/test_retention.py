@@ -68,7 +68,12 @@ async def test_closed_tickets_are_anonymised_after_the_retention_period_only(
             now=clock.now(),
         )
         await tickets.add_to_ticket(
-            session, closed.id, OTHER_TEACHER, "Και σε μένα, Γιώργος", now=clock.now()
+            session,
+            closed.id,
+            OTHER_TEACHER,
+            "Και σε μένα, Γιώργος",
+            school_id=closed.school_id,
+            now=clock.now(),
         )
         await tickets.apply_action(session, closed.id, TEACHER, Action.CLOSE, now=clock.now())
         still_open = await tickets.create_ticket(

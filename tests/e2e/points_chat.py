@@ -17,11 +17,11 @@ from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Chat, Message, Update, User
 from telegram.constants import ChatType
-from telegram.ext import ConversationHandler
 
 from bot.db import create_engine, session_factory
 from bot.emulator.sim import SimUser
 from bot.services import points_store
+from handlers.flows import active_flows
 from tests.e2e.conftest import BotHarness, Pressed, labels
 
 JSON = dict[str, Any]
@@ -134,19 +134,12 @@ async def consent_of(database_url: str, user_id: int) -> bool | None:
 
 
 def flows_of(bot: BotHarness, user: SimUser) -> set[str]:
-    """The names of the conversations `user` is inside in their private chat. PTB keeps
-    conversations private: `_conversations` is read."""
+    """The names of the flows `user` is inside in their private chat."""
     assert bot.app is not None
     chat = Chat(id=user.id, type=ChatType.PRIVATE)
     sender = User(id=user.id, first_name=user.first_name, is_bot=False)
     message = Message(1, datetime.now(UTC), chat, from_user=sender, text="3")
-    update = Update(1, message=message)
-    return {
-        str(handler.name)
-        for handler in bot.app.handlers[0]
-        if isinstance(handler, ConversationHandler)
-        and handler._get_key(update) in handler._conversations
-    }
+    return {str(f.name) for f in active_flows(bot.app, Update(1, message=message))}
 
 
 def in_points_flow(bot: BotHarness, user: SimUser) -> bool:

@@ -23,8 +23,9 @@ from bot.emulator.sim import SimClient, SimUser
 from bot.models import FaqFeedback, FaqView
 from bot.services import faq_log
 from bot.services.faq_log import Miss, MissKind
-from handlers.common import PRIVATE, flow, keyboard, reply
+from handlers.common import PRIVATE, keyboard, reply
 from handlers.context import Context, KepliApp
+from handlers.flows import flow
 from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, data_of, labels
 from tests.e2e.helpdesk_e2e import png
 from tests.e2e.test_flows import survey

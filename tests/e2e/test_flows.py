@@ -9,8 +9,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
-from handlers.common import PRIVATE, cancel_button, flow, reply
+from handlers.common import PRIVATE, cancel_button, reply
 from handlers.context import Context, KepliApp
+from handlers.flows import flow
 from tests.e2e.conftest import ALICE, BOB, Launch, data_of, labels
 from tests.e2e.test_start import ENGLISH_MENU, GREEK_MENU, in_order
 

@@ -80,6 +80,7 @@ async def test_an_open_report_of_the_same_fault_is_offered_first(
     assert labels(offer) == [
         "➕ Παρακολούθηση / προσθήκη της δήλωσής μου",
         "🆕 Όχι, είναι νέα βλάβη",
+        "« Πίσω",
         "✖ Ακύρωση",
     ]
     # A minimal card: never the other teacher's description, name, school or history.

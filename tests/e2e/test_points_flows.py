@@ -149,7 +149,10 @@ async def test_cancel_drops_the_interview_and_a_director_is_asked_more(bot: BotH
     await alice.press("Διευθυντής/ντρια")
     # A director can be appointed only as the only teacher of informatics: asked.
     assert alice.question.startswith(ELIGIBILITY + "Είστε ο/η μοναδικός/ή εκπαιδευτικός")
-    cancelled = await alice.press("✖ Ακύρωση")
+    # The interview has answers: «✖ Ακύρωση» asks first (handlers.flows).
+    asked = await alice.press("✖ Ακύρωση")
+    assert asked.message["text"].startswith("⚠️ Να απορριφθούν οι απαντήσεις σας")
+    cancelled = await alice.press("🗑 Απόρριψη", asked.message)
     assert cancelled.message["text"].startswith("Ακυρώθηκε.")
     assert "🧮 Υπολογισμός μορίων" in labels(cancelled.message)
 
@@ -360,15 +363,14 @@ async def test_a_photo_in_the_interview_does_not_start_a_fault_report(bot: BotHa
     await alice.press("Ναι")
     sent = await bot.sim.send_photo(ALICE, png())
     await bot.recorder.wait(("message", ALICE.id, int(sent["message_id"])))
-    [note] = await bot.bot_messages(ALICE.id, after=int(sent["message_id"]))
-    assert note["text"].startswith(
-        "ℹ️ Μια φωτογραφία ή ένα αρχείο δεν απαντά σε αυτή την ερώτηση. Για να δηλώσετε "
-        "βλάβη, ολοκληρώστε πρώτα τον υπολογισμό μορίων ή σταματήστε τον με /cancel."
-    )
-    assert "\n\n" + ELIGIBILITY + "Ποια θέση έχετε στο σχολείο;" in note["text"]
+    [asked] = await bot.bot_messages(ALICE.id, after=int(sent["message_id"]))
+    # It would start a fault report: first the question whether to leave the interview.
+    assert asked["text"].startswith("⚠️ Να αφήσετε τον υπολογισμό μορίων;")
     assert flows_of(bot, ALICE) == {"points"}
-    # The interview goes on where it was.
-    alice.screen = note
+    # «Συνέχεια»: the interview goes on where it was.
+    kept = await alice.press("↩️ Συνέχεια", asked)
+    assert "\n\n" + ELIGIBILITY + "Ποια θέση έχετε στο σχολείο;" in kept.message["text"]
+    assert flows_of(bot, ALICE) == {"points"}
     await alice.press("Εκπαιδευτικός")
     assert alice.question.startswith(ELIGIBILITY + "Με ποια σχέση εργασίας")
 

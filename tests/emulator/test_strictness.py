@@ -232,6 +232,21 @@ CASES = {
         400,
         "Bad Request: BOT_COMMAND_INVALID",
     ),
+    "commands for the chat of someone who never opened the bot": Case(
+        "setMyCommands",
+        lambda w: {
+            "commands": [{"command": "tickets", "description": "Open tickets"}],
+            "scope": {"type": "chat", "chat_id": 424242},
+        },
+        400,
+        "Bad Request: chat not found",
+    ),
+    "unknown command scope": Case(
+        "deleteMyCommands",
+        lambda w: {"scope": {"type": "everyone"}},
+        400,
+        "Bad Request: can't parse BotCommandScope: wrong type",
+    ),
     "text button in an inline keyboard": Case(
         "sendMessage",
         lambda w: {
