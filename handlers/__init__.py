@@ -19,7 +19,7 @@ from handlers.context import KepliApp
 
 def register(app: KepliApp) -> None:
     """Add every handler to `app`. Order matters; see the comments."""
-    # Group -3, first of all: an update whose update_id was already handled (a replay,
+    # Group -10, first of all: an update whose update_id was already handled (a replay,
     # or Telegram sending it again after a crash) stops here and changes nothing.
     app.add_handler(TypeHandler(Update, replays.skip_replays), group=replays.GROUP)
     # Group -1 runs before every other group: it records the user and picks the

@@ -167,8 +167,15 @@ async def publish_commands(app: KepliApp) -> None:
     waiting = app.bot_data.commands_waiting
     # And those who had a privileged list and lost the role while the bot was not running.
     former = {user_id for user_id, data in app.user_data.items() if data.get(ROLES_KEY)}
+    async with runtime.sessions() as session:
+        # Someone who never wrote to the bot has no private chat with it yet: Telegram
+        # would refuse their list ("chat not found"), so it waits for their first message.
+        met = await users.existing_ids(session, set(people) | former)
     for user_id in sorted(set(people) | former):
-        await _sync(app, user_id, waiting)
+        if user_id in met:
+            await _sync(app, user_id, waiting)
+        elif user_id in people:
+            waiting.add(user_id)
     staff = frozenset({roles_service.STAFF})
     for chat_id in groups:
         try:
@@ -191,5 +198,7 @@ async def catch_up(update: object, context: Context) -> None:
 
 
 def register(app: KepliApp) -> None:
-    """Before the locale middleware (group -1), which must stay alone in its group."""
-    app.add_handler(TypeHandler(Update, catch_up), group=-2)
+    """Group -3 (every middleware needs a group of its own: in one group only the first
+    matching handler runs): after the replay guard (-10), before the audit's author (-2)
+    and the locale middleware (-1)."""
+    app.add_handler(TypeHandler(Update, catch_up), group=-3)

@@ -13,11 +13,12 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.services import update_ledger
+from bot.services.storage import is_storage_failure
 from handlers.context import Context
 
 log = logging.getLogger(__name__)
 
-GROUP: Final = -3  # first of all: before the audit author (-2) and remember_user (-1)
+GROUP: Final = -10  # first of all: before every other middleware (groups -3 to -1)
 
 
 async def skip_replays(update: object, context: Context) -> None:
@@ -25,10 +26,18 @@ async def skip_replays(update: object, context: Context) -> None:
         return
     runtime = context.runtime
     now = runtime.clock()
-    async with runtime.sessions() as session:
-        fresh = await update_ledger.claim(session, update.update_id, now=now)
-        if fresh and update.update_id % update_ledger.PRUNE_EVERY == 0:
-            await update_ledger.prune(session, now=now)
+    try:
+        async with runtime.sessions() as session:
+            fresh = await update_ledger.claim(session, update.update_id, now=now)
+            if fresh and update.update_id % update_ledger.PRUNE_EVERY == 0:
+                await update_ledger.prune(session, now=now)
+    except Exception as exc:
+        if not is_storage_failure(exc):
+            raise
+        # The database takes no writes right now: the update goes on unrecorded (the
+        # handlers that need to write say so to the user) rather than unanswered.
+        log.warning("could not record update %s: %s", update.update_id, exc)
+        return
     if not fresh:
         log.info("update %s was already handled: replay ignored", update.update_id)
         raise ApplicationHandlerStop

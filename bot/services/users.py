@@ -38,6 +38,14 @@ def _clip(value: str | None, limit: int) -> str | None:
     return clean_text(value)[:limit] if value is not None else None
 
 
+async def existing_ids(session: AsyncSession, user_ids: set[int]) -> set[int]:
+    """Those of `user_ids` the bot has a row for (people who have written to it)."""
+    if not user_ids:
+        return set()
+    rows = await session.scalars(select(User.id).where(User.id.in_(user_ids)))
+    return set(rows)
+
+
 async def touch_user(
     session: AsyncSession,
     *,

@@ -254,7 +254,15 @@ def no_refused_calls(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     marker = request.node.get_closest_marker("refusals")
     allowed = set(marker.args) if marker else set()
-    refused = [r for r in server.state.stats.refused if r["method"] not in allowed]
+    refused = [
+        r
+        for r in server.state.stats.refused
+        if r["method"] not in allowed
+        # A staff member or administrator known before they opened the bot has no private
+        # chat yet: Telegram refuses their own command list too, and they get it on their
+        # first message (handlers.command_scopes.catch_up).
+        and not (r["method"] == "setMyCommands" and "chat not found" in r["description"])
+    ]
     assert refused == [], f"the emulator refused calls: {refused}"
 
 

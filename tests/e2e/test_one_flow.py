@@ -36,7 +36,8 @@ async def test_an_old_menu_button_in_the_interview_asks_before_leaving_it(
     await alice.send("/points")
     await alice.press("Ναι")
     question = alice.screen
-    assert "2/14\n" in question["text"]
+    assert "1/7 · " in question["text"]
+    assert "Ποια θέση έχετε στο σχολείο;" in question["text"]
 
     # The old menu's «Report a fault»: the interview is not left behind silently.
     asked = await bot.press(ALICE, old_menu, "menu:report")
@@ -50,7 +51,7 @@ async def test_an_old_menu_button_in_the_interview_asks_before_leaving_it(
     # «Συνέχεια»: the question again, here; the old copy loses its buttons.
     kept = await alice.press("↩️ Συνέχεια", asked.message)
     assert kept.message["text"].startswith("↩️ Συνεχίζουμε από εκεί που σταματήσατε.")
-    assert "2/14\n" in kept.message["text"]
+    assert "Ποια θέση έχετε στο σχολείο;" in kept.message["text"]
     [before] = [
         m for m in await bot.bot_messages(ALICE.id) if m["message_id"] == question["message_id"]
     ]
@@ -58,7 +59,8 @@ async def test_an_old_menu_button_in_the_interview_asks_before_leaving_it(
     assert flows_of(bot, ALICE) == {"points"}
     # Text still answers the interview, not a report.
     await alice.press("Εκπαιδευτικός")
-    assert "3/14\n" in alice.text
+    assert "1/7 · " in alice.text
+    assert "Ποια θέση έχετε" not in alice.question
 
     # /menu in the middle shows the menu (the interview goes on); its «Report a fault»
     # asks again, and «Έξοδος» ends the interview and starts the report on this message.
@@ -92,7 +94,7 @@ async def test_a_command_in_the_report_asks_and_leaving_starts_the_interview(
     assert left.message["text"] == "🚪 Stopped: the fault report."
     assert labels(left.message) == []
     [first] = left.new
-    assert "1/14\n" in first["text"]
+    assert "1/7 · " in first["text"]
     assert flows_of(bot, BOB) == {"points"}
     assert bot.app is not None
     assert "report" not in bot.app.user_data[BOB.id]
@@ -136,7 +138,7 @@ async def test_the_interview_cancel_asks_only_when_there_are_answers(bot: BotHar
     assert asked.message["text"] == ("⚠️ Να απορριφθούν οι απαντήσεις σας στον υπολογισμό μορίων;")
     assert labels(asked.message) == ["↩️ Συνέχεια", "🗑 Απόρριψη"]
     kept = await alice.press("↩️ Συνέχεια", asked.message)
-    assert "2/14\n" in kept.message["text"]
+    assert "Ποια θέση έχετε στο σχολείο;" in kept.message["text"]
     assert flows_of(bot, ALICE) == {"points"}
     # /cancel does not ask: it is the way out of everything.
     [out] = await alice.send("/cancel")

@@ -82,3 +82,19 @@ def test_group_chats_get_only_the_commands_that_work_there() -> None:
     assert [c.name for c in commands.for_chat("group")] == ["start", "help"]
     with pytest.raises(ValueError, match="already registered"):
         commands.add(CommandSpec("help", "Again", order=1))
+
+
+def test_every_middleware_has_a_group_of_its_own() -> None:
+    """In one handler group only the first matching handler runs: two TypeHandlers of
+    Update in one group would silently skip the second (as the audit's author once was)."""
+    from telegram.ext import TypeHandler
+
+    from bot.app import build_application
+    from bot.config import load_settings
+
+    app = build_application(
+        load_settings(telegram_token="123456:unit-TEST-token", database_url="sqlite+aiosqlite://")
+    )
+    for group, group_handlers in app.handlers.items():
+        middleware = [h for h in group_handlers if isinstance(h, TypeHandler)]
+        assert len(middleware) <= 1, (group, [h.callback.__qualname__ for h in middleware])
