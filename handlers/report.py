@@ -813,6 +813,23 @@ def _pressed_draft(update: Update) -> str | None:
     return parts[2] if len(parts) == 3 else None
 
 
+async def _own_ticket_of_draft(
+    update: Update, context: Context, draft_id: str
+) -> tickets.TicketView | None:
+    """The ticket the draft became, if the presser may see it as its teacher (a button is
+    proof of nothing: another user's draft id names nothing for them)."""
+    user = update.effective_user
+    async with context.runtime.sessions() as session:
+        ticket = await tickets.ticket_of_draft(session, draft_id)
+        if ticket is None or user is None:
+            return None
+        try:
+            await ticket_access.authorise(session, ticket.id, user.id, Need.TEACHER)
+        except tickets.TicketError:
+            return None
+    return ticket
+
+
 async def _sent_already(update: Update, context: Context) -> Step | int | None:
     """If the pressed button's draft (or the current one) already became a ticket: say so,
     show its reference, finish what a crash may have cut short, and end (None when the
@@ -820,8 +837,7 @@ async def _sent_already(update: Update, context: Context) -> Step | int | None:
     caller goes on unless the button was another draft's."""
     draft = draft_of(context)
     draft_id = _pressed_draft(update) or draft["id"]
-    async with context.runtime.sessions() as session:
-        ticket = await tickets.ticket_of_draft(session, draft_id)
+    ticket = await _own_ticket_of_draft(update, context, draft_id)
     if ticket is None:
         if draft_id != draft["id"]:  # a summary of another draft, which was never sent
             await ticket_handlers.inactive(update, context)
@@ -859,8 +875,7 @@ async def stale_summary(update: Update, context: Context) -> None:
     draft_id = _pressed_draft(update)
     ticket = None
     if draft_id is not None:
-        async with context.runtime.sessions() as session:
-            ticket = await tickets.ticket_of_draft(session, draft_id)
+        ticket = await _own_ticket_of_draft(update, context, draft_id)
     if ticket is None:
         await ticket_handlers.inactive(update, context)
         return

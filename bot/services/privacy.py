@@ -17,6 +17,7 @@ dropping the application's in-memory copies is the handler's part.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -451,6 +452,60 @@ async def _erase_outbox(session: AsyncSession, user_id: int) -> int:
             update(om).where(om.ticket_id.in_(theirs)).values(payload={"erased": True})
         )
     )
+    return touched + await _erase_outbox_mentions(session, user_id)
+
+
+# A typed text shorter than this is not looked for in other people's notices ("ok").
+_MIN_NEEDLE: Final = 4
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value, html.unescape(value)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+async def _erase_outbox_mentions(session: AsyncSession, user_id: int) -> int:
+    """Notices about tickets the person follows or wrote on but did not report (joined
+    from the duplicate offer) quote their name and text: those go too (unsent) or lose
+    their text (sent)."""
+    om = OutboxMessage
+    names = {
+        *await session.scalars(
+            select(TicketEvent.actor_name).where(TicketEvent.actor_id == user_id)
+        ),
+        *await session.scalars(select(TicketWatcher.name).where(TicketWatcher.user_id == user_id)),
+    }
+    texts = set(
+        await session.scalars(
+            select(TicketEvent.text).where(
+                TicketEvent.actor_id == user_id, TicketEvent.text.is_not(None)
+            )
+        )
+    )
+    needles = {n for n in names if n} | {t for t in texts if t and len(t) >= _MIN_NEEDLE}
+    followed = (
+        select(TicketWatcher.ticket_id)
+        .where(TicketWatcher.user_id == user_id)
+        .union(select(TicketEvent.ticket_id).where(TicketEvent.actor_id == user_id))
+    )
+    if not needles:
+        return 0
+    touched = 0
+    for row in await session.scalars(select(om).where(om.ticket_id.in_(followed))):
+        found = _strings(row.payload)
+        if not any(needle in text for needle in needles for text in found):
+            continue
+        if row.status in ("pending", "sending"):
+            await session.delete(row)
+        else:
+            row.payload = {"erased": True}
+        touched += 1
+    await session.flush()
     return touched
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import (
     FaqMiss,
+    OutboxMessage,
     PointsDeclaration,
     Ticket,
     TicketAttachment,
@@ -102,6 +103,13 @@ async def anonymise_tickets(session: AsyncSession, ticket_ids: list[int]) -> int
         .values(added_by=None, caption=None, file_name=None)
     )
     await session.execute(delete(TicketWatcher).where(TicketWatcher.ticket_id.in_(ticket_ids)))
+    # The outbox's record of what was sent about them quoted names and texts: as erasure
+    # does, messages not sent yet go, the others keep their record without the text.
+    about = OutboxMessage.ticket_id.in_(ticket_ids)
+    await session.execute(
+        delete(OutboxMessage).where(about, OutboxMessage.status.in_(("pending", "sending")))
+    )
+    await session.execute(update(OutboxMessage).where(about).values(payload={"erased": True}))
     await session.execute(
         delete(TicketMessage).where(
             TicketMessage.ticket_id.in_(ticket_ids), TicketMessage.purpose == "teacher"
