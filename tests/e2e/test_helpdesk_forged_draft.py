@@ -4,7 +4,6 @@ On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.models import TicketMessage
@@ -30,9 +29,6 @@ async def links_in(database_url: str, chat_id: int) -> int:
         return found or 0
 
 
-# The start-up command lists of staff who never opened a private chat are refused on this
-# branch in every helpdesk e2e test (handlers.command_scopes; reported), not by this test.
-@pytest.mark.refusals("setMyCommands")
 async def test_another_teachers_draft_button_names_nothing(
     launch: Launch, database_url: str
 ) -> None:

@@ -4,7 +4,6 @@ nothing more with it. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.models import TicketEvent
@@ -24,9 +23,6 @@ async def events(database_url: str) -> int:
         return (await session.scalar(select(func.count()).select_from(TicketEvent))) or 0
 
 
-# The start-up command lists of staff who never opened a private chat are refused on this
-# branch in every helpdesk e2e test (handlers.command_scopes; reported), not by this test.
-@pytest.mark.refusals("setMyCommands")
 async def test_a_removed_staff_member_acts_through_no_old_button_or_prompt(
     launch: Launch, database_url: str
 ) -> None:
