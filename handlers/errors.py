@@ -6,6 +6,7 @@ Never raises: an error while reporting an error is logged and dropped.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Final
 
@@ -116,16 +117,21 @@ async def _notify_admins(context: Context, update: object) -> None:
         await send_text(context, admin, notice(await translator_for_user(runtime, admin)))
 
 
-async def _apologise(update: Update, context: Context) -> None:
+async def _tell(update: Update, context: Context, text: Callable[[Translator], str]) -> None:
+    """Stop the button's spinner, if any, and send `text` in the user's language."""
     tr = await _user_translator(update, context)
     if update.callback_query is not None:
         await answer_query(update.callback_query)
     chat = update.effective_chat
     assert chat is not None
-    await send_text(
+    await send_text(context, chat.id, text(tr))
+
+
+async def _apologise(update: Update, context: Context) -> None:
+    await _tell(
+        update,
         context,
-        chat.id,
-        tr.gettext(
+        lambda tr: tr.gettext(
             "Sorry, something went wrong on my side. Nothing you entered is lost: "
             "please try again, or send /cancel to start over."
         ),
@@ -133,15 +139,10 @@ async def _apologise(update: Update, context: Context) -> None:
 
 
 async def _not_saved(update: Update, context: Context) -> None:
-    tr = await _user_translator(update, context)
-    if update.callback_query is not None:
-        await answer_query(update.callback_query)
-    chat = update.effective_chat
-    assert chat is not None
-    await send_text(
+    await _tell(
+        update,
         context,
-        chat.id,
-        tr.gettext(
+        lambda tr: tr.gettext(
             "Sorry, I could not save that: my storage is not available right now. "
             "Please try again in a few minutes."
         ),
