@@ -54,6 +54,13 @@ from bot.services.reminders import (
     UNKNOWN,
     pending_filter,
 )
+from bot.ui.notifier import (
+    DeliveryError,
+    PermanentFailure,
+    RecipientGone,
+    RetryLater,
+    TemporaryFailure,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,28 +70,15 @@ Now = Callable[[], datetime]
 # --- what a sender may raise ----------------------------------------------------
 
 
-class DeliveryError(Exception):
-    """Base of the outcomes a `Sender` reports instead of a message id."""
+__all__ = [
+    "DeliveryError",
+    "PermanentFailure",
+    "RecipientGone",
+    "RetryLater",
+    "TemporaryFailure",
+]
 
-
-class RecipientGone(DeliveryError):
-    """The person blocked the bot or the chat no longer exists (Telegram 403 / chat not found)."""
-
-
-class RetryLater(DeliveryError):
-    """Flood control (Telegram 429): try again after `retry_after` seconds."""
-
-    def __init__(self, retry_after: float, message: str = "") -> None:
-        super().__init__(message or f"retry after {retry_after:g}s")
-        self.retry_after = retry_after
-
-
-class TemporaryFailure(DeliveryError):
-    """A network error or a 5xx: the same request may succeed later."""
-
-
-class PermanentFailure(DeliveryError):
-    """The request itself is wrong (e.g. 400): repeating it would not help."""
+# The outcomes are the Notifier port's (bot.ui.notifier), imported above and re-exported.
 
 
 @dataclass(frozen=True)
