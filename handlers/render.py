@@ -42,9 +42,9 @@ def parse_mode(screen: Screen) -> str | None:
 async def send_files(context: Context, chat_id: int, screen: Screen) -> None:
     """Send the files of `screen` (photos as photos, the rest as documents)."""
     for f in screen.files:
-        document = InputFile(BytesIO(f.data), filename=f.name)
+        document = f.ref if f.ref is not None else InputFile(BytesIO(f.data), filename=f.name)
         caption = f.caption or None
-        if f.photo:
+        if f.kind == "photo":
             await context.bot.send_photo(chat_id, document, caption=caption)
         else:
             await context.bot.send_document(chat_id, document, caption=caption)

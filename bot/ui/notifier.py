@@ -27,10 +27,18 @@ class Address:
     channel: str
     chat: str
     reply_to: str | None = None  # a message of that chat to reply to, if any
+    thread: str | None = None  # a topic of a forum chat, if any
 
     @classmethod
-    def telegram(cls, chat_id: int, reply_to: int | None = None) -> Address:
-        return cls("telegram", str(chat_id), None if reply_to is None else str(reply_to))
+    def telegram(
+        cls, chat_id: int, reply_to: int | None = None, thread: int | None = None
+    ) -> Address:
+        return cls(
+            "telegram",
+            str(chat_id),
+            None if reply_to is None else str(reply_to),
+            None if thread is None else str(thread),
+        )
 
 
 @dataclass(frozen=True)

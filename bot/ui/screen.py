@@ -40,15 +40,27 @@ class Button:
             raise ValueError("a button has either an action or a url")
 
 
+FILE_KINDS = frozenset({"document", "photo", "video", "audio", "voice"})
+
+
 @dataclass(frozen=True)
 class File:
-    """A document or photo sent with a screen (a PDF, a JSON declaration, a calendar)."""
+    """A file sent with a screen: made here (`data`: a PDF, a JSON declaration, a
+    calendar) or one the channel already holds (`ref`: a photo a teacher sent with
+    a fault report, passed on to the staff by the channel's own file id)."""
 
     name: str
-    data: bytes
-    mime: str
+    data: bytes = b""
+    mime: str = "application/octet-stream"
     caption: str = ""
-    photo: bool = False
+    kind: str = "document"
+    ref: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in FILE_KINDS:
+            raise ValueError(f"unknown file kind {self.kind!r}")
+        if not self.data and self.ref is None:
+            raise ValueError("a file has data or a ref")
 
 
 @dataclass(frozen=True)
