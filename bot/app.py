@@ -46,8 +46,9 @@ from bot.db import (
 from bot.metrics import MeteredRateLimiter, observe_update
 from bot.persistence import SQLAlchemyPersistence
 from bot.ratelimit import TelegramRateLimiter
+from bot.runtime import Runtime, utc_now
 from handlers.command_scopes import publish_commands
-from handlers.context import BotData, Context, KepliApp, Runtime, utc_now
+from handlers.context import BotData, Context, KepliApp
 from handlers.errors import on_error
 
 log = logging.getLogger(__name__)

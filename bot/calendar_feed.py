@@ -12,9 +12,9 @@ from typing import Final
 
 from aiohttp import web
 
+from bot.runtime import Runtime
 from bot.services import calendar as calendar_service
 from handlers.calendar import FILE_NAME, render_feed
-from handlers.context import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -54,8 +54,8 @@ from telegram.error import (
 from telegram.ext import BaseRateLimiter
 
 from bot.models import ReminderDelivery, Ticket
+from bot.runtime import Runtime
 from bot.services.storage import is_storage_failure
-from handlers.context import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -34,16 +34,17 @@ import signal
 import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
-from typing import Any, Final
+from typing import Any, Final, Protocol, TypeAlias, cast
 
 from aiohttp import web
 from sqlalchemy import text
 from telegram import Update
+from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Settings, SettingsError
 from bot.lease import LeaseLost, polling_lease
-from handlers.context import KepliApp, Runtime
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,25 @@ MAX_BODY_BYTES: Final = 256 * 1024
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
 HEALTH_TIMEOUT: Final = 5.0  # seconds
 
-APPLICATION: Final = web.AppKey("application", KepliApp)
+
+class _HoldsRuntime(Protocol):
+    """What the web server needs of the application's `bot_data`: the running bot's Runtime."""
+
+    @property
+    def runtime(self) -> Runtime: ...
+
+
+# The bot's PTB `Application` (built by `bot.app`), typed loosely: the web server needs
+# only PTB's own API and the Runtime, never the Telegram handlers' context types.
+BotApplication: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+
+
+def runtime_of(application: BotApplication) -> Runtime:
+    """The Runtime of an application built by `bot.app.build_application`."""
+    return cast(_HoldsRuntime, application.bot_data).runtime
+
+
+APPLICATION: Final = web.AppKey("application", BotApplication)
 RouteHook = Callable[[web.Application, Runtime], None]
 
 # Modules under `bot.` with `add_routes(web_app: web.Application, runtime: Runtime)`.
@@ -92,14 +111,14 @@ def _bad_request(reason: str) -> web.Response:
 
 
 def build_web_app(
-    application: KepliApp,
+    application: BotApplication,
     *,
     route_modules: Sequence[str] = ROUTE_MODULES,
     webhook: bool = True,
 ) -> web.Application:
     """The aiohttp application: /healthz, the features' routes and (with `webhook`) the
     webhook endpoint, which needs WEBHOOK_SECRET."""
-    settings = application.bot_data.runtime.settings
+    settings = runtime_of(application).settings
     secret = require_webhook_secret(settings).encode() if webhook else b""
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app[APPLICATION] = application
@@ -128,7 +147,7 @@ def build_web_app(
         return web.json_response({"ok": True})
 
     async def healthz(request: web.Request) -> web.Response:
-        engine = application.bot_data.runtime.engine
+        engine = runtime_of(application).engine
         try:
             async with asyncio.timeout(HEALTH_TIMEOUT), engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
@@ -142,7 +161,7 @@ def build_web_app(
     web_app.router.add_get("/healthz", healthz)
     for name in route_modules:
         hook: RouteHook = importlib.import_module(f"bot.{name}").add_routes
-        hook(web_app, application.bot_data.runtime)
+        hook(web_app, runtime_of(application))
     return web_app
 
 
@@ -150,7 +169,7 @@ async def serve_webhook(
     settings: Settings,
     *,
     stop: asyncio.Event | None = None,
-    application: KepliApp | None = None,
+    application: BotApplication | None = None,
     ready: Callable[[str], Any] | None = None,
 ) -> None:
     """Run the bot in webhook mode until `stop` is set (or SIGINT/SIGTERM).
@@ -215,7 +234,7 @@ def socket_url(sock: socket.socket) -> str:
 
 @contextlib.asynccontextmanager
 async def web_server(
-    application: KepliApp, sock: socket.socket, *, webhook: bool = False
+    application: BotApplication, sock: socket.socket, *, webhook: bool = False
 ) -> AsyncIterator[str]:
     """Serve `build_web_app(application)` on `sock` while inside; yields its local URL.
 
@@ -236,7 +255,7 @@ async def serve_polling(
     settings: Settings,
     *,
     stop: asyncio.Event | None = None,
-    application: KepliApp | None = None,
+    application: BotApplication | None = None,
     sock: socket.socket | None = None,
     ready: Callable[[str | None], Any] | None = None,
     poll_timeout: float = 10.0,
@@ -277,7 +296,7 @@ async def serve_polling(
 
 
 async def _poll(
-    application: KepliApp,
+    application: BotApplication,
     stop: asyncio.Event,
     lost: asyncio.Event,
     sock: socket.socket | None,

@@ -32,10 +32,11 @@ from telegram.error import TelegramError
 from telegram.ext import Application, TypeHandler
 
 from bot.i18n import LOCALES, get_translator
+from bot.runtime import Runtime
 from bot.services import roles as roles_service
 from bot.services import users
 from bot.services.roles import Roles
-from handlers.context import BotData, CommandRegistry, Context, KepliApp, Runtime
+from handlers.context import BotData, CommandRegistry, Context, KepliApp
 
 log = logging.getLogger(__name__)
 

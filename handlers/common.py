@@ -26,9 +26,10 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import filters
 
 from bot.i18n import Translator, get_translator, pick_locale
+from bot.runtime import Runtime
 from bot.services import users
 from bot.services.storage import is_storage_failure
-from handlers.context import Context, Runtime
+from handlers.context import Context
 from handlers.shown import digest
 
 log = logging.getLogger(__name__)

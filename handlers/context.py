@@ -4,8 +4,8 @@
 `ContextTypes(context=Context, bot_data=BotData)`, as in PTB's
 `contexttypesbot.py` example). Through it a handler gets
 
-- `context.runtime`: the `Runtime` (settings, database sessions, clock and the
-  feature services), created by `bot.app` and started before the first update;
+- `context.runtime`: the `Runtime` (`bot.runtime`: settings, database sessions, clock
+  and the feature services), created by `bot.app` and started before the first update;
 - `context.tr`: the `Translator` of the user of this update, chosen by the
   locale middleware (`handlers.common.remember_user`);
 - `context.bot_data.menu` / `.commands`: the main-menu and command registries,
@@ -17,57 +17,17 @@ the application persists only user data, chat data and conversations.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, TypeAlias
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
-from bot.config import Settings
 from bot.i18n import Translator, get_translator
-from bot.services.faq import FaqIndex
-from bot.services.outbox_delivery import OutboxDispatcher
-from bot.services.reminder_delivery import ReminderDispatcher
-from bot.services.tickets import LinkIndex
-from handlers.shown import ShownContent
+from bot.runtime import Runtime, StartupHook
 
 UserData: TypeAlias = dict[Any, Any]
 ChatData: TypeAlias = dict[Any, Any]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class Runtime:
-    """The long-lived objects of one running bot.
-
-    `clock` returns the current time as an aware UTC datetime; tests pass a fake.
-    Feature services are optional fields (None until the feature's startup hook,
-    registered with `BotData.on_startup`, creates them).
-    """
-
-    settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    clock: Callable[[], datetime] = utc_now
-    # --- feature services: one optional field per feature, set by its startup hook ----
-    # helpdesk: which bot messages are about tickets (a reply to one reaches the ticket)
-    helpdesk_links: LinkIndex | None = None
-    # helpdesk: sends the outbox (handlers.helpdesk_outbox starts it and its job)
-    outbox: OutboxDispatcher | None = None
-    # Reminders: sends due reminders (handlers.reminders starts it and its job).
-    reminders: ReminderDispatcher | None = None
-    # FAQ: the validated content and its search index (handlers.faq loads it at start).
-    faq: FaqIndex | None = None
-    # What each bot message shows, so that an edit that changes nothing is not sent.
-    shown: ShownContent = field(default_factory=ShownContent)
-
-
-StartupHook: TypeAlias = Callable[[Runtime], Awaitable[None]]
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import N_
+from bot.runtime import Runtime, StartupHook
 from bot.services import faq_log, schools
 from bot.services.faq import (
     FAQ_DIR,
@@ -75,7 +76,7 @@ from handlers.common import (
     keyboard,
     send_text,
 )
-from handlers.context import CommandSpec, Context, KepliApp, Runtime, StartupHook
+from handlers.context import CommandSpec, Context, KepliApp
 from handlers.faq_live import live_text
 from handlers.flows import OutsideFlows
 from handlers.start import main_menu_markup, private_chat_link, stale_button

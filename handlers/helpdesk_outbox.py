@@ -44,6 +44,7 @@ from telegram.ext import MessageHandler, filters
 from bot.config import Settings
 from bot.i18n import Translator, get_translator, pick_locale
 from bot.ratelimit import retry_after_seconds
+from bot.runtime import Runtime
 from bot.services import helpdesk_mail, tickets, users
 from bot.services import outbox as service
 from bot.services import schools as schools_service
@@ -70,7 +71,7 @@ from bot.services.tickets import (
 )
 from handlers import helpdesk_text as text
 from handlers.common import keyboard, split_text
-from handlers.context import Context, KepliApp, Runtime
+from handlers.context import Context, KepliApp
 from handlers.shown import digest
 
 log = logging.getLogger(__name__)

@@ -38,6 +38,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from telegram.ext import filters as f
 
 from bot.i18n import N_, Translator
+from bot.runtime import Runtime
 from bot.services.points import answer_problem, option_text, question_text
 from bot.services.points_chat import (
     ADD_ANOTHER,
@@ -68,7 +69,7 @@ from handlers.common import (
     keyboard,
     send_text,
 )
-from handlers.context import CommandSpec, Context, KepliApp, Runtime
+from handlers.context import CommandSpec, Context, KepliApp
 from handlers.flows import OutsideFlows, cancel_all, flow
 from scoring import ErrorCode, Issue
 from scoring.interview import (

@@ -26,9 +26,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot.config import Settings
 from bot.i18n import N_
+from bot.runtime import Runtime
 from bot.services import audit, privacy, retention, tickets
 from handlers.common import PRIVATE, answer_query, edit_text, keyboard, show_screen
-from handlers.context import CommandSpec, Context, KepliApp, MenuEntry, Runtime
+from handlers.context import CommandSpec, Context, KepliApp, MenuEntry
 from handlers.tickets import refresh_post
 
 log = logging.getLogger(__name__)

@@ -40,6 +40,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.config import Settings
 from bot.i18n import N_, Translator, get_translator, pick_locale
+from bot.runtime import Runtime
 from bot.services import outbox as outbox_service
 from bot.services import roles, ticket_access, tickets, users
 from bot.services import schools as schools_service
@@ -71,7 +72,7 @@ from handlers.common import (
     reply,
     send_text,
 )
-from handlers.context import CommandSpec, Context, KepliApp, Runtime
+from handlers.context import CommandSpec, Context, KepliApp
 from handlers.shown import digest
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,9 @@ import asyncio
 from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
+from bot.runtime import Runtime
 from handlers.common import PRIVATE, reply
-from handlers.context import Context, KepliApp, Runtime
+from handlers.context import Context, KepliApp
 from tests.e2e.conftest import ALICE, BOB, Launch, Register
 
 

@@ -1,0 +1,86 @@
+"""The long-lived objects of one running bot: settings, database sessions, clock, services.
+
+`Runtime` is channel-neutral: the Telegram handlers reach it as `context.runtime`
+(`handlers.context`), the web server, the metrics and the CLI get it from the
+composition root (`bot.app`). Feature services are optional fields, set by the
+feature's startup hook (`StartupHook`, registered with `BotData.on_startup`).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Final, TypeAlias
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.services.faq import FaqIndex
+from bot.services.outbox_delivery import OutboxDispatcher
+from bot.services.reminder_delivery import ReminderDispatcher
+from bot.services.tickets import LinkIndex
+
+MAX_REMEMBERED: Final = 20_000
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ShownContent:
+    """(chat id, message id) → digest of its content, the most recently used kept.
+
+    What each bot message shows now, so that an edit is made only when it changes
+    something (the digest itself is the channel adapter's: `handlers.shown.digest`).
+    In memory and bounded: after a restart, or for a message no longer remembered,
+    the edit is simply made.
+    """
+
+    def __init__(self, limit: int = MAX_REMEMBERED) -> None:
+        self._limit = limit
+        self._digests: OrderedDict[tuple[int, int], str] = OrderedDict()
+
+    def unchanged(self, chat_id: int, message_id: int, content: str) -> bool:
+        """True when the message is known to show exactly `content` already."""
+        return self._digests.get((chat_id, message_id)) == content
+
+    def remember(self, chat_id: int, message_id: int, content: str) -> None:
+        key = (chat_id, message_id)
+        self._digests[key] = content
+        self._digests.move_to_end(key)
+        while len(self._digests) > self._limit:
+            self._digests.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+
+@dataclass
+class Runtime:
+    """The long-lived objects of one running bot.
+
+    `clock` returns the current time as an aware UTC datetime; tests pass a fake.
+    Feature services are optional fields (None until the feature's startup hook,
+    registered with `BotData.on_startup`, creates them).
+    """
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Callable[[], datetime] = utc_now
+    # --- feature services: one optional field per feature, set by its startup hook ----
+    # helpdesk: which bot messages are about tickets (a reply to one reaches the ticket)
+    helpdesk_links: LinkIndex | None = None
+    # helpdesk: sends the outbox (handlers.helpdesk_outbox starts it and its job)
+    outbox: OutboxDispatcher | None = None
+    # Reminders: sends due reminders (handlers.reminders starts it and its job).
+    reminders: ReminderDispatcher | None = None
+    # FAQ: the validated content and its search index (handlers.faq loads it at start).
+    faq: FaqIndex | None = None
+    # What each bot message shows, so that an edit that changes nothing is not sent.
+    shown: ShownContent = field(default_factory=ShownContent)
+
+
+StartupHook: TypeAlias = Callable[[Runtime], Awaitable[None]]
