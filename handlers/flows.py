@@ -16,8 +16,10 @@ at most one flow.
 
 python-telegram-bot keeps conversation states private (`_get_key`,
 `_conversations`, `_update_state`): this module is the one place that reads or
-changes them, behind `Flow.is_active` / `Flow.end` and `active_flows(...)`;
-tests/e2e/test_one_flow.py fails if a new PTB version changes them.
+changes them, behind `Flow.is_active` / `Flow.end`, `active_flows(...)` and
+`end_all_conversations(...)`; tests/e2e/test_one_flow.py and tests/e2e/test_privacy.py
+fail if a new PTB version changes them, tests/unit/test_ptb_privates.py if they are read
+anywhere else.
 """
 
 from __future__ import annotations
@@ -260,6 +262,25 @@ def active_flows(app: AnyApp, update: Update) -> list[Flow]:
 def is_active(app: AnyApp, update: Update) -> bool:
     """Whether the update's user is inside any flow."""
     return any(f.is_active(update) for f in flows_of(app))
+
+
+def end_all_conversations(app: AnyApp, user_id: int) -> int:
+    """End every conversation `user_id` is in, in any of the application's
+    ConversationHandlers (flows or not); how many ended.
+
+    Deleting the key from PTB's private `_conversations` is how PTB itself ends a
+    conversation, and the persistence follows.
+    """
+    ended = 0
+    for group in app.handlers.values():
+        for handler in group:
+            if not isinstance(handler, ConversationHandler):
+                continue
+            states = handler._conversations
+            for key in [k for k in states if user_id in k]:
+                del states[key]
+                ended += 1
+    return ended
 
 
 def _flow_named(app: AnyApp, name: object) -> Flow | None:

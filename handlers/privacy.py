@@ -22,7 +22,7 @@ from typing import Final, cast
 from telegram import InputFile, Update
 from telegram.constants import ChatType
 from telegram.error import Forbidden
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, TypeHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, TypeHandler
 
 from bot.config import Settings
 from bot.i18n import N_
@@ -30,6 +30,7 @@ from bot.runtime import Runtime
 from bot.services import audit, privacy, retention, tickets
 from handlers.common import PRIVATE, answer_query, edit_text, keyboard, show_screen
 from handlers.context import CommandSpec, Context, KepliApp, MenuEntry
+from handlers.flows import end_all_conversations
 from handlers.tickets import refresh_post
 
 log = logging.getLogger(__name__)
@@ -189,21 +190,8 @@ async def delete_command(update: Update, context: Context) -> None:
 
 def end_conversations(app: KepliApp, user_id: int) -> int:
     """End every conversation (flow) `user_id` is in, and drop the application's copies of
-    their user_data and private chat_data; how many conversations ended.
-
-    python-telegram-bot keeps conversation states private: `_conversations` is changed
-    here (deleting a key is how PTB itself ends a conversation, and the persistence
-    follows); tests/e2e/test_privacy.py fails if a new PTB version changes it.
-    """
-    ended = 0
-    for group in app.handlers.values():
-        for handler in group:
-            if not isinstance(handler, ConversationHandler):
-                continue
-            states = handler._conversations
-            for key in [k for k in states if user_id in k]:
-                del states[key]
-                ended += 1
+    their user_data and private chat_data; how many conversations ended."""
+    ended = end_all_conversations(app, user_id)
     app.drop_user_data(user_id)
     app.drop_chat_data(user_id)  # the private chat's id is the user's id
     return ended
