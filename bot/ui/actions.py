@@ -66,14 +66,28 @@ def parse_int(raw: str, *, minimum: int = 1, maximum: int = MAX_ROW_ID) -> int |
 
 
 class Codec:
-    """The actions of one feature, under one namespace of callback data."""
+    """The actions of one feature, under one namespace of callback data.
+
+    Every codec created is registered (`Codec.all()`), so that a test can try every
+    action of every feature; two codecs cannot share a namespace.
+    """
+
+    _registry: ClassVar[dict[str, Codec]] = {}
 
     def __init__(self, namespace: str) -> None:
         if not namespace or SEPARATOR in namespace:
             raise ValueError(f"bad namespace {namespace!r}")
+        if namespace in Codec._registry:
+            raise ValueError(f"the namespace {namespace!r} already has a codec")
+        Codec._registry[namespace] = self
         self.namespace = namespace
         self._verbs: dict[str, type[Action]] = {}
         self._fields: dict[str, tuple[tuple[str, type, Mapping[str, Any]], ...]] = {}
+
+    @classmethod
+    def all(cls) -> list[Codec]:
+        """Every codec created so far (in this process), by namespace."""
+        return [cls._registry[name] for name in sorted(cls._registry)]
 
     @property
     def pattern(self) -> str:
@@ -170,6 +184,19 @@ class Codec:
     def actions(self) -> dict[str, type[Action]]:
         """verb → action class, for tests that try every action."""
         return dict(self._verbs)
+
+    def widest(self, action: type[Action]) -> Action:
+        """The instance of `action` whose data are the longest: every int field at its
+        maximum, every str field at its longest (in ASCII), every bool True."""
+        values: dict[str, Any] = {}
+        for name, kind, meta in self._fields[action.verb]:
+            if kind is bool:
+                values[name] = True
+            elif kind is int:
+                values[name] = meta["maximum"]
+            else:
+                values[name] = "x" * meta["max_len"]
+        return action(**values)
 
 
 def pack(action: Action) -> str:

@@ -97,17 +97,35 @@ def test_an_action_that_cannot_be_packed_is_refused() -> None:
         demo.pack(Kind("x" * 9))
 
 
+wide = Codec("wide")
+
+
+@wide.action("long")
+@dataclass(frozen=True)
+class Long(Action):
+    text: str = field(metadata=bounds(max_len=100))
+
+
 def test_data_over_64_bytes_is_refused() -> None:
-    wide = Codec("wide")
-
-    @wide.action("long")
-    @dataclass(frozen=True)
-    class Long(Action):
-        text: str = field(metadata=bounds(max_len=100))
-
     assert wide.pack(Long("x" * 50)) == "wide:long:" + "x" * 50
     with pytest.raises(CodecError):
         wide.pack(Long("x" * 60))
+
+
+def test_a_namespace_cannot_have_two_codecs() -> None:
+    with pytest.raises(ValueError, match="already has a codec"):
+        Codec("dm")
+    assert demo in Codec.all()
+    assert wide in Codec.all()
+
+
+def test_the_widest_action_has_every_field_at_its_limit() -> None:
+    assert demo.widest(Page) == Page(1000, True)
+    assert demo.widest(Kind) == Kind("x" * 8)
+    assert demo.widest(View) == View(2**31 - 1)
+    assert demo.widest(Menu) == Menu()
+    with pytest.raises(CodecError):
+        wide.pack(wide.widest(Long))
 
 
 def test_a_verb_cannot_be_declared_twice() -> None:
