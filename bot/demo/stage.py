@@ -9,7 +9,7 @@ personas to switch between.
 from __future__ import annotations
 
 from bot.demo.cast import CENTRES, PERSONAS, SAMPLE_SCHOOLS, STAFF, Persona
-from bot.emulator.sim_api import Simulator
+from bot.emulator.simulator import Simulator
 from bot.emulator.state import JSON, World
 from bot.services.schools import parse_school_csv
 

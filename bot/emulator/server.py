@@ -31,7 +31,8 @@ from bot.emulator.errors import (
     unauthorized,
 )
 from bot.emulator.flood import FloodControl
-from bot.emulator.methods import MAX_UPLOAD_BYTES, BotApi, Described, lookup
+from bot.emulator.methods import lookup
+from bot.emulator.methods.base import MAX_UPLOAD_BYTES, BotApi, Described
 from bot.emulator.params import Params
 from bot.emulator.sim_api import SimRoutes, sim_errors
 from bot.emulator.state import Fault, World

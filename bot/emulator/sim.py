@@ -7,7 +7,7 @@
         query_id = await sim.press(alice, reply["message_id"], "menu:points")
         answer = await sim.wait_for_callback_answer(query_id)
 
-Transcript entries are dicts (see `sim_api.message_view`): message_id, from_bot, text,
+Transcript entries are dicts (see `simulator.message_view`): message_id, from_bot, text,
 entities, caption, reply_markup, photo/document/voice info, edited, deleted, ...
 Waiting is event-driven (server-side long polls), never sleeps.
 """

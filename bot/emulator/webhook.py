@@ -11,7 +11,8 @@ from collections.abc import Callable
 import aiohttp
 
 from bot.emulator.errors import BotApiError
-from bot.emulator.methods import BotApi, lookup
+from bot.emulator.methods import lookup
+from bot.emulator.methods.base import BotApi
 from bot.emulator.params import Params
 from bot.emulator.state import World
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.emulator.sim_api import Simulator
+from bot.emulator.simulator import Simulator
 from bot.models import Ticket
 from bot.services import tickets
 from tests.e2e.conftest import JSON, Launch, labels
