@@ -3,7 +3,9 @@
 The contracts live in `.importlinter` at the root of the repository (`make lint` runs
 them too). Here the check runs on the project, and on a copy of it into which forbidden
 imports were written, to show that each kind of rule can fail. Imports inside functions and
-under `if TYPE_CHECKING:` count: they are dependencies all the same.
+under `if TYPE_CHECKING:` count: they are dependencies all the same. The pure packages
+(`scoring`, `bot.ui`) are also checked against the standard library's list of modules,
+which a contract (a list of forbidden modules) cannot express.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import grimp
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("bot", "handlers", "scoring", "tools")
@@ -31,6 +36,44 @@ def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+def foreign_imports(graph: grimp.ImportGraph, package: str) -> list[str]:
+    """Imports of `package` that are neither inside it nor of the standard library.
+
+    The contracts forbid named libraries; this catches any library, also one added later.
+    """
+    found = []
+    for module in sorted(graph.find_descendants(package) | {package}):
+        for imported in sorted(graph.find_modules_directly_imported_by(module)):
+            inside = imported == package or imported.startswith(f"{package}.")
+            if not inside and imported.split(".")[0] not in sys.stdlib_module_names:
+                found.append(f"{module} imports {imported}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def graph() -> grimp.ImportGraph:
+    return grimp.build_graph(*PACKAGES, include_external_packages=True, cache_dir=None)
+
+
+@pytest.mark.parametrize("package", ["scoring", "bot.ui"])
+def test_pure_packages_import_only_themselves_and_the_standard_library(
+    graph: grimp.ImportGraph, package: str
+) -> None:
+    assert foreign_imports(graph, package) == []
+
+
+def test_a_library_import_in_a_pure_package_is_found() -> None:
+    graph = grimp.ImportGraph()
+    for module in ("bot.ui", "bot.ui.screen", "bot.ui.actions"):
+        graph.add_module(module)
+    for imported in ("bot.ui.actions", "dataclasses", "multidict", "bot.config"):
+        graph.add_import(importer="bot.ui.screen", imported=imported)
+    assert foreign_imports(graph, "bot.ui") == [
+        "bot.ui.screen imports bot.config",
+        "bot.ui.screen imports multidict",
+    ]
 
 
 def test_the_project_keeps_every_contract() -> None:
