@@ -28,9 +28,9 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.config import Settings
 from bot.i18n import Translator, get_translator
 from bot.services.faq import FaqIndex
-from bot.services.outbox_delivery import OutboxDispatcher
+from bot.services.helpdesk.outbox_delivery import OutboxDispatcher
+from bot.services.helpdesk.tickets import LinkIndex
 from bot.services.reminder_delivery import ReminderDispatcher
-from bot.services.tickets import LinkIndex
 from handlers.shown import ShownContent
 
 UserData: TypeAlias = dict[Any, Any]
@@ -57,7 +57,7 @@ class Runtime:
     # --- feature services: one optional field per feature, set by its startup hook ----
     # helpdesk: which bot messages are about tickets (a reply to one reaches the ticket)
     helpdesk_links: LinkIndex | None = None
-    # helpdesk: sends the outbox (handlers.helpdesk_outbox starts it and its job)
+    # helpdesk: sends the outbox (handlers.helpdesk.outbox starts it and its job)
     outbox: OutboxDispatcher | None = None
     # Reminders: sends due reminders (handlers.reminders starts it and its job).
     reminders: ReminderDispatcher | None = None

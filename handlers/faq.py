@@ -55,7 +55,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import N_
-from bot.services import faq_log, schools
+from bot.services import faq_log
 from bot.services.faq import (
     FAQ_DIR,
     LANGUAGES,
@@ -66,6 +66,7 @@ from bot.services.faq import (
 )
 from bot.services.faq_log import MissKind, Source, VoteOutcome
 from bot.services.greek import tokens
+from bot.services.helpdesk import schools
 from bot.services.smalltalk import SmallTalk, classify
 from handlers.common import (
     MENU_DATA,

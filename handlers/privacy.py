@@ -26,10 +26,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot.config import Settings
 from bot.i18n import N_
-from bot.services import audit, privacy, retention, tickets
+from bot.services import audit, privacy, retention
+from bot.services.helpdesk import tickets
 from handlers.common import PRIVATE, answer_query, edit_text, keyboard, show_screen
 from handlers.context import CommandSpec, Context, KepliApp, MenuEntry, Runtime
-from handlers.tickets import refresh_post
+from handlers.helpdesk.tickets import refresh_post
 
 log = logging.getLogger(__name__)
 

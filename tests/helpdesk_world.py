@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import schools as schools_service
-from bot.services import staff as staff_service
-from bot.services.schools import CentreInfo, SchoolInfo
-from bot.services.tickets import (
+from bot.services.helpdesk import schools as schools_service
+from bot.services.helpdesk import staff as staff_service
+from bot.services.helpdesk.schools import CentreInfo, SchoolInfo
+from bot.services.helpdesk.tickets import (
     Actor,
     AttachmentKind,
     Category,

@@ -19,8 +19,8 @@ from typing import Any, Final
 from bot.commands._helpdesk import helpdesk_sessions, unroutable_lines
 from bot.config import Settings, load_settings
 from bot.i18n import N_, Translator, get_translator
-from bot.services import schools
-from bot.services.schools import CentreError, ImportFileError, ImportReport, RejectReason
+from bot.services.helpdesk import schools
+from bot.services.helpdesk.schools import CentreError, ImportFileError, ImportReport, RejectReason
 
 REJECT_TEXTS: Final[dict[RejectReason, str]] = {
     RejectReason.NO_CODE: N_("no school code"),

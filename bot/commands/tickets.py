@@ -18,11 +18,11 @@ from typing import Any, Final
 
 from bot.commands._helpdesk import find_centre, helpdesk_sessions, parse_day
 from bot.config import Settings, load_settings
+from bot.dialogs.helpdesk import text as helpdesk_text
 from bot.i18n import Translator, get_translator
-from bot.services import tickets
 from bot.services.clock import SystemClock
-from bot.services.tickets import TicketView
-from handlers import helpdesk_text
+from bot.services.helpdesk import tickets
+from bot.services.helpdesk.tickets import TicketView
 
 COLUMNS: Final = (
     "reference",

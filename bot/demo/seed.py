@@ -42,8 +42,9 @@ from bot.models import (
     User,
 )
 from bot.services import deadlines as deadlines_service
-from bot.services import reminders, schools, staff, users
+from bot.services import reminders, users
 from bot.services.deadlines import DeadlineDraft
+from bot.services.helpdesk import schools, staff
 from bot.services.reminders import ReminderRules
 
 log = logging.getLogger(__name__)

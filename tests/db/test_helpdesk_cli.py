@@ -12,8 +12,8 @@ import pytest
 
 from bot.cli import main
 from bot.db import create_engine, session_factory
-from bot.services import schools, staff, tickets
-from bot.services.ticket_workflow import Action
+from bot.services.helpdesk import schools, staff, tickets
+from bot.services.helpdesk.ticket_workflow import Action
 from tests.helpdesk_world import ATHENS_STAFF, DATA, T0, TEACHER, build_world, draft
 
 

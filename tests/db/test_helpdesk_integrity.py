@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import Ticket
-from bot.services import ticket_access, tickets, update_ledger
-from bot.services.ticket_access import Need
-from bot.services.ticket_workflow import Action, Role
+from bot.services import update_ledger
+from bot.services.helpdesk import ticket_access, tickets
+from bot.services.helpdesk.ticket_access import Need
+from bot.services.helpdesk.ticket_workflow import Action, Role
 from tests.helpdesk_world import (
     ATHENS_STAFF,
     OTHER_TEACHER,

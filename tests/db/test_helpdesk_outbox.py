@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import OutboxMessage
-from bot.services import outbox
 from bot.services.clock import FakeClock
-from bot.services.outbox import FAILED, PENDING, SENDING, SENT, UNKNOWN, OutboxKind
-from bot.services.outbox_delivery import (
+from bot.services.helpdesk import outbox
+from bot.services.helpdesk.outbox import FAILED, PENDING, SENDING, SENT, UNKNOWN, OutboxKind
+from bot.services.helpdesk.outbox_delivery import (
     Delivered,
     OutboxDispatcher,
     OutboxItem,

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import load_settings
 from bot.models import School
-from bot.services import schools
-from bot.services.schools import (
+from bot.services.helpdesk import schools
+from bot.services.helpdesk.schools import (
     ImportFileError,
     RejectedRow,
     RejectReason,

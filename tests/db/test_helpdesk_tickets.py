@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import TicketAttachment, TicketEvent
-from bot.services import tickets
-from bot.services.ticket_workflow import Action, Refusal, Role, Status, TransitionRefused
-from bot.services.tickets import (
+from bot.services.helpdesk import tickets
+from bot.services.helpdesk.ticket_workflow import Action, Refusal, Role, Status, TransitionRefused
+from bot.services.helpdesk.tickets import (
     AlreadyAssigned,
     AttachmentKind,
     Category,

@@ -6,9 +6,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import FaqMiss, Ticket, TicketEvent, TicketWatcher
-from bot.services import faq_log, points_store, privacy, retention, tickets, users
+from bot.services import faq_log, points_store, privacy, retention, users
 from bot.services.clock import FakeClock
-from bot.services.ticket_workflow import Action
+from bot.services.helpdesk import tickets
+from bot.services.helpdesk.ticket_workflow import Action
 from scoring import parse_declaration
 from tests.helpdesk_world import OTHER_TEACHER, T0, TEACHER, build_world, draft
 

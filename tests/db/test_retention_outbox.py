@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import OutboxMessage
-from bot.services import outbox, tickets
 from bot.services.clock import FakeClock
-from bot.services.outbox import OutboxKind
-from bot.services.ticket_workflow import Action
+from bot.services.helpdesk import outbox, tickets
+from bot.services.helpdesk.outbox import OutboxKind
+from bot.services.helpdesk.ticket_workflow import Action
 from tests.db.test_retention import TICKET_DAYS, apply
 from tests.helpdesk_world import T0, TEACHER, build_world, draft
 

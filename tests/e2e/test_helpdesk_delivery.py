@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.models import OutboxMessage, SupportCentre
-from bot.services import schools as schools_service
-from bot.services import tickets
-from bot.services.outbox import FAILED, PENDING, SENT, OutboxKind
-from handlers.helpdesk_outbox import deliver_now
-from handlers.tickets import SUMMARY_JOB
+from bot.services.helpdesk import schools as schools_service
+from bot.services.helpdesk import tickets
+from bot.services.helpdesk.outbox import FAILED, PENDING, SENT, OutboxKind
+from handlers.helpdesk.outbox import deliver_now
+from handlers.helpdesk.tickets import SUMMARY_JOB
 from tests.e2e.conftest import JSON, Launch
 from tests.e2e.helpdesk_e2e import (
     ADMIN,

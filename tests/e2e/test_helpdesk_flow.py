@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.services import tickets
-from bot.services.ticket_workflow import Status
-from bot.services.tickets import EventKind
+from bot.services.helpdesk import tickets
+from bot.services.helpdesk.ticket_workflow import Status
+from bot.services.helpdesk.tickets import EventKind
 from tests.e2e.conftest import JSON, Launch, labels
 from tests.e2e.helpdesk_e2e import (
     ATHENS_STAFF,

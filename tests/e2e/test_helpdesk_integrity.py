@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from telegram import Update
 
 from bot.models import Ticket, TicketAttachment, TicketEvent, TicketMessage, TicketWatcher
-from bot.services import schools, tickets
-from bot.services.tickets import Actor
+from bot.services.helpdesk import schools, tickets
+from bot.services.helpdesk.tickets import Actor
 from tests.e2e.conftest import Launch
 from tests.e2e.helpdesk_e2e import (
     ADMIN,

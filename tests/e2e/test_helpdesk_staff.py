@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services import tickets
-from bot.services.ticket_workflow import Status
-from handlers.tickets import SUMMARY_JOB
+from bot.services.helpdesk import tickets
+from bot.services.helpdesk.ticket_workflow import Status
+from handlers.helpdesk.tickets import SUMMARY_JOB
 from tests.e2e.conftest import JSON, Launch, labels
 from tests.e2e.helpdesk_e2e import (
     ADMIN,

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.db import create_engine
 from bot.persistence import SQLAlchemyPersistence
-from bot.services import tickets
+from bot.services.helpdesk import tickets
 from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, labels
 from tests.e2e.helpdesk_e2e import TEACHER, database, open_desk, png
 from tests.e2e.points_chat import Teacher, flows_of

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from bot.emulator.sim import SimUser
 from bot.models import Base, Ticket
-from bot.services import privacy, tickets
+from bot.services import privacy
 from bot.services.clock import FakeClock
-from bot.services.ticket_workflow import Action
+from bot.services.helpdesk import tickets
+from bot.services.helpdesk.ticket_workflow import Action
 from handlers.privacy import ERASE_DATA, KEEP_DATA, RETENTION_JOB
 from tests.e2e.conftest import JSON, BotHarness, Launch, labels
 from tests.e2e.helpdesk_e2e import ATHENS_STAFF, database, open_desk, report_fault

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.dialogs.helpdesk import text
 from bot.i18n import get_translator
-from bot.services.ticket_workflow import Refusal, Status
-from bot.services.tickets import (
+from bot.services.helpdesk.ticket_workflow import Refusal, Status
+from bot.services.helpdesk.tickets import (
     AttachmentKind,
     AttachmentView,
     Category,
@@ -20,9 +21,8 @@ from bot.services.tickets import (
     TicketView,
     Urgency,
 )
-from handlers import helpdesk_text as text
+from handlers.helpdesk.tickets import _list_rows, staff_markup, teacher_markup
 from handlers.report import summary_text
-from handlers.tickets import _list_rows, staff_markup, teacher_markup
 
 ATHENS = ZoneInfo("Europe/Athens")
 EL = get_translator("el")

@@ -12,8 +12,8 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
-from bot.services.ticket_workflow import Refusal, Status
-from bot.services.tickets import (
+from bot.services.helpdesk.ticket_workflow import Refusal, Status
+from bot.services.helpdesk.tickets import (
     AttachmentKind,
     Category,
     EventKind,

@@ -33,10 +33,9 @@ from bot.models import (
     TicketMessage,
     TicketWatcher,
 )
-from bot.services.schools import centre_of_school
-from bot.services.staff import is_staff
-from bot.services.text_clean import clean_file_name, clean_line, clean_optional, clean_text
-from bot.services.ticket_workflow import (
+from bot.services.helpdesk.schools import centre_of_school
+from bot.services.helpdesk.staff import is_staff
+from bot.services.helpdesk.ticket_workflow import (
     OPEN_STATUSES,
     Action,
     Refusal,
@@ -45,6 +44,7 @@ from bot.services.ticket_workflow import (
     TransitionRefused,
     transition,
 )
+from bot.services.text_clean import clean_file_name, clean_line, clean_optional, clean_text
 
 # Telegram's Bot API lets bots download files up to 20 MB: staff could not open larger ones.
 MAX_FILE_BYTES: Final = 20 * 1024 * 1024
@@ -219,7 +219,7 @@ class Page:
 
 
 # What the caller plans to send about a change, written in the change's own transaction
-# (see bot.services.outbox): called after the change is flushed, before the commit.
+# (see bot.services.helpdesk.outbox): called after the change is flushed, before the commit.
 PlanNew = Callable[[AsyncSession, "TicketView"], Awaitable[None]]
 PlanChange = Callable[[AsyncSession, Change], Awaitable[None]]
 

@@ -5,7 +5,7 @@ wrote (the ticket's staff post, notices to teachers and staff, the e-mail copy,
 the weekly summary, administrator alerts) is an outbox row written in the same
 database transaction as the change it reports (`plan_*` below, passed to the
 ticket services as their `outbox=` argument). The `OutboxDispatcher`
-(`bot.services.outbox_delivery`) sends them with `HelpdeskSender`:
+(`bot.services.helpdesk.outbox_delivery`) sends them with `HelpdeskSender`:
 
 - at once, from the update that made the change (`flush`), so people hear of it
   straight away and the one who acted is told what really happened;
@@ -42,13 +42,16 @@ from telegram.error import (
 from telegram.ext import MessageHandler, filters
 
 from bot.config import Settings
+from bot.dialogs.helpdesk import text
 from bot.i18n import Translator, get_translator, pick_locale
 from bot.ratelimit import retry_after_seconds
-from bot.services import helpdesk_mail, tickets, users
-from bot.services import outbox as service
-from bot.services import schools as schools_service
-from bot.services.outbox import OutboxKind
-from bot.services.outbox_delivery import (
+from bot.services import users
+from bot.services.helpdesk import mail as helpdesk_mail
+from bot.services.helpdesk import outbox as service
+from bot.services.helpdesk import schools as schools_service
+from bot.services.helpdesk import tickets
+from bot.services.helpdesk.outbox import OutboxKind
+from bot.services.helpdesk.outbox_delivery import (
     ChatMoved,
     Delivered,
     DeliveryError,
@@ -59,8 +62,8 @@ from bot.services.outbox_delivery import (
     RetryLater,
     TemporaryFailure,
 )
-from bot.services.schools import CentreInfo
-from bot.services.tickets import (
+from bot.services.helpdesk.schools import CentreInfo
+from bot.services.helpdesk.tickets import (
     AttachmentKind,
     AttachmentView,
     Change,
@@ -68,7 +71,6 @@ from bot.services.tickets import (
     NewAttachment,
     TicketView,
 )
-from handlers import helpdesk_text as text
 from handlers.common import keyboard, split_text
 from handlers.context import Context, KepliApp, Runtime
 from handlers.shown import digest
@@ -223,7 +225,9 @@ async def plan_teacher_notices(
     attachments: Sequence[NewAttachment] = (),
 ) -> list[int]:
     """Tell the ticket's teachers (not the one who acted) of a change; the rows planned."""
-    from handlers import tickets as ticket_handlers  # the wording lives with the ticket screens
+    from handlers.helpdesk import (
+        tickets as ticket_handlers,  # the wording lives with the ticket screens
+    )
 
     ticket = change.ticket
     settings = runtime.settings
@@ -444,7 +448,7 @@ class HelpdeskSender:
         return chat_id, centre.staff_thread_id if centre else None, reply_to
 
     async def _post(self, item: OutboxItem, chat_id: int, thread_id: int | None) -> list[int]:
-        from handlers import tickets as ticket_handlers
+        from handlers.helpdesk import tickets as ticket_handlers
 
         assert item.ticket_id is not None
         async with self.runtime.sessions() as session:

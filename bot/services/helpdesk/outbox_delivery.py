@@ -41,8 +41,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bot.models import OutboxMessage
-from bot.services import schools
-from bot.services.outbox import (
+from bot.services.helpdesk import schools
+from bot.services.helpdesk.outbox import (
     FAILED,
     PENDING,
     SENDING,

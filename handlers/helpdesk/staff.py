@@ -21,10 +21,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.i18n import N_, Translator
 from bot.services import roles
-from bot.services import schools as schools_service
-from bot.services import staff as staff_service
-from bot.services.schools import CentreInfo
-from bot.services.staff import InviteProblem, InviteRefused
+from bot.services.helpdesk import schools as schools_service
+from bot.services.helpdesk import staff as staff_service
+from bot.services.helpdesk.schools import CentreInfo
+from bot.services.helpdesk.staff import InviteProblem, InviteRefused
 from handlers import command_scopes
 from handlers.callback_ids import MAX_ROW_ID, MAX_TELEGRAM_ID, parse_id
 from handlers.common import PRIVATE, answer_query, edit_text, keyboard, reply

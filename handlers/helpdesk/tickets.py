@@ -39,16 +39,23 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.config import Settings
+from bot.dialogs.helpdesk import text
 from bot.i18n import N_, Translator, get_translator, pick_locale
-from bot.services import outbox as outbox_service
-from bot.services import roles, ticket_access, tickets, users
-from bot.services import schools as schools_service
-from bot.services import staff as staff_service
-from bot.services.outbox import PENDING, SENT, RowState
-from bot.services.text_clean import clean_text
-from bot.services.ticket_access import Need
-from bot.services.ticket_workflow import Action, Role, Status, TransitionRefused, allowed_actions
-from bot.services.tickets import (
+from bot.services import roles, users
+from bot.services.helpdesk import outbox as outbox_service
+from bot.services.helpdesk import schools as schools_service
+from bot.services.helpdesk import staff as staff_service
+from bot.services.helpdesk import ticket_access, tickets
+from bot.services.helpdesk.outbox import PENDING, SENT, RowState
+from bot.services.helpdesk.ticket_access import Need
+from bot.services.helpdesk.ticket_workflow import (
+    Action,
+    Role,
+    Status,
+    TransitionRefused,
+    allowed_actions,
+)
+from bot.services.helpdesk.tickets import (
     Actor,
     AttachmentKind,
     Change,
@@ -60,8 +67,7 @@ from bot.services.tickets import (
     NewAttachment,
     TicketView,
 )
-from handlers import helpdesk_outbox
-from handlers import helpdesk_text as text
+from bot.services.text_clean import clean_text
 from handlers.callback_ids import parse_id
 from handlers.common import (
     PRIVATE,
@@ -72,6 +78,7 @@ from handlers.common import (
     send_text,
 )
 from handlers.context import CommandSpec, Context, KepliApp, Runtime
+from handlers.helpdesk import outbox as helpdesk_outbox
 from handlers.shown import digest
 
 log = logging.getLogger(__name__)
@@ -306,7 +313,7 @@ async def staff_notice(context: Context, ticket: TicketView, body: str) -> None:
     """An answer in the staff chat to a press there (the history), replying to the post.
 
     News of a change does not come this way: it goes through the outbox
-    (handlers.helpdesk_outbox), written with the change.
+    (handlers.helpdesk.outbox), written with the change.
     """
     if ticket.staff_chat_id is None:
         return

@@ -20,9 +20,9 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Ticket, TicketWatcher
-from bot.services.staff import is_staff
-from bot.services.ticket_workflow import OPEN_STATUSES, Role, Status
-from bot.services.tickets import NotAuthorised, NotFound
+from bot.services.helpdesk.staff import is_staff
+from bot.services.helpdesk.ticket_workflow import OPEN_STATUSES, Role, Status
+from bot.services.helpdesk.tickets import NotAuthorised, NotFound
 
 # Ids of the integer primary keys (tickets, schools, centres, deadlines): 32-bit signed.
 MAX_ROW_ID = 2**31 - 1
