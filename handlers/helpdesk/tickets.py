@@ -39,7 +39,8 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.config import Settings
-from bot.dialogs.helpdesk import text
+from bot.dialogs.helpdesk import actions as act
+from bot.dialogs.helpdesk import notices, screens, text
 from bot.i18n import N_, Translator, get_translator, pick_locale
 from bot.services import roles, users
 from bot.services.helpdesk import outbox as outbox_service
@@ -53,13 +54,11 @@ from bot.services.helpdesk.ticket_workflow import (
     Role,
     Status,
     TransitionRefused,
-    allowed_actions,
 )
 from bot.services.helpdesk.tickets import (
     Actor,
     AttachmentKind,
     Change,
-    EventKind,
     LinkIndex,
     ListScope,
     MessageKind,
@@ -68,17 +67,17 @@ from bot.services.helpdesk.tickets import (
     TicketView,
 )
 from bot.services.text_clean import clean_text
-from handlers.callback_ids import parse_id
+from bot.ui import Screen
 from handlers.common import (
     PRIVATE,
     answer_query,
     edit_text,
-    keyboard,
     reply,
     send_text,
 )
 from handlers.context import CommandSpec, Context, KepliApp, Runtime
 from handlers.helpdesk import outbox as helpdesk_outbox
+from handlers.render import markup, show
 from handlers.shown import digest
 
 log = logging.getLogger(__name__)
@@ -247,35 +246,13 @@ async def _blocked(context: Context, chat_id: int) -> None:
 # --- the staff chat ---------------------------------------------------------------------
 
 
-def staff_markup(tr: Translator, ticket: TicketView) -> InlineKeyboardMarkup:
-    _ = tr.gettext
-    allowed = set(allowed_actions(ticket.status, Role.STAFF))
-    tid = ticket.id
-    rows: list[list[tuple[str, str]]] = []
-    first = []
-    if Action.TAKE in allowed:
-        first.append(("🙋 " + _("Take"), f"hd:take:{tid}"))
-    if Action.START in allowed:
-        first.append(("🔧 " + _("In progress"), f"hd:start:{tid}"))
-    second = []
-    if Action.WAIT in allowed:
-        second.append(("⏳ " + _("Waiting for school"), f"hd:wait:{tid}"))
-    if Action.RESOLVE in allowed:
-        second.append(("✅ " + _("Resolved"), f"hd:res:{tid}"))
-    rows = [r for r in (first, second) if r]
-    if ticket.status is not Status.CLOSED:
-        rows.append(
-            [
-                ("💬 " + _("Reply to teacher"), f"hd:rep:{tid}"),
-                ("🔒 " + _("Internal note"), f"hd:note:{tid}"),
-            ]
-        )
-    rows.append([("📜 " + _("History"), f"hd:hist:{tid}")])
-    return keyboard(rows)
+def staff_markup(tr: Translator, ticket: TicketView) -> InlineKeyboardMarkup | None:
+    return markup(Screen.of("", screens.staff_buttons(tr, ticket)))
 
 
-def staff_post_text(tr: Translator, ticket: TicketView, context: Context) -> str:
-    return text.ticket_card(tr, ticket, context.runtime.settings.tz, for_staff=True)
+def teacher_markup(tr: Translator, ticket: TicketView) -> InlineKeyboardMarkup | None:
+    """The buttons under a message to a teacher about their ticket."""
+    return markup(Screen.of("", screens.teacher_buttons(tr, ticket)))
 
 
 async def _centre(context: Context, centre_id: int) -> schools_service.CentreInfo | None:
@@ -288,9 +265,10 @@ async def refresh_post(context: Context, ticket: TicketView) -> None:
     if ticket.staff_chat_id is None or ticket.staff_message_id is None:
         return
     tr = staff_tr(context)
-    body, markup = staff_post_text(tr, ticket, context), staff_markup(tr, ticket)
+    post = screens.staff_post(tr, ticket, context.runtime.settings.tz)
+    body, keys = post.text, markup(post)
     chat_id, message_id = ticket.staff_chat_id, ticket.staff_message_id
-    content = digest(body, ParseMode.HTML, markup)
+    content = digest(body, ParseMode.HTML, keys)
     if context.runtime.shown.unchanged(chat_id, message_id, content):
         return  # nothing to change: Telegram would refuse the edit
     try:
@@ -299,7 +277,7 @@ async def refresh_post(context: Context, ticket: TicketView) -> None:
             chat_id=chat_id,
             message_id=message_id,
             parse_mode=ParseMode.HTML,
-            reply_markup=markup,
+            reply_markup=keys,
         )
         context.runtime.shown.remember(chat_id, message_id, content)
     except BadRequest as exc:
@@ -338,75 +316,7 @@ async def staff_notice(context: Context, ticket: TicketView, body: str) -> None:
 # --- telling the teacher ------------------------------------------------------------------
 
 
-def teacher_markup(tr: Translator, ticket: TicketView) -> InlineKeyboardMarkup:
-    _ = tr.gettext
-    tid = ticket.id
-    if ticket.status is Status.RESOLVED:
-        return keyboard([[(_("✅ Solved"), f"tk:c:{tid}"), (_("🔁 Reopen"), f"tk:o:{tid}")]])
-    if ticket.status is Status.CLOSED:
-        return keyboard([[("📜 " + _("Details"), f"tk:v:{tid}")]])
-    return keyboard(
-        [[("💬 " + _("Reply / add photos"), f"tk:r:{tid}"), ("📜 " + _("Details"), f"tk:v:{tid}")]]
-    )
-
-
-def change_lines(tr: Translator, change: Change, centre_name: str) -> list[str]:
-    """What a teacher is told about the events of a change (notes are never among them)."""
-    _ = tr.gettext
-    lines: list[str] = []
-    for event in change.events:
-        if event.internal:
-            continue
-        name = escape(event.actor_name)
-        if event.kind is EventKind.ASSIGNED:
-            lines.append(
-                _("🧑‍🔧 {name} of {centre} is handling your report.").format(
-                    name=name, centre=escape(centre_name)
-                )
-            )
-        elif event.kind is EventKind.STATUS and event.to_status is Status.IN_PROGRESS:
-            lines.append(_("🔧 Your report is now in progress."))
-        elif event.kind is EventKind.STATUS and event.to_status is Status.WAITING:
-            lines.append(
-                _(
-                    "⏳ The support centre is waiting for an answer from the school. "
-                    "Reply to this message to answer."
-                )
-            )
-        elif event.kind is EventKind.STATUS and event.to_status is Status.RESOLVED:
-            lines.append(
-                _("✅ {name} marked the fault as resolved. Is it fixed?").format(name=name)
-            )
-        elif event.kind is EventKind.REPLY:
-            lines.append(
-                _("💬 {name} wrote:").format(name=name)
-                + "\n"
-                + escape(event.text or "")
-                + "\n\n"
-                + _("Reply to this message to answer.")
-            )
-        elif event.kind is EventKind.TEACHER_REPLY:
-            lines.append(_("💬 {name} wrote:").format(name=name) + "\n" + escape(event.text or ""))
-        elif event.kind is EventKind.CLOSED:
-            lines.append(_("🔒 {name} closed the report.").format(name=name))
-        elif event.kind is EventKind.REOPENED:
-            lines.append(_("🔁 {name} reopened the report.").format(name=name))
-        elif event.kind is EventKind.ADDED:
-            lines.append(_("➕ {name} reported the same fault too.").format(name=name))
-    return lines
-
-
 # --- teacher: /mytickets, details, close, reopen, reply -----------------------------------
-
-
-def _parse(data: str | None, prefix: str) -> tuple[str, int] | None:
-    """("verb", number) from "<prefix>:<verb>:<number>" (a ticket id, or a page from 0),
-    or None for anything else, a number no column holds included."""
-    parts = (data or "").split(":")
-    if len(parts) != 3 or parts[0] != prefix:
-        return None
-    number = parse_id(parts[2], minimum=0)
-    return None if number is None else (parts[1], number)
 
 
 async def inactive(update: Update, context: Context) -> None:
@@ -430,66 +340,16 @@ async def _authorised(
         return None
 
 
-def _list_rows(
-    tr: Translator, found: tickets.Page, open_prefix: str, page_prefix: str
-) -> list[list[tuple[str, str]]]:
-    """A button per ticket of a page (`<open_prefix>:<id>`), then « Previous / Next »
-    (`<page_prefix>:<page>`) where there are more pages."""
-    _ = tr.gettext
-    rows = [
-        [(f"{text.STATUS_ICONS[t.status]} {t.reference}", f"{open_prefix}:{t.id}")]
-        for t in found.items
-    ]
-    nav = []
-    if found.page > 0:
-        nav.append(("« " + _("Previous"), f"{page_prefix}:{found.page - 1}"))
-    if found.page + 1 < found.pages:
-        nav.append((_("Next") + " »", f"{page_prefix}:{found.page + 1}"))
-    if nav:
-        rows.append(nav)
-    return rows
-
-
-async def _my_page(context: Context, user_id: int, page: int) -> tuple[str, InlineKeyboardMarkup]:
-    tr = context.tr
-    _ = tr.gettext
+async def _my_page(context: Context, user_id: int, page: int) -> Screen:
     async with context.runtime.sessions() as session:
         found = await tickets.tickets_of_teacher(session, user_id, page=page, per_page=PER_PAGE)
-    if not found.total:
-        body = _("You have not reported any fault yet. Use /report to report one.")
-        return body, keyboard([[("🛠 " + _("Report a fault"), "menu:report")]])
-    tz = context.runtime.settings.tz
-    header = _("<b>Your fault reports</b> (page {page} of {pages})").format(
-        page=found.page + 1, pages=found.pages
-    )
-    body = "\n\n".join([header, *(text.ticket_line(tr, t, tz) for t in found.items)])
-    return body, keyboard(_list_rows(tr, found, "tk:v", "tk:l"))
+    return screens.my_tickets(context.tr, found, context.runtime.settings.tz)
 
 
 async def my_tickets(update: Update, context: Context) -> None:
     user = update.effective_user
     assert user is not None
-    body, markup = await _my_page(context, user.id, 0)
-    await reply(update, context, body, reply_markup=markup, parse_mode=ParseMode.HTML)
-
-
-def _teacher_view_markup(tr: Translator, ticket: TicketView) -> InlineKeyboardMarkup:
-    _ = tr.gettext
-    tid = ticket.id
-    rows: list[list[tuple[str, str]]] = []
-    if ticket.status is not Status.CLOSED:
-        rows.append([("💬 " + _("Reply / add photos"), f"tk:r:{tid}")])
-    actions = allowed_actions(ticket.status, Role.REPORTER)
-    row = []
-    if Action.CLOSE in actions:
-        label = _("✅ Solved") if ticket.status is Status.RESOLVED else "✔ " + _("Close")
-        row.append((label, f"tk:c:{tid}"))
-    if Action.REOPEN in actions:
-        row.append((_("🔁 Reopen"), f"tk:o:{tid}"))
-    if row:
-        rows.append(row)
-    rows.append([("« " + _("My tickets"), "tk:l:0")])
-    return keyboard(rows)
+    await show(update, context, await _my_page(context, user.id, 0))
 
 
 async def refuse(
@@ -529,30 +389,31 @@ async def refuse(
 async def teacher_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
-    parsed = _parse(query.data, "tk")
-    if parsed is None or parsed[0] not in ("l", "v", "r", "c", "o"):
+    action = act.teacher.parse(query.data)
+    if action is None:
         await inactive(update, context)
         return
-    verb, number = parsed
-    if verb == "l":
-        await answer_query(query)
+    if isinstance(action, act.MyTickets):
         assert update.effective_user is not None
-        body, markup = await _my_page(context, update.effective_user.id, number)
-        await edit_text(context, query, body, reply_markup=markup, parse_mode=ParseMode.HTML)
+        await show(update, context, await _my_page(context, update.effective_user.id, action.page))
         return
-    need = Need.SEE if verb == "v" else Need.TEACHER
-    role = await _authorised(update, context, number, need, staff_action=False)
+    if not isinstance(action, act.TicketAction):
+        await inactive(update, context)
+        return
+    ticket_id = action.ticket_id
+    need = Need.SEE if isinstance(action, act.ViewTicket) else Need.TEACHER
+    role = await _authorised(update, context, ticket_id, need, staff_action=False)
     if role is None:
         return
-    if verb == "v":
-        await _show_ticket(update, context, number, role)
-    elif verb == "r":
-        await _ask_teacher_reply(update, context, number)
-    elif verb in ("c", "o"):
-        action = Action.CLOSE if verb == "c" else Action.REOPEN
-        await _teacher_action(update, context, number, action)
+    if isinstance(action, act.ViewTicket):
+        await _show_ticket(update, context, ticket_id, role)
+    elif isinstance(action, act.TeacherReply):
+        await _ask_teacher_reply(update, context, ticket_id)
     else:
-        await inactive(update, context)
+        closing = isinstance(action, act.CloseTicket)
+        await _teacher_action(
+            update, context, ticket_id, Action.CLOSE if closing else Action.REOPEN
+        )
 
 
 async def _show_ticket(update: Update, context: Context, ticket_id: int, role: Role) -> None:
@@ -563,13 +424,15 @@ async def _show_ticket(update: Update, context: Context, ticket_id: int, role: R
     async with context.runtime.sessions() as session:
         ticket = await tickets.get_ticket(session, ticket_id)
         events = await tickets.history(session, ticket_id, include_internal=for_staff)
-    body = text.history_text(
-        context.tr, ticket, events, context.runtime.settings.tz, for_staff=for_staff
+    tz = context.runtime.settings.tz
+    screen = (
+        screens.staff_view(context.tr, ticket, events, tz, back=False)
+        if for_staff
+        else screens.teacher_view(context.tr, ticket, events, tz)
     )
-    markup = (
-        staff_markup(context.tr, ticket) if for_staff else _teacher_view_markup(context.tr, ticket)
+    message = await edit_text(
+        context, query, screen.text, reply_markup=markup(screen), parse_mode=ParseMode.HTML
     )
-    message = await edit_text(context, query, body, reply_markup=markup, parse_mode=ParseMode.HTML)
     if not for_staff:
         await link(context, ticket_id, message, MessagePurpose.TEACHER)
 
@@ -653,7 +516,7 @@ async def _teacher_action(
         context,
         query,
         done.format(ref=escape(ticket.reference)),
-        reply_markup=_teacher_view_markup(context.tr, ticket),
+        reply_markup=markup(Screen.of("", screens.teacher_view_buttons(context.tr, ticket))),
         parse_mode=ParseMode.HTML,
     )
     await link(context, ticket.id, message, MessagePurpose.TEACHER)
@@ -859,21 +722,20 @@ async def _after_staff_message(
 async def staff_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
-    parsed = _parse(query.data, "hd")
-    if parsed is None or parsed[0] not in (*STAFF_VERBS, "rep", "note", "hist"):
+    action = act.staff.parse(query.data)
+    if not isinstance(action, act.StaffAction):
         await inactive(update, context)
         return
-    verb, ticket_id = parsed
+    ticket_id = action.ticket_id
     if await _authorised(update, context, ticket_id, Need.STAFF, staff_action=True) is None:
         return
-    if verb in STAFF_VERBS:
-        await _staff_action(update, context, ticket_id, STAFF_VERBS[verb])
-    elif verb in ("rep", "note"):
-        await _ask_staff_message(update, context, ticket_id, verb == "note")
-    elif verb == "hist":
-        await _staff_history(update, context, ticket_id)
+    transition = act.TRANSITIONS.get(type(action))
+    if transition is not None:
+        await _staff_action(update, context, ticket_id, transition)
+    elif isinstance(action, act.ReplyToTeacher | act.InternalNote):
+        await _ask_staff_message(update, context, ticket_id, isinstance(action, act.InternalNote))
     else:
-        await inactive(update, context)
+        await _staff_history(update, context, ticket_id)
 
 
 async def _staff_action(update: Update, context: Context, ticket_id: int, action: Action) -> None:
@@ -972,28 +834,15 @@ async def _staff_view(context: Context, query: CallbackQuery, ticket_id: int) ->
     async with context.runtime.sessions() as session:
         ticket = await tickets.get_ticket(session, ticket_id)
         events = await tickets.history(session, ticket_id, include_internal=True)
-    tr = context.tr
-    body = text.history_text(tr, ticket, events, context.runtime.settings.tz, for_staff=True)
-    markup = staff_markup(tr, ticket)
-    back = keyboard([[("« " + tr.gettext("Open tickets"), "st:all:0")]])
-    rows = [*markup.inline_keyboard, *back.inline_keyboard]
+    screen = screens.staff_view(context.tr, ticket, events, context.runtime.settings.tz, back=True)
     await edit_text(
-        context, query, body, reply_markup=InlineKeyboardMarkup(rows), parse_mode=ParseMode.HTML
+        context, query, screen.text, reply_markup=markup(screen), parse_mode=ParseMode.HTML
     )
-
-
-SCOPE_LABELS: Final[dict[ListScope, str]] = {
-    ListScope.MINE: N_("Mine"),
-    ListScope.UNASSIGNED: N_("Unassigned"),
-    ListScope.ALL: N_("All open"),
-}
 
 
 async def _staff_page(
     context: Context, user_id: int, scope: ListScope, page: int
-) -> tuple[str, InlineKeyboardMarkup] | None:
-    tr = context.tr
-    _ = tr.gettext
+) -> Screen | None:
     async with context.runtime.sessions() as session:
         centre_ids = await staff_service.staff_centre_ids(session, user_id)
         if not centre_ids:
@@ -1001,18 +850,7 @@ async def _staff_page(
         found = await tickets.tickets_of_centres(
             session, centre_ids, scope, user_id=user_id, page=page, per_page=PER_PAGE
         )
-    tz = context.runtime.settings.tz
-    header = _("<b>Open tickets: {scope}</b> ({total}; page {page} of {pages})").format(
-        scope=_(SCOPE_LABELS[scope]), total=found.total, page=found.page + 1, pages=found.pages
-    )
-    if found.items:
-        body = "\n\n".join([header, *(text.ticket_line(tr, t, tz) for t in found.items)])
-    else:
-        body = header + "\n\n" + _("Nothing here.")
-    scopes = [
-        (("• " if s is scope else "") + _(SCOPE_LABELS[s]), f"st:{s.value}:0") for s in ListScope
-    ]
-    return body, keyboard([scopes, *_list_rows(tr, found, "st:v", f"st:{scope.value}")])
+    return screens.staff_tickets(context.tr, found, scope, context.runtime.settings.tz)
 
 
 async def tickets_command(update: Update, context: Context) -> None:
@@ -1028,35 +866,28 @@ async def tickets_command(update: Update, context: Context) -> None:
             ),
         )
         return
-    body, markup = page
-    await reply(update, context, body, reply_markup=markup, parse_mode=ParseMode.HTML)
+    await show(update, context, page)
 
 
 async def staff_list_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
-    parsed = _parse(query.data, "st")
-    user = query.from_user
-    scopes = {s.value: s for s in ListScope}
-    if parsed is None or parsed[0] not in (*scopes, "v"):
+    action = act.staff_list.parse(query.data)
+    if isinstance(action, act.StaffView):
+        if await _authorised(update, context, action.ticket_id, Need.STAFF, staff_action=True):
+            await answer_query(query)
+            await _staff_view(context, query, action.ticket_id)
+        return
+    if not isinstance(action, act.StaffPage):
         await inactive(update, context)
         return
-    verb, number = parsed
-    if verb == "v":
-        if await _authorised(update, context, number, Need.STAFF, staff_action=True) is None:
-            return
-        await answer_query(query)
-        await _staff_view(context, query, number)
-        return
-    page = await _staff_page(context, user.id, scopes[verb], number)
+    page = await _staff_page(context, query.from_user.id, action.scope, action.page)
     if page is None:
         await answer_query(
             query, context.tr.gettext("Only support-centre staff can see this."), alert=True
         )
         return
-    await answer_query(query)
-    body, markup = page
-    await edit_text(context, query, body, reply_markup=markup, parse_mode=ParseMode.HTML)
+    await show(update, context, page)
 
 
 # --- the weekly summary ------------------------------------------------------------------------
@@ -1107,7 +938,7 @@ async def plan_weekly_summaries(runtime: Runtime, *, catching_up: bool = False) 
             report = await tickets.summary(
                 session, centre.id, since=until - timedelta(days=7), until=until
             )
-            body = "📊 " + escape(text.summary_text(tr, settings.tz, centre.name, report))
+            body = notices.weekly_summary(tr, settings.tz, centre.name, report)
             row = await outbox_service.enqueue(
                 session,
                 outbox_service.OutboxKind.WEEKLY_SUMMARY,
@@ -1169,8 +1000,8 @@ def register(app: KepliApp) -> None:
             MessageHandler(LinkedReply(index) & ~filters.COMMAND, linked_reply),
             CommandHandler("mytickets", my_tickets, filters=PRIVATE),
             CommandHandler("tickets", tickets_command),
-            CallbackQueryHandler(teacher_button, pattern=r"^tk:"),
-            CallbackQueryHandler(staff_button, pattern=r"^hd:"),
-            CallbackQueryHandler(staff_list_button, pattern=r"^st:"),
+            CallbackQueryHandler(teacher_button, pattern=act.teacher.pattern),
+            CallbackQueryHandler(staff_button, pattern=act.staff.pattern),
+            CallbackQueryHandler(staff_list_button, pattern=act.staff_list.pattern),
         ]
     )

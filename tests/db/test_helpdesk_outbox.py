@@ -15,13 +15,14 @@ from bot.services.clock import FakeClock
 from bot.services.helpdesk import outbox
 from bot.services.helpdesk.outbox import FAILED, PENDING, SENDING, SENT, UNKNOWN, OutboxKind
 from bot.services.helpdesk.outbox_delivery import (
-    Delivered,
     OutboxDispatcher,
     OutboxItem,
     RecipientGone,
     RetryLater,
+    Sent,
     TemporaryFailure,
 )
+from bot.ui.notifier import Address
 from tests.helpdesk_world import T0
 
 
@@ -33,14 +34,15 @@ class FakeSender:
     sent_items: list[int] = field(default_factory=list)
     given_up: list[tuple[int, bool]] = field(default_factory=list)
     uncertain_items: list[int] = field(default_factory=list)
+    moved_to: list[tuple[int, str]] = field(default_factory=list)
 
-    async def send(self, item: OutboxItem) -> Delivered:
+    async def send(self, item: OutboxItem) -> Sent:
         if self.failures:
             raise self.failures.pop(0)
         self.sent_items.append(item.id)
-        return Delivered(item.chat_id, (100 + item.id,))
+        return Sent(item.chat_id, (100 + item.id,))
 
-    async def sent(self, session: AsyncSession, item: OutboxItem, delivered: Delivered) -> None:
+    async def sent(self, session: AsyncSession, item: OutboxItem, delivered: Sent) -> None:
         if item.payload.get("then"):  # what a sent message plans in turn
             await outbox.enqueue(
                 session, OutboxKind.TEACHER_NOTICE, now=T0, chat_id=7, payload={"text": "then"}
@@ -53,6 +55,9 @@ class FakeSender:
 
     async def uncertain(self, session: AsyncSession, item: OutboxItem) -> None:
         self.uncertain_items.append(item.id)
+
+    async def moved(self, session: AsyncSession, item: OutboxItem, new: Address) -> None:
+        self.moved_to.append((item.id, new.chat))
 
 
 async def _add(
