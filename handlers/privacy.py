@@ -30,7 +30,7 @@ from bot.services import audit, privacy, retention
 from bot.services.helpdesk import tickets
 from handlers.common import PRIVATE, answer_query, edit_text, keyboard, show_screen
 from handlers.context import CommandSpec, Context, KepliApp, MenuEntry, Runtime
-from handlers.helpdesk.tickets import refresh_post
+from handlers.helpdesk.shared import refresh_post
 
 log = logging.getLogger(__name__)
 

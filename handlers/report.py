@@ -61,7 +61,7 @@ from handlers.context import CommandSpec, Context, KepliApp
 from handlers.durable import FLUSH_GROUP, flush_requested, save_after, save_now
 from handlers.flows import flow
 from handlers.helpdesk import outbox as helpdesk_outbox
-from handlers.helpdesk import tickets as ticket_handlers
+from handlers.helpdesk import shared as ticket_handlers
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from bot.services.helpdesk import schools as schools_service
 from bot.services.helpdesk import tickets
 from bot.services.helpdesk.outbox import FAILED, PENDING, SENT, OutboxKind
 from handlers.helpdesk.outbox import deliver_now
-from handlers.helpdesk.tickets import SUMMARY_JOB
+from handlers.helpdesk.summary import SUMMARY_JOB
 from tests.e2e.conftest import JSON, Launch
 from tests.e2e.helpdesk_e2e import (
     ADMIN,

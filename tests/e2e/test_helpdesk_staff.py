@@ -11,7 +11,7 @@ import pytest
 
 from bot.services.helpdesk import tickets
 from bot.services.helpdesk.ticket_workflow import Status
-from handlers.helpdesk.tickets import SUMMARY_JOB
+from handlers.helpdesk.summary import SUMMARY_JOB
 from tests.e2e.conftest import JSON, Launch, labels
 from tests.e2e.helpdesk_e2e import (
     ADMIN,

@@ -238,9 +238,15 @@ class NotFound(TicketError):
 
 
 class NotAuthorised(TicketError):
-    """The user is neither staff of the ticket's centre nor (for teacher actions) its reporter."""
+    """The user is neither staff of the ticket's centre nor (for teacher actions) its reporter.
+
+    `staff_elsewhere`: refused a staff action, the user is staff of another centre."""
 
     code = "not_authorised"
+
+    def __init__(self, *args: object, staff_elsewhere: bool = False) -> None:
+        super().__init__(*args)
+        self.staff_elsewhere = staff_elsewhere
 
 
 class NoCentre(TicketError):
