@@ -18,6 +18,7 @@ from bot.services.helpdesk.outbox_delivery import (
     OutboxDispatcher,
     OutboxItem,
     RecipientGone,
+    RecipientMoved,
     RetryLater,
     Sent,
     TemporaryFailure,
@@ -166,6 +167,18 @@ async def test_flood_control_waits_as_asked_and_costs_no_attempt(
     row = await _row(sessions, row_id)
     assert (row.status, row.attempts) == (PENDING, 0)
     assert row.next_attempt_at == T0 + timedelta(seconds=37)
+
+
+async def test_a_moved_recipient_is_followed_and_the_message_sent_again_at_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    sender = FakeSender(failures=[RecipientMoved(Address.telegram(-1009))])
+    row_id = await _add(sessions)
+    report = await _dispatcher(sessions, sender, FakeClock(T0)).run()
+    row = await _row(sessions, row_id)
+    assert sender.moved_to == [(row_id, "-1009")]
+    assert (row.status, row.attempts, report.moved, report.sent) == (SENT, 1, 1, 1)
+    assert sender.sent_items == [row_id]
 
 
 async def test_a_message_being_sent_when_the_process_died_is_never_sent_again(
