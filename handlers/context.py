@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.i18n import Translator, get_translator
 from bot.services.faq import FaqIndex
 from bot.services.helpdesk.outbox_delivery import OutboxDispatcher
-from bot.services.helpdesk.tickets import LinkIndex
+from bot.services.helpdesk.ticket_links import LinkIndex
 from bot.services.reminder_delivery import ReminderDispatcher
 from handlers.shown import ShownContent
 

@@ -43,8 +43,7 @@ from bot.services.helpdesk import schools as schools_service
 from bot.services.helpdesk import ticket_access, tickets
 from bot.services.helpdesk.schools import SearchOutcome
 from bot.services.helpdesk.ticket_access import Need
-from bot.services.helpdesk.ticket_workflow import TransitionRefused
-from bot.services.helpdesk.tickets import (
+from bot.services.helpdesk.ticket_types import (
     Actor,
     AttachmentKind,
     Category,
@@ -53,6 +52,7 @@ from bot.services.helpdesk.tickets import (
     NewTicket,
     Urgency,
 )
+from bot.services.helpdesk.ticket_workflow import TransitionRefused
 from bot.services.text_clean import clean_file_name, clean_optional, clean_text
 from handlers import report_nav
 from handlers.callback_ids import last_id

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.services.helpdesk import schools as schools_service
 from bot.services.helpdesk import staff as staff_service
 from bot.services.helpdesk.schools import CentreInfo, SchoolInfo
-from bot.services.helpdesk.tickets import (
+from bot.services.helpdesk.ticket_types import (
     Actor,
     AttachmentKind,
     Category,

@@ -39,11 +39,11 @@ from bot.services import users
 from bot.services.helpdesk import mail as helpdesk_mail
 from bot.services.helpdesk import outbox as service
 from bot.services.helpdesk import schools as schools_service
-from bot.services.helpdesk import tickets
+from bot.services.helpdesk import ticket_links, tickets
 from bot.services.helpdesk.outbox import OutboxKind
 from bot.services.helpdesk.outbox_delivery import OutboxDispatcher, OutboxItem, Sent
 from bot.services.helpdesk.schools import CentreInfo
-from bot.services.helpdesk.tickets import (
+from bot.services.helpdesk.ticket_types import (
     AttachmentView,
     Change,
     MessagePurpose,
@@ -385,14 +385,14 @@ class HelpdeskSender:
             assert item.ticket_id is not None
             assert delivered.chat_id is not None
             post_id = delivered.message_ids[0]
-            await tickets.record_staff_post(
+            await ticket_links.record_staff_post(
                 session, item.ticket_id, delivered.chat_id, post_id, now=now
             )
             self._index(delivered.chat_id, post_id)
             await self._after_post(session, item.ticket_id, item.id)
         elif purpose is not None and item.ticket_id is not None and delivered.chat_id is not None:
             for message_id in delivered.message_ids:
-                await tickets.add_link(
+                await ticket_links.add_link(
                     session,
                     item.ticket_id,
                     delivered.chat_id,

@@ -15,17 +15,12 @@ from telegram.constants import ParseMode
 
 from bot.dialogs.helpdesk import text
 from bot.services.helpdesk import schools as schools_service
-from bot.services.helpdesk import tickets
+from bot.services.helpdesk import ticket_changes, ticket_links, ticket_types
 from bot.services.helpdesk.outbox import PENDING, SENT, RowState
+from bot.services.helpdesk.ticket_changes import MessageKind
+from bot.services.helpdesk.ticket_types import Actor, Change, MessagePurpose, NewAttachment
 from bot.services.helpdesk.ticket_workflow import (
     TransitionRefused,
-)
-from bot.services.helpdesk.tickets import (
-    Actor,
-    Change,
-    MessageKind,
-    MessagePurpose,
-    NewAttachment,
 )
 from bot.services.text_clean import clean_text
 from handlers.context import Context
@@ -41,7 +36,7 @@ async def linked_reply(update: Update, context: Context) -> None:
     assert message is not None
     assert message.reply_to_message is not None
     async with context.runtime.sessions() as session:
-        found = await tickets.ticket_of_message(
+        found = await ticket_links.ticket_of_message(
             session, message.chat_id, message.reply_to_message.message_id
         )
     if found is None:
@@ -62,7 +57,7 @@ async def linked_reply(update: Update, context: Context) -> None:
         MessagePurpose.NOTE_PROMPT: MessageKind.NOTE,
     }[purpose]
     attachments = attachments_of(message)
-    if any((a.file_size or 0) > tickets.MAX_FILE_BYTES for a in attachments):
+    if any((a.file_size or 0) > ticket_types.MAX_FILE_BYTES for a in attachments):
         await message.reply_text(too_large_text(context.tr, attachments[0].file_size))
         return
     body = clean_text(message.text or message.caption or "")
@@ -79,7 +74,7 @@ async def linked_reply(update: Update, context: Context) -> None:
 
     try:
         async with context.runtime.sessions() as session:
-            change = await tickets.add_message(
+            change = await ticket_changes.add_message(
                 session,
                 ticket_id,
                 actor,
@@ -97,17 +92,17 @@ async def linked_reply(update: Update, context: Context) -> None:
             else _("This ticket is closed: nothing was added.")
         )
         return
-    except tickets.InvalidTicket:
+    except ticket_types.InvalidTicket:
         await message.reply_text(
             _("Please write at most {n} characters, or send a photo or file.").format(
                 n=settings.ticket_description_max
             )
         )
         return
-    except tickets.NotAuthorised:
+    except ticket_types.NotAuthorised:
         await message.reply_text(_("Only staff of this ticket's support centre can do that."))
         return
-    except tickets.NotFound:
+    except ticket_types.NotFound:
         await message.reply_text(_("This ticket does not exist."))
         return
     await helpdesk_outbox.flush(context, ticket_ids=[ticket_id])

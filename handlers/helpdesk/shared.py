@@ -21,19 +21,19 @@ from bot.dialogs.helpdesk import screens, text
 from bot.i18n import Translator, get_translator, pick_locale
 from bot.services import users
 from bot.services.helpdesk import schools as schools_service
-from bot.services.helpdesk import ticket_access, tickets
+from bot.services.helpdesk import ticket_access, ticket_links, ticket_types
 from bot.services.helpdesk.ticket_access import Need
-from bot.services.helpdesk.ticket_workflow import (
-    Role,
-    TransitionRefused,
-)
-from bot.services.helpdesk.tickets import (
+from bot.services.helpdesk.ticket_links import LinkIndex
+from bot.services.helpdesk.ticket_types import (
     Actor,
     AttachmentKind,
-    LinkIndex,
     MessagePurpose,
     NewAttachment,
     TicketView,
+)
+from bot.services.helpdesk.ticket_workflow import (
+    Role,
+    TransitionRefused,
 )
 from bot.ui import Screen
 from handlers.common import (
@@ -66,7 +66,7 @@ async def link(
     if message is None:
         return
     async with context.runtime.sessions() as session:
-        await tickets.link_message(
+        await ticket_links.link_message(
             session,
             ticket_id,
             message.chat_id,
@@ -274,7 +274,7 @@ async def authorised(
             return await ticket_access.authorise(
                 session, ticket_id, actor_of(update).user_id, need
             )
-    except tickets.TicketError as error:
+    except ticket_types.TicketError as error:
         await refuse(update, context, error, staff_action=staff_action)
         return None
 
@@ -282,7 +282,7 @@ async def authorised(
 async def refuse(
     update: Update,
     context: Context,
-    error: tickets.TicketError | TransitionRefused,
+    error: ticket_types.TicketError | TransitionRefused,
     *,
     staff_action: bool,
 ) -> None:
@@ -294,13 +294,13 @@ async def refuse(
         message = text.refusal(
             context.tr, error.reason, error.status, context.runtime.settings.ticket_reopen_days
         )
-    elif isinstance(error, tickets.NotFound):
+    elif isinstance(error, ticket_types.NotFound):
         message = _("This button is no longer active.")
-    elif isinstance(error, tickets.AlreadyAssigned):
+    elif isinstance(error, ticket_types.AlreadyAssigned):
         message = _("The ticket is already yours. Nothing changed.")
-    elif isinstance(error, tickets.NotAuthorised) and not staff_action:
+    elif isinstance(error, ticket_types.NotAuthorised) and not staff_action:
         message = _("This ticket is not yours. Nothing changed.")
-    elif isinstance(error, tickets.NotAuthorised):
+    elif isinstance(error, ticket_types.NotAuthorised):
         message = (
             _("This ticket belongs to another support centre. Nothing changed.")
             if error.staff_elsewhere

@@ -19,16 +19,18 @@ from telegram.constants import ChatType, ParseMode
 from bot.dialogs.helpdesk import actions as act
 from bot.dialogs.helpdesk import screens, text
 from bot.services.helpdesk import staff as staff_service
-from bot.services.helpdesk import ticket_access, tickets
+from bot.services.helpdesk import (
+    ticket_access,
+    ticket_changes,
+    ticket_queries,
+    ticket_types,
+    tickets,
+)
 from bot.services.helpdesk.ticket_access import Need
+from bot.services.helpdesk.ticket_types import Change, ListScope, MessagePurpose
 from bot.services.helpdesk.ticket_workflow import (
     Action,
     TransitionRefused,
-)
-from bot.services.helpdesk.tickets import (
-    Change,
-    ListScope,
-    MessagePurpose,
 )
 from bot.ui import Screen
 from handlers.common import (
@@ -86,10 +88,10 @@ async def _staff_action(update: Update, context: Context, ticket_id: int, action
             )
 
         async with context.runtime.sessions() as session:
-            change = await tickets.apply_action(
+            change = await ticket_changes.apply_action(
                 session, ticket_id, actor, action, now=context.runtime.clock(), outbox=plan
             )
-    except (tickets.TicketError, TransitionRefused) as error:
+    except (ticket_types.TicketError, TransitionRefused) as error:
         await refuse(update, context, error, staff_action=True)
         async with context.runtime.sessions() as session:
             current = await tickets.get_ticket(session, ticket_id)
@@ -159,7 +161,7 @@ async def _staff_history(update: Update, context: Context, ticket_id: int) -> No
         return
     async with context.runtime.sessions() as session:
         ticket = await tickets.get_ticket(session, ticket_id)
-        events = await tickets.history(session, ticket_id, include_internal=True)
+        events = await ticket_queries.history(session, ticket_id, include_internal=True)
     tr = staff_tr(context)
     lines = [f"📜 <b>{escape(ticket.reference)}</b>"]
     lines += [text.event_line(tr, e, context.runtime.settings.tz) for e in events]
@@ -169,7 +171,7 @@ async def _staff_history(update: Update, context: Context, ticket_id: int) -> No
 async def _staff_view(context: Context, query: CallbackQuery, ticket_id: int) -> None:
     async with context.runtime.sessions() as session:
         ticket = await tickets.get_ticket(session, ticket_id)
-        events = await tickets.history(session, ticket_id, include_internal=True)
+        events = await ticket_queries.history(session, ticket_id, include_internal=True)
     screen = screens.staff_view(context.tr, ticket, events, context.runtime.settings.tz, back=True)
     await edit_text(
         context, query, screen.text, reply_markup=markup(screen), parse_mode=ParseMode.HTML
@@ -183,7 +185,7 @@ async def _staff_page(
         centre_ids = await staff_service.staff_centre_ids(session, user_id)
         if not centre_ids:
             return None
-        found = await tickets.tickets_of_centres(
+        found = await ticket_queries.tickets_of_centres(
             session, centre_ids, scope, user_id=user_id, page=page, per_page=PER_PAGE
         )
     return screens.staff_tickets(context.tr, found, scope, context.runtime.settings.tz)

@@ -11,7 +11,7 @@ from bot.dialogs.helpdesk import notices
 from bot.i18n import get_translator
 from bot.services.helpdesk import outbox as outbox_service
 from bot.services.helpdesk import schools as schools_service
-from bot.services.helpdesk import tickets
+from bot.services.helpdesk import ticket_summary
 from handlers.context import Context, KepliApp, Runtime
 from handlers.helpdesk import outbox as helpdesk_outbox
 
@@ -63,7 +63,7 @@ async def plan_weekly_summaries(runtime: Runtime, *, catching_up: bool = False) 
                 )
             ):
                 continue
-            report = await tickets.summary(
+            report = await ticket_summary.summary(
                 session, centre.id, since=until - timedelta(days=7), until=until
             )
             body = notices.weekly_summary(tr, settings.tz, centre.name, report)

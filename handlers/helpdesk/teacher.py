@@ -14,17 +14,20 @@ from telegram.constants import ParseMode
 
 from bot.dialogs.helpdesk import actions as act
 from bot.dialogs.helpdesk import screens
-from bot.services.helpdesk import ticket_access, tickets
+from bot.services.helpdesk import (
+    ticket_access,
+    ticket_changes,
+    ticket_queries,
+    ticket_types,
+    tickets,
+)
 from bot.services.helpdesk.outbox import SENT
 from bot.services.helpdesk.ticket_access import Need
+from bot.services.helpdesk.ticket_types import Change, MessagePurpose
 from bot.services.helpdesk.ticket_workflow import (
     Action,
     Role,
     TransitionRefused,
-)
-from bot.services.helpdesk.tickets import (
-    Change,
-    MessagePurpose,
 )
 from bot.ui import Screen
 from handlers.common import (
@@ -48,7 +51,9 @@ from handlers.render import markup, show
 
 async def _my_page(context: Context, user_id: int, page: int) -> Screen:
     async with context.runtime.sessions() as session:
-        found = await tickets.tickets_of_teacher(session, user_id, page=page, per_page=PER_PAGE)
+        found = await ticket_queries.tickets_of_teacher(
+            session, user_id, page=page, per_page=PER_PAGE
+        )
     return screens.my_tickets(context.tr, found, context.runtime.settings.tz)
 
 
@@ -95,7 +100,7 @@ async def _show_ticket(update: Update, context: Context, ticket_id: int, role: R
     for_staff = role is Role.STAFF
     async with context.runtime.sessions() as session:
         ticket = await tickets.get_ticket(session, ticket_id)
-        events = await tickets.history(session, ticket_id, include_internal=for_staff)
+        events = await ticket_queries.history(session, ticket_id, include_internal=for_staff)
     tz = context.runtime.settings.tz
     screen = (
         screens.staff_view(context.tr, ticket, events, tz, back=False)
@@ -161,7 +166,7 @@ async def _teacher_action(
 
     try:
         async with context.runtime.sessions() as session:
-            change = await tickets.apply_action(
+            change = await ticket_changes.apply_action(
                 session,
                 ticket_id,
                 actor,
@@ -170,7 +175,7 @@ async def _teacher_action(
                 reopen_days=settings.ticket_reopen_days,
                 outbox=plan,
             )
-    except (tickets.TicketError, TransitionRefused) as error:
+    except (ticket_types.TicketError, TransitionRefused) as error:
         await refuse(update, context, error, staff_action=False)
         return
     _ = context.tr.gettext

@@ -29,9 +29,7 @@ from bot.dialogs.helpdesk import actions as act
 from bot.i18n import N_
 from bot.services import roles
 from bot.services.helpdesk import schools as schools_service
-from bot.services.helpdesk.tickets import (
-    LinkIndex,
-)
+from bot.services.helpdesk.ticket_links import LinkIndex
 from handlers.common import (
     PRIVATE,
 )

@@ -13,14 +13,14 @@ from bot.dialogs.helpdesk import text as helpdesk_text
 from bot.i18n import get_translator
 from bot.services.helpdesk import mail as helpdesk_mail
 from bot.services.helpdesk.mail import MailError
-from bot.services.helpdesk.ticket_workflow import Status
-from bot.services.helpdesk.tickets import (
+from bot.services.helpdesk.ticket_types import (
     AttachmentKind,
     AttachmentView,
     Category,
     TicketView,
     Urgency,
 )
+from bot.services.helpdesk.ticket_workflow import Status
 from tests.helpdesk_smtp import Mailbox, free_port, smtp_server
 
 

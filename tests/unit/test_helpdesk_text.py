@@ -11,8 +11,7 @@ import pytest
 from bot.dialogs.helpdesk import actions as act
 from bot.dialogs.helpdesk import screens, text
 from bot.i18n import get_translator
-from bot.services.helpdesk.ticket_workflow import Refusal, Status
-from bot.services.helpdesk.tickets import (
+from bot.services.helpdesk.ticket_types import (
     AttachmentKind,
     AttachmentView,
     Category,
@@ -22,6 +21,7 @@ from bot.services.helpdesk.tickets import (
     TicketView,
     Urgency,
 )
+from bot.services.helpdesk.ticket_workflow import Refusal, Status
 from bot.ui import Button
 from bot.ui.actions import pack
 from handlers.report import summary_text

@@ -22,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from bot.services.helpdesk.ticket_types import ListScope
 from bot.services.helpdesk.ticket_workflow import Action as Transition
-from bot.services.helpdesk.tickets import ListScope
 from bot.ui.actions import MAX_ROW_ID, MAX_TELEGRAM_ID, Action, Codec, bounds
 
 teacher = Codec("tk")

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 from bot.dialogs.helpdesk import actions, text
 from bot.i18n import Translator
 from bot.services.helpdesk.schools import CentreInfo
-from bot.services.helpdesk.tickets import (
+from bot.services.helpdesk.ticket_summary import Summary
+from bot.services.helpdesk.ticket_types import (
     AttachmentKind,
     AttachmentView,
     NewAttachment,
-    Summary,
     TicketView,
 )
 from bot.ui import Button, File, Screen

@@ -15,9 +15,16 @@ from zoneinfo import ZoneInfo
 from bot.dialogs.helpdesk import actions as act
 from bot.dialogs.helpdesk import text
 from bot.i18n import N_, Translator
+from bot.services.helpdesk.ticket_types import (
+    Change,
+    EventKind,
+    EventView,
+    ListScope,
+    Page,
+    TicketView,
+)
 from bot.services.helpdesk.ticket_workflow import Action as Transition
 from bot.services.helpdesk.ticket_workflow import Role, Status, allowed_actions
-from bot.services.helpdesk.tickets import Change, EventKind, EventView, ListScope, Page, TicketView
 from bot.ui import Button, Screen
 from bot.ui.actions import Action
 

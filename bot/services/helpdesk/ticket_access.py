@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Ticket, TicketWatcher
 from bot.services.helpdesk.staff import is_staff, staff_centre_ids
+from bot.services.helpdesk.ticket_types import NotAuthorised, NotFound, TicketView
 from bot.services.helpdesk.ticket_workflow import (
     OPEN_STATUSES,
     Refusal,
@@ -28,7 +29,7 @@ from bot.services.helpdesk.ticket_workflow import (
     Status,
     TransitionRefused,
 )
-from bot.services.helpdesk.tickets import NotAuthorised, NotFound, TicketView, get_ticket
+from bot.services.helpdesk.tickets import get_ticket
 
 # Ids of the integer primary keys (tickets, schools, centres, deadlines): 32-bit signed.
 MAX_ROW_ID = 2**31 - 1
