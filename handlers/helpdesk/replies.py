@@ -13,7 +13,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from bot.dialogs.helpdesk import text
+from bot.dialogs.helpdesk import notices
 from bot.services.helpdesk import schools as schools_service
 from bot.services.helpdesk import ticket_changes, ticket_links, ticket_types
 from bot.services.helpdesk.outbox import PENDING, SENT, RowState
@@ -133,15 +133,9 @@ async def _plan_message(
     if kind is MessageKind.REPLY:
         return teachers
     tr = helpdesk_outbox.staff_tr(runtime.settings)
-    notice = tr.gettext("💬 {name} on {ref}:").format(
-        name=escape(actor.name), ref=escape(ticket.reference)
+    notice = notices.teacher_wrote(
+        tr, ticket, actor.name, body, status_changed=change.status_changed
     )
-    if body:
-        notice += "\n" + escape(body)
-    if change.status_changed:
-        notice += "\n" + tr.gettext("Status: {status}").format(
-            status=text.status(tr, ticket.status)
-        )
     row = await helpdesk_outbox.plan_staff_notice(
         session, runtime, ticket, notice, attachments=attachments
     )

@@ -13,7 +13,7 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from bot.dialogs.helpdesk import actions as act
-from bot.dialogs.helpdesk import screens
+from bot.dialogs.helpdesk import notices, screens
 from bot.services.helpdesk import (
     ticket_access,
     ticket_changes,
@@ -148,16 +148,11 @@ async def _teacher_action(
 
     async def plan(session: AsyncSession, change: Change) -> None:
         tr = helpdesk_outbox.staff_tr(settings)
-        if action is Action.CLOSE:
-            notice = tr.gettext("🔒 {name} closed {ref}.")
-        else:
-            notice = tr.gettext("🔁 {name} reopened {ref}: the fault is back.")
-        ref = escape(change.ticket.reference)
+        notice = notices.closed_or_reopened(
+            tr, change.ticket, actor.name, closed=action is Action.CLOSE
+        )
         row = await helpdesk_outbox.plan_staff_notice(
-            session,
-            context.runtime,
-            change.ticket,
-            notice.format(name=escape(actor.name), ref=ref),
+            session, context.runtime, change.ticket, notice
         )
         planned.extend([row] if row is not None else [])
         await helpdesk_outbox.plan_teacher_notices(
