@@ -191,10 +191,6 @@ async def _blocked(context: Context, chat_id: int) -> None:
 # --- the staff chat ---------------------------------------------------------------------
 
 
-def staff_markup(tr: Translator, ticket: TicketView) -> InlineKeyboardMarkup | None:
-    return markup(Screen.of("", screens.staff_buttons(tr, ticket)))
-
-
 def teacher_markup(tr: Translator, ticket: TicketView) -> InlineKeyboardMarkup | None:
     """The buttons under a message to a teacher about their ticket."""
     return markup(Screen.of("", screens.teacher_buttons(tr, ticket)))
