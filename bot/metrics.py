@@ -225,7 +225,7 @@ register_queue("reminders", reminder_queue)
 
 async def outbox_queue(session: AsyncSession, now: datetime) -> tuple[int, float]:
     """Helpdesk messages waiting to be sent (pending, or being sent)."""
-    from bot.services.outbox import queue_health
+    from bot.services.helpdesk.outbox import queue_health
 
     health = await queue_health(session, now=now)
     return health.waiting, health.oldest_waiting_age or 0.0

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.services.faq import FaqIndex
-from bot.services.outbox_delivery import OutboxDispatcher
+from bot.services.helpdesk.outbox_delivery import OutboxDispatcher
+from bot.services.helpdesk.ticket_links import LinkIndex
 from bot.services.reminder_delivery import ReminderDispatcher
-from bot.services.tickets import LinkIndex
 
 MAX_REMEMBERED: Final = 20_000
 

@@ -10,7 +10,7 @@ apology).
 
 from __future__ import annotations
 
-from bot.services.ticket_access import MAX_ROW_ID, MAX_TELEGRAM_ID, parse_id
+from bot.services.helpdesk.ticket_access import MAX_ROW_ID, MAX_TELEGRAM_ID, parse_id
 
 __all__ = ["MAX_ROW_ID", "MAX_TELEGRAM_ID", "last_id", "parse_id", "verb_and_id"]
 

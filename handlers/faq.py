@@ -56,7 +56,7 @@ from telegram.ext import (
 
 from bot.i18n import N_
 from bot.runtime import Runtime, StartupHook
-from bot.services import faq_log, schools
+from bot.services import faq_log
 from bot.services.faq import (
     FAQ_DIR,
     LANGUAGES,
@@ -67,6 +67,7 @@ from bot.services.faq import (
 )
 from bot.services.faq_log import MissKind, Source, VoteOutcome
 from bot.services.greek import tokens
+from bot.services.helpdesk import schools
 from bot.services.smalltalk import SmallTalk, classify
 from handlers.common import (
     MENU_DATA,

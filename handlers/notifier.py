@@ -74,7 +74,7 @@ def _input(f: File) -> Any:
 class TelegramNotifier:
     """Delivers screens with a PTB bot (whose request layer is the rate limiter)."""
 
-    channel: Final = CHANNEL
+    channel: str = CHANNEL
 
     def __init__(self, bot: ExtBot[None]) -> None:
         self.bot = bot

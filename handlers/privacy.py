@@ -27,11 +27,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, TypeHandler
 from bot.config import Settings
 from bot.i18n import N_
 from bot.runtime import Runtime
-from bot.services import audit, privacy, retention, tickets
+from bot.services import audit, privacy, retention
+from bot.services.helpdesk import tickets
 from handlers.common import PRIVATE, answer_query, edit_text, keyboard, show_screen
 from handlers.context import CommandSpec, Context, KepliApp, MenuEntry
 from handlers.flows import end_all_conversations
-from handlers.tickets import refresh_post
+from handlers.helpdesk.shared import refresh_post
 
 log = logging.getLogger(__name__)
 

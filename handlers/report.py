@@ -37,14 +37,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot.dialogs.helpdesk import text
 from bot.i18n import N_, Translator
-from bot.services import schools as schools_service
-from bot.services import ticket_access, tickets
-from bot.services.schools import SearchOutcome
-from bot.services.text_clean import clean_file_name, clean_optional, clean_text
-from bot.services.ticket_access import Need
-from bot.services.ticket_workflow import TransitionRefused
-from bot.services.tickets import (
+from bot.services.helpdesk import schools as schools_service
+from bot.services.helpdesk import ticket_access, tickets
+from bot.services.helpdesk.schools import SearchOutcome
+from bot.services.helpdesk.ticket_access import Need
+from bot.services.helpdesk.ticket_types import (
     Actor,
     AttachmentKind,
     Category,
@@ -53,14 +52,16 @@ from bot.services.tickets import (
     NewTicket,
     Urgency,
 )
-from handlers import helpdesk_outbox, report_nav
-from handlers import helpdesk_text as text
-from handlers import tickets as ticket_handlers
+from bot.services.helpdesk.ticket_workflow import TransitionRefused
+from bot.services.text_clean import clean_file_name, clean_optional, clean_text
+from handlers import report_nav
 from handlers.callback_ids import last_id
 from handlers.common import PRIVATE, answer_query, edit_text, reply
 from handlers.context import CommandSpec, Context, KepliApp
 from handlers.durable import FLUSH_GROUP, flush_requested, save_after, save_now
 from handlers.flows import flow
+from handlers.helpdesk import outbox as helpdesk_outbox
+from handlers.helpdesk import shared as ticket_handlers
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import schools as schools_service
-from bot.services import staff as staff_service
-from bot.services.schools import CentreInfo, SchoolInfo
-from bot.services.tickets import (
+from bot.services.helpdesk import school_import
+from bot.services.helpdesk import schools as schools_service
+from bot.services.helpdesk import staff as staff_service
+from bot.services.helpdesk.schools import CentreInfo, SchoolInfo
+from bot.services.helpdesk.ticket_types import (
     Actor,
     AttachmentKind,
     Category,
@@ -66,7 +67,7 @@ async def build_world(sessions: async_sessionmaker[AsyncSession]) -> World:
             directorates=[THESSALONIKI_DIRECTORATE],
             staff_chat_id=THESSALONIKI_STAFF_CHAT,
         )
-        await schools_service.import_schools(session, (DATA / "schools_good.csv").read_bytes())
+        await school_import.import_schools(session, (DATA / "schools_good.csv").read_bytes())
         for centre, actor in (
             (athens, ATHENS_STAFF),
             (athens, ATHENS_STAFF_2),

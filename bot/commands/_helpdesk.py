@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db import create_engine, session_factory, upgrade_schema
 from bot.i18n import Translator
-from bot.services import schools
-from bot.services.schools import CentreInfo, Unroutable
+from bot.services.helpdesk import schools
+from bot.services.helpdesk.schools import CentreInfo, Unroutable
 
 
 @asynccontextmanager

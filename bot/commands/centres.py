@@ -15,8 +15,8 @@ from typing import Any
 from bot.commands._helpdesk import helpdesk_sessions
 from bot.config import Settings, load_settings
 from bot.i18n import Translator, get_translator
-from bot.services import schools
-from bot.services.schools import CentreError, CentreInfo
+from bot.services.helpdesk import schools
+from bot.services.helpdesk.schools import CentreError, CentreInfo
 
 
 def register(subparsers: Any) -> None:

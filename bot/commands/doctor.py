@@ -141,7 +141,7 @@ async def _telegram(settings: Settings, token: str, session: AsyncSession, repor
     from telegram import Bot
     from telegram.error import ChatMigrated, InvalidToken, TelegramError
 
-    from bot.services import schools
+    from bot.services.helpdesk import schools
 
     _ = report.tr.gettext
     options: dict[str, Any] = {}
@@ -209,7 +209,7 @@ async def _telegram(settings: Settings, token: str, session: AsyncSession, repor
 
 
 async def _schools(session: AsyncSession, report: Report) -> None:
-    from bot.services import schools
+    from bot.services.helpdesk import schools
 
     groups = await schools.unroutable_schools(session)
     if not groups:

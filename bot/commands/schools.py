@@ -19,8 +19,9 @@ from typing import Any, Final
 from bot.commands._helpdesk import helpdesk_sessions, unroutable_lines
 from bot.config import Settings, load_settings
 from bot.i18n import N_, Translator, get_translator
-from bot.services import schools
-from bot.services.schools import CentreError, ImportFileError, ImportReport, RejectReason
+from bot.services.helpdesk import school_import, schools
+from bot.services.helpdesk.school_import import ImportFileError, ImportReport, RejectReason
+from bot.services.helpdesk.schools import CentreError
 
 REJECT_TEXTS: Final[dict[RejectReason, str]] = {
     RejectReason.NO_CODE: N_("no school code"),
@@ -88,7 +89,7 @@ async def _run_import(
     _ = tr.gettext
     async with helpdesk_sessions(settings) as sessions, sessions() as session:
         try:
-            report = await schools.import_schools(session, data, centre_slug=centre)
+            report = await school_import.import_schools(session, data, centre_slug=centre)
         except ImportFileError as exc:
             if exc.code == "columns":
                 text = _(MISSING_COLUMNS_TEXTS[frozenset(exc.missing)])

@@ -19,8 +19,8 @@ from telegram.error import TelegramError
 from bot.commands._helpdesk import find_centre, helpdesk_sessions
 from bot.config import Settings, load_settings
 from bot.i18n import Translator, get_translator
-from bot.services import staff
 from bot.services.clock import SystemClock
+from bot.services.helpdesk import staff
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,11 @@ from typing import Any, Final
 
 from bot.commands._helpdesk import find_centre, helpdesk_sessions, parse_day
 from bot.config import Settings, load_settings
+from bot.dialogs.helpdesk import text as helpdesk_text
 from bot.i18n import Translator, get_translator
-from bot.services import tickets
 from bot.services.clock import SystemClock
-from bot.services.tickets import TicketView
-from handlers import helpdesk_text
+from bot.services.helpdesk import ticket_summary
+from bot.services.helpdesk.ticket_types import TicketView
 
 COLUMNS: Final = (
     "reference",
@@ -139,7 +139,7 @@ async def _run_export(settings: Settings, tr: Translator, args: argparse.Namespa
                 print(problem, file=sys.stderr)
                 return None
             centre_id = centre.id
-        rows = await tickets.tickets_for_export(session, centre_id=centre_id, since=since)
+        rows = await ticket_summary.tickets_for_export(session, centre_id=centre_id, since=since)
     return export_csv(tr, settings, rows)
 
 
@@ -169,7 +169,7 @@ async def _run_summary(settings: Settings, tr: Translator, args: argparse.Namesp
         if centre is None:
             print(problem, file=sys.stderr)
             return 1
-        report = await tickets.summary(session, centre.id, since=since, until=until)
+        report = await ticket_summary.summary(session, centre.id, since=since, until=until)
     print(helpdesk_text.summary_text(tr, settings.tz, centre.name, report))
     return 0
 

@@ -42,8 +42,9 @@ from bot.models import (
     User,
 )
 from bot.services import deadlines as deadlines_service
-from bot.services import reminders, schools, staff, users
+from bot.services import reminders, users
 from bot.services.deadlines import DeadlineDraft
+from bot.services.helpdesk import school_import, schools, staff
 from bot.services.reminders import ReminderRules
 
 log = logging.getLogger(__name__)
@@ -201,7 +202,7 @@ async def seed_demo(
             staff_chat_id=centre.staff_chat_id,
             is_default=centre is ATHENS,
         )
-    report = await schools.import_schools(session, SAMPLE_SCHOOLS.read_bytes())
+    report = await school_import.import_schools(session, SAMPLE_SCHOOLS.read_bytes())
     centre_ids = {c.slug: c.id for c in await schools.list_centres(session)}
 
     for persona in PERSONAS:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.demo.cast import CENTRES, PERSONAS, SAMPLE_SCHOOLS, STAFF, Persona
 from bot.emulator.simulator import Simulator
 from bot.emulator.state import JSON, World
-from bot.services.schools import parse_school_csv
+from bot.services.helpdesk.school_import import parse_school_csv
 
 
 def _school_names() -> dict[str, str]:

@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.models import CentreDirectorate, Deadline, SupportCentre
+from bot.services.helpdesk.schools import directorate_key
+from bot.services.helpdesk.staff import is_admin, staff_centre_ids
 from bot.services.reminder_schedule import localize
 from bot.services.reminders import KINDS, ReminderRules, replan_deadline
-from bot.services.schools import directorate_key
-from bot.services.staff import is_admin, staff_centre_ids
 
 SCOPES: Final = ("everyone", "centre", "directorate")
 TITLE_MAX: Final = 200

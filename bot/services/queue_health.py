@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import ReminderDelivery
-from bot.services.outbox import QueueHealth
-from bot.services.outbox import queue_health as outbox_health
+from bot.services.helpdesk.outbox import QueueHealth
+from bot.services.helpdesk.outbox import queue_health as outbox_health
 from bot.services.reminders import FAILED, PENDING, SENDING, UNKNOWN
 
 __all__ = ["QueueHealth", "outbox_health", "reminder_health"]

@@ -34,6 +34,7 @@ from bot.models import (
     SupportCentre,
     User,
 )
+from bot.services.helpdesk.schools import directorate_key, remembered_schools
 from bot.services.reminder_schedule import (
     OFFSET_CHOICES,
     Offset,
@@ -44,7 +45,6 @@ from bot.services.reminder_schedule import (
     parse_offsets,
     plan,
 )
-from bot.services.schools import directorate_key, remembered_schools
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import AuditEntry
-from bot.services import audit, staff
+from bot.services import audit
 from bot.services import deadlines as deadlines_service
-from bot.services import schools as schools_service
 from bot.services.audit import Actor
 from bot.services.deadlines import DeadlineDraft
+from bot.services.helpdesk import school_import, staff
+from bot.services.helpdesk import schools as schools_service
 from tests.helpdesk_world import DATA, T0, build_world
 from tests.reminders_world import RULES, START
 
@@ -122,7 +123,7 @@ async def test_a_large_import_is_one_entry_with_a_count(
     data = "\n".join([header, *(r.rstrip(",") + "," for r in rows)]).encode()
     with audit.acting_as(Actor("operator", None, "root")):
         async with sessions() as session:
-            report = await schools_service.import_schools(session, data)
+            report = await school_import.import_schools(session, data)
     assert report.created == 25
     [entry] = [e for e in await log(sessions) if e.action == "school.created"]
     assert entry.details["count"] == 25

@@ -10,10 +10,10 @@ from bot.config import load_settings
 from bot.models import Deadline, ReminderDelivery, School
 from bot.services import deadlines as service
 from bot.services import reminders
-from bot.services import schools as schools_service
-from bot.services import staff as staff_service
 from bot.services.deadlines import DeadlineDraft, DeadlineError, DeadlineFileError
-from bot.services.schools import CentreInfo
+from bot.services.helpdesk import schools as schools_service
+from bot.services.helpdesk import staff as staff_service
+from bot.services.helpdesk.schools import CentreInfo
 from tests.reminders_world import (
     ATHENS,
     RULES,

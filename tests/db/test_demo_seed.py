@@ -26,7 +26,8 @@ from bot.demo.seed import (
 )
 from bot.emulator.sim import SimClient
 from bot.models import Deadline, ReminderDelivery, School, Staff, SupportCentre, User
-from bot.services import deadlines, schools, staff, users
+from bot.services import deadlines, users
+from bot.services.helpdesk import school_import, schools, staff
 from tests.e2e.demo_support import running_demo
 
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
@@ -126,7 +127,7 @@ async def test_a_database_with_other_data_is_never_touched(
             await session.commit()
         elif what == "school":
             data = "school_code,school_name,school_district\n0101010,Σχολείο,Δ/νση\n".encode()
-            await schools.import_schools(session, data)
+            await school_import.import_schools(session, data)
         else:
             await schools.upsert_centre(session, "patras", name="ΚΕ.ΠΛΗ.ΝΕ.Τ. Πάτρας")
         before = await counts(session)

@@ -12,8 +12,8 @@ import pytest
 
 from bot.cli import main
 from bot.db import create_engine, session_factory
-from bot.services import schools, staff, tickets
-from bot.services.ticket_workflow import Action
+from bot.services.helpdesk import schools, staff, ticket_changes, tickets
+from bot.services.helpdesk.ticket_workflow import Action
 from tests.helpdesk_world import ATHENS_STAFF, DATA, T0, TEACHER, build_world, draft
 
 
@@ -161,10 +161,10 @@ def test_export_writes_one_csv_row_per_ticket_since_the_day(
                 await tickets.create_ticket(
                     session, draft(world.gym_kalamaria), TEACHER, reporter_locale="el", now=T0
                 )
-                await tickets.apply_action(
+                await ticket_changes.apply_action(
                     session, new.id, ATHENS_STAFF, Action.TAKE, now=T0 + timedelta(minutes=15)
                 )
-                await tickets.apply_action(
+                await ticket_changes.apply_action(
                     session, new.id, ATHENS_STAFF, Action.RESOLVE, now=T0 + timedelta(hours=3)
                 )
                 assert old.reference == "KPL-2026-00001"

@@ -11,9 +11,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import Ticket
-from bot.services import ticket_access, tickets, update_ledger
-from bot.services.ticket_access import Need
-from bot.services.ticket_workflow import Action, Role
+from bot.services import update_ledger
+from bot.services.helpdesk import (
+    ticket_access,
+    ticket_changes,
+    ticket_queries,
+    ticket_types,
+    tickets,
+)
+from bot.services.helpdesk.ticket_access import Need
+from bot.services.helpdesk.ticket_workflow import Action, Role
 from tests.helpdesk_world import (
     ATHENS_STAFF,
     OTHER_TEACHER,
@@ -30,14 +37,14 @@ async def test_a_draft_makes_one_ticket_however_often_it_is_sent(
 ) -> None:
     world = await build_world(sessions)
 
-    async def send() -> tickets.TicketView:
+    async def send() -> ticket_types.TicketView:
         async with sessions() as session:
             try:
                 return await tickets.create_ticket(
                     session, draft(world.gym_athens), TEACHER, reporter_locale="el", now=T0,
                     draft_id="d" * 32,
                 )  # fmt: skip
-            except tickets.AlreadySent as sent:
+            except ticket_types.AlreadySent as sent:
                 return sent.ticket
 
     first = await send()
@@ -58,23 +65,26 @@ async def test_a_draft_is_added_to_a_ticket_once(
             session, draft(world.gym_athens), TEACHER, reporter_locale="el", now=T0
         )
 
-    async def add() -> tickets.TicketView:
+    async def add() -> ticket_types.TicketView:
         async with sessions() as session:
             try:
                 change = await tickets.add_to_ticket(
                     session, original.id, OTHER_TEACHER, "Και εδώ.", school_id=world.gym_athens.id,
                     now=T0, draft_id="a" * 32,
                 )  # fmt: skip
-            except tickets.AlreadySent as sent:
+            except ticket_types.AlreadySent as sent:
                 return sent.ticket
             return change.ticket
 
     results = [await add(), *(await asyncio.gather(add(), add()))]
     assert {t.id for t in results} == {original.id}
     async with sessions() as session:
-        events = await tickets.history(session, original.id, include_internal=True)
+        events = await ticket_queries.history(session, original.id, include_internal=True)
         assert (await tickets.ticket_of_draft(session, "a" * 32)) is not None
-    assert [e.kind for e in events] == [tickets.EventKind.CREATED, tickets.EventKind.ADDED]
+    assert [e.kind for e in events] == [
+        ticket_types.EventKind.CREATED,
+        ticket_types.EventKind.ADDED,
+    ]
 
 
 async def test_an_update_id_is_claimed_once_and_old_ones_are_pruned(
@@ -117,13 +127,13 @@ async def test_who_may_do_what(sessions: async_sessionmaker[AsyncSession]) -> No
             (OTHER_TEACHER.user_id, Need.JOIN, None),
         ]
         for user, need, school in refused:
-            with pytest.raises(tickets.NotAuthorised):
+            with pytest.raises(ticket_types.NotAuthorised):
                 await ticket_access.authorise(session, tid, user, need, school_id=school)
         for missing in (tid + 1000, 0, -5, 2**40):
-            with pytest.raises(tickets.NotFound):
+            with pytest.raises(ticket_types.NotFound):
                 await ticket_access.authorise(session, missing, TEACHER.user_id, Need.SEE)
-        await tickets.apply_action(session, tid, TEACHER, Action.CLOSE, now=T0)
-        with pytest.raises(tickets.NotAuthorised):  # a closed ticket cannot be joined
+        await ticket_changes.apply_action(session, tid, TEACHER, Action.CLOSE, now=T0)
+        with pytest.raises(ticket_types.NotAuthorised):  # a closed ticket cannot be joined
             await ticket_access.authorise(
                 session, tid, OTHER_TEACHER.user_id, Need.JOIN, school_id=world.gym_athens.id
             )

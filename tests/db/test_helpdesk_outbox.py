@@ -11,17 +11,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import OutboxMessage
-from bot.services import outbox
 from bot.services.clock import FakeClock
-from bot.services.outbox import FAILED, PENDING, SENDING, SENT, UNKNOWN, OutboxKind
-from bot.services.outbox_delivery import (
-    Delivered,
+from bot.services.helpdesk import outbox
+from bot.services.helpdesk.outbox import FAILED, PENDING, SENDING, SENT, UNKNOWN, OutboxKind
+from bot.services.helpdesk.outbox_delivery import (
     OutboxDispatcher,
     OutboxItem,
     RecipientGone,
+    RecipientMoved,
     RetryLater,
+    Sent,
     TemporaryFailure,
 )
+from bot.ui.notifier import Address
 from tests.helpdesk_world import T0
 
 
@@ -33,14 +35,15 @@ class FakeSender:
     sent_items: list[int] = field(default_factory=list)
     given_up: list[tuple[int, bool]] = field(default_factory=list)
     uncertain_items: list[int] = field(default_factory=list)
+    moved_to: list[tuple[int, str]] = field(default_factory=list)
 
-    async def send(self, item: OutboxItem) -> Delivered:
+    async def send(self, item: OutboxItem) -> Sent:
         if self.failures:
             raise self.failures.pop(0)
         self.sent_items.append(item.id)
-        return Delivered(item.chat_id, (100 + item.id,))
+        return Sent(item.chat_id, (100 + item.id,))
 
-    async def sent(self, session: AsyncSession, item: OutboxItem, delivered: Delivered) -> None:
+    async def sent(self, session: AsyncSession, item: OutboxItem, delivered: Sent) -> None:
         if item.payload.get("then"):  # what a sent message plans in turn
             await outbox.enqueue(
                 session, OutboxKind.TEACHER_NOTICE, now=T0, chat_id=7, payload={"text": "then"}
@@ -53,6 +56,9 @@ class FakeSender:
 
     async def uncertain(self, session: AsyncSession, item: OutboxItem) -> None:
         self.uncertain_items.append(item.id)
+
+    async def moved(self, session: AsyncSession, item: OutboxItem, new: Address) -> None:
+        self.moved_to.append((item.id, new.chat))
 
 
 async def _add(
@@ -161,6 +167,18 @@ async def test_flood_control_waits_as_asked_and_costs_no_attempt(
     row = await _row(sessions, row_id)
     assert (row.status, row.attempts) == (PENDING, 0)
     assert row.next_attempt_at == T0 + timedelta(seconds=37)
+
+
+async def test_a_moved_recipient_is_followed_and_the_message_sent_again_at_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    sender = FakeSender(failures=[RecipientMoved(Address.telegram(-1009))])
+    row_id = await _add(sessions)
+    report = await _dispatcher(sessions, sender, FakeClock(T0)).run()
+    row = await _row(sessions, row_id)
+    assert sender.moved_to == [(row_id, "-1009")]
+    assert (row.status, row.attempts, report.moved, report.sent) == (SENT, 1, 1, 1)
+    assert sender.sent_items == [row_id]
 
 
 async def test_a_message_being_sent_when_the_process_died_is_never_sent_again(

@@ -8,14 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import load_settings
 from bot.models import School
-from bot.services import schools
-from bot.services.schools import (
-    ImportFileError,
-    RejectedRow,
-    RejectReason,
-    SearchOutcome,
-    fold,
-)
+from bot.services.helpdesk import school_import, schools
+from bot.services.helpdesk.school_import import ImportFileError, RejectedRow, RejectReason
+from bot.services.helpdesk.schools import SearchOutcome, fold
 from tests.helpdesk_world import DATA, build_world
 
 
@@ -57,7 +52,9 @@ async def test_windows_greek_file_with_bad_rows_reports_each_rejected_row(
 ) -> None:
     world = await build_world(sessions)
     async with sessions() as session:
-        report = await schools.import_schools(session, (DATA / "schools_cp1253.csv").read_bytes())
+        report = await school_import.import_schools(
+            session, (DATA / "schools_cp1253.csv").read_bytes()
+        )
         music = await schools.school_by_code(session, "0551050")
         total = await _count(session)
     assert report.encoding == "cp1253"
@@ -85,9 +82,13 @@ async def test_reimport_updates_and_adds_but_never_duplicates(
 ) -> None:
     await build_world(sessions)
     async with sessions() as session:
-        again = await schools.import_schools(session, (DATA / "schools_good.csv").read_bytes())
+        again = await school_import.import_schools(
+            session, (DATA / "schools_good.csv").read_bytes()
+        )
         assert (again.created, again.updated, again.unchanged) == (0, 0, 7)
-        later = await schools.import_schools(session, (DATA / "schools_update.csv").read_bytes())
+        later = await school_import.import_schools(
+            session, (DATA / "schools_update.csv").read_bytes()
+        )
         assert (later.created, later.updated, later.unchanged) == (1, 1, 6)
         assert later.encoding == "utf-8-sig"  # plain UTF-8 reads through the BOM-tolerant codec
         assert await _count(session) == 8
@@ -101,7 +102,7 @@ async def test_a_file_without_code_and_name_columns_is_refused_whole(
 ) -> None:
     async with sessions() as session:
         with pytest.raises(ImportFileError) as info:
-            await schools.import_schools(
+            await school_import.import_schools(
                 session, (DATA / "schools_wrong_columns.csv").read_bytes()
             )
         assert await _count(session) == 0
@@ -114,7 +115,7 @@ async def test_import_into_an_unknown_centre_is_refused(
 ) -> None:
     async with sessions() as session:
         with pytest.raises(schools.CentreError):
-            await schools.import_schools(
+            await school_import.import_schools(
                 session, (DATA / "schools_good.csv").read_bytes(), centre_slug="nowhere"
             )
         assert await _count(session) == 0
@@ -166,7 +167,7 @@ async def test_default_centre_from_settings_takes_unclaimed_schools(
     )
     async with sessions() as session:
         centre = await schools.ensure_default_centre(session, settings)
-        await schools.import_schools(session, (DATA / "schools_good.csv").read_bytes())
+        await school_import.import_schools(session, (DATA / "schools_good.csv").read_bytes())
         school = await session.scalar(select(School).where(School.code == "1951010"))
         assert school is not None
         assert school.centre_id is None  # no centre claims its directorate
@@ -192,7 +193,7 @@ async def test_a_centre_claiming_a_directorate_takes_its_schools(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions() as session:
-        await schools.import_schools(session, (DATA / "schools_good.csv").read_bytes())
+        await school_import.import_schools(session, (DATA / "schools_good.csv").read_bytes())
         centre = await schools.upsert_centre(
             session, "thess", name="Θεσσαλονίκη", directorates=["Δ/ΝΣΗ Δ.Ε. ΑΝΑΤΟΛΙΚΗΣ ΘΕΣ/ΝΙΚΗΣ"]
         )

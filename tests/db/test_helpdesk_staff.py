@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services import staff
-from bot.services.staff import InviteProblem, InviteRefused
+from bot.services.helpdesk import staff
+from bot.services.helpdesk.staff import InviteProblem, InviteRefused
 from tests.helpdesk_world import ATHENS_STAFF, T0, build_world
 
 

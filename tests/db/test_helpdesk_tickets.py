@@ -11,21 +11,28 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import TicketAttachment, TicketEvent
-from bot.services import tickets
-from bot.services.ticket_workflow import Action, Refusal, Role, Status, TransitionRefused
-from bot.services.tickets import (
+from bot.services.helpdesk import (
+    ticket_changes,
+    ticket_links,
+    ticket_queries,
+    ticket_summary,
+    ticket_types,
+    tickets,
+)
+from bot.services.helpdesk.ticket_changes import MessageKind
+from bot.services.helpdesk.ticket_types import (
     AlreadyAssigned,
     AttachmentKind,
     Category,
     EventKind,
     InvalidTicket,
     ListScope,
-    MessageKind,
     MessagePurpose,
     NewAttachment,
     NotAuthorised,
     TooManyTickets,
 )
+from bot.services.helpdesk.ticket_workflow import Action, Refusal, Role, Status, TransitionRefused
 from tests.helpdesk_world import (
     ATHENS_STAFF,
     ATHENS_STAFF_2,
@@ -45,7 +52,7 @@ async def _open(
     *,
     at: timedelta = timedelta(0),
     **kwargs: Any,
-) -> tickets.TicketView:
+) -> ticket_types.TicketView:
     async with sessions() as session:
         return await tickets.create_ticket(
             session,
@@ -69,7 +76,7 @@ async def test_a_new_ticket_is_stored_with_reference_photos_and_history(
     assert ticket.attachments[0].caption == "η οθόνη"
     async with sessions() as session:
         stored = await tickets.ticket_by_reference(session, "kpl-2026-00001")
-        events = await tickets.history(session, ticket.id, include_internal=True)
+        events = await ticket_queries.history(session, ticket.id, include_internal=True)
     assert stored.description == "Δεν ανοίγει, η οθόνη μένει μαύρη."
     assert [(e.kind, e.actor_name, e.to_status) for e in events] == [
         (EventKind.CREATED, TEACHER.name, Status.NEW)
@@ -108,7 +115,7 @@ async def test_concurrent_creation_gives_unique_references(
 
     async def one(i: int) -> str:
         async with sessions() as session:
-            reporter = tickets.Actor(5000 + i, f"Teacher {i}")
+            reporter = ticket_types.Actor(5000 + i, f"Teacher {i}")
             view = await tickets.create_ticket(
                 session, draft(world.gym_athens), reporter, reporter_locale="el", now=T0
             )
@@ -146,7 +153,7 @@ async def test_limits_are_checked_before_anything_is_stored(
         await _open(sessions, world, **change)
     assert info.value.field_name == field
     async with sessions() as session:
-        page = await tickets.tickets_of_teacher(session, TEACHER.user_id)
+        page = await ticket_queries.tickets_of_teacher(session, TEACHER.user_id)
     assert page.total == 0
 
 
@@ -169,7 +176,7 @@ async def test_a_file_over_telegrams_limit_is_refused(
         async with sessions() as session:
             await tickets.create_ticket(
                 session,
-                tickets.NewTicket(**{**base.__dict__, "attachments": (big,)}),
+                ticket_types.NewTicket(**{**base.__dict__, "attachments": (big,)}),
                 TEACHER,
                 reporter_locale="el",
                 now=T0,
@@ -184,7 +191,7 @@ async def test_duplicate_is_the_open_ticket_for_the_same_school_category_and_equ
     original = await _open(sessions, world, equipment="PC-07")
     async with sessions() as session:
 
-        async def find(**kwargs: object) -> tickets.TicketView | None:
+        async def find(**kwargs: object) -> ticket_types.TicketView | None:
             params: dict[str, object] = {
                 "school_id": world.gym_athens.id,
                 "category": Category.COMPUTER,
@@ -211,7 +218,7 @@ async def test_a_closed_ticket_is_no_duplicate(
     world = await build_world(sessions)
     original = await _open(sessions, world)
     async with sessions() as session:
-        await tickets.apply_action(session, original.id, TEACHER, Action.CLOSE, now=T0)
+        await ticket_changes.apply_action(session, original.id, TEACHER, Action.CLOSE, now=T0)
         found = await tickets.find_duplicate(
             session,
             school_id=world.gym_athens.id,
@@ -237,8 +244,11 @@ async def test_a_colleague_adding_to_a_ticket_follows_it(
             school_id=original.school_id,
             now=T0 + timedelta(hours=2),
         )
-        assert await tickets.role_of(session, original.id, OTHER_TEACHER.user_id) is Role.REPORTER
-        theirs = await tickets.tickets_of_teacher(session, OTHER_TEACHER.user_id)
+        assert (
+            await ticket_queries.role_of(session, original.id, OTHER_TEACHER.user_id)
+            is Role.REPORTER
+        )
+        theirs = await ticket_queries.tickets_of_teacher(session, OTHER_TEACHER.user_id)
     assert change.ticket.participant_ids == (TEACHER.user_id, OTHER_TEACHER.user_id)
     assert [e.kind for e in change.events] == [EventKind.ADDED]
     assert [t.id for t in theirs.items] == [original.id]
@@ -250,7 +260,7 @@ async def test_a_ticket_of_another_school_cannot_be_joined(
     world = await build_world(sessions)
     original = await _open(sessions, world)
     async with sessions() as session:
-        with pytest.raises(tickets.NotAuthorised):
+        with pytest.raises(ticket_types.NotAuthorised):
             await tickets.add_to_ticket(
                 session,
                 original.id,
@@ -260,7 +270,7 @@ async def test_a_ticket_of_another_school_cannot_be_joined(
                 now=T0 + timedelta(hours=2),
             )
         ticket = await tickets.get_ticket(session, original.id)
-        events = await tickets.history(session, original.id, include_internal=True)
+        events = await ticket_queries.history(session, original.id, include_internal=True)
     assert ticket.watcher_ids == ()
     assert [e.kind for e in events] == [EventKind.CREATED]
 
@@ -272,17 +282,17 @@ async def test_take_reply_resolve_close_reopen_is_recorded_step_by_step(
     ticket = await _open(sessions, world)
     minute = timedelta(minutes=1)
     async with sessions() as session:
-        taken = await tickets.apply_action(
+        taken = await ticket_changes.apply_action(
             session, ticket.id, ATHENS_STAFF, Action.TAKE, now=T0 + 5 * minute
         )
         assert taken.ticket.status is Status.IN_PROGRESS
         assert taken.ticket.assignee_name == ATHENS_STAFF.name
         assert taken.ticket.first_response_at == T0 + 5 * minute
-        waiting = await tickets.apply_action(
+        waiting = await ticket_changes.apply_action(
             session, ticket.id, ATHENS_STAFF, Action.WAIT, now=T0 + 6 * minute
         )
         assert waiting.ticket.status is Status.WAITING
-        answered = await tickets.add_message(
+        answered = await ticket_changes.add_message(
             session,
             ticket.id,
             TEACHER,
@@ -291,10 +301,10 @@ async def test_take_reply_resolve_close_reopen_is_recorded_step_by_step(
             now=T0 + 7 * minute,
         )
         assert answered.ticket.status is Status.IN_PROGRESS  # back to the staff
-        note = await tickets.add_message(
+        note = await ticket_changes.add_message(
             session, ticket.id, ATHENS_STAFF, MessageKind.NOTE, "Τροφοδοτικό;", now=T0 + 8 * minute
         )
-        reply = await tickets.add_message(
+        reply = await ticket_changes.add_message(
             session,
             ticket.id,
             ATHENS_STAFF,
@@ -302,23 +312,23 @@ async def test_take_reply_resolve_close_reopen_is_recorded_step_by_step(
             "Έρχομαι αύριο με τροφοδοτικό.",
             now=T0 + 9 * minute,
         )
-        resolved = await tickets.apply_action(
+        resolved = await ticket_changes.apply_action(
             session, ticket.id, ATHENS_STAFF, Action.RESOLVE, now=T0 + timedelta(days=1)
         )
         assert resolved.ticket.resolved_at == T0 + timedelta(days=1)
-        reopened = await tickets.apply_action(
+        reopened = await ticket_changes.apply_action(
             session, ticket.id, TEACHER, Action.REOPEN, now=T0 + timedelta(days=2)
         )
         assert reopened.ticket.status is Status.IN_PROGRESS
         assert reopened.ticket.resolved_at is None
-        await tickets.apply_action(
+        await ticket_changes.apply_action(
             session, ticket.id, ATHENS_STAFF, Action.RESOLVE, now=T0 + timedelta(days=3)
         )
-        closed = await tickets.apply_action(
+        closed = await ticket_changes.apply_action(
             session, ticket.id, TEACHER, Action.CLOSE, now=T0 + timedelta(days=3, hours=1)
         )
-        teacher_view = await tickets.history(session, ticket.id, include_internal=False)
-        staff_view = await tickets.history(session, ticket.id, include_internal=True)
+        teacher_view = await ticket_queries.history(session, ticket.id, include_internal=False)
+        staff_view = await ticket_queries.history(session, ticket.id, include_internal=True)
     assert note.events[0].internal
     assert not reply.events[0].internal
     assert closed.ticket.status is Status.CLOSED
@@ -348,15 +358,17 @@ async def test_staff_of_another_centre_change_nothing(
     ticket = await _open(sessions, world)
     async with sessions() as session:
         with pytest.raises(NotAuthorised):
-            await tickets.apply_action(session, ticket.id, THESSALONIKI_STAFF, Action.TAKE, now=T0)
+            await ticket_changes.apply_action(
+                session, ticket.id, THESSALONIKI_STAFF, Action.TAKE, now=T0
+            )
         with pytest.raises(NotAuthorised):
-            await tickets.add_message(
+            await ticket_changes.add_message(
                 session, ticket.id, THESSALONIKI_STAFF, MessageKind.REPLY, "γεια", now=T0
             )
         with pytest.raises(NotAuthorised):
-            await tickets.role_of(session, ticket.id, THESSALONIKI_STAFF.user_id)
+            await ticket_queries.role_of(session, ticket.id, THESSALONIKI_STAFF.user_id)
         after = await tickets.get_ticket(session, ticket.id)
-        events = await tickets.history(session, ticket.id, include_internal=True)
+        events = await ticket_queries.history(session, ticket.id, include_internal=True)
     assert (after.status, after.assignee_id) == (Status.NEW, None)
     assert len(events) == 1
 
@@ -368,13 +380,15 @@ async def test_a_teacher_cannot_act_as_staff_or_on_anothers_ticket(
     ticket = await _open(sessions, world)
     async with sessions() as session:
         with pytest.raises(NotAuthorised):
-            await tickets.apply_action(session, ticket.id, TEACHER, Action.RESOLVE, now=T0)
+            await ticket_changes.apply_action(session, ticket.id, TEACHER, Action.RESOLVE, now=T0)
         with pytest.raises(NotAuthorised):
-            await tickets.apply_action(session, ticket.id, OTHER_TEACHER, Action.CLOSE, now=T0)
+            await ticket_changes.apply_action(
+                session, ticket.id, OTHER_TEACHER, Action.CLOSE, now=T0
+            )
         with pytest.raises(NotAuthorised):
-            await tickets.role_of(session, ticket.id, OTHER_TEACHER.user_id)
-        with pytest.raises(tickets.NotFound):
-            await tickets.role_of(session, ticket.id + 999, TEACHER.user_id)
+            await ticket_queries.role_of(session, ticket.id, OTHER_TEACHER.user_id)
+        with pytest.raises(ticket_types.NotFound):
+            await ticket_queries.role_of(session, ticket.id + 999, TEACHER.user_id)
 
 
 async def test_stale_buttons_say_why_and_change_nothing(
@@ -383,20 +397,24 @@ async def test_stale_buttons_say_why_and_change_nothing(
     world = await build_world(sessions)
     ticket = await _open(sessions, world)
     async with sessions() as session:
-        await tickets.apply_action(session, ticket.id, ATHENS_STAFF, Action.TAKE, now=T0)
+        await ticket_changes.apply_action(session, ticket.id, ATHENS_STAFF, Action.TAKE, now=T0)
         with pytest.raises(AlreadyAssigned):
-            await tickets.apply_action(session, ticket.id, ATHENS_STAFF, Action.TAKE, now=T0)
-        await tickets.apply_action(session, ticket.id, ATHENS_STAFF, Action.RESOLVE, now=T0)
+            await ticket_changes.apply_action(
+                session, ticket.id, ATHENS_STAFF, Action.TAKE, now=T0
+            )
+        await ticket_changes.apply_action(session, ticket.id, ATHENS_STAFF, Action.RESOLVE, now=T0)
         with pytest.raises(TransitionRefused) as info:
-            await tickets.apply_action(session, ticket.id, ATHENS_STAFF_2, Action.RESOLVE, now=T0)
+            await ticket_changes.apply_action(
+                session, ticket.id, ATHENS_STAFF_2, Action.RESOLVE, now=T0
+            )
         assert info.value.reason is Refusal.ALREADY
-        await tickets.apply_action(session, ticket.id, TEACHER, Action.CLOSE, now=T0)
+        await ticket_changes.apply_action(session, ticket.id, TEACHER, Action.CLOSE, now=T0)
         with pytest.raises(TransitionRefused) as info:
-            await tickets.add_message(
+            await ticket_changes.add_message(
                 session, ticket.id, ATHENS_STAFF, MessageKind.REPLY, "κάτι ακόμη", now=T0
             )
         assert info.value.reason is Refusal.FROM_STATUS
-        events = await tickets.history(session, ticket.id, include_internal=True)
+        events = await ticket_queries.history(session, ticket.id, include_internal=True)
     assert [e.kind for e in events][-1] is EventKind.CLOSED
 
 
@@ -406,8 +424,8 @@ async def test_a_colleague_taking_over_is_recorded_with_the_previous_assignee(
     world = await build_world(sessions)
     ticket = await _open(sessions, world)
     async with sessions() as session:
-        await tickets.apply_action(session, ticket.id, ATHENS_STAFF, Action.TAKE, now=T0)
-        change = await tickets.apply_action(
+        await ticket_changes.apply_action(session, ticket.id, ATHENS_STAFF, Action.TAKE, now=T0)
+        change = await ticket_changes.apply_action(
             session, ticket.id, ATHENS_STAFF_2, Action.TAKE, now=T0
         )
     assert change.ticket.assignee_id == ATHENS_STAFF_2.user_id
@@ -420,9 +438,9 @@ async def test_reopen_is_refused_after_the_window(
     world = await build_world(sessions)
     ticket = await _open(sessions, world)
     async with sessions() as session:
-        await tickets.apply_action(session, ticket.id, ATHENS_STAFF, Action.RESOLVE, now=T0)
+        await ticket_changes.apply_action(session, ticket.id, ATHENS_STAFF, Action.RESOLVE, now=T0)
         with pytest.raises(TransitionRefused) as info:
-            await tickets.apply_action(
+            await ticket_changes.apply_action(
                 session,
                 ticket.id,
                 TEACHER,
@@ -459,7 +477,7 @@ async def test_note_attachments_are_internal(
     ticket = await _open(sessions, world, photos=0)
     photo = NewAttachment(AttachmentKind.PHOTO, "staff-photo")
     async with sessions() as session:
-        await tickets.add_message(
+        await ticket_changes.add_message(
             session, ticket.id, ATHENS_STAFF, MessageKind.NOTE, "", attachments=[photo], now=T0
         )
         stored = await session.scalar(
@@ -475,21 +493,25 @@ async def test_lists_for_teacher_and_staff_are_paged_and_scoped(
     world = await build_world(sessions)
     opened = [await _open(sessions, world, at=timedelta(hours=2 * i)) for i in range(7)]
     async with sessions() as session:
-        await tickets.apply_action(session, opened[0].id, ATHENS_STAFF, Action.TAKE, now=T0)
-        await tickets.apply_action(session, opened[1].id, ATHENS_STAFF_2, Action.TAKE, now=T0)
-        await tickets.apply_action(session, opened[2].id, TEACHER, Action.CLOSE, now=T0)
-        first = await tickets.tickets_of_teacher(session, TEACHER.user_id, per_page=5)
-        second = await tickets.tickets_of_teacher(session, TEACHER.user_id, page=1, per_page=5)
-        mine = await tickets.tickets_of_centres(
+        await ticket_changes.apply_action(session, opened[0].id, ATHENS_STAFF, Action.TAKE, now=T0)
+        await ticket_changes.apply_action(
+            session, opened[1].id, ATHENS_STAFF_2, Action.TAKE, now=T0
+        )
+        await ticket_changes.apply_action(session, opened[2].id, TEACHER, Action.CLOSE, now=T0)
+        first = await ticket_queries.tickets_of_teacher(session, TEACHER.user_id, per_page=5)
+        second = await ticket_queries.tickets_of_teacher(
+            session, TEACHER.user_id, page=1, per_page=5
+        )
+        mine = await ticket_queries.tickets_of_centres(
             session, [world.athens.id], ListScope.MINE, user_id=ATHENS_STAFF.user_id
         )
-        unassigned = await tickets.tickets_of_centres(
+        unassigned = await ticket_queries.tickets_of_centres(
             session, [world.athens.id], ListScope.UNASSIGNED, user_id=ATHENS_STAFF.user_id
         )
-        everything = await tickets.tickets_of_centres(
+        everything = await ticket_queries.tickets_of_centres(
             session, [world.athens.id], ListScope.ALL, user_id=ATHENS_STAFF.user_id, per_page=10
         )
-        north = await tickets.tickets_of_centres(
+        north = await ticket_queries.tickets_of_centres(
             session, [world.thessaloniki.id], ListScope.ALL, user_id=THESSALONIKI_STAFF.user_id
         )
     assert (first.total, first.pages, len(first.items), len(second.items)) == (7, 2, 5, 2)
@@ -505,15 +527,15 @@ async def test_message_links_find_the_ticket_from_a_reply(
     world = await build_world(sessions)
     ticket = await _open(sessions, world)
     async with sessions() as session:
-        await tickets.link_message(
+        await ticket_links.link_message(
             session, ticket.id, TEACHER.user_id, 77, MessagePurpose.TEACHER, now=T0
         )
-        await tickets.set_staff_post(
+        await ticket_links.set_staff_post(
             session, ticket.id, world.athens.staff_chat_id or 0, 5, now=T0
         )
-        found = await tickets.ticket_of_message(session, TEACHER.user_id, 77)
-        post = await tickets.ticket_of_message(session, world.athens.staff_chat_id or 0, 5)
-        missing = await tickets.ticket_of_message(session, TEACHER.user_id, 78)
+        found = await ticket_links.ticket_of_message(session, TEACHER.user_id, 77)
+        post = await ticket_links.ticket_of_message(session, world.athens.staff_chat_id or 0, 5)
+        missing = await ticket_links.ticket_of_message(session, TEACHER.user_id, 78)
         stored = await tickets.get_ticket(session, ticket.id)
     assert found == (ticket.id, MessagePurpose.TEACHER)
     assert post == (ticket.id, MessagePurpose.POST)
@@ -529,13 +551,13 @@ async def test_summary_counts_and_median_times(
     b = await _open(sessions, world, at=timedelta(minutes=1), category=Category.PRINTER)
     await _open(sessions, world, at=timedelta(minutes=2), category=Category.PRINTER)
     async with sessions() as session:
-        await tickets.apply_action(
+        await ticket_changes.apply_action(
             session, a.id, ATHENS_STAFF, Action.TAKE, now=T0 + timedelta(minutes=10)
         )
-        await tickets.apply_action(
+        await ticket_changes.apply_action(
             session, a.id, ATHENS_STAFF, Action.RESOLVE, now=T0 + timedelta(hours=4)
         )
-        await tickets.add_message(
+        await ticket_changes.add_message(
             session,
             b.id,
             ATHENS_STAFF,
@@ -543,10 +565,10 @@ async def test_summary_counts_and_median_times(
             "Δοκιμάστε ξανά.",
             now=T0 + timedelta(minutes=31),
         )
-        week = await tickets.summary(
+        week = await ticket_summary.summary(
             session, world.athens.id, since=T0 - timedelta(days=1), until=T0 + timedelta(days=6)
         )
-        empty = await tickets.summary(
+        empty = await ticket_summary.summary(
             session, world.thessaloniki.id, since=T0, until=T0 + timedelta(days=7)
         )
     assert week.opened == 3

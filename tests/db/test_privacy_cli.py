@@ -10,7 +10,8 @@ import pytest
 
 from bot.cli import main
 from bot.db import create_engine, session_factory
-from bot.services import privacy, tickets, users
+from bot.services import privacy, users
+from bot.services.helpdesk import tickets
 from tests.helpdesk_world import T0, TEACHER, build_world, draft
 
 

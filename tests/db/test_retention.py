@@ -6,9 +6,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import FaqMiss, Ticket, TicketEvent, TicketWatcher
-from bot.services import faq_log, points_store, privacy, retention, tickets, users
+from bot.services import faq_log, points_store, privacy, retention, users
 from bot.services.clock import FakeClock
-from bot.services.ticket_workflow import Action
+from bot.services.helpdesk import ticket_changes, tickets
+from bot.services.helpdesk.ticket_workflow import Action
 from scoring import parse_declaration
 from tests.helpdesk_world import OTHER_TEACHER, T0, TEACHER, build_world, draft
 
@@ -75,7 +76,9 @@ async def test_closed_tickets_are_anonymised_after_the_retention_period_only(
             school_id=closed.school_id,
             now=clock.now(),
         )
-        await tickets.apply_action(session, closed.id, TEACHER, Action.CLOSE, now=clock.now())
+        await ticket_changes.apply_action(
+            session, closed.id, TEACHER, Action.CLOSE, now=clock.now()
+        )
         still_open = await tickets.create_ticket(
             session,
             draft(world.lyk_athens, description="Δεν τυπώνει ο εκτυπωτής"),

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import OutboxMessage
-from bot.services import outbox, tickets
 from bot.services.clock import FakeClock
-from bot.services.outbox import OutboxKind
-from bot.services.ticket_workflow import Action
+from bot.services.helpdesk import outbox, ticket_changes, tickets
+from bot.services.helpdesk.outbox import OutboxKind
+from bot.services.helpdesk.ticket_workflow import Action
 from tests.db.test_retention import TICKET_DAYS, apply
 from tests.helpdesk_world import T0, TEACHER, build_world, draft
 
@@ -52,7 +52,9 @@ async def test_anonymised_tickets_keep_no_name_or_text_in_the_outbox(
         for row in await session.scalars(select(OutboxMessage)):
             row.status = outbox.SENT
         await session.commit()
-        await tickets.apply_action(session, ticket.id, TEACHER, Action.CLOSE, now=clock.now())
+        await ticket_changes.apply_action(
+            session, ticket.id, TEACHER, Action.CLOSE, now=clock.now()
+        )
     clock.advance(days=TICKET_DAYS + 1)
     assert (await apply(sessions, clock)).ticket_ids == (ticket.id,)
     async with sessions() as session:

@@ -12,7 +12,7 @@ from sqlalchemy import insert, inspect, select
 
 from bot.db import create_engine, downgrade_schema, session_factory, upgrade_schema
 from bot.models import PersistedUserData, School, SupportCentre, TeacherSchool, Ticket, User
-from bot.services import schools as schools_service
+from bot.services.helpdesk import schools as schools_service
 
 T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 # 1: two reports, the later one counts; 2: user_data names another school than her report;

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from bot.emulator.sim import SimUser
-from bot.services import staff as staff_service
+from bot.services.helpdesk import staff as staff_service
 from tests.e2e.conftest import ALICE, BotHarness, Launch
 from tests.e2e.helpdesk_e2e import (
     ADMIN,

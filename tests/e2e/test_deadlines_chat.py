@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from bot.db import create_engine, session_factory
 from bot.models import Deadline
-from bot.services import schools as schools_service
-from bot.services import staff as staff_service
 from bot.services.clock import FakeClock
+from bot.services.helpdesk import schools as schools_service
+from bot.services.helpdesk import staff as staff_service
 from bot.services.reminders import subscribe
 from handlers.reminders import deliver_now, rules_of
 from tests.e2e.conftest import ADMIN, ALICE, BOB, BotHarness, Launch, data_of, labels

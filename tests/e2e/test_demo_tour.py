@@ -22,8 +22,8 @@ from bot.db import create_engine, session_factory
 from bot.demo.cast import ADMIN, ATHENS, MARIA, NIKOS, PERSONAS, THESSALONIKI
 from bot.demo.seed import SAMPLE_DEADLINES
 from bot.emulator.sim import SimClient
-from bot.services import tickets
-from bot.services.ticket_workflow import Status
+from bot.services.helpdesk import tickets
+from bot.services.helpdesk.ticket_workflow import Status
 from tests.browser import WAIT_MS, browser_tab, chromium_or_skip
 from tests.e2e.demo_support import running_demo, sample_photo
 

@@ -14,8 +14,8 @@ from sqlalchemy import update
 from bot.commands.doctor import Report, examine
 from bot.i18n import get_translator
 from bot.models import SupportCentre
-from bot.services import outbox
-from bot.services.outbox import FAILED, OutboxKind
+from bot.services.helpdesk import outbox
+from bot.services.helpdesk.outbox import FAILED, OutboxKind
 from tests.e2e.conftest import TOKEN, Launch
 from tests.e2e.helpdesk_e2e import Desk, database, open_desk
 from tests.helpdesk_world import ATHENS_STAFF_CHAT

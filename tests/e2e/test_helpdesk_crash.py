@@ -30,8 +30,8 @@ from sqlalchemy import select
 
 from bot.emulator.sim import SimUser
 from bot.models import OutboxMessage, Ticket
-from bot.services.outbox import SENT, UNKNOWN, OutboxKind
-from handlers.helpdesk_outbox import deliver_now
+from bot.services.helpdesk.outbox import SENT, UNKNOWN, OutboxKind
+from handlers.helpdesk.outbox import deliver_now
 from tests.e2e.conftest import JSON, TOKEN, Launch, Recorder, data_of, labels
 from tests.e2e.helpdesk_e2e import ADMIN, Desk, database, open_desk
 from tests.e2e.test_run_command import environment

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.models import OutboxMessage, SupportCentre
-from bot.services import schools as schools_service
-from bot.services import tickets
-from bot.services.outbox import FAILED, PENDING, SENT, OutboxKind
-from handlers.helpdesk_outbox import deliver_now
-from handlers.tickets import SUMMARY_JOB
+from bot.services.helpdesk import schools as schools_service
+from bot.services.helpdesk import ticket_links, ticket_types, tickets
+from bot.services.helpdesk.outbox import FAILED, PENDING, SENT, OutboxKind
+from handlers.helpdesk.outbox import deliver_now
+from handlers.helpdesk.summary import SUMMARY_JOB
 from tests.e2e.conftest import JSON, Launch
 from tests.e2e.helpdesk_e2e import (
     ADMIN,
@@ -102,12 +102,14 @@ async def test_a_staff_post_that_fails_with_500_is_posted_once_and_only_then_the
     # The ticket↔post link is in the database.
     async with database(database_url) as sessions, sessions() as session:
         ticket = await tickets.ticket_by_reference(session, REF)
-        linked = await tickets.ticket_of_message(session, ATHENS_STAFF_CHAT, post["message_id"])
+        linked = await ticket_links.ticket_of_message(
+            session, ATHENS_STAFF_CHAT, post["message_id"]
+        )
     assert (ticket.staff_chat_id, ticket.staff_message_id) == (
         ATHENS_STAFF_CHAT,
         post["message_id"],
     )
-    assert linked == (ticket.id, tickets.MessagePurpose.POST)
+    assert linked == (ticket.id, ticket_types.MessagePurpose.POST)
     [row] = await outbox_rows(database_url, OutboxKind.STAFF_POST)
     assert (row.status, row.attempts, row.message_id) == (SENT, 2, post["message_id"])
     assert await refused(desk) == {"sendMessage": {"502": 1}}

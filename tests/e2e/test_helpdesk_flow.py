@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.services import tickets
-from bot.services.ticket_workflow import Status
-from bot.services.tickets import EventKind
+from bot.services.helpdesk import ticket_queries, tickets
+from bot.services.helpdesk.ticket_types import EventKind
+from bot.services.helpdesk.ticket_workflow import Status
 from tests.e2e.conftest import JSON, Launch, labels
 from tests.e2e.helpdesk_e2e import (
     ATHENS_STAFF,
@@ -151,7 +151,7 @@ async def test_a_report_with_photos_is_worked_and_followed_to_the_end(
     # --- every step is in the history, in order ---------------------------------------------
     async with database(database_url) as sessions, sessions() as session:
         final = await tickets.ticket_by_reference(session, REF)
-        events = await tickets.history(session, final.id, include_internal=True)
+        events = await ticket_queries.history(session, final.id, include_internal=True)
     assert final.status is Status.CLOSED
     assert final.first_response_at == final.created_at + timedelta(minutes=12)
     assert len(final.attachments) == 3

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from telegram import Update
 
 from bot.models import Ticket, TicketAttachment, TicketEvent, TicketMessage, TicketWatcher
-from bot.services import schools, tickets
-from bot.services.tickets import Actor
+from bot.services.helpdesk import schools, ticket_queries, ticket_types, tickets
+from bot.services.helpdesk.ticket_types import Actor
 from tests.e2e.conftest import Launch
 from tests.e2e.helpdesk_e2e import (
     ADMIN,
@@ -68,7 +68,7 @@ async def transcripts(desk: Desk) -> list[list[tuple[str, Any]]]:
     ]
 
 
-async def other_centres_ticket(database_url: str) -> tickets.TicketView:
+async def other_centres_ticket(database_url: str) -> ticket_types.TicketView:
     """A ticket of a Thessaloniki school, reported by a third teacher."""
     async with database(database_url) as sessions, sessions() as session:
         school = await schools.school_by_code(session, "1951010")
@@ -179,11 +179,11 @@ async def test_control_characters_and_long_file_names_are_cleaned_before_storing
     await desk.bot.recorder.wait(("message", TEACHER.id, int(sent["message_id"])))
     async with database(database_url) as sessions, sessions() as session:
         ticket = await tickets.ticket_by_reference(session, "KPL-2026-00001")
-        events = await tickets.history(session, ticket.id, include_internal=True)
+        events = await ticket_queries.history(session, ticket.id, include_internal=True)
     assert ticket.lab == "Εργαστήριο 1"
     assert ticket.equipment == "PC-07"
     assert ticket.description == "Δεν ανοίγει[0m καθόλου\nδεύτερη γραμμή\tκαι tab"
-    assert next(e.text for e in events if e.kind is tickets.EventKind.TEACHER_REPLY) == (
+    assert next(e.text for e in events if e.kind is ticket_types.EventKind.TEACHER_REPLY) == (
         "Και κάτι ακόμη"
     )
     [scan] = ticket.attachments

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from bot.emulator.simulator import Simulator
 from bot.models import Ticket
-from bot.services import tickets
+from bot.services.helpdesk import tickets
 from tests.e2e.conftest import JSON, Launch, labels
 from tests.e2e.helpdesk_e2e import (
     ATHENS_STAFF,

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services import tickets
-from bot.services.ticket_workflow import Status
-from handlers.tickets import SUMMARY_JOB
+from bot.services.helpdesk import ticket_queries, ticket_types, tickets
+from bot.services.helpdesk.ticket_workflow import Status
+from handlers.helpdesk.summary import SUMMARY_JOB
 from tests.e2e.conftest import JSON, Launch, labels
 from tests.e2e.helpdesk_e2e import (
     ADMIN,
@@ -39,10 +39,10 @@ async def post_of(desk: Desk, chat_id: int = ATHENS_STAFF_CHAT, reference: str =
     raise AssertionError(f"no post of {reference} in {chat_id}")
 
 
-async def stored(database_url: str, reference: str = REF) -> tuple[tickets.TicketView, int]:
+async def stored(database_url: str, reference: str = REF) -> tuple[ticket_types.TicketView, int]:
     async with database(database_url) as sessions, sessions() as session:
         ticket = await tickets.ticket_by_reference(session, reference)
-        events = await tickets.history(session, ticket.id, include_internal=True)
+        events = await ticket_queries.history(session, ticket.id, include_internal=True)
     return ticket, len(events)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.models import TicketEvent
-from bot.services import staff as staff_service
+from bot.services.helpdesk import staff as staff_service
 from tests.e2e.conftest import Launch
 from tests.e2e.helpdesk_e2e import ATHENS_STAFF, TEACHER, database, open_desk, report_fault
 from tests.e2e.test_helpdesk_staff import post_of, stored

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.db import create_engine
 from bot.persistence import SQLAlchemyPersistence
-from bot.services import tickets
+from bot.services.helpdesk import ticket_queries
 from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, labels
 from tests.e2e.helpdesk_e2e import TEACHER, database, open_desk, png
 from tests.e2e.points_chat import Teacher, flows_of
@@ -185,7 +185,7 @@ async def test_a_photo_with_a_caption_in_the_interview_becomes_a_report_with_its
     assert "📝 Ο προβολέας δεν ανάβει\nΑπό χθες." in summary["text"]
     await desk.press(TEACHER, summary, "Αποστολή")
     async with database(database_url) as sessions, sessions() as session:
-        [stored] = (await tickets.tickets_of_teacher(session, TEACHER.id)).items
+        [stored] = (await ticket_queries.tickets_of_teacher(session, TEACHER.id)).items
     assert stored.description == "Ο προβολέας δεν ανάβει\nΑπό χθες."
 
 

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from bot.emulator.sim import SimUser
 from bot.models import Base, Ticket
-from bot.services import privacy, tickets
+from bot.services import privacy
 from bot.services.clock import FakeClock
-from bot.services.ticket_workflow import Action
+from bot.services.helpdesk import ticket_changes, ticket_types, tickets
+from bot.services.helpdesk.ticket_workflow import Action
 from handlers.privacy import ERASE_DATA, KEEP_DATA, RETENTION_JOB
 from tests.e2e.conftest import JSON, BotHarness, Launch, labels
 from tests.e2e.helpdesk_e2e import ATHENS_STAFF, database, open_desk, report_fault
@@ -212,10 +213,10 @@ async def test_the_daily_job_anonymises_old_closed_tickets_and_their_staff_posts
     await report_fault(desk, TEACHER, description=DESCRIPTION)
     async with database(database_url) as sessions, sessions() as session:
         ticket = await tickets.ticket_by_reference(session, "KPL-2026-00001")
-        await tickets.apply_action(
+        await ticket_changes.apply_action(
             session,
             ticket.id,
-            tickets.Actor(TEACHER.id, "Ξανθίππη Σημαδάκη"),
+            ticket_types.Actor(TEACHER.id, "Ξανθίππη Σημαδάκη"),
             Action.CLOSE,
             now=clock.now(),
         )

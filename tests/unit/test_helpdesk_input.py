@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.services.helpdesk.ticket_access import MAX_ROW_ID, MAX_TELEGRAM_ID, parse_id
 from bot.services.text_clean import clean_file_name, clean_line, clean_text
-from bot.services.ticket_access import MAX_ROW_ID, MAX_TELEGRAM_ID, parse_id
 from handlers.callback_ids import last_id, verb_and_id
 
 

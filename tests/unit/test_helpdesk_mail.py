@@ -9,12 +9,18 @@ from typing import Any
 import pytest
 
 from bot.config import Settings, load_settings
+from bot.dialogs.helpdesk import text as helpdesk_text
 from bot.i18n import get_translator
-from bot.services import helpdesk_mail
-from bot.services.helpdesk_mail import MailError
-from bot.services.ticket_workflow import Status
-from bot.services.tickets import AttachmentKind, AttachmentView, Category, TicketView, Urgency
-from handlers import helpdesk_text
+from bot.services.helpdesk import mail as helpdesk_mail
+from bot.services.helpdesk.mail import MailError
+from bot.services.helpdesk.ticket_types import (
+    AttachmentKind,
+    AttachmentView,
+    Category,
+    TicketView,
+    Urgency,
+)
+from bot.services.helpdesk.ticket_workflow import Status
 from tests.helpdesk_smtp import Mailbox, free_port, smtp_server
 
 

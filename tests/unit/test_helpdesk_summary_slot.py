@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import load_settings
-from handlers.tickets import summary_slot
+from handlers.helpdesk.summary import summary_slot
 
 ATHENS = ZoneInfo("Europe/Athens")
 

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.dialogs.helpdesk import actions as act
+from bot.dialogs.helpdesk import screens, text
 from bot.i18n import get_translator
-from bot.services.ticket_workflow import Refusal, Status
-from bot.services.tickets import (
+from bot.services.helpdesk.ticket_types import (
     AttachmentKind,
     AttachmentView,
     Category,
@@ -20,9 +21,10 @@ from bot.services.tickets import (
     TicketView,
     Urgency,
 )
-from handlers import helpdesk_text as text
+from bot.services.helpdesk.ticket_workflow import Refusal, Status
+from bot.ui import Button
+from bot.ui.actions import pack
 from handlers.report import summary_text
-from handlers.tickets import _list_rows, staff_markup, teacher_markup
 
 ATHENS = ZoneInfo("Europe/Athens")
 EL = get_translator("el")
@@ -165,11 +167,17 @@ def test_refusals_say_why_in_the_users_language() -> None:
 def test_button_data_fits_telegrams_64_bytes_for_any_ticket() -> None:
     for status in Status:
         ticket = replace(TICKET, status=status)
-        for markup in (staff_markup(EL, ticket), teacher_markup(EL, ticket)):
-            for row in markup.inline_keyboard:
+        for rows in (
+            screens.staff_buttons(EL, ticket),
+            screens.teacher_buttons(EL, ticket),
+            screens.teacher_view_buttons(EL, ticket),
+        ):
+            for row in rows:
                 for button in row:
-                    assert isinstance(button.callback_data, str)
-                    assert len(button.callback_data.encode()) <= 64
+                    assert button.action is not None
+                    data = pack(button.action)  # the codec refuses anything over 64 bytes
+                    assert len(data.encode()) <= 64
+                    assert act.parse(data) == button.action
 
 
 @pytest.mark.parametrize(
@@ -185,14 +193,21 @@ def test_a_list_page_has_a_button_per_ticket_and_the_way_to_the_others(
 ) -> None:
     resolved = replace(TICKET, id=7, reference="KPL-2026-00007", status=Status.RESOLVED)
     found = Page(items=(TICKET, resolved), page=page, pages=3, total=6)
-    rows = _list_rows(EL, found, "st:v", "st:mine")
+    rows = _wire(screens.list_rows(EL, found, act.StaffView, act.MinePage))
     assert rows == [
         [("🆕 KPL-2026-00042", f"st:v:{TICKET.id}")],
         [("✅ KPL-2026-00007", "st:v:7")],
         nav,
     ]
     single = Page(items=(TICKET,), page=0, pages=1, total=1)
-    assert _list_rows(EL, single, "tk:v", "tk:l") == [[("🆕 KPL-2026-00042", f"tk:v:{TICKET.id}")]]
+    assert _wire(screens.list_rows(EL, single, act.ViewTicket, act.MyTickets)) == [
+        [("🆕 KPL-2026-00042", f"tk:v:{TICKET.id}")]
+    ]
+
+
+def _wire(rows: list[list[Button]]) -> list[list[tuple[str, str]]]:
+    """Rows of buttons as (label, callback data), as Telegram gets them."""
+    return [[(b.label, pack(b.action)) for b in row if b.action is not None] for row in rows]
 
 
 def test_the_summary_shows_the_draft_as_the_teacher_entered_it() -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.services.ticket_workflow import (
+from bot.services.helpdesk.ticket_workflow import (
     Action,
     Refusal,
     Role,

@@ -2,7 +2,7 @@
 
 A change to a ticket and the messages that tell people about it are one
 database transaction: either both are stored or neither. The delivery worker
-(`bot.services.outbox_delivery`) then sends each message, retries it, and
+(`bot.services.helpdesk.outbox_delivery`) then sends each message, retries it, and
 records what was sent. So a crash between the change and the sending loses
 nothing, and a message is never sent without a record that it was planned.
 

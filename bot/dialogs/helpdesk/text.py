@@ -12,16 +12,16 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
-from bot.services.ticket_workflow import Refusal, Status
-from bot.services.tickets import (
+from bot.services.helpdesk.ticket_summary import Summary
+from bot.services.helpdesk.ticket_types import (
     AttachmentKind,
     Category,
     EventKind,
     EventView,
-    Summary,
     TicketView,
     Urgency,
 )
+from bot.services.helpdesk.ticket_workflow import Refusal, Status
 
 CATEGORY_LABELS: Final[dict[Category, str]] = {
     Category.COMPUTER: N_("Computer"),

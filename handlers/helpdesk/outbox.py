@@ -5,7 +5,7 @@ wrote (the ticket's staff post, notices to teachers and staff, the e-mail copy,
 the weekly summary, administrator alerts) is an outbox row written in the same
 database transaction as the change it reports (`plan_*` below, passed to the
 ticket services as their `outbox=` argument). The `OutboxDispatcher`
-(`bot.services.outbox_delivery`) sends them with `HelpdeskSender`:
+(`bot.services.helpdesk.outbox_delivery`) sends them with `HelpdeskSender`:
 
 - at once, from the update that made the change (`flush`), so people hear of it
   straight away and the one who acted is told what really happened;
@@ -25,73 +25,45 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html import escape
-from typing import Any, Final, cast
+from typing import Final, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, ReplyParameters, Update
+from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
 from telegram.ext import MessageHandler, filters
 
 from bot.config import Settings
+from bot.dialogs.helpdesk import notices, screens, text
 from bot.i18n import Translator, get_translator, pick_locale
-from bot.ratelimit import retry_after_seconds
 from bot.runtime import Runtime
-from bot.services import helpdesk_mail, tickets, users
-from bot.services import outbox as service
-from bot.services import schools as schools_service
-from bot.services.outbox import OutboxKind
-from bot.services.outbox_delivery import (
-    ChatMoved,
-    Delivered,
-    DeliveryError,
-    OutboxDispatcher,
-    OutboxItem,
-    PermanentFailure,
-    RecipientGone,
-    RetryLater,
-    TemporaryFailure,
-)
-from bot.services.schools import CentreInfo
-from bot.services.tickets import (
-    AttachmentKind,
+from bot.services import users
+from bot.services.helpdesk import mail as helpdesk_mail
+from bot.services.helpdesk import outbox as service
+from bot.services.helpdesk import schools as schools_service
+from bot.services.helpdesk import ticket_links, tickets
+from bot.services.helpdesk.outbox import OutboxKind
+from bot.services.helpdesk.outbox_delivery import OutboxDispatcher, OutboxItem, Sent
+from bot.services.helpdesk.schools import CentreInfo
+from bot.services.helpdesk.ticket_types import (
     AttachmentView,
     Change,
     MessagePurpose,
     NewAttachment,
     TicketView,
 )
-from handlers import helpdesk_text as text
-from handlers.common import keyboard, split_text
+from bot.ui import Address, Notifier, Screen, escape
+from bot.ui.notifier import PermanentFailure, TemporaryFailure
 from handlers.context import Context, KepliApp
+from handlers.notifier import TelegramNotifier
+from handlers.render import markup
 from handlers.shown import digest
 
 log = logging.getLogger(__name__)
 
 JOB_NAME: Final = "helpdesk-outbox"
 
-Rows = list[list[tuple[str, str]]]
-
 
 # --- planning (inside the change's transaction) -------------------------------------------------
-
-
-def markup_rows(markup: InlineKeyboardMarkup | None) -> Rows | None:
-    """An inline keyboard as JSON-able rows of (label, callback_data)."""
-    if markup is None:
-        return None
-    return [
-        [(button.text, str(button.callback_data)) for button in row]
-        for row in markup.inline_keyboard
-    ]
 
 
 def staff_tr(settings: Settings) -> Translator:
@@ -107,23 +79,8 @@ async def teacher_tr(
 
 
 def contacts_text(tr: Translator, centre: CentreInfo | None) -> str:
-    """The centre's other ways in: phone and e-mail, or that there are none on record."""
-    parts = []
-    if centre is not None and centre.phone:
-        parts.append(f"☎️ {escape(centre.phone)}")
-    if centre is not None and centre.email:
-        parts.append(f"✉️ {escape(centre.email)}")
-    if not parts:
-        return tr.gettext("(no phone or e-mail of the centre is on record)")
-    return " · ".join(parts)
-
-
-def _media_dict(a: AttachmentView | NewAttachment, caption: str) -> dict[str, Any]:
-    return {"kind": a.kind.value, "file_id": a.file_id, "caption": caption}
-
-
-def _caption(prefix: str, a: AttachmentView | NewAttachment) -> str:
-    return prefix + (f"\n{escape(a.caption)}" if a.caption else "")
+    """The centre's other ways in (the wording is the dialogs')."""
+    return notices.contacts_text(tr, centre)
 
 
 async def _plan_media(
@@ -139,18 +96,8 @@ async def _plan_media(
     after_id: int | None,
 ) -> None:
     """Photos as albums (one row a call), documents and voice notes one by one."""
-    photos = [a for a in attachments if a.kind is AttachmentKind.PHOTO]
-    others = [a for a in attachments if a.kind is not AttachmentKind.PHOTO]
-    calls: list[list[dict[str, Any]]] = []
-    if len(photos) == 1:
-        others.insert(0, photos[0])
-    elif photos:
-        calls += [
-            [_media_dict(a, _caption(prefix, a)) for a in photos[i : i + 10]]
-            for i in range(0, len(photos), 10)
-        ]
-    calls += [[_media_dict(a, _caption(prefix, a))] for a in others]
-    for media in calls:
+    for call in notices.split_media(attachments):
+        media = [notices.media_item(a, notices.caption(prefix, a)) for a in call]
         await service.enqueue(
             session,
             kind,
@@ -179,14 +126,7 @@ async def plan_staff_notice(
     if centre is None or centre.staff_chat_id is None:
         tr = staff_tr(runtime.settings)
         await plan_admin_alert(
-            session,
-            runtime,
-            "⚠️ "
-            + tr.gettext(
-                "{ref}: a message for the staff of {centre} reaches no one: the centre has "
-                "no staff chat."
-            ).format(ref=escape(ticket.reference), centre=escape(ticket.centre_name)),
-            ticket_id=ticket.id,
+            session, runtime, notices.staff_message_lost(tr, ticket), ticket_id=ticket.id
         )
         return None
     now = runtime.clock()
@@ -224,8 +164,6 @@ async def plan_teacher_notices(
     attachments: Sequence[NewAttachment] = (),
 ) -> list[int]:
     """Tell the ticket's teachers (not the one who acted) of a change; the rows planned."""
-    from handlers import tickets as ticket_handlers  # the wording lives with the ticket screens
-
     ticket = change.ticket
     settings = runtime.settings
     now = runtime.clock()
@@ -235,17 +173,16 @@ async def plan_teacher_notices(
             continue
         fallback = ticket.reporter_locale if teacher_id == ticket.reporter_id else None
         tr = await teacher_tr(session, settings, teacher_id, fallback)
-        lines = ticket_handlers.change_lines(tr, change, ticket.centre_name)
-        if not lines and not attachments:
+        notice = screens.teacher_notice(tr, change, with_files=bool(attachments))
+        if notice is None:
             continue
-        body = "\n\n".join([f"🎫 <b>{escape(ticket.reference)}</b>", *lines])
         row = await service.enqueue(
             session,
             OutboxKind.TEACHER_NOTICE,
             now=now,
             payload={
-                "text": body,
-                "markup": markup_rows(ticket_handlers.teacher_markup(tr, ticket)),
+                "text": notice.text,
+                "markup": notices.rows_of(notice),
                 "link": MessagePurpose.TEACHER.value,
             },
             ticket_id=ticket.id,
@@ -254,7 +191,7 @@ async def plan_teacher_notices(
         assert row is not None
         planned.append(row)
         for attachment in attachments:
-            media = [_media_dict(attachment, _caption("📎", attachment))]
+            media = [notices.media_item(attachment, notices.caption("📎", attachment))]
             await service.enqueue(
                 session,
                 OutboxKind.TEACHER_MEDIA,
@@ -295,11 +232,7 @@ async def plan_admin_alert(
 async def alert_no_centre(context: Context, school_name: str, school_code: str) -> None:
     """A teacher could not report: no centre serves the school (and there is no default)."""
     runtime = context.runtime
-    tr = staff_tr(runtime.settings)
-    body = "⚠️ " + tr.gettext(
-        "A teacher could not report a fault at {school}: no support centre serves it. "
-        "Add a centre for its directorate, or a default centre."
-    ).format(school=escape(f"{school_name} ({school_code})"))
+    body = notices.no_centre(staff_tr(runtime.settings), school_name, school_code)
     async with runtime.sessions() as session:
         rows = await plan_admin_alert(session, runtime, body)
         await session.commit()
@@ -332,19 +265,7 @@ class NewTicketPlan:
             )
         else:
             await plan_admin_alert(
-                session,
-                runtime,
-                "⚠️ "
-                + tr.gettext(
-                    "{ref} ({school}) reaches no one: {centre} has no staff chat. Bind one "
-                    "with /staffchat in the centre's group, or have another centre serve "
-                    "the school's directorate."
-                ).format(
-                    ref=escape(ticket.reference),
-                    school=escape(f"{ticket.school_name} ({ticket.school_code})"),
-                    centre=escape(ticket.centre_name),
-                ),
-                ticket_id=ticket.id,
+                session, runtime, notices.unroutable(tr, ticket), ticket_id=ticket.id
             )
         to = centre.helpdesk_email if centre else None
         if helpdesk_mail.mail_enabled(settings, to):
@@ -364,25 +285,7 @@ class NewTicketPlan:
             )
 
 
-# --- sending ------------------------------------------------------------------------------------
-
-
-def _failure(exc: TelegramError, chat_id: int) -> DeliveryError:
-    """Telegram's answer as a delivery outcome."""
-    if isinstance(exc, ChatMigrated):
-        return ChatMoved(chat_id, int(exc.new_chat_id))
-    if isinstance(exc, Forbidden):
-        return RecipientGone(exc.message)
-    if isinstance(exc, RetryAfter):
-        return RetryLater(retry_after_seconds(exc), exc.message)
-    if isinstance(exc, BadRequest):
-        lowered = exc.message.lower()
-        if "chat not found" in lowered or "deactivated" in lowered:
-            return RecipientGone(exc.message)
-        return PermanentFailure(exc.message)
-    if isinstance(exc, NetworkError):  # timeouts, connection errors and 5xx answers
-        return TemporaryFailure(f"{type(exc).__name__}: {exc.message}")
-    return PermanentFailure(f"{type(exc).__name__}: {exc.message}")
+# --- sending ---------------------------------------------------------------------------------
 
 
 class NoStaffChat(PermanentFailure):
@@ -390,10 +293,12 @@ class NoStaffChat(PermanentFailure):
 
 
 class HelpdeskSender:
-    """Sends outbox rows with the bot; records and follows up what happened."""
+    """Sends outbox rows through the `Notifier` (each row's screen built by the dialogs);
+    records and follows up what happened."""
 
-    def __init__(self, app: KepliApp) -> None:
+    def __init__(self, app: KepliApp, notifier: Notifier) -> None:
         self.app = app
+        self.notifier = notifier
 
     @property
     def runtime(self) -> Runtime:
@@ -401,26 +306,30 @@ class HelpdeskSender:
 
     # --- send ---------------------------------------------------------------------
 
-    async def send(self, item: OutboxItem) -> Delivered:
+    async def send(self, item: OutboxItem) -> Sent:
         if item.kind is OutboxKind.MAIL_COPY:
             return await self._mail(item)
-        chat_id, thread_id, reply_to = await self._where(item)
-        try:
-            if item.kind is OutboxKind.STAFF_POST:
-                ids = await self._post(item, chat_id, thread_id)
-            elif "media" in item.payload:
-                ids = await self._media(item.payload["media"], chat_id, thread_id, reply_to)
-            else:
-                ids = await self._text(item.payload, chat_id, thread_id, reply_to)
-        except TelegramError as exc:
-            raise _failure(exc, chat_id) from exc
-        return Delivered(chat_id, tuple(ids))
+        to = await self._where(item)
+        if item.kind is OutboxKind.STAFF_POST:
+            screen = await self._post(item)
+        else:
+            screen = notices.screen_of(item.payload)
+        delivered = await self.notifier.deliver(to, screen)
+        if item.kind is OutboxKind.STAFF_POST and delivered.message is not None:
+            # What the post shows, so that refresh_post edits it only when that changes.
+            self.runtime.shown.remember(
+                int(to.chat),
+                int(delivered.message),
+                digest(screen.text, ParseMode.HTML, markup(screen)),
+            )
+        ids = [m for m in (delivered.message, *delivered.extra) if m is not None]
+        return Sent(int(to.chat), tuple(int(m) for m in ids))
 
-    async def _where(self, item: OutboxItem) -> tuple[int, int | None, int | None]:
-        """(chat, forum topic, message to reply to) as they are now."""
+    async def _where(self, item: OutboxItem) -> Address:
+        """The recipient as it is now: chat, forum topic, the message to reply to."""
         if item.kind not in service.STAFF_CHAT_KINDS:
             assert item.chat_id is not None
-            return item.chat_id, None, None
+            return Address.telegram(item.chat_id)
         async with self.runtime.sessions() as session:
             centre = (
                 await schools_service.get_centre(session, item.centre_id)
@@ -442,97 +351,18 @@ class HelpdeskSender:
             and ticket.staff_chat_id == chat_id
         ):
             reply_to = ticket.staff_message_id
-        return chat_id, centre.staff_thread_id if centre else None, reply_to
+        thread = centre.staff_thread_id if centre else None
+        return Address.telegram(chat_id, reply_to=reply_to, thread=thread)
 
-    async def _post(self, item: OutboxItem, chat_id: int, thread_id: int | None) -> list[int]:
-        from handlers import tickets as ticket_handlers
-
+    async def _post(self, item: OutboxItem) -> Screen:
+        """The staff post, drawn from the ticket as it is now."""
         assert item.ticket_id is not None
         async with self.runtime.sessions() as session:
             ticket = await tickets.get_ticket(session, item.ticket_id)
         tr = staff_tr(self.runtime.settings)
-        body = text.ticket_card(tr, ticket, self.runtime.settings.tz, for_staff=True)
-        markup = ticket_handlers.staff_markup(tr, ticket)
-        post = await self.app.bot.send_message(
-            chat_id,
-            body,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            message_thread_id=thread_id,
-        )
-        # What the post shows, so that refresh_post edits it only when that changes.
-        self.runtime.shown.remember(
-            post.chat_id, post.message_id, digest(body, ParseMode.HTML, markup)
-        )
-        return [post.message_id]
+        return screens.staff_post(tr, ticket, self.runtime.settings.tz)
 
-    async def _text(
-        self, payload: dict[str, Any], chat_id: int, thread_id: int | None, reply_to: int | None
-    ) -> list[int]:
-        rows = payload.get("markup")
-        markup = (
-            keyboard([[(label, data) for label, data in row] for row in rows]) if rows else None
-        )
-        params = (
-            ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
-            if reply_to
-            else None
-        )
-        chunks = split_text(str(payload["text"]))
-        ids = []
-        for index, chunk in enumerate(chunks):
-            last = index == len(chunks) - 1
-            message = await self.app.bot.send_message(
-                chat_id,
-                chunk,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup if last else None,
-                reply_parameters=params if index == 0 else None,
-                message_thread_id=thread_id,
-            )
-            ids.append(message.message_id)
-        return ids
-
-    async def _media(
-        self,
-        media: list[dict[str, Any]],
-        chat_id: int,
-        thread_id: int | None,
-        reply_to: int | None,
-    ) -> list[int]:
-        bot = self.app.bot
-        html = ParseMode.HTML
-        params = (
-            ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
-            if reply_to
-            else None
-        )
-        if len(media) > 1:
-            album = [
-                InputMediaPhoto(m["file_id"], caption=m["caption"], parse_mode=html) for m in media
-            ]
-            sent = await bot.send_media_group(
-                chat_id, album, reply_parameters=params, message_thread_id=thread_id
-            )
-            return [m.message_id for m in sent]
-        [one] = media
-        kind = AttachmentKind(one["kind"])
-        options: dict[str, Any] = {
-            "caption": one["caption"],
-            "parse_mode": html,
-            "reply_parameters": params,
-            "message_thread_id": thread_id,
-        }
-        message: Message
-        if kind is AttachmentKind.PHOTO:
-            message = await bot.send_photo(chat_id, one["file_id"], **options)
-        elif kind is AttachmentKind.VOICE:
-            message = await bot.send_voice(chat_id, one["file_id"], **options)
-        else:
-            message = await bot.send_document(chat_id, one["file_id"], **options)
-        return [message.message_id]
-
-    async def _mail(self, item: OutboxItem) -> Delivered:
+    async def _mail(self, item: OutboxItem) -> Sent:
         p = item.payload
         try:
             await helpdesk_mail.send_copy(
@@ -544,11 +374,11 @@ class HelpdeskSender:
             )
         except helpdesk_mail.MailError as exc:
             raise TemporaryFailure(str(exc)) from exc
-        return Delivered(None)
+        return Sent(None)
 
     # --- what follows ------------------------------------------------------------------
 
-    async def sent(self, session: AsyncSession, item: OutboxItem, delivered: Delivered) -> None:
+    async def sent(self, session: AsyncSession, item: OutboxItem, delivered: Sent) -> None:
         runtime = self.runtime
         now = runtime.clock()
         purpose = item.payload.get("link")
@@ -556,14 +386,14 @@ class HelpdeskSender:
             assert item.ticket_id is not None
             assert delivered.chat_id is not None
             post_id = delivered.message_ids[0]
-            await tickets.record_staff_post(
+            await ticket_links.record_staff_post(
                 session, item.ticket_id, delivered.chat_id, post_id, now=now
             )
             self._index(delivered.chat_id, post_id)
             await self._after_post(session, item.ticket_id, item.id)
         elif purpose is not None and item.ticket_id is not None and delivered.chat_id is not None:
             for message_id in delivered.message_ids:
-                await tickets.add_link(
+                await ticket_links.add_link(
                     session,
                     item.ticket_id,
                     delivered.chat_id,
@@ -572,6 +402,12 @@ class HelpdeskSender:
                     now=now,
                 )
                 self._index(delivered.chat_id, message_id)
+
+    async def moved(self, session: AsyncSession, item: OutboxItem, new: Address) -> None:
+        """A staff group became a supergroup: its centres follow it."""
+        old = await self._where(item)
+        moved = await schools_service.move_staff_chat(session, int(old.chat), int(new.chat))
+        log.warning("outbox: chat %s became %s (%d centres moved)", old.chat, new.chat, moved)
 
     def _index(self, chat_id: int, message_id: int) -> None:
         index = self.runtime.helpdesk_links
@@ -595,14 +431,11 @@ class HelpdeskSender:
         tr = await teacher_tr(
             session, runtime.settings, ticket.reporter_id, ticket.reporter_locale
         )
-        body = tr.gettext(
-            "📨 {ref} has reached {centre}. You will hear of every change here."
-        ).format(ref=f"<b>{escape(ticket.reference)}</b>", centre=escape(ticket.centre_name))
         await service.enqueue(
             session,
             OutboxKind.TEACHER_NOTICE,
             now=runtime.clock(),
-            payload={"text": body, "link": MessagePurpose.TEACHER.value},
+            payload={"text": notices.reached(tr, ticket), "link": MessagePurpose.TEACHER.value},
             ticket_id=ticket.id,
             chat_id=ticket.reporter_id,
         )
@@ -621,44 +454,20 @@ class HelpdeskSender:
             log.error("an alert to the administrators could not be sent: %s", error)
             return
         if ticket is None:
-            await plan_admin_alert(
-                session,
-                runtime,
-                "⚠️ "
-                + tr.gettext("A helpdesk message ({kind}) could not be sent: {error}").format(
-                    kind=item.kind.value, error=escape(error)
-                ),
-            )
+            await plan_admin_alert(session, runtime, notices.not_sent(tr, item.kind.value, error))
             return
-        ref = escape(ticket.reference)
         if item.kind is OutboxKind.STAFF_POST:
             await plan_admin_alert(
                 session,
                 runtime,
-                "⚠️ "
-                + tr.gettext(
-                    "{ref} could not be posted to the staff chat of {centre} "
-                    "({attempts} attempts): {error}"
-                ).format(
-                    ref=ref,
-                    centre=escape(ticket.centre_name),
-                    attempts=item.attempts,
-                    error=escape(error),
-                ),
+                notices.post_failed(tr, ticket, item.attempts, error),
                 ticket_id=ticket.id,
             )
             await self._tell_reporter_not_delivered(session, ticket, uncertain=False)
         elif item.kind in (OutboxKind.TEACHER_NOTICE, OutboxKind.TEACHER_MEDIA) and gone:
             if item.kind is OutboxKind.TEACHER_NOTICE:
                 await plan_staff_notice(
-                    session,
-                    runtime,
-                    ticket,
-                    "⚠️ "
-                    + tr.gettext(
-                        "{ref}: the teacher has blocked the bot and did not get this. "
-                        "Please contact the school another way."
-                    ).format(ref=ref),
+                    session, runtime, ticket, notices.teacher_blocked(tr, ticket)
                 )
             if item.chat_id is not None:
                 await users.mark_blocked(session, item.chat_id, True)  # commits: the last step
@@ -666,10 +475,7 @@ class HelpdeskSender:
             await plan_admin_alert(
                 session,
                 runtime,
-                "⚠️ "
-                + tr.gettext("A message about {ref} ({kind}) could not be sent: {error}").format(
-                    ref=ref, kind=item.kind.value, error=escape(error)
-                ),
+                notices.ticket_message_not_sent(tr, ticket, item.kind.value, error),
                 ticket_id=ticket.id,
             )
 
@@ -681,14 +487,7 @@ class HelpdeskSender:
         ticket = await tickets.get_ticket(session, item.ticket_id)
         tr = staff_tr(runtime.settings)
         await plan_admin_alert(
-            session,
-            runtime,
-            "⚠️ "
-            + tr.gettext(
-                "{ref}: the bot stopped while posting it to the staff chat of {centre}, so it "
-                "may not have arrived. Please check the group; staff also find it in /tickets."
-            ).format(ref=escape(ticket.reference), centre=escape(ticket.centre_name)),
-            ticket_id=ticket.id,
+            session, runtime, notices.post_uncertain(tr, ticket), ticket_id=ticket.id
         )
         await self._tell_reporter_not_delivered(session, ticket, uncertain=True)
 
@@ -700,26 +499,12 @@ class HelpdeskSender:
         tr = await teacher_tr(
             session, runtime.settings, ticket.reporter_id, ticket.reporter_locale
         )
-        if uncertain:
-            body = tr.gettext(
-                "⚠️ I could not confirm that {ref} reached {centre}. The administrators "
-                "have been told and will check. You can also contact the centre: {contacts}"
-            )
-        else:
-            body = tr.gettext(
-                "⚠️ {ref} could not be delivered to {centre}. The administrators have been "
-                "told. Please also contact the centre: {contacts}"
-            )
         await service.enqueue(
             session,
             OutboxKind.TEACHER_NOTICE,
             now=runtime.clock(),
             payload={
-                "text": body.format(
-                    ref=f"<b>{escape(ticket.reference)}</b>",
-                    centre=escape(ticket.centre_name),
-                    contacts=contacts_text(tr, centre),
-                ),
+                "text": notices.not_delivered(tr, ticket, centre, uncertain=uncertain),
                 "link": MessagePurpose.TEACHER.value,
             },
             ticket_id=ticket.id,
@@ -736,7 +521,7 @@ def dispatcher_for(app: KepliApp) -> OutboxDispatcher:
         settings = runtime.settings
         runtime.outbox = OutboxDispatcher(
             runtime.sessions,
-            HelpdeskSender(app),
+            HelpdeskSender(app, TelegramNotifier(app.bot)),
             now=runtime.clock,
             max_attempts=settings.outbox_max_attempts,
         )

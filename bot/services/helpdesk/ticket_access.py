@@ -20,9 +20,16 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Ticket, TicketWatcher
-from bot.services.staff import is_staff
-from bot.services.ticket_workflow import OPEN_STATUSES, Role, Status
-from bot.services.tickets import NotAuthorised, NotFound
+from bot.services.helpdesk.staff import is_staff, staff_centre_ids
+from bot.services.helpdesk.ticket_types import NotAuthorised, NotFound, TicketView
+from bot.services.helpdesk.ticket_workflow import (
+    OPEN_STATUSES,
+    Refusal,
+    Role,
+    Status,
+    TransitionRefused,
+)
+from bot.services.helpdesk.tickets import get_ticket
 
 # Ids of the integer primary keys (tickets, schools, centres, deadlines): 32-bit signed.
 MAX_ROW_ID = 2**31 - 1
@@ -82,10 +89,20 @@ async def authorise(
     staff = await is_staff(session, user_id, ticket.centre_id)
     if need is Need.STAFF:
         if not staff:
-            raise NotAuthorised(ticket.reference)
+            elsewhere = bool(await staff_centre_ids(session, user_id))
+            raise NotAuthorised(ticket.reference, staff_elsewhere=elsewhere)
         return Role.STAFF
     if need is Need.SEE and staff:
         return Role.STAFF
     if await _follows(session, ticket, user_id):
         return Role.REPORTER
     raise NotAuthorised(ticket.reference)
+
+
+async def open_for_messages(session: AsyncSession, ticket_id: int) -> TicketView:
+    """The ticket, if it still takes messages (a reply, a note); raise TransitionRefused
+    when it is closed (it must be reopened first)."""
+    ticket = await get_ticket(session, ticket_id)
+    if ticket.status is Status.CLOSED:
+        raise TransitionRefused(Refusal.FROM_STATUS, ticket.status)
+    return ticket

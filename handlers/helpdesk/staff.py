@@ -6,12 +6,14 @@
 - `/staffchat [centre]` (administrators, in a group): new tickets of the centre are
   posted here (in this forum topic, when sent from one).
 
-Callback data: "adm:inv:<centre>", "adm:ls:<centre>", "adm:rm:<centre>:<user>".
+Callback data: the `admin` codec of bot.dialogs.helpdesk.actions ("adm:inv:<centre>",
+"adm:ls:<centre>", "adm:rm:<centre>:<user>").
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from html import escape
 from typing import Final
 
@@ -19,16 +21,19 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.dialogs.helpdesk import actions as act
 from bot.i18n import N_, Translator
 from bot.services import roles
-from bot.services import schools as schools_service
-from bot.services import staff as staff_service
-from bot.services.schools import CentreInfo
-from bot.services.staff import InviteProblem, InviteRefused
+from bot.services.helpdesk import schools as schools_service
+from bot.services.helpdesk import staff as staff_service
+from bot.services.helpdesk.schools import CentreInfo
+from bot.services.helpdesk.staff import InviteProblem, InviteRefused
+from bot.ui import Button, Screen
+from bot.ui.actions import Action, pack
 from handlers import command_scopes
-from handlers.callback_ids import MAX_ROW_ID, MAX_TELEGRAM_ID, parse_id
 from handlers.common import PRIVATE, answer_query, edit_text, keyboard, reply
 from handlers.context import CommandSpec, Context, KepliApp
+from handlers.render import show
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +73,9 @@ async def _centres(context: Context) -> list[CentreInfo]:
         return await schools_service.list_centres(session)
 
 
-async def _pick_centre(update: Update, context: Context, verb: str) -> CentreInfo | None:
+async def _pick_centre(
+    update: Update, context: Context, pick: Callable[[int], Action]
+) -> CentreInfo | None:
     """The centre named in the command, the only one, or None after offering buttons."""
     centres = await _centres(context)
     args = context.args or []
@@ -90,8 +97,10 @@ async def _pick_centre(update: Update, context: Context, verb: str) -> CentreInf
     with_staff = [c for c in centres if c.staff_chat_id or not c.is_default] or centres
     if len(with_staff) == 1:
         return with_staff[0]
-    rows = [[(c.name, f"adm:{verb}:{c.id}")] for c in centres]
-    await reply(update, context, context.tr.gettext("Which centre?"), reply_markup=keyboard(rows))
+    screen = Screen.of(
+        context.tr.gettext("Which centre?"), [[Button(c.name, pick(c.id))] for c in centres]
+    )
+    await show(update, context, screen)
     return None
 
 
@@ -161,7 +170,7 @@ async def invite_command(update: Update, context: Context) -> None:
     if not _is_admin(update, context):
         await _not_admin(update, context)
         return
-    centre = await _pick_centre(update, context, "inv")
+    centre = await _pick_centre(update, context, act.Invite)
     if centre is not None:
         await _send_invite(update, context, centre)
 
@@ -184,7 +193,7 @@ async def _staff_list(context: Context, centre: CentreInfo) -> tuple[str, Inline
             [
                 (
                     "✖ " + tr.gettext("Remove {name}").format(name=name[:30]),
-                    f"adm:rm:{centre.id}:{member.user_id}",
+                    pack(act.RemoveStaff(centre.id, member.user_id)),
                 )
             ]
         )
@@ -195,7 +204,7 @@ async def staff_command(update: Update, context: Context) -> None:
     if not _is_admin(update, context):
         await _not_admin(update, context)
         return
-    centre = await _pick_centre(update, context, "ls")
+    centre = await _pick_centre(update, context, act.StaffOf)
     if centre is None:
         return
     body, markup = await _staff_list(context, centre)
@@ -208,37 +217,29 @@ async def admin_button(update: Update, context: Context) -> None:
     if not _is_admin(update, context):
         await _not_admin(update, context)
         return
-    parts = (query.data or "").split(":")
-    # adm:<verb>:<centre>[:<user>]: a centre id, then a Telegram user id (64-bit).
-    limits = (MAX_ROW_ID, MAX_TELEGRAM_ID)
-    parsed = [parse_id(p, maximum=limits[min(i, 1)]) for i, p in enumerate(parts[2:4])]
-    numbers = [n for n in parsed if n is not None]
+    action = act.admin.parse(query.data)
     centre = None
-    if numbers and len(parts) <= 4:
+    if isinstance(action, act.Invite | act.StaffOf | act.RemoveStaff):
         async with context.runtime.sessions() as session:
-            centre = await schools_service.get_centre(session, numbers[0])
-    if centre is None or len(numbers) != len(parts) - 2:
+            centre = await schools_service.get_centre(session, action.centre_id)
+    if centre is None:
         await answer_query(query, context.tr.gettext("This button is no longer active."))
         return
-    verb = parts[1]
-    if verb == "inv":
+    if isinstance(action, act.Invite):
         await _send_invite(update, context, centre)
         return
-    if verb == "rm" and len(numbers) == 2:
+    if isinstance(action, act.RemoveStaff):
         async with context.runtime.sessions() as session:
-            removed = await staff_service.remove_staff(session, centre.id, numbers[1])
-        await command_scopes.sync_user(context, numbers[1])  # no staff commands, unless staff
+            removed = await staff_service.remove_staff(session, centre.id, action.user_id)
+        await command_scopes.sync_user(context, action.user_id)  # no staff commands, unless staff
         note = (
             context.tr.gettext("Removed.")
             if removed
             else context.tr.gettext("Already removed. Nothing changed.")
         )
         await answer_query(query, note)
-    elif verb == "ls":
-        await answer_query(query)
     else:
-        await answer_query(query, context.tr.gettext("This button is no longer active."))
-        return
+        await answer_query(query)
     body, markup = await _staff_list(context, centre)
     await edit_text(context, query, body, reply_markup=markup, parse_mode=ParseMode.HTML)
 
@@ -296,6 +297,6 @@ def register(app: KepliApp) -> None:
             CommandHandler("invite", invite_command, filters=PRIVATE),
             CommandHandler("staff", staff_command, filters=PRIVATE),
             CommandHandler("staffchat", staffchat_command),
-            CallbackQueryHandler(admin_button, pattern=r"^adm:"),
+            CallbackQueryHandler(admin_button, pattern=act.admin.pattern),
         ]
     )

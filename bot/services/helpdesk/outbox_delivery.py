@@ -9,8 +9,9 @@ the sender raises here too:
    same row; SQLite serialises writers and the `status = 'pending'` guard makes a
    second claimant match nothing). A row waits for the row it comes `after`
    (a notice that replies to the staff post waits for the post).
-2. Send through an `OutboxSender` (the Telegram adapter lives in `handlers/`; the
-   bot's rate limiter paces it).
+2. Send through an `OutboxSender`, which builds the row's screen and hands it to
+   the `Notifier` port (`bot.ui.notifier`; Telegram's adapter lives in `handlers/`,
+   and the bot's rate limiter paces it).
 3. Record, in one transaction with what the sender derives from it (the ticket's
    staff post, the follow-up messages): `sent` with the message id; or back to
    `pending` with exponential backoff (network errors, 5xx, a bug), or after the
@@ -18,8 +19,8 @@ the sender raises here too:
    final at once, a 400 too; the rest after `max_attempts`), and the sender is
    told so that it can warn the people concerned.
 
-A group that became a supergroup answers with its new id (`ChatMoved`): the
-centre's staff chat is moved and the message is sent again at once.
+A group that became a supergroup answers with its new address (`RecipientMoved`):
+the sender moves the centre's staff chat and the message is sent again at once.
 
 After a crash a row may be left in `sending`: the request may have reached
 Telegram. `recover()` (at start; one running bot per database) and the lease
@@ -41,8 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bot.models import OutboxMessage
-from bot.services import schools
-from bot.services.outbox import (
+from bot.services.helpdesk.outbox import (
     FAILED,
     PENDING,
     SENDING,
@@ -50,13 +50,15 @@ from bot.services.outbox import (
     UNKNOWN,
     OutboxKind,
 )
-from bot.services.reminder_delivery import (
+from bot.services.reminder_delivery import default_worker_id
+from bot.ui.notifier import (
+    Address,
     DeliveryError,
     PermanentFailure,
     RecipientGone,
+    RecipientMoved,
     RetryLater,
     TemporaryFailure,
-    default_worker_id,
 )
 
 log = logging.getLogger(__name__)
@@ -64,26 +66,17 @@ log = logging.getLogger(__name__)
 Now = Callable[[], datetime]
 
 __all__ = [
-    "ChatMoved",
-    "Delivered",
     "DeliveryError",
     "OutboxDispatcher",
     "OutboxItem",
     "OutboxSender",
     "PermanentFailure",
     "RecipientGone",
+    "RecipientMoved",
     "RetryLater",
+    "Sent",
     "TemporaryFailure",
 ]
-
-
-class ChatMoved(DeliveryError):
-    """The group was upgraded to a supergroup (Telegram 400 with `migrate_to_chat_id`)."""
-
-    def __init__(self, old_chat_id: int, new_chat_id: int) -> None:
-        super().__init__(f"chat {old_chat_id} moved to {new_chat_id}")
-        self.old_chat_id = old_chat_id
-        self.new_chat_id = new_chat_id
 
 
 @dataclass(frozen=True)
@@ -100,7 +93,7 @@ class OutboxItem:
 
 
 @dataclass(frozen=True)
-class Delivered:
+class Sent:
     """What a send put where: the chat and the message ids (the first is recorded)."""
 
     chat_id: int | None
@@ -108,12 +101,16 @@ class Delivered:
 
 
 class OutboxSender(Protocol):
-    async def send(self, item: OutboxItem) -> Delivered:
-        """Send the message; raise a DeliveryError (or ChatMoved) when it did not go."""
+    async def send(self, item: OutboxItem) -> Sent:
+        """Send the message; raise a `DeliveryError` when it did not go."""
         ...
 
-    async def sent(self, session: AsyncSession, item: OutboxItem, delivered: Delivered) -> None:
+    async def sent(self, session: AsyncSession, item: OutboxItem, delivered: Sent) -> None:
         """Record what follows from a sent message (in the transaction that marks it sent)."""
+        ...
+
+    async def moved(self, session: AsyncSession, item: OutboxItem, new: Address) -> None:
+        """The recipient of `item` has a new address (a group became a supergroup)."""
         ...
 
     async def gave_up(
@@ -293,13 +290,13 @@ class OutboxDispatcher:
     async def _deliver(self, item: OutboxItem, report: OutboxReport) -> None:
         try:
             delivered = await self.sender.send(item)
-        except ChatMoved as exc:
+        except RecipientMoved as exc:
             report.moved += 1
             async with self.sessions() as session:
-                moved = await schools.move_staff_chat(session, exc.old_chat_id, exc.new_chat_id)
+                await self.sender.moved(session, item, exc.new)
                 await session.commit()
-            log.warning("outbox: chat %s became %s (%d centres moved)", exc.old_chat_id,
-                        exc.new_chat_id, moved)  # fmt: skip
+            log.warning("outbox %s (%s): the recipient moved to %s", item.id, item.kind,
+                        exc.new.chat)  # fmt: skip
             # Not the message's fault: again at once, without using up an attempt.
             await self._retry(item, timedelta(0), str(exc), refund=True)
         except RecipientGone as exc:
@@ -332,7 +329,7 @@ class OutboxDispatcher:
         om = OutboxMessage
         return and_(om.id == item.id, om.status == SENDING, om.claimed_by == self.worker_id)
 
-    async def _sent(self, item: OutboxItem, delivered: Delivered) -> None:
+    async def _sent(self, item: OutboxItem, delivered: Sent) -> None:
         om = OutboxMessage
         first = delivered.message_ids[0] if delivered.message_ids else None
         async with self.sessions() as session:

@@ -1,0 +1,1 @@
+"""The helpdesk's screens and the wording of its notices."""

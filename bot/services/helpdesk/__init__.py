@@ -1,0 +1,1 @@
+"""The helpdesk: tickets, access rules, workflow, schools and centres, staff, the outbox."""

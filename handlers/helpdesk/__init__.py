@@ -1,0 +1,1 @@
+"""The helpdesk's Telegram adapters: ticket views and actions, staff, lists, the outbox."""

@@ -1,0 +1,195 @@
+"""A teacher's tickets: /mytickets (paged), a ticket's details, reply, close, reopen.
+
+Callback data: the `teacher` codec of bot.dialogs.helpdesk.actions ("tk:...")."""
+
+from __future__ import annotations
+
+from html import escape
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import (
+    Update,
+)
+from telegram.constants import ParseMode
+
+from bot.dialogs.helpdesk import actions as act
+from bot.dialogs.helpdesk import notices, screens
+from bot.services.helpdesk import (
+    ticket_access,
+    ticket_changes,
+    ticket_queries,
+    ticket_types,
+    tickets,
+)
+from bot.services.helpdesk.outbox import SENT
+from bot.services.helpdesk.ticket_access import Need
+from bot.services.helpdesk.ticket_types import Change, MessagePurpose
+from bot.services.helpdesk.ticket_workflow import (
+    Action,
+    Role,
+    TransitionRefused,
+)
+from bot.ui import Screen
+from handlers.common import (
+    answer_query,
+    edit_text,
+)
+from handlers.context import Context
+from handlers.helpdesk import outbox as helpdesk_outbox
+from handlers.helpdesk.shared import (
+    PER_PAGE,
+    actor_of,
+    authorised,
+    force_reply,
+    inactive,
+    link,
+    refresh_post,
+    refuse,
+)
+from handlers.render import markup, show
+
+
+async def _my_page(context: Context, user_id: int, page: int) -> Screen:
+    async with context.runtime.sessions() as session:
+        found = await ticket_queries.tickets_of_teacher(
+            session, user_id, page=page, per_page=PER_PAGE
+        )
+    return screens.my_tickets(context.tr, found, context.runtime.settings.tz)
+
+
+async def my_tickets(update: Update, context: Context) -> None:
+    user = update.effective_user
+    assert user is not None
+    await show(update, context, await _my_page(context, user.id, 0))
+
+
+async def teacher_button(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    action = act.teacher.parse(query.data)
+    if action is None:
+        await inactive(update, context)
+        return
+    if isinstance(action, act.MyTickets):
+        assert update.effective_user is not None
+        await show(update, context, await _my_page(context, update.effective_user.id, action.page))
+        return
+    if not isinstance(action, act.TicketAction):
+        await inactive(update, context)
+        return
+    ticket_id = action.ticket_id
+    need = Need.SEE if isinstance(action, act.ViewTicket) else Need.TEACHER
+    role = await authorised(update, context, ticket_id, need, staff_action=False)
+    if role is None:
+        return
+    if isinstance(action, act.ViewTicket):
+        await _show_ticket(update, context, ticket_id, role)
+    elif isinstance(action, act.TeacherReply):
+        await _ask_teacher_reply(update, context, ticket_id)
+    else:
+        closing = isinstance(action, act.CloseTicket)
+        await _teacher_action(
+            update, context, ticket_id, Action.CLOSE if closing else Action.REOPEN
+        )
+
+
+async def _show_ticket(update: Update, context: Context, ticket_id: int, role: Role) -> None:
+    query = update.callback_query
+    assert query is not None
+    await answer_query(query)
+    for_staff = role is Role.STAFF
+    async with context.runtime.sessions() as session:
+        ticket = await tickets.get_ticket(session, ticket_id)
+        events = await ticket_queries.history(session, ticket_id, include_internal=for_staff)
+    tz = context.runtime.settings.tz
+    screen = (
+        screens.staff_view(context.tr, ticket, events, tz, back=False)
+        if for_staff
+        else screens.teacher_view(context.tr, ticket, events, tz)
+    )
+    message = await edit_text(
+        context, query, screen.text, reply_markup=markup(screen), parse_mode=ParseMode.HTML
+    )
+    if not for_staff:
+        await link(context, ticket_id, message, MessagePurpose.TEACHER)
+
+
+async def _ask_teacher_reply(update: Update, context: Context, ticket_id: int) -> None:
+    query = update.callback_query
+    assert query is not None
+    _ = context.tr.gettext
+    try:
+        async with context.runtime.sessions() as session:
+            ticket = await ticket_access.open_for_messages(session, ticket_id)
+    except TransitionRefused as refused:
+        await refuse(update, context, refused, staff_action=False)
+        return
+    await answer_query(query)
+    prompt = await force_reply(
+        context,
+        query.from_user.id,
+        _(
+            "✍️ Write your message for {ref}, or send photos or files, as a reply to this "
+            "message. It goes to the support centre."
+        ).format(ref=escape(ticket.reference)),
+        placeholder=ticket.reference,
+    )
+    await link(context, ticket_id, prompt, MessagePurpose.TEACHER)
+
+
+async def _teacher_action(
+    update: Update, context: Context, ticket_id: int, action: Action
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    settings = context.runtime.settings
+    actor = actor_of(update)
+    planned: list[int] = []
+
+    async def plan(session: AsyncSession, change: Change) -> None:
+        tr = helpdesk_outbox.staff_tr(settings)
+        notice = notices.closed_or_reopened(
+            tr, change.ticket, actor.name, closed=action is Action.CLOSE
+        )
+        row = await helpdesk_outbox.plan_staff_notice(
+            session, context.runtime, change.ticket, notice
+        )
+        planned.extend([row] if row is not None else [])
+        await helpdesk_outbox.plan_teacher_notices(
+            session, context.runtime, change, actor_id=actor.user_id
+        )
+
+    try:
+        async with context.runtime.sessions() as session:
+            change = await ticket_changes.apply_action(
+                session,
+                ticket_id,
+                actor,
+                action,
+                now=context.runtime.clock(),
+                reopen_days=settings.ticket_reopen_days,
+                outbox=plan,
+            )
+    except (ticket_types.TicketError, TransitionRefused) as error:
+        await refuse(update, context, error, staff_action=False)
+        return
+    _ = context.tr.gettext
+    ticket = change.ticket
+    await answer_query(query, _("Done."))
+    await helpdesk_outbox.flush(context, ticket_ids=[ticket.id])
+    told = [s.status for s in await helpdesk_outbox.outcome(context, planned)] == [SENT]
+    if action is Action.CLOSE:
+        done = _("🔒 {ref} is closed. Thank you! If the fault comes back, press «Reopen».")
+    elif told:
+        done = _("🔁 {ref} is open again; the support centre has been told.")
+    else:
+        done = _("🔁 {ref} is open again.")
+    message = await edit_text(
+        context,
+        query,
+        done.format(ref=escape(ticket.reference)),
+        reply_markup=markup(Screen.of("", screens.teacher_view_buttons(context.tr, ticket))),
+        parse_mode=ParseMode.HTML,
+    )
+    await link(context, ticket.id, message, MessagePurpose.TEACHER)
+    await refresh_post(context, ticket)
