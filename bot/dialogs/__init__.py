@@ -1,0 +1,1 @@
+"""The conversation layer: channel-neutral screens and the steps of each flow."""

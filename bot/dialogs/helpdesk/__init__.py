@@ -1,0 +1,1 @@
+"""The helpdesk's conversations: the fault report and the tickets."""
