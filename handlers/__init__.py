@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from handlers import calendar as calendar_handlers
-from handlers import command_scopes, common, helpdesk_outbox, replays, report, start
+from handlers import command_scopes, common, helpdesk_outbox, replays, start
 from handlers import deadlines as deadline_handlers
 from handlers import faq as faq_handlers
 from handlers import points as points_handlers
@@ -15,6 +15,7 @@ from handlers import reminders as reminder_handlers
 from handlers import staff as helpdesk_staff
 from handlers import tickets as helpdesk_tickets
 from handlers.context import KepliApp
+from handlers.helpdesk import report
 
 
 def register(app: KepliApp) -> None:

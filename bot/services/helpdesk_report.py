@@ -12,12 +12,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession as Session
 
 from bot.services import schools, ticket_access, tickets
 from bot.services.helpdesk_draft import ReportDraft
 from bot.services.schools import SchoolInfo
 from bot.services.ticket_access import Need
 from bot.services.tickets import TicketView
+
+__all__ = [
+    "Session",
+    "choose_school",
+    "duplicate_to_follow",
+    "find_duplicate",
+    "own_ticket_of_draft",
+]
 
 
 async def choose_school(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.dialogs.helpdesk.report.screens import Env, summary_text
 from bot.i18n import get_translator
+from bot.services.helpdesk_draft import ReportDraft
 from bot.services.ticket_workflow import Refusal, Status
 from bot.services.tickets import (
     AttachmentKind,
@@ -16,12 +19,12 @@ from bot.services.tickets import (
     Category,
     EventKind,
     EventView,
+    NewAttachment,
     Page,
     TicketView,
     Urgency,
 )
 from handlers import helpdesk_text as text
-from handlers.report import summary_text
 from handlers.tickets import _list_rows, staff_markup, teacher_markup
 
 ATHENS = ZoneInfo("Europe/Athens")
@@ -196,19 +199,27 @@ def test_a_list_page_has_a_button_per_ticket_and_the_way_to_the_others(
 
 
 def test_the_summary_shows_the_draft_as_the_teacher_entered_it() -> None:
-    draft = {
-        "school_name": "1ο Γυμνάσιο Αθηνών",
-        "school_code": "0551010",
-        "lab": "Εργαστήριο 1",
-        "category": "printer",
-        "equipment": None,
-        "description": "Τυπώνει <λευκές> σελίδες",
-        "attachments": [{"kind": "photo"}, {"kind": "document"}],
-        "urgency": "minor",
-        "duplicate_of": None,
-        "duplicate_ref": None,
-    }
-    shown = summary_text(EL, draft)
+    draft = ReportDraft(
+        school_name="1ο Γυμνάσιο Αθηνών",
+        school_code="0551010",
+        lab="Εργαστήριο 1",
+        category=Category.PRINTER,
+        description="Τυπώνει <λευκές> σελίδες",
+        attachments=(
+            NewAttachment(AttachmentKind.PHOTO, "p1"),
+            NewAttachment(AttachmentKind.DOCUMENT, "d1"),
+        ),
+        urgency=Urgency.MINOR,
+    )
+    env = Env(
+        tr=EL,
+        category=partial(text.category, EL),
+        urgency=partial(text.urgency, EL),
+        duplicate_card=partial(text.duplicate_card, EL, now=T0),
+        too_large=str,
+        description_max=2000,
+    )
+    shown = summary_text(env, draft)
     assert shown.splitlines() == [
         "<b>Ελέγξτε τη δήλωσή σας</b>",
         "🏫 1ο Γυμνάσιο Αθηνών (0551010)",

@@ -1,0 +1,1 @@
+"""The helpdesk on Telegram: the fault report, tickets, staff and the outbox's delivery."""
