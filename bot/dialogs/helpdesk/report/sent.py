@@ -95,4 +95,3 @@ def addition_notice(staff: Translator, name: str, reference: str, description: s
     if description:
         notice += "\n" + escape(description)
     return notice
-

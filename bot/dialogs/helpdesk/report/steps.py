@@ -1,6 +1,6 @@
 """The fault report's steps: (draft, what the teacher sent) → (new draft, state, screen).
 
-Channel-neutral and pure: the caller (the Telegram adapter, `handlers.report`)
+Channel-neutral and pure: the caller (the Telegram adapter, `handlers.helpdesk.report`)
 unpacks a message or a button into the typed input (`Media`, text, an action),
 looks up what a step needs from the services (a school search, an open report
 of the same fault), calls the step here and shows the outcome's screen. A bad
