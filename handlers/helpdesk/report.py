@@ -49,8 +49,6 @@ from bot.dialogs.helpdesk.report.actions import (
     OtherSchool,
     Send,
     Skip,
-    category_of,
-    urgency_of,
 )
 from bot.dialogs.helpdesk.report.screens import Env, Result, Step
 from bot.i18n import N_
@@ -282,6 +280,13 @@ def _button(kind: type[Action], callback: Callback) -> CallbackQueryHandler[Cont
     return CallbackQueryHandler(callback, pattern=REPORT.verb_pattern(kind))
 
 
+def _press(
+    kind: type[A], fn: Callable[[Env, ReportDraft, A], Result]
+) -> CallbackQueryHandler[Context, State]:
+    """The handler of a button of `kind`, running the dialog's `fn(env, draft, action)`."""
+    return _button(kind, pressed(kind, fn))
+
+
 def _simple(fn: Callable[[Env, ReportDraft], Result]) -> Callable[[Env, ReportDraft, Any], Result]:
     """A step that needs nothing of its button but the press."""
     return lambda env, draft, _action: fn(env, draft)
@@ -299,8 +304,8 @@ def build(app: KepliApp) -> ConversationHandler[Context]:
         ],
         states={
             Step.SCHOOL_CONFIRM: [
-                _button(KeepSchool, pressed(KeepSchool, _simple(steps.keep_school))),
-                _button(OtherSchool, pressed(OtherSchool, _simple(steps.ask_school))),
+                _press(KeepSchool, _simple(steps.keep_school)),
+                _press(OtherSchool, _simple(steps.ask_school)),
                 # Text instead of Yes/Another school: a search for another school.
                 MessageHandler(TEXT, school_text),
                 MessageHandler(MEDIA, media_at(Step.SCHOOL_CONFIRM)),
@@ -311,53 +316,39 @@ def build(app: KepliApp) -> ConversationHandler[Context]:
                 MessageHandler(MEDIA & PRIVATE, media_at(Step.SCHOOL)),
             ],
             Step.LAB: [
-                _button(LastLab, pressed(LastLab, _simple(steps.lab_last))),
+                _press(LastLab, _simple(steps.lab_last)),
                 MessageHandler(TEXT, typed(steps.lab_text)),
                 MessageHandler(MEDIA, media_at(Step.LAB)),
             ],
             Step.CATEGORY: [
-                _button(
-                    ChooseCategory,
-                    pressed(
-                        ChooseCategory, lambda e, d, a: steps.category_chosen(e, d, category_of(a))
-                    ),
-                ),
+                _press(ChooseCategory, steps.choose_category),
                 MessageHandler(TEXT, wrong_kind(Step.CATEGORY)),
                 MessageHandler(MEDIA, media_at(Step.CATEGORY)),
             ],
             Step.EQUIPMENT: [
-                _button(Skip, pressed(Skip, _simple(steps.equipment_skip))),
+                _press(Skip, _simple(steps.equipment_skip)),
                 MessageHandler(TEXT, typed(steps.equipment_text)),
                 MessageHandler(MEDIA, media_at(Step.EQUIPMENT)),
             ],
             Step.DUPLICATE: [
                 _button(FollowDuplicate, duplicate_follow),
-                _button(NewFault, pressed(NewFault, _simple(steps.duplicate_declined))),
+                _press(NewFault, _simple(steps.duplicate_declined)),
                 MessageHandler(TEXT, wrong_kind(Step.DUPLICATE)),
                 MessageHandler(MEDIA, media_at(Step.DUPLICATE)),
             ],
             Step.DESCRIPTION: [
-                _button(Skip, pressed(Skip, _simple(steps.description_skip))),
+                _press(Skip, _simple(steps.description_skip)),
                 MessageHandler(TEXT, typed(steps.description_text)),
                 MessageHandler(MEDIA, sent_media(steps.description_media)),
             ],
             Step.ATTACHMENTS: [
-                _button(
-                    AttachmentsDone, pressed(AttachmentsDone, _simple(steps.attachments_done))
-                ),
-                _button(
-                    ClearAttachments, pressed(ClearAttachments, _simple(steps.attachments_clear))
-                ),
+                _press(AttachmentsDone, _simple(steps.attachments_done)),
+                _press(ClearAttachments, _simple(steps.attachments_clear)),
                 MessageHandler(MEDIA, sent_media(steps.attachment_received)),
                 MessageHandler(TEXT, typed(steps.attachments_text)),
             ],
             Step.URGENCY: [
-                _button(
-                    ChooseUrgency,
-                    pressed(
-                        ChooseUrgency, lambda e, d, a: steps.urgency_chosen(e, d, urgency_of(a))
-                    ),
-                ),
+                _press(ChooseUrgency, steps.choose_urgency),
                 MessageHandler(TEXT, wrong_kind(Step.URGENCY)),
                 MessageHandler(MEDIA, media_at(Step.URGENCY)),
             ],
@@ -368,10 +359,8 @@ def build(app: KepliApp) -> ConversationHandler[Context]:
                 MessageHandler(MEDIA, media_at(Step.CONFIRM)),
             ],
             Step.EDIT: [
-                _button(
-                    EditField, pressed(EditField, lambda e, d, a: steps.edit_field(e, d, a.field))
-                ),
-                _button(BackToSummary, pressed(BackToSummary, _simple(steps.show_summary))),
+                _press(EditField, steps.choose_field),
+                _press(BackToSummary, _simple(steps.show_summary)),
                 MessageHandler(TEXT, wrong_kind(Step.EDIT)),
                 MessageHandler(MEDIA, media_at(Step.EDIT)),
             ],

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.dialogs.helpdesk.report.actions import ChooseSchool
+from bot.dialogs.helpdesk.report.actions import (
+    ChooseCategory,
+    ChooseSchool,
+    ChooseUrgency,
+    EditField,
+    category_of,
+    urgency_of,
+)
 from bot.dialogs.helpdesk.report.screens import (
     ASKS,
     EDIT_FIELDS,
@@ -185,6 +192,10 @@ def category_chosen(env: Env, draft: ReportDraft, category: Category | None) -> 
     return next_question(env, draft.replace(category=category), Step.EQUIPMENT)
 
 
+def choose_category(env: Env, draft: ReportDraft, action: ChooseCategory) -> Result:
+    return category_chosen(env, draft, category_of(action))
+
+
 def equipment_text(env: Env, draft: ReportDraft, typed: str) -> Result:
     value, warning = _typed(env, typed, MAX_EQUIPMENT_CHARS)
     if warning is not None:
@@ -338,6 +349,10 @@ def urgency_chosen(env: Env, draft: ReportDraft, urgency: Urgency | None) -> Out
     return show_summary(env, draft.replace(urgency=urgency))
 
 
+def choose_urgency(env: Env, draft: ReportDraft, action: ChooseUrgency) -> Outcome:
+    return urgency_chosen(env, draft, urgency_of(action))
+
+
 # --- summary, edit -------------------------------------------------------------------------------
 
 
@@ -345,6 +360,10 @@ def edit_field(env: Env, draft: ReportDraft, key: str) -> Outcome:
     if key not in EDIT_FIELDS:
         return edit_menu(env, draft)
     return EDIT_FIELDS[key][1](env, draft.replace(editing=True), "")
+
+
+def choose_field(env: Env, draft: ReportDraft, action: EditField) -> Outcome:
+    return edit_field(env, draft, action.field)
 
 
 def before_send(env: Env, draft: ReportDraft) -> Outcome | None:
