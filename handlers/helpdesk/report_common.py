@@ -12,7 +12,7 @@ from functools import partial
 
 from telegram import Update
 
-from bot.dialogs.helpdesk.report import steps
+from bot.dialogs.helpdesk.report import screens, steps
 from bot.dialogs.helpdesk.report.screens import Env, Result, Step
 from bot.services import helpdesk_draft, helpdesk_report
 from bot.services.helpdesk_draft import ReportDraft, Unreadable
@@ -50,10 +50,7 @@ async def load_draft(update: Update, context: Context) -> ReportDraft | None:
     except Unreadable as error:
         log.warning("dropping a fault-report draft that cannot be read: %s", error)
         helpdesk_draft.drop(context.user_data)
-        body = context.tr.gettext(
-            "I could not read your unfinished fault report (the bot was updated), so it was "
-            "dropped. Sorry: please start again with /report."
-        )
+        body = screens.unreadable_draft(context.tr)
         if update.callback_query is not None:
             await answer_query(update.callback_query)
         await reply(update, context, body)

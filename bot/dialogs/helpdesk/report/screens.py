@@ -333,3 +333,11 @@ def kept_text(env: Env, draft: ReportDraft) -> str:
     return env.tr.ngettext(
         "📎 Kept ({n} photo or file so far).", "📎 Kept ({n} photos and files so far).", count
     ).format(n=count)
+
+
+def unreadable_draft(tr: Translator) -> str:
+    """A stored draft this version cannot read (`helpdesk_draft.Unreadable`): it is dropped."""
+    return tr.gettext(
+        "I could not read your unfinished fault report (the bot was updated), so it was "
+        "dropped. Sorry: please start again with /report."
+    )
