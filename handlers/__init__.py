@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from handlers import calendar as calendar_handlers
-from handlers import command_scopes, common, replays, report, start
+from handlers import command_scopes, common, replays, start
 from handlers import deadlines as deadline_handlers
 from handlers import faq as faq_handlers
 from handlers import points as points_handlers
@@ -14,6 +14,7 @@ from handlers import privacy as privacy_handlers
 from handlers import reminders as reminder_handlers
 from handlers.context import KepliApp
 from handlers.helpdesk import outbox as helpdesk_outbox
+from handlers.helpdesk import report
 from handlers.helpdesk import staff as helpdesk_staff
 from handlers.helpdesk import tickets as helpdesk_tickets
 

@@ -1,1 +1,1 @@
-"""Channel-neutral conversation layers, one package per feature."""
+"""The conversation layer: channel-neutral screens and the steps of each flow, per feature."""

@@ -1,1 +1,1 @@
-"""The helpdesk's Telegram adapters: ticket views and actions, staff, lists, the outbox."""
+"""The helpdesk on Telegram: the fault report, tickets, staff and the outbox's delivery."""

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.dialogs.helpdesk import actions as act
 from bot.dialogs.helpdesk import screens, text
+from bot.dialogs.helpdesk.report.screens import Env, summary_text
 from bot.i18n import get_translator
+from bot.services.helpdesk.draft import ReportDraft
 from bot.services.helpdesk.ticket_types import (
     AttachmentKind,
     AttachmentView,
     Category,
     EventKind,
     EventView,
+    NewAttachment,
     Page,
     TicketView,
     Urgency,
@@ -24,7 +28,6 @@ from bot.services.helpdesk.ticket_types import (
 from bot.services.helpdesk.ticket_workflow import Refusal, Status
 from bot.ui import Button
 from bot.ui.actions import pack
-from handlers.report import summary_text
 
 ATHENS = ZoneInfo("Europe/Athens")
 EL = get_translator("el")
@@ -211,19 +214,27 @@ def _wire(rows: list[list[Button]]) -> list[list[tuple[str, str]]]:
 
 
 def test_the_summary_shows_the_draft_as_the_teacher_entered_it() -> None:
-    draft = {
-        "school_name": "1ο Γυμνάσιο Αθηνών",
-        "school_code": "0551010",
-        "lab": "Εργαστήριο 1",
-        "category": "printer",
-        "equipment": None,
-        "description": "Τυπώνει <λευκές> σελίδες",
-        "attachments": [{"kind": "photo"}, {"kind": "document"}],
-        "urgency": "minor",
-        "duplicate_of": None,
-        "duplicate_ref": None,
-    }
-    shown = summary_text(EL, draft)
+    draft = ReportDraft(
+        school_name="1ο Γυμνάσιο Αθηνών",
+        school_code="0551010",
+        lab="Εργαστήριο 1",
+        category=Category.PRINTER,
+        description="Τυπώνει <λευκές> σελίδες",
+        attachments=(
+            NewAttachment(AttachmentKind.PHOTO, "p1"),
+            NewAttachment(AttachmentKind.DOCUMENT, "d1"),
+        ),
+        urgency=Urgency.MINOR,
+    )
+    env = Env(
+        tr=EL,
+        category=partial(text.category, EL),
+        urgency=partial(text.urgency, EL),
+        duplicate_card=partial(text.duplicate_card, EL, now=T0),
+        too_large=str,
+        description_max=2000,
+    )
+    shown = summary_text(env, draft)
     assert shown.splitlines() == [
         "<b>Ελέγξτε τη δήλωσή σας</b>",
         "🏫 1ο Γυμνάσιο Αθηνών (0551010)",

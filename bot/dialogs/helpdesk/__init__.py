@@ -1,1 +1,1 @@
-"""The helpdesk's screens and the wording of its notices."""
+"""The helpdesk's conversations: the fault report, ticket screens, notices' wording."""
