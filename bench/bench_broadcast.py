@@ -31,10 +31,10 @@ from bot.app import build_application
 from bot.config import load_settings
 from bot.emulator.server import EmulatorServer
 from bot.models import ReminderDelivery, Subscription, User
-from bot.services import deadlines as deadlines_service
 from bot.services.clock import FakeClock
-from bot.services.deadlines import DeadlineDraft
 from bot.services.reminders import ReminderRules
+from bot.services.reminders import deadlines as deadlines_service
+from bot.services.reminders.deadlines import DeadlineDraft
 from handlers.reminders import deliver_now
 
 TOKEN = "424242:bench-broadcast-TOKEN"

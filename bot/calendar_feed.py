@@ -12,7 +12,7 @@ from typing import Final
 
 from aiohttp import web
 
-from bot.services import calendar as calendar_service
+from bot.services.reminders import calendar as calendar_service
 from handlers.calendar import FILE_NAME, render_feed
 from handlers.context import Runtime
 

@@ -15,11 +15,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.i18n import N_, Translator, get_translator, pick_locale
-from bot.services import calendar as service
 from bot.services import reminders as reminder_service
 from bot.services import users
-from bot.services.calendar import CalendarEvent
-from bot.services.deadlines import notes_of, title_of
+from bot.services.reminders import calendar as service
+from bot.services.reminders.calendar import CalendarEvent
+from bot.services.reminders.deadlines import notes_of, title_of
 from handlers.common import PRIVATE, answer_query, edit_text, menu_button, show_screen
 from handlers.context import CommandSpec, Context, KepliApp, Runtime
 from handlers.reminders import KIND_LABELS, rules_of

@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.i18n import Translator, get_translator
 from bot.services.faq import FaqIndex
 from bot.services.outbox_delivery import OutboxDispatcher
-from bot.services.reminder_delivery import ReminderDispatcher
+from bot.services.reminders.delivery import ReminderDispatcher
 from bot.services.tickets import LinkIndex
 from handlers.shown import ShownContent
 

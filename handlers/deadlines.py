@@ -23,11 +23,11 @@ from telegram.ext import (
 
 from bot.i18n import N_, Translator
 from bot.models import Deadline
-from bot.services import deadlines as service
 from bot.services import reminders as reminder_service
 from bot.services import roles
-from bot.services.deadlines import DeadlineDraft, DeadlineError, Manager, ScopeChoice
 from bot.services.reminders import KINDS
+from bot.services.reminders import deadlines as service
+from bot.services.reminders.deadlines import DeadlineDraft, DeadlineError, Manager, ScopeChoice
 from handlers.callback_ids import last_id, parse_id
 from handlers.common import PRIVATE, answer_query, cancel_button, edit_text, reply
 from handlers.context import CommandSpec, Context, KepliApp

@@ -55,18 +55,20 @@ from telegram.ext import (
 )
 
 from bot.i18n import N_
-from bot.services import faq_log, schools
+from bot.services import schools
 from bot.services.faq import (
     FAQ_DIR,
     LANGUAGES,
+    LEXICON_FILE,
     CentreContacts,
     Decision,
     FaqContentError,
     FaqIndex,
 )
-from bot.services.faq_log import MissKind, Source, VoteOutcome
-from bot.services.greek import tokens
-from bot.services.smalltalk import SmallTalk, classify
+from bot.services.faq import log as faq_log
+from bot.services.faq.greek import tokens
+from bot.services.faq.log import MissKind, Source, VoteOutcome
+from bot.services.faq.smalltalk import SmallTalk, classify
 from handlers.common import (
     MENU_DATA,
     PRIVATE,
@@ -127,7 +129,8 @@ def load_index(directory: Path = FAQ_DIR) -> FaqIndex:
     The index of unchanged files is reused within the process: building it takes a
     quarter of a second, and tests start many applications.
     """
-    stamps = tuple(_stamp(directory / language / "faq.yaml") for language in LANGUAGES)
+    files = [directory / language / "faq.yaml" for language in LANGUAGES]
+    stamps = tuple(_stamp(path) for path in [*files, directory / LEXICON_FILE])
     index = _load(directory, stamps)
     check_button_sizes(index)
     return index

@@ -12,7 +12,7 @@ import html
 from telegram import Update
 
 from bot.services.faq import FaqEntry
-from bot.services.faq_deadlines import known_deadlines
+from bot.services.faq.deadlines import known_deadlines
 from handlers.context import Context
 from handlers.reminders import deadline_line
 

@@ -27,8 +27,9 @@ from bot.i18n import N_, Translator, get_translator, pick_locale
 from bot.models import Deadline
 from bot.ratelimit import retry_after_seconds
 from bot.services import reminders as service
-from bot.services.deadlines import days_until, notes_of, title_of
-from bot.services.reminder_delivery import (
+from bot.services.reminders import AreaChoice, ReminderRules, SubscriptionView
+from bot.services.reminders.deadlines import days_until, notes_of, title_of
+from bot.services.reminders.delivery import (
     DispatchReport,
     DueReminder,
     PermanentFailure,
@@ -37,8 +38,7 @@ from bot.services.reminder_delivery import (
     RetryLater,
     TemporaryFailure,
 )
-from bot.services.reminder_schedule import Offset
-from bot.services.reminders import AreaChoice, ReminderRules, SubscriptionView
+from bot.services.reminders.schedule import Offset
 from handlers.callback_ids import parse_id
 from handlers.common import PRIVATE, answer_query, edit_text, menu_button, show_screen
 from handlers.context import CommandSpec, Context, KepliApp, Runtime

@@ -14,16 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import Deadline, ReminderDelivery, User
-from bot.services import deadlines as deadlines_service
 from bot.services.clock import FakeClock
-from bot.services.deadlines import DeadlineDraft
-from bot.services.reminder_delivery import (
+from bot.services.reminders import ReminderRules
+from bot.services.reminders import deadlines as deadlines_service
+from bot.services.reminders.deadlines import DeadlineDraft
+from bot.services.reminders.delivery import (
     DeliveryError,
     DueReminder,
     Pacer,
     ReminderDispatcher,
 )
-from bot.services.reminders import ReminderRules
 
 ATHENS = ZoneInfo("Europe/Athens")
 RULES = ReminderRules.build()

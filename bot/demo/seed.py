@@ -41,10 +41,10 @@ from bot.models import (
     Ticket,
     User,
 )
-from bot.services import deadlines as deadlines_service
 from bot.services import reminders, schools, staff, users
-from bot.services.deadlines import DeadlineDraft
 from bot.services.reminders import ReminderRules
+from bot.services.reminders import deadlines as deadlines_service
+from bot.services.reminders.deadlines import DeadlineDraft
 
 log = logging.getLogger(__name__)
 

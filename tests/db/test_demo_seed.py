@@ -26,7 +26,8 @@ from bot.demo.seed import (
 )
 from bot.emulator.sim import SimClient
 from bot.models import Deadline, ReminderDelivery, School, Staff, SupportCentre, User
-from bot.services import deadlines, schools, staff, users
+from bot.services import schools, staff, users
+from bot.services.reminders import deadlines
 from tests.e2e.demo_support import running_demo
 
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)

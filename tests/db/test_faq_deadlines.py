@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.models import School
 from bot.services import reminders
 from bot.services import schools as schools_service
-from bot.services.faq_deadlines import known_deadlines
+from bot.services.faq.deadlines import known_deadlines
 from tests.reminders_world import RULES, START, add_deadline, add_users, athens, new_clock
 
 ATHENS_A = "Δ/νση Δ.Ε. Α' Αθήνας"

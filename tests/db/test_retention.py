@@ -6,8 +6,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import FaqMiss, Ticket, TicketEvent, TicketWatcher
-from bot.services import faq_log, points_store, privacy, retention, tickets, users
+from bot.services import points_store, privacy, retention, tickets, users
 from bot.services.clock import FakeClock
+from bot.services.faq import log as faq_log
 from bot.services.ticket_workflow import Action
 from scoring import parse_declaration
 from tests.helpdesk_world import OTHER_TEACHER, T0, TEACHER, build_world, draft

@@ -15,7 +15,7 @@ from bot.models import ReminderDelivery, Subscription
 from bot.ratelimit import TelegramRateLimiter
 from bot.services import reminders as reminder_service
 from bot.services.clock import FakeClock
-from bot.services.reminder_delivery import DueReminder
+from bot.services.reminders.delivery import DueReminder
 from handlers.reminders import JOB_NAME, deliver_due, deliver_now, rules_of
 from tests.e2e.conftest import BotHarness, Launch
 from tests.e2e.test_reminders_chat import add_deadline

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def module_name(path: Path) -> str:
-    """`bot/services/faq.py` → `bot.services.faq`; a package's `__init__.py` → the package."""
+    """`bot/services/users.py` → `bot.services.users`; a package's `__init__.py` → the package."""
     parts = list(path.relative_to(REPO).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()

@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bot.models import Deadline, ReminderDelivery, Subscription, User
-from bot.services.reminders import (
+from bot.services.reminders.subscriptions import (
     EXPIRED,
     FAILED,
     MOVED,
