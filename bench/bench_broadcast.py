@@ -35,7 +35,7 @@ from bot.services.clock import FakeClock
 from bot.services.reminders import ReminderRules
 from bot.services.reminders import deadlines as deadlines_service
 from bot.services.reminders.deadlines import DeadlineDraft
-from handlers.reminders import deliver_now
+from handlers.reminders.delivery import deliver_now
 
 TOKEN = "424242:bench-broadcast-TOKEN"
 TELEGRAM_RATE = 30.0  # messages per second, Telegram's overall limit

@@ -5,16 +5,17 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from handlers import calendar as calendar_handlers
 from handlers import command_scopes, common, helpdesk_outbox, replays, report, start
-from handlers import deadlines as deadline_handlers
 from handlers import faq as faq_handlers
 from handlers import points as points_handlers
 from handlers import privacy as privacy_handlers
-from handlers import reminders as reminder_handlers
 from handlers import staff as helpdesk_staff
 from handlers import tickets as helpdesk_tickets
 from handlers.context import KepliApp
+from handlers.reminders import calendar as calendar_handlers
+from handlers.reminders import chat as reminder_handlers
+from handlers.reminders import deadlines as deadline_handlers
+from handlers.reminders import delivery as reminder_delivery
 
 
 def register(app: KepliApp) -> None:
@@ -55,6 +56,7 @@ def register(app: KepliApp) -> None:
     deadline_handlers.register(app)
     # Reminders: /reminders, the "Reminders" menu entry, "rem:" buttons, the delivery job.
     reminder_handlers.register(app)
+    reminder_delivery.register(app)
     # Calendar: /calendar, "cal:" buttons (the feed itself is served by bot.calendar_feed).
     calendar_handlers.register(app)
 

@@ -11,10 +11,10 @@ import html
 
 from telegram import Update
 
+from bot.dialogs.reminders.wording import deadline_line
 from bot.services.faq import FaqEntry
 from bot.services.faq.deadlines import known_deadlines
 from handlers.context import Context
-from handlers.reminders import deadline_line
 
 
 async def live_text(update: Update, context: Context, entry: FaqEntry) -> str:

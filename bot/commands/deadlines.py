@@ -21,12 +21,12 @@ from typing import Any, Final
 
 from bot.config import Settings, load_settings
 from bot.db import create_engine, session_factory, upgrade_schema
+from bot.dialogs.reminders.deadlines import PROBLEMS
 from bot.i18n import N_, Translator, get_translator
 from bot.services.clock import Clock, SystemClock
 from bot.services.reminders import ReminderRules, deadline_files
 from bot.services.reminders.deadline_files import DeadlineFileError
 from bot.services.reminders.deadlines import DeadlineError
-from handlers.deadlines import PROBLEMS
 
 FILE_PROBLEMS: Final = {
     "bad_yaml": N_("The file is not valid YAML: {detail}"),

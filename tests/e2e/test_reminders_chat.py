@@ -12,7 +12,8 @@ from bot.services import schools as schools_service
 from bot.services.clock import FakeClock
 from bot.services.reminders import deadlines as deadlines_service
 from bot.services.reminders.deadlines import DeadlineDraft
-from handlers.reminders import deliver_now, rules_of
+from handlers.reminders import rules_of
+from handlers.reminders.delivery import deliver_now
 from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, data_of, labels
 from tests.reminders_world import START, athens
 

@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+
+# `Deadline` is also what callers (dialogs, handlers) read a deadline as, through this module.
 from bot.models import CentreDirectorate, Deadline, SupportCentre
 from bot.services.reminders.schedule import localize
 from bot.services.reminders.subscriptions import KINDS, ReminderRules, replan_deadline
