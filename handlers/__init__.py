@@ -6,12 +6,12 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from handlers import command_scopes, common, helpdesk_outbox, replays, report, start
-from handlers import faq as faq_handlers
 from handlers import points as points_handlers
 from handlers import privacy as privacy_handlers
 from handlers import staff as helpdesk_staff
 from handlers import tickets as helpdesk_tickets
 from handlers.context import KepliApp
+from handlers.faq import chat as faq_handlers
 from handlers.reminders import calendar as calendar_handlers
 from handlers.reminders import chat as reminder_handlers
 from handlers.reminders import deadlines as deadline_handlers

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.dialogs.faq.actions import Vote, check_button_sizes, faq
 from bot.services.faq import FAQ_DIR, LEXICON_FILE, FaqContentError
-from handlers import faq as faq_handlers
 from handlers.context import KepliApp
+from handlers.faq import loading as faq_handlers
 from tests.e2e.conftest import Launch
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,5 +112,5 @@ def test_keplibot_run_with_broken_content_says_so_in_one_line(tmp_path: Path) ->
 def test_every_faq_button_fits_telegrams_64_bytes() -> None:
     index = faq_handlers.load_index()
     longest = max(index.ids(), key=len)
-    assert len(faq_handlers.vote_data(longest, helpful=True).encode()) <= 64
-    faq_handlers.check_button_sizes(index)  # what the start checks: raises for a long id
+    assert len(faq.pack(Vote(longest, helpful=True)).encode()) <= 64
+    check_button_sizes(index)  # what the start checks: raises for a long id
