@@ -31,11 +31,11 @@ from bot.app import build_application
 from bot.config import load_settings
 from bot.emulator.server import EmulatorServer
 from bot.models import ReminderDelivery, Subscription, User
-from bot.services import deadlines as deadlines_service
 from bot.services.clock import FakeClock
-from bot.services.deadlines import DeadlineDraft
 from bot.services.reminders import ReminderRules
-from handlers.reminders import deliver_now
+from bot.services.reminders import deadlines as deadlines_service
+from bot.services.reminders.deadlines import DeadlineDraft
+from handlers.reminders.delivery import deliver_now
 
 TOKEN = "424242:bench-broadcast-TOKEN"
 TELEGRAM_RATE = 30.0  # messages per second, Telegram's overall limit

@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.services.faq import FaqIndex
 from bot.services.helpdesk.outbox_delivery import OutboxDispatcher
 from bot.services.helpdesk.ticket_links import LinkIndex
-from bot.services.reminder_delivery import ReminderDispatcher
+from bot.services.reminders.delivery import ReminderDispatcher
 
 MAX_REMEMBERED: Final = 20_000
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from handlers import calendar as calendar_handlers
 from handlers import command_scopes, common, replays, start
-from handlers import deadlines as deadline_handlers
-from handlers import faq as faq_handlers
 from handlers import points as points_handlers
 from handlers import privacy as privacy_handlers
-from handlers import reminders as reminder_handlers
 from handlers.context import KepliApp
+from handlers.faq import chat as faq_handlers
 from handlers.helpdesk import outbox as helpdesk_outbox
 from handlers.helpdesk import report
 from handlers.helpdesk import staff as helpdesk_staff
 from handlers.helpdesk import tickets as helpdesk_tickets
+from handlers.reminders import calendar as calendar_handlers
+from handlers.reminders import chat as reminder_handlers
+from handlers.reminders import deadlines as deadline_handlers
+from handlers.reminders import delivery as reminder_delivery
 
 
 def register(app: KepliApp) -> None:
@@ -57,6 +58,7 @@ def register(app: KepliApp) -> None:
     deadline_handlers.register(app)
     # Reminders: /reminders, the "Reminders" menu entry, "rem:" buttons, the delivery job.
     reminder_handlers.register(app)
+    reminder_delivery.register(app)
     # Calendar: /calendar, "cal:" buttons (the feed itself is served by bot.calendar_feed).
     calendar_handlers.register(app)
 

@@ -14,16 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import Deadline, ReminderDelivery, User
-from bot.services import deadlines as deadlines_service
 from bot.services.clock import FakeClock
-from bot.services.deadlines import DeadlineDraft
-from bot.services.reminder_delivery import (
+from bot.services.reminders import ReminderRules
+from bot.services.reminders import deadlines as deadlines_service
+from bot.services.reminders.deadlines import DeadlineDraft
+from bot.services.reminders.delivery import (
     DeliveryError,
     DueReminder,
     Pacer,
     ReminderDispatcher,
 )
-from bot.services.reminders import ReminderRules
+from bot.ui import Delivered
 
 ATHENS = ZoneInfo("Europe/Athens")
 RULES = ReminderRules.build()
@@ -89,7 +90,7 @@ class FakeSender:
     next_id: int = 1
     on_send: Callable[[DueReminder], None] | None = None
 
-    async def __call__(self, reminder: DueReminder) -> int | None:
+    async def __call__(self, reminder: DueReminder) -> Delivered:
         if self.delay:
             await asyncio.sleep(self.delay)
         errors = self.fail.get(reminder.user_id)
@@ -99,7 +100,7 @@ class FakeSender:
         if self.on_send is not None:
             self.on_send(reminder)
         self.next_id += 1
-        return self.next_id
+        return Delivered(str(self.next_id))
 
     def of(self, user_id: int) -> list[tuple[str, str]]:
         """(offset, deadline title in Greek) of each reminder `user_id` got, in order."""

@@ -21,12 +21,12 @@ from typing import Any, Final
 
 from bot.config import Settings, load_settings
 from bot.db import create_engine, session_factory, upgrade_schema
+from bot.dialogs.reminders.deadlines import PROBLEMS
 from bot.i18n import N_, Translator, get_translator
-from bot.services import deadlines as service
 from bot.services.clock import Clock, SystemClock
-from bot.services.deadlines import DeadlineError, DeadlineFileError
-from bot.services.reminders import ReminderRules
-from handlers.deadlines import PROBLEMS
+from bot.services.reminders import ReminderRules, deadline_files
+from bot.services.reminders.deadline_files import DeadlineFileError
+from bot.services.reminders.deadlines import DeadlineError
 
 FILE_PROBLEMS: Final = {
     "bad_yaml": N_("The file is not valid YAML: {detail}"),
@@ -91,8 +91,10 @@ async def run_import(
     try:
         async with session_factory(engine)() as session:
             try:
-                drafts = await service.parse_file(session, text, settings.tz, now)
-                report = await service.import_drafts(session, drafts, rules, now, dry_run=dry_run)
+                drafts = await deadline_files.parse_file(session, text, settings.tz, now)
+                report = await deadline_files.import_drafts(
+                    session, drafts, rules, now, dry_run=dry_run
+                )
             except DeadlineFileError as exc:
                 print(_("{file}: nothing imported.").format(file=file), file=sys.stderr)
                 for number, key, error in exc.problems:
@@ -127,7 +129,7 @@ async def run_export(settings: Settings, *, upcoming: bool = False) -> str:
     try:
         async with session_factory(engine)() as session:
             since = SystemClock().now() if upcoming else None
-            return await service.export_file(session, settings.tz, since=since)
+            return await deadline_files.export_file(session, settings.tz, since=since)
     finally:
         await engine.dispose()
 

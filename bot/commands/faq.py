@@ -35,9 +35,9 @@ from typing import Any, Final
 from bot.config import Settings, load_settings
 from bot.db import create_engine, session_factory, upgrade_schema
 from bot.i18n import DEFAULT_LOCALE, LOCALES, N_, Translator, get_translator
-from bot.services import faq_log
 from bot.services.faq import Decision, FaqContentError, FaqIndex, SearchResult
-from bot.services.faq_log import EntryStats, Miss, MissKind
+from bot.services.faq import log as faq_log
+from bot.services.faq.log import EntryStats, Miss, MissKind
 
 EXIT_OK = 0
 EXIT_CONTENT = 1

@@ -41,11 +41,11 @@ from bot.models import (
     Ticket,
     User,
 )
-from bot.services import deadlines as deadlines_service
 from bot.services import reminders, users
-from bot.services.deadlines import DeadlineDraft
 from bot.services.helpdesk import school_import, schools, staff
 from bot.services.reminders import ReminderRules
+from bot.services.reminders import deadlines as deadlines_service
+from bot.services.reminders.deadlines import DeadlineDraft
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import AuditEntry
 from bot.services import audit
-from bot.services import deadlines as deadlines_service
 from bot.services.audit import Actor
-from bot.services.deadlines import DeadlineDraft
 from bot.services.helpdesk import school_import, staff
 from bot.services.helpdesk import schools as schools_service
+from bot.services.reminders import deadlines as deadlines_service
+from bot.services.reminders.deadlines import DeadlineDraft
 from tests.helpdesk_world import DATA, T0, build_world
 from tests.reminders_world import RULES, START
 

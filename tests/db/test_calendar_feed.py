@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.calendar_feed import add_routes
 from bot.config import load_settings
+from bot.dialogs.reminders.calendar import render_feed
 from bot.models import CalendarToken
 from bot.runtime import Runtime
-from bot.services import calendar as service
-from bot.services import deadlines as deadlines_service
 from bot.services import reminders, users
 from bot.services.clock import FakeClock
-from handlers.calendar import render_feed
+from bot.services.reminders import calendar as service
+from bot.services.reminders import deadlines as deadlines_service
 from tests.reminders_world import RULES, add_deadline, add_users, athens, new_clock
 
 TEACHER = 8_000_000_001

@@ -8,12 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import load_settings
 from bot.models import Deadline, ReminderDelivery, School
-from bot.services import deadlines as service
 from bot.services import reminders
-from bot.services.deadlines import DeadlineDraft, DeadlineError, DeadlineFileError
 from bot.services.helpdesk import schools as schools_service
 from bot.services.helpdesk import staff as staff_service
 from bot.services.helpdesk.schools import CentreInfo
+from bot.services.reminders import deadline_files
+from bot.services.reminders import deadlines as service
+from bot.services.reminders.deadline_files import DeadlineFileError
+from bot.services.reminders.deadlines import DeadlineDraft, DeadlineError
 from tests.reminders_world import (
     ATHENS,
     RULES,
@@ -199,28 +201,26 @@ async def test_import_export_round_trip_and_a_moved_date_on_reimport(
     async with sessions() as session:
         await two_centres(session)
         await reminders.subscribe(session, TEACHER, RULES, clock.now())
-        drafts = await service.parse_file(session, FILE, ATHENS, clock.now())
-        dry = await service.import_drafts(session, drafts, RULES, clock.now(), dry_run=True)
+        drafts = await deadline_files.parse_file(session, FILE, ATHENS, clock.now())
+        dry = await deadline_files.import_drafts(session, drafts, RULES, clock.now(), dry_run=True)
         assert dry.created == ["interest-2027", "meeting-2027", "proposal-2027"]
         assert await session.scalar(select(func.count(Deadline.id))) == 0
-        report = await service.import_drafts(session, drafts, RULES, clock.now())
+        report = await deadline_files.import_drafts(session, drafts, RULES, clock.now())
         assert report.created == dry.created
-        exported = await service.export_file(session, ATHENS, since=None)
+        exported = await deadline_files.export_file(session, ATHENS, since=None)
     assert "at: 2027-09-24 23:59" in exported
     assert "directorate: Δ/νση Δ.Ε. Α' Αθήνας" in exported  # the name on record
     assert "centre: athens" in exported
 
     async with sessions() as session:
-        again = await service.parse_file(session, exported, ATHENS, clock.now())
-        report = await service.import_drafts(session, again, RULES, clock.now())
+        again = await deadline_files.parse_file(session, exported, ATHENS, clock.now())
+        report = await deadline_files.import_drafts(session, again, RULES, clock.now())
     assert report.unchanged == ["interest-2027", "meeting-2027", "proposal-2027"]
 
     moved_file = exported.replace("2027-09-15 14:00", "2027-09-17 14:00")
     async with sessions() as session:
-        moved = await service.import_drafts(
-            session, await service.parse_file(session, moved_file, ATHENS, clock.now()), RULES,
-            clock.now(),
-        )  # fmt: skip
+        drafts = await deadline_files.parse_file(session, moved_file, ATHENS, clock.now())
+        moved = await deadline_files.import_drafts(session, drafts, RULES, clock.now())
     assert moved.moved == ["interest-2027"]
     notices = [r for r in await deliveries(sessions, TEACHER) if r[1] == "moved"]
     assert len(notices) == 1
@@ -251,7 +251,7 @@ deadlines:
 """
     async with sessions() as session:
         with pytest.raises(DeadlineFileError) as caught:
-            await service.parse_file(session, text, ATHENS, START)
+            await deadline_files.parse_file(session, text, ATHENS, START)
         assert await session.scalar(select(func.count(Deadline.id))) == 0
     assert [(n, key, e.code) for n, key, e in caught.value.problems] == [
         (1, "a", "bad_date"),
@@ -262,5 +262,5 @@ deadlines:
     async with sessions() as session:
         for broken, code in (("deadlines: 3", "no_list"), ("[a, b", "bad_yaml")):
             with pytest.raises(DeadlineFileError) as caught:
-                await service.parse_file(session, broken, ATHENS, START)
+                await deadline_files.parse_file(session, broken, ATHENS, START)
             assert caught.value.problems[0][2].code == code

@@ -26,8 +26,9 @@ from bot.demo.seed import (
 )
 from bot.emulator.sim import SimClient
 from bot.models import Deadline, ReminderDelivery, School, Staff, SupportCentre, User
-from bot.services import deadlines, users
+from bot.services import users
 from bot.services.helpdesk import school_import, schools, staff
+from bot.services.reminders import deadlines
 from tests.e2e.demo_support import running_demo
 
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)

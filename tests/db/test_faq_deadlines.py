@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import School
 from bot.services import reminders
-from bot.services.faq_deadlines import known_deadlines
+from bot.services.faq.deadlines import known_deadlines
 from bot.services.helpdesk import schools as schools_service
 from tests.reminders_world import RULES, START, add_deadline, add_users, athens, new_clock
 

@@ -10,9 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import FaqFeedback, FaqMiss
-from bot.services import faq_log, users
+from bot.services import users
 from bot.services.faq import Hit
-from bot.services.faq_log import EntryStats, MissKind, Source, VoteOutcome
+from bot.services.faq import log as faq_log
+from bot.services.faq.log import EntryStats, MissKind, Source, VoteOutcome
 
 MONDAY = datetime(2025, 9, 1, 8, 30, tzinfo=UTC)
 TEACHER = 5_000_000_001  # Telegram ids exceed 32 bits

@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
 from bot.config import load_settings
-from bot.services import faq_log, users
+from bot.services import users
 from bot.services.faq import Hit, load_catalogs
-from bot.services.faq_log import MissKind, Source
+from bot.services.faq import log as faq_log
+from bot.services.faq.log import MissKind, Source
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

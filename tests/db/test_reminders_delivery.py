@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db import create_engine, session_factory
 from bot.models import ReminderDelivery, Subscription, User
 from bot.services import reminders
-from bot.services.reminder_delivery import (
+from bot.services.reminders.delivery import (
     PermanentFailure,
     RecipientGone,
     ReminderDispatcher,

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import Subscription
-from bot.services import deadlines as deadlines_service
 from bot.services import reminders
-from bot.services.reminder_schedule import Offset
+from bot.services.reminders import deadlines as deadlines_service
+from bot.services.reminders.schedule import Offset
 from tests.reminders_world import (
     RULES,
     FakeSender,

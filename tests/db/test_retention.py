@@ -6,8 +6,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import FaqMiss, Ticket, TicketEvent, TicketWatcher
-from bot.services import faq_log, points_store, privacy, retention, users
+from bot.services import points_store, privacy, retention, users
 from bot.services.clock import FakeClock
+from bot.services.faq import log as faq_log
 from bot.services.helpdesk import ticket_changes, tickets
 from bot.services.helpdesk.ticket_workflow import Action
 from scoring import parse_declaration

@@ -6,8 +6,8 @@ import re
 
 from icalendar import Calendar
 
-from bot.services import calendar as calendar_service
 from bot.services.clock import FakeClock
+from bot.services.reminders import calendar as calendar_service
 from tests.e2e.conftest import ALICE, Launch, labels
 from tests.e2e.test_reminders_chat import add_deadline
 from tests.reminders_world import START

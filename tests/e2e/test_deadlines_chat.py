@@ -10,7 +10,8 @@ from bot.services.clock import FakeClock
 from bot.services.helpdesk import schools as schools_service
 from bot.services.helpdesk import staff as staff_service
 from bot.services.reminders import subscribe
-from handlers.reminders import deliver_now, rules_of
+from handlers.reminders import rules_of
+from handlers.reminders.delivery import deliver_now
 from tests.e2e.conftest import ADMIN, ALICE, BOB, BotHarness, Launch, data_of, labels
 from tests.reminders_world import START, athens
 

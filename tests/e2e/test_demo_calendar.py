@@ -17,9 +17,9 @@ from bot.commands.demo import run_demo
 from bot.db import create_engine, session_factory
 from bot.demo.seed import SAMPLE_DEADLINES
 from bot.emulator.sim import SimClient, SimUser
-from bot.services import deadlines as deadlines_service
-from bot.services.deadlines import DeadlineDraft
 from bot.services.reminders import ReminderRules
+from bot.services.reminders import deadlines as deadlines_service
+from bot.services.reminders.deadlines import DeadlineDraft
 
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/calendar/[A-Za-z0-9_-]+\.ics)")
 MARIA = SimUser(5001, "Μαρία", language_code="el")

@@ -21,8 +21,8 @@ from bot.cli import main
 from bot.db import create_engine, session_factory
 from bot.emulator.sim import SimClient, SimUser
 from bot.models import FaqFeedback, FaqView
-from bot.services import faq_log
-from bot.services.faq_log import Miss, MissKind
+from bot.services.faq import log as faq_log
+from bot.services.faq.log import Miss, MissKind
 from handlers.common import PRIVATE, keyboard, reply
 from handlers.context import Context, KepliApp
 from handlers.flows import flow

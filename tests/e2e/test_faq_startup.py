@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.faq import FAQ_DIR, FaqContentError
-from handlers import faq as faq_handlers
+from bot.dialogs.faq.actions import Vote, check_button_sizes, faq
+from bot.services.faq import FAQ_DIR, LEXICON_FILE, FaqContentError
 from handlers.context import KepliApp
+from handlers.faq import loading as faq_handlers
 from tests.e2e.conftest import Launch
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +33,7 @@ async def test_broken_content_stops_the_start_naming_the_entry(
     for language in ("el", "en"):
         (tmp_path / language).mkdir()
         shutil.copy(FAQ_DIR / language / "faq.yaml", tmp_path / language / "faq.yaml")
+    shutil.copy(FAQ_DIR / LEXICON_FILE, tmp_path / LEXICON_FILE)
     break_content(tmp_path)
 
     def broken(app: KepliApp) -> None:
@@ -40,6 +42,29 @@ async def test_broken_content_stops_the_start_naming_the_entry(
     with pytest.raises(FaqContentError, match=r"en/faq.yaml: entry 'keplinet-what': related"):
         await launch(register=broken)
     assert "the FAQ content is broken, the bot cannot start" in caplog.text
+
+
+async def test_a_broken_lexicon_stops_the_start_naming_the_file_and_the_concept(
+    launch: Launch, tmp_path: Path
+) -> None:
+    for language in ("el", "en"):
+        (tmp_path / language).mkdir()
+        shutil.copy(FAQ_DIR / language / "faq.yaml", tmp_path / language / "faq.yaml")
+    text = (FAQ_DIR / LEXICON_FILE).read_text(encoding="utf-8")
+    (tmp_path / LEXICON_FILE).write_text(
+        text.replace(
+            "  - name: internet\n    surfaces: [", "  - name: internet\n    surfaces: [no, ", 1
+        ),
+        encoding="utf-8",
+    )
+
+    def broken(app: KepliApp) -> None:
+        app.bot_data.on_startup(faq_handlers.index_loader(tmp_path))
+
+    with pytest.raises(
+        FaqContentError, match=r"faq_lexicon.yaml: concept 'internet': surface False"
+    ):
+        await launch(register=broken)
 
 
 async def test_the_index_is_on_the_runtime_before_the_first_update(launch: Launch) -> None:
@@ -87,5 +112,5 @@ def test_keplibot_run_with_broken_content_says_so_in_one_line(tmp_path: Path) ->
 def test_every_faq_button_fits_telegrams_64_bytes() -> None:
     index = faq_handlers.load_index()
     longest = max(index.ids(), key=len)
-    assert len(faq_handlers.vote_data(longest, helpful=True).encode()) <= 64
-    faq_handlers.check_button_sizes(index)  # what the start checks: raises for a long id
+    assert len(faq.pack(Vote(longest, helpful=True)).encode()) <= 64
+    check_button_sizes(index)  # what the start checks: raises for a long id

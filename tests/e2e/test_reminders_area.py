@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.models import ReminderDelivery, TeacherSchool
-from bot.services import deadlines as deadlines_service
 from bot.services import users
-from bot.services.deadlines import DeadlineDraft
+from bot.services.reminders import deadlines as deadlines_service
+from bot.services.reminders.deadlines import DeadlineDraft
 from handlers.reminders import rules_of
 from tests.e2e.conftest import JSON, Launch, labels
 from tests.e2e.helpdesk_e2e import OTHER_TEACHER, TEACHER, Desk, database, open_desk

@@ -8,11 +8,12 @@ from sqlalchemy import select
 
 from bot.db import create_engine, session_factory
 from bot.models import ReminderDelivery, School, Subscription
-from bot.services import deadlines as deadlines_service
 from bot.services.clock import FakeClock
-from bot.services.deadlines import DeadlineDraft
 from bot.services.helpdesk import schools as schools_service
-from handlers.reminders import deliver_now, rules_of
+from bot.services.reminders import deadlines as deadlines_service
+from bot.services.reminders.deadlines import DeadlineDraft
+from handlers.reminders import rules_of
+from handlers.reminders.delivery import deliver_now
 from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, data_of, labels
 from tests.reminders_world import START, athens
 

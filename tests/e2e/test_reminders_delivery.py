@@ -15,8 +15,10 @@ from bot.models import ReminderDelivery, Subscription
 from bot.ratelimit import TelegramRateLimiter
 from bot.services import reminders as reminder_service
 from bot.services.clock import FakeClock
-from bot.services.reminder_delivery import DueReminder
-from handlers.reminders import JOB_NAME, deliver_due, deliver_now, rules_of
+from bot.services.reminders.delivery import DueReminder
+from bot.ui import Delivered
+from handlers.reminders import rules_of
+from handlers.reminders.delivery import JOB_NAME, deliver_due, deliver_now
 from tests.e2e.conftest import BotHarness, Launch
 from tests.e2e.test_reminders_chat import add_deadline
 from tests.reminders_world import START, athens
@@ -177,13 +179,13 @@ async def test_a_restart_in_the_middle_of_a_broadcast_loses_and_repeats_nothing(
     fifteen_sent = asyncio.Event()
     sent = 0
 
-    async def counting(reminder: DueReminder) -> int | None:
+    async def counting(reminder: DueReminder) -> Delivered:
         nonlocal sent
-        message_id = await real_sender(reminder)
+        delivered = await real_sender(reminder)
         sent += 1
         if sent == 15:
             fifteen_sent.set()
-        return message_id
+        return delivered
 
     dispatcher.sender = counting
     bot.app.job_queue.run_once(deliver_due, when=0, name=JOB_NAME)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.deadlines import DeadlineDraft, DeadlineError, format_local, parse_when
+from bot.services.reminders.deadlines import DeadlineDraft, DeadlineError, format_local, parse_when
 
 ATHENS = ZoneInfo("Europe/Athens")
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bot.config import load_settings
-from bot.services.faq import (
+from bot.services.faq.catalog import (
     ACTIONS,
     MAX_ANSWER_CHARS,
     CentreContacts,

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.services.faq import Decision, FaqIndex
-from bot.services.greek import tokens
+from bot.services.faq.greek import tokens
 
 EVAL_FILE = Path(__file__).resolve().parents[1] / "data" / "faq_eval.yaml"
 MIN_TOP1 = 0.95

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.smalltalk import SmallTalk, classify
+from bot.services.faq.smalltalk import SmallTalk, classify
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.greek import (
+from bot.services.faq.greek import (
     MAX_VARIANTS,
     MIN_STEM,
     english_stem,

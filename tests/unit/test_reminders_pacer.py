@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from bot.services.reminder_delivery import Pacer
+from bot.services.reminders.delivery import Pacer
 
 
 class FakeTime:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.reminder_schedule import (
+from bot.services.reminders.schedule import (
     DEFAULT_OFFSETS,
     Offset,
     QuietHours,

@@ -1,6 +1,6 @@
 """Sending the helpdesk's outbox: claim, send, record; retry, give up, never resend blindly.
 
-Modelled on the reminders' delivery (`bot.services.reminder_delivery`), whose
+Modelled on the reminders' delivery (`bot.services.reminders.delivery`), whose
 outcomes (`RecipientGone`, `RetryLater`, `TemporaryFailure`, `PermanentFailure`)
 the sender raises here too:
 
@@ -50,7 +50,7 @@ from bot.services.helpdesk.outbox import (
     UNKNOWN,
     OutboxKind,
 )
-from bot.services.reminder_delivery import default_worker_id
+from bot.services.reminders.delivery import default_worker_id
 from bot.ui.notifier import (
     Address,
     DeliveryError,

@@ -8,35 +8,39 @@ the reminders.
 from __future__ import annotations
 
 import html
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from telegram import Update
-
+from bot.dialogs.reminders import Sessions
+from bot.dialogs.reminders.wording import deadline_line
+from bot.i18n import Translator
 from bot.services.faq import FaqEntry
-from bot.services.faq_deadlines import known_deadlines
-from handlers.context import Context
-from handlers.reminders import deadline_line
+from bot.services.faq.deadlines import known_deadlines
 
 
-async def live_text(update: Update, context: Context, entry: FaqEntry) -> str:
-    """The entry's live part as Telegram HTML ("" when it has none)."""
+async def live_text(
+    tr: Translator,
+    sessions: Sessions,
+    entry: FaqEntry,
+    user_id: int | None,
+    now: datetime,
+    tz: ZoneInfo,
+) -> str:
+    """The entry's live part, marked up ("" when it has none)."""
     if entry.live == "deadlines":
-        return await deadlines_text(update, context)
+        return await deadlines_text(tr, sessions, user_id, now, tz)
     return ""
 
 
-async def deadlines_text(update: Update, context: Context) -> str:
-    tr = context.tr
+async def deadlines_text(
+    tr: Translator, sessions: Sessions, user_id: int | None, now: datetime, tz: ZoneInfo
+) -> str:
     _ = tr.gettext
-    runtime = context.runtime
-    now = runtime.clock()
-    user = update.effective_user
-    async with runtime.sessions() as session:
-        known = await known_deadlines(session, user.id if user else None, now)
+    async with sessions() as session:
+        known = await known_deadlines(session, user_id, now)
     if known.deadlines:
         lines = ["📅 <b>" + html.escape(_("The next dates I know of:")) + "</b>"]
-        lines += [
-            html.escape(deadline_line(tr, d, now, runtime.settings.tz)) for d in known.deadlines
-        ]
+        lines += [html.escape(deadline_line(tr, d, now, tz)) for d in known.deadlines]
     else:
         lines = [
             "📅 "

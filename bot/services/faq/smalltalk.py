@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
-from bot.services.greek import greeklish_variants, is_greek, is_latin, phonetic_key, tokens
+from bot.services.faq.greek import greeklish_variants, is_greek, is_latin, phonetic_key, tokens
 
 
 class SmallTalk(StrEnum):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -21,18 +21,34 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import N_, Translator
-from bot.models import Deadline
-from bot.services import deadlines as service
+from bot.dialogs.reminders import deadlines as dialog
+from bot.dialogs.reminders.actions import (
+    AddDeadline,
+    ConfirmDelete,
+    DeadlineList,
+    DeleteDeadline,
+    EditField,
+    EditKind,
+    MoveDeadline,
+    OpenDeadline,
+    PickKind,
+    PickScope,
+    SameTitle,
+    SaveDeadline,
+    deadlines,
+)
+from bot.i18n import N_
 from bot.services import reminders as reminder_service
 from bot.services import roles
-from bot.services.deadlines import DeadlineDraft, DeadlineError, Manager, ScopeChoice
 from bot.services.reminders import KINDS
-from handlers.callback_ids import last_id, parse_id
+from bot.services.reminders import deadlines as service
+from bot.services.reminders.deadlines import DeadlineDraft, DeadlineError, Manager, ScopeChoice
+from bot.ui import Action, Screen
+from handlers import render
 from handlers.common import PRIVATE, answer_query, cancel_button, edit_text, reply
 from handlers.context import CommandSpec, Context, KepliApp
 from handlers.flows import flow
-from handlers.reminders import deadline_line, kind_label, long_when, rules_of
+from handlers.reminders import rules_of
 
 log = logging.getLogger(__name__)
 
@@ -43,29 +59,7 @@ LIST, DETAIL, EDIT_TEXT, EDIT_KIND, MOVE, DELETE = (
 ADD_KIND, ADD_TITLE_EL, ADD_TITLE_EN, ADD_WHEN, ADD_SCOPE, ADD_CONFIRM = (
     "add_kind", "add_title_el", "add_title_en", "add_when", "add_scope", "add_confirm"
 )  # fmt: skip
-LIST_LIMIT: Final = 20
 TEXT: Final = filters.TEXT & ~filters.COMMAND
-
-# Why a deadline could not be saved, by DeadlineError code.
-PROBLEMS: Final = {
-    "bad_date": N_("I could not read that date. Write it like 15/9/2027 14:00 (Greek time)."),
-    "past": N_("That moment has already passed. Please give a future date."),
-    "title_missing": N_("The title cannot be empty."),
-    "title_too_long": N_("That is too long: a title has at most 200 characters."),
-    "notes_too_long": N_("That is too long: notes have at most 2000 characters."),
-    "bad_link": N_("That is not a web link. It must start with https://"),
-    "bad_centre": N_("That support centre no longer exists."),
-    "bad_directorate": N_("That directorate is not on the list."),
-    "not_found": N_("That deadline no longer exists."),
-}
-FIELDS: Final = {
-    "title_el": N_("Send the new title in Greek."),
-    "title_en": N_("Send the new title in English."),
-    "notes_el": N_("Send the notes in Greek (a dash - removes them)."),
-    "notes_en": N_("Send the notes in English (a dash - removes them)."),
-    "link": N_("Send the link, starting with https:// (a dash - removes it)."),
-}
-CLEARABLE: Final = {"notes_el", "notes_en", "link"}
 
 
 def _state(context: Context) -> dict[Any, Any]:
@@ -73,14 +67,6 @@ def _state(context: Context) -> dict[Any, Any]:
     data = context.user_data
     assert data is not None  # private-chat updates always have a user
     return data
-
-
-def problem(tr: Translator, error: DeadlineError) -> str:
-    return tr.gettext(PROBLEMS.get(error.code, N_("That cannot be saved.")))
-
-
-def _button(label: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=data)
 
 
 async def _manager(update: Update, context: Context) -> Manager | None:
@@ -91,14 +77,36 @@ async def _manager(update: Update, context: Context) -> Manager | None:
         return await service.manager_of(session, context.runtime.settings, user.id)
 
 
-async def _show(update: Update, context: Context, text: str, markup: InlineKeyboardMarkup) -> None:
+def _markup(context: Context, screen: Screen, cancel: bool) -> InlineKeyboardMarkup | None:
+    """The screen's buttons, and the flow's "Cancel" under them when `cancel`."""
+    rows = [
+        list(row) for row in (render.markup(screen) or InlineKeyboardMarkup([])).inline_keyboard
+    ]
+    if cancel:
+        rows.append([cancel_button(context.tr)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def _show(update: Update, context: Context, screen: Screen, cancel: bool = False) -> None:
     """Edit the pressed message, or answer a typed one with a new message."""
     query = update.callback_query
+    markup = _markup(context, screen, cancel)
     if query is not None:
         await answer_query(query)
-        await edit_text(context, query, text, reply_markup=markup)
+        await edit_text(context, query, screen.text, reply_markup=markup)
     else:
-        await reply(update, context, text, reply_markup=markup)
+        await reply(update, context, screen.text, reply_markup=markup)
+
+
+async def _reply(update: Update, context: Context, screen: Screen, cancel: bool = False) -> None:
+    """Answer with a new message (after a typed answer, or under the pressed one)."""
+    await reply(update, context, screen.text, reply_markup=_markup(context, screen, cancel))
+
+
+def _pressed(update: Update) -> object:
+    """The action of the pressed button (None when forged or from another feature)."""
+    query = update.callback_query
+    return deadlines.parse(query.data if query is not None else None)
 
 
 # --- list -----------------------------------------------------------------------------
@@ -106,7 +114,7 @@ async def _show(update: Update, context: Context, text: str, markup: InlineKeybo
 
 async def refuse(update: Update, context: Context) -> int:
     """Not (or no longer: rights can change mid-flow) allowed to manage deadlines."""
-    text = context.tr.gettext("Deadlines are managed by administrators and support centre staff.")
+    text = dialog.refusal(context.tr)
     _state(context).pop("dl_draft", None)
     query = update.callback_query
     if query is not None:
@@ -129,25 +137,12 @@ async def show_list(
     manager = manager or await _manager(update, context)
     if manager is None:
         return await refuse(update, context)
-    tr = context.tr
     runtime = context.runtime
     now = runtime.clock()
     async with runtime.sessions() as session:
         found = await service.upcoming(session, now, manager=manager)
-    lines = [notice, ""] if notice else []
-    lines.append("📅 " + tr.gettext("Upcoming deadlines"))
-    if not found:
-        lines.append(tr.gettext("There are no upcoming deadlines."))
-    for deadline in found[:LIST_LIMIT]:
-        lines.append(deadline_line(tr, deadline, now, runtime.settings.tz))
-    if len(found) > LIST_LIMIT:
-        lines.append(tr.gettext("… and {n} more.").format(n=len(found) - LIST_LIMIT))
-    rows = [
-        [_button(service.title_of(d, tr.locale)[:60], f"dl:o:{d.id}")] for d in found[:LIST_LIMIT]
-    ]
-    rows.append([_button("➕ " + tr.gettext("New deadline"), "dl:add")])
-    rows.append([cancel_button(tr)])
-    await _show(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+    screen = dialog.list_screen(context.tr, found, now, runtime.settings.tz, notice)
+    await _show(update, context, screen, cancel=True)
     return LIST
 
 
@@ -156,14 +151,6 @@ async def back_to_list(update: Update, context: Context) -> str | int:
 
 
 # --- one deadline ------------------------------------------------------------------------
-
-
-def _scope_text(tr: Translator, deadline: Deadline, centre_name: str | None) -> str:
-    if deadline.scope == "directorate" and deadline.directorate:
-        return deadline.directorate
-    if deadline.scope == "centre":
-        return centre_name or tr.gettext("a support centre")
-    return tr.gettext("Everyone")
 
 
 async def _detail(
@@ -176,54 +163,31 @@ async def _detail(
         deadline = await service.get_deadline(session, deadline_id)
         if deadline is None or manager is None or not manager.may_manage(deadline):
             return await show_list(
-                update, context, manager, problem(tr, DeadlineError("not_found"))
+                update, context, manager, dialog.problem(tr, DeadlineError("not_found"))
             )
         followers = await reminder_service.followers_of(session, deadline)
         centre = await reminder_service.area_label(
             session, reminder_service.Area(deadline.centre_id, None)
         )
     _state(context)["dl_id"] = deadline_id
-    _ = tr.gettext
-    lines = [notice, ""] if notice else []
-    lines += [
-        f"🇬🇷 {deadline.title_el}",
-        f"🇬🇧 {deadline.title_en}",
-        kind_label(tr, deadline.kind),
-        "🗓 " + long_when(tr, deadline.due_at, runtime.settings.tz),
-        "📍 " + _scope_text(tr, deadline, centre),
-    ]
-    if deadline.notes_el:
-        lines.append(f"📝 🇬🇷 {deadline.notes_el}")
-    if deadline.notes_en:
-        lines.append(f"📝 🇬🇧 {deadline.notes_en}")
-    if deadline.link:
-        lines.append(f"🔗 {deadline.link}")
-    lines.append(
-        tr.ngettext("{n} person follows it.", "{n} people follow it.", followers).format(
-            n=followers
-        )
+    screen = dialog.detail_screen(
+        tr,
+        deadline,
+        followers=followers,
+        centre_name=centre,
+        tz=runtime.settings.tz,
+        notice=notice,
     )
-    markup = InlineKeyboardMarkup(
-        [
-            [_button("✏️ " + _("Title (el)"), "dl:e:title_el"),
-             _button("✏️ " + _("Title (en)"), "dl:e:title_en")],
-            [_button("📝 " + _("Notes (el)"), "dl:e:notes_el"),
-             _button("📝 " + _("Notes (en)"), "dl:e:notes_en")],
-            [_button("🔗 " + _("Link"), "dl:e:link"), _button("🏷 " + _("Kind"), "dl:kind")],
-            [_button("📆 " + _("Move the date"), "dl:move"),
-             _button("🗑 " + _("Delete"), "dl:del")],
-            [_button("« " + _("All deadlines"), "dl:list")],
-        ]
-    )  # fmt: skip
-    await _show(update, context, "\n".join(lines), markup)
+    await _show(update, context, screen)
     return DETAIL
 
 
 async def open_detail(update: Update, context: Context) -> str | int:
-    query = update.callback_query
-    assert query is not None
-    # An id no column holds names no deadline: "not found", like a deleted one.
-    return await _detail(update, context, last_id(query.data, "dl:o:") or 0)
+    action = _pressed(update)
+    # A forged id names no deadline: "not found", like a deleted one.
+    return await _detail(
+        update, context, action.deadline_id if isinstance(action, OpenDeadline) else 0
+    )
 
 
 def _current(context: Context) -> int | None:
@@ -241,23 +205,20 @@ async def _may_change(update: Update, context: Context, deadline_id: int | None)
     return deadline is not None and manager is not None and manager.may_manage(deadline)
 
 
-def _back(tr: Translator, deadline_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_button("« " + tr.gettext("Back"), f"dl:o:{deadline_id}")]])
-
-
 # --- edit a text field ---------------------------------------------------------------------
 
 
 async def edit_prompt(update: Update, context: Context) -> str | int:
-    query = update.callback_query
-    assert query is not None
-    assert query.data is not None
-    field = query.data.removeprefix("dl:e:")
+    action = _pressed(update)
     deadline_id = _current(context)
-    if field not in FIELDS or deadline_id is None:
+    if (
+        not isinstance(action, EditField)
+        or action.name not in dialog.FIELDS
+        or deadline_id is None
+    ):
         return await show_list(update, context)
-    _state(context)["dl_field"] = field
-    await _show(update, context, context.tr.gettext(FIELDS[field]), _back(context.tr, deadline_id))
+    _state(context)["dl_field"] = action.name
+    await _show(update, context, dialog.field_prompt(context.tr, action.name, deadline_id))
     return EDIT_TEXT
 
 
@@ -267,14 +228,12 @@ async def edit_save(update: Update, context: Context) -> str | int:
     field = _state(context).get("dl_field")
     if (
         message is None
-        or field not in FIELDS
+        or field not in dialog.FIELDS
         or not await _may_change(update, context, deadline_id)
     ):
         return await show_list(update, context)
     assert deadline_id is not None
-    value: str | None = (message.text or "").strip()
-    if field in CLEARABLE and value in ("-", "–"):
-        value = "" if field != "link" else None
+    value = dialog.cleared(str(field), message.text or "")
     runtime = context.runtime
     try:
         async with runtime.sessions() as session:
@@ -282,9 +241,8 @@ async def edit_save(update: Update, context: Context) -> str | int:
                 session, deadline_id, rules_of(runtime), runtime.clock(), **{str(field): value}
             )
     except DeadlineError as exc:
-        await reply(
-            update, context, problem(context.tr, exc), reply_markup=_back(context.tr, deadline_id)
-        )
+        tr = context.tr
+        await _reply(update, context, dialog.with_back(tr, dialog.problem(tr, exc), deadline_id))
         return EDIT_TEXT
     return await _detail(update, context, deadline_id, "✅ " + context.tr.gettext("Saved."))
 
@@ -292,34 +250,29 @@ async def edit_save(update: Update, context: Context) -> str | int:
 # --- kind -------------------------------------------------------------------------------------
 
 
-def kinds_markup(tr: Translator, back: str | None) -> InlineKeyboardMarkup:
-    rows = [[_button(kind_label(tr, kind), f"dl:k:{kind}")] for kind in KINDS]
-    rows.append([_button("« " + tr.gettext("Back"), back)] if back else [cancel_button(tr)])
-    return InlineKeyboardMarkup(rows)
-
-
 async def kind_prompt(update: Update, context: Context) -> str | int:
     deadline_id = _current(context)
     if deadline_id is None:
         return await show_list(update, context)
-    text = context.tr.gettext("What kind of date is it?")
-    await _show(update, context, text, kinds_markup(context.tr, f"dl:o:{deadline_id}"))
+    tr = context.tr
+    await _show(update, context, dialog.kinds_screen(tr, dialog.kind_question(tr), deadline_id))
     return EDIT_KIND
 
 
 async def kind_save(update: Update, context: Context) -> str | int:
-    query = update.callback_query
-    assert query is not None
-    assert query.data is not None
+    action = _pressed(update)
     deadline_id = _current(context)
-    kind = query.data.removeprefix("dl:k:")
-    if kind not in KINDS or not await _may_change(update, context, deadline_id):
+    if (
+        not isinstance(action, PickKind)
+        or action.kind not in KINDS
+        or not await _may_change(update, context, deadline_id)
+    ):
         return await show_list(update, context)
     assert deadline_id is not None
     runtime = context.runtime
     async with runtime.sessions() as session:
         await service.edit_deadline(
-            session, deadline_id, rules_of(runtime), runtime.clock(), kind=kind
+            session, deadline_id, rules_of(runtime), runtime.clock(), kind=action.kind
         )
     return await _detail(update, context, deadline_id, "✅ " + context.tr.gettext("Saved."))
 
@@ -327,17 +280,11 @@ async def kind_save(update: Update, context: Context) -> str | int:
 # --- move -------------------------------------------------------------------------------------
 
 
-def _date_hint(tr: Translator) -> str:
-    return tr.gettext("Write the date and time in Greek time, e.g. 15/9/2027 14:00.")
-
-
 async def move_prompt(update: Update, context: Context) -> str | int:
     deadline_id = _current(context)
     if deadline_id is None:
         return await show_list(update, context)
-    text = context.tr.gettext("When is the new date?") + "\n" + _date_hint(context.tr)
-    text += "\n" + context.tr.gettext("Everyone who follows it will be told once.")
-    await _show(update, context, text, _back(context.tr, deadline_id))
+    await _show(update, context, dialog.move_prompt(context.tr, deadline_id))
     return MOVE
 
 
@@ -356,7 +303,7 @@ async def move_save(update: Update, context: Context) -> str | int:
                 session, deadline_id, when, rules_of(runtime), runtime.clock()
             )
     except DeadlineError as exc:
-        await reply(update, context, problem(tr, exc), reply_markup=_back(tr, deadline_id))
+        await _reply(update, context, dialog.with_back(tr, dialog.problem(tr, exc), deadline_id))
         return MOVE
     notice = "✅ " + tr.gettext("Moved. Its followers will be told of the new date once.")
     return await _detail(update, context, deadline_id, notice)
@@ -369,15 +316,7 @@ async def delete_prompt(update: Update, context: Context) -> str | int:
     deadline_id = _current(context)
     if deadline_id is None:
         return await show_list(update, context)
-    tr = context.tr
-    markup = InlineKeyboardMarkup(
-        [
-            [_button("🗑 " + tr.gettext("Yes, delete it"), "dl:delyes")],
-            [_button("« " + tr.gettext("No, keep it"), f"dl:o:{deadline_id}")],
-        ]
-    )
-    text = tr.gettext("Delete this deadline? Its reminders will not be sent.")
-    await _show(update, context, text, markup)
+    await _show(update, context, dialog.delete_prompt(context.tr, deadline_id))
     return DELETE
 
 
@@ -409,23 +348,18 @@ def _keep(context: Context, draft: DeadlineDraft) -> None:
 
 async def add_start(update: Update, context: Context) -> str | int:
     _keep(context, DeadlineDraft())
-    text = context.tr.gettext("New deadline (1/4). What kind of date is it?")
-    await _show(update, context, text, kinds_markup(context.tr, None))
+    await _show(update, context, dialog.add_kind_prompt(context.tr), cancel=True)
     return ADD_KIND
 
 
 async def add_kind(update: Update, context: Context) -> str | int:
-    query = update.callback_query
-    assert query is not None
-    assert query.data is not None
-    kind = query.data.removeprefix("dl:k:")
-    if kind not in KINDS:
+    action = _pressed(update)
+    if not isinstance(action, PickKind) or action.kind not in KINDS:
         return ADD_KIND
     draft = _draft(context)
-    draft.kind = kind
+    draft.kind = action.kind
     _keep(context, draft)
-    text = context.tr.gettext("New deadline (2/4). Send its title in Greek.")
-    await _show(update, context, text, InlineKeyboardMarkup([[cancel_button(context.tr)]]))
+    await _show(update, context, dialog.add_title_el_prompt(context.tr), cancel=True)
     return ADD_TITLE_EL
 
 
@@ -435,16 +369,12 @@ async def add_title_el(update: Update, context: Context) -> str | int:
     try:
         title = service.clean_title(message.text or "")
     except DeadlineError as exc:
-        await reply(update, context, problem(context.tr, exc))
+        await reply(update, context, dialog.problem(context.tr, exc))
         return ADD_TITLE_EL
     draft = _draft(context)
     draft.title_el = title
     _keep(context, draft)
-    tr = context.tr
-    markup = InlineKeyboardMarkup(
-        [[_button(tr.gettext("Same as the Greek"), "dl:same")], [cancel_button(tr)]]
-    )
-    await reply(update, context, tr.gettext("And the title in English?"), reply_markup=markup)
+    await _reply(update, context, dialog.add_title_en_prompt(context.tr), cancel=True)
     return ADD_TITLE_EN
 
 
@@ -459,12 +389,10 @@ async def add_title_en(update: Update, context: Context) -> str | int:
         try:
             draft.title_en = service.clean_title(message.text or "")
         except DeadlineError as exc:
-            await reply(update, context, problem(context.tr, exc))
+            await reply(update, context, dialog.problem(context.tr, exc))
             return ADD_TITLE_EN
     _keep(context, draft)
-    tr = context.tr
-    text = tr.gettext("New deadline (3/4). When is it?") + "\n" + _date_hint(tr)
-    await reply(update, context, text, reply_markup=InlineKeyboardMarkup([[cancel_button(tr)]]))
+    await _reply(update, context, dialog.add_when_prompt(context.tr), cancel=True)
     return ADD_WHEN
 
 
@@ -486,7 +414,7 @@ async def add_when(update: Update, context: Context) -> str | int:
         if when <= runtime.clock():
             raise DeadlineError("past")
     except DeadlineError as exc:
-        await reply(update, context, problem(tr, exc))
+        await reply(update, context, dialog.problem(tr, exc))
         return ADD_WHEN
     draft = _draft(context)
     draft.due_at = when
@@ -501,17 +429,7 @@ async def add_when(update: Update, context: Context) -> str | int:
     _state(context)["dl_scopes"] = [
         {"scope": c.scope, "centre_id": c.centre_id, "directorate": c.directorate} for c in choices
     ]
-    rows = [
-        [_button(c.label or tr.gettext("Everyone"), f"dl:s:{index}")]
-        for index, c in enumerate(choices[:40])
-    ]
-    rows.append([cancel_button(tr)])
-    await reply(
-        update,
-        context,
-        tr.gettext("New deadline (4/4). Who is it for?"),
-        reply_markup=InlineKeyboardMarkup(rows),
-    )
+    await _reply(update, context, dialog.scope_screen(tr, choices), cancel=True)
     return ADD_SCOPE
 
 
@@ -522,15 +440,16 @@ def _apply_scope(draft: DeadlineDraft, choice: ScopeChoice) -> None:
 
 
 async def add_scope(update: Update, context: Context) -> str | int:
-    query = update.callback_query
-    assert query is not None
-    assert query.data is not None
+    action = _pressed(update)
     stored: Any = _state(context).get("dl_scopes") or []
-    index = parse_id(query.data.removeprefix("dl:s:"), minimum=0)
-    if not isinstance(stored, list) or index is None or index >= len(stored):
+    if (
+        not isinstance(action, PickScope)
+        or not isinstance(stored, list)
+        or action.index >= len(stored)
+    ):
         return ADD_SCOPE
     draft = _draft(context)
-    _apply_scope(draft, ScopeChoice(**stored[index]))
+    _apply_scope(draft, ScopeChoice(**stored[action.index]))
     _keep(context, draft)
     return await _confirm(update, context)
 
@@ -538,9 +457,8 @@ async def add_scope(update: Update, context: Context) -> str | int:
 async def _confirm(update: Update, context: Context) -> str:
     tr = context.tr
     draft = _draft(context)
-    assert draft.due_at is not None
     if draft.scope == "everyone":
-        scope = tr.gettext("Everyone")
+        scope = dialog.everyone(tr)
     else:
         async with context.runtime.sessions() as session:
             scope = (
@@ -550,23 +468,8 @@ async def _confirm(update: Update, context: Context) -> str:
                 )
                 or ""
             )
-    text = "\n".join(
-        [
-            tr.gettext("Save this deadline?"),
-            "",
-            f"🇬🇷 {draft.title_el}",
-            f"🇬🇧 {draft.title_en}",
-            kind_label(tr, draft.kind),
-            "🗓 " + long_when(tr, draft.due_at, context.runtime.settings.tz),
-            "📍 " + scope,
-            "",
-            tr.gettext("Notes and a link can be added after saving."),
-        ]
-    )
-    markup = InlineKeyboardMarkup(
-        [[_button("✅ " + tr.gettext("Save"), "dl:save")], [cancel_button(tr)]]
-    )
-    await _show(update, context, text, markup)
+    screen = dialog.confirm_screen(tr, draft, scope, context.runtime.settings.tz)
+    await _show(update, context, screen, cancel=True)
     return ADD_CONFIRM
 
 
@@ -582,7 +485,7 @@ async def add_save(update: Update, context: Context) -> str | int:
                 session, draft, rules_of(runtime), runtime.clock(), by=manager.user_id
             )
     except DeadlineError as exc:
-        return await show_list(update, context, manager, problem(context.tr, exc))
+        return await show_list(update, context, manager, dialog.problem(context.tr, exc))
     _state(context).pop("dl_draft", None)
     _state(context).pop("dl_scopes", None)
     notice = "✅ " + context.tr.gettext("Saved. Its followers will be reminded in time.")
@@ -592,35 +495,39 @@ async def add_save(update: Update, context: Context) -> str | int:
 # --- registration -------------------------------------------------------------------------------
 
 
+def _on(action: type[Action]) -> str:
+    return deadlines.verb_pattern(action)
+
+
 def build_flow() -> ConversationHandler[Context]:
-    open_one = CallbackQueryHandler(open_detail, pattern=r"^dl:o:\d+$")
-    to_list = CallbackQueryHandler(back_to_list, pattern=r"^dl:list$")
+    open_one = CallbackQueryHandler(open_detail, pattern=_on(OpenDeadline))
+    to_list = CallbackQueryHandler(back_to_list, pattern=_on(DeadlineList))
     return flow(
         FLOW,
         entry_points=[CommandHandler("deadlines", open_list, filters=PRIVATE)],
         states={
-            LIST: [open_one, CallbackQueryHandler(add_start, pattern=r"^dl:add$")],
+            LIST: [open_one, CallbackQueryHandler(add_start, pattern=_on(AddDeadline))],
             DETAIL: [
-                CallbackQueryHandler(edit_prompt, pattern=r"^dl:e:\w+$"),
-                CallbackQueryHandler(kind_prompt, pattern=r"^dl:kind$"),
-                CallbackQueryHandler(move_prompt, pattern=r"^dl:move$"),
-                CallbackQueryHandler(delete_prompt, pattern=r"^dl:del$"),
+                CallbackQueryHandler(edit_prompt, pattern=_on(EditField)),
+                CallbackQueryHandler(kind_prompt, pattern=_on(EditKind)),
+                CallbackQueryHandler(move_prompt, pattern=_on(MoveDeadline)),
+                CallbackQueryHandler(delete_prompt, pattern=_on(DeleteDeadline)),
                 to_list,
                 open_one,
             ],
             EDIT_TEXT: [MessageHandler(TEXT, edit_save), open_one],
-            EDIT_KIND: [CallbackQueryHandler(kind_save, pattern=r"^dl:k:\w+$"), open_one],
+            EDIT_KIND: [CallbackQueryHandler(kind_save, pattern=_on(PickKind)), open_one],
             MOVE: [MessageHandler(TEXT, move_save), open_one],
-            DELETE: [CallbackQueryHandler(delete_confirmed, pattern=r"^dl:delyes$"), open_one],
-            ADD_KIND: [CallbackQueryHandler(add_kind, pattern=r"^dl:k:\w+$")],
+            DELETE: [CallbackQueryHandler(delete_confirmed, pattern=_on(ConfirmDelete)), open_one],
+            ADD_KIND: [CallbackQueryHandler(add_kind, pattern=_on(PickKind))],
             ADD_TITLE_EL: [MessageHandler(TEXT, add_title_el)],
             ADD_TITLE_EN: [
                 MessageHandler(TEXT, add_title_en),
-                CallbackQueryHandler(add_title_en, pattern=r"^dl:same$"),
+                CallbackQueryHandler(add_title_en, pattern=_on(SameTitle)),
             ],
             ADD_WHEN: [MessageHandler(TEXT, add_when)],
-            ADD_SCOPE: [CallbackQueryHandler(add_scope, pattern=r"^dl:s:\d+$")],
-            ADD_CONFIRM: [CallbackQueryHandler(add_save, pattern=r"^dl:save$")],
+            ADD_SCOPE: [CallbackQueryHandler(add_scope, pattern=_on(PickScope))],
+            ADD_CONFIRM: [CallbackQueryHandler(add_save, pattern=_on(SaveDeadline))],
         },
         # /deadlines again restarts from the list.
         allow_reentry=True,

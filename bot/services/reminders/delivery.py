@@ -7,7 +7,8 @@ reminder that is due now, reading them from `reminder_deliveries`:
    worker (PostgreSQL: the row is picked with `FOR UPDATE SKIP LOCKED`, so two
    processes never take the same row; SQLite serialises writers, and the
    `status = 'pending'` guard makes the second claimant match nothing).
-2. Send through a `Sender` (the Telegram adapter lives in `handlers/`); many
+2. Send through a `Sender` (`bot.dialogs.reminders.notices.ReminderNotices`: the
+   reminder's screen, delivered by the channel's `Notifier`); many
    sends are in flight at once, paced by `Pacer` a little under 30 messages/s.
 3. Record: `sent` (with the message id), or back to `pending` with a later
    `next_attempt_at` (network error, 5xx: exponential backoff; 429: the delay
@@ -20,8 +21,8 @@ finish. After a crash, rows left in `sending` longer than `lease` are marked
 `unknown` and never sent again: the request may have reached Telegram, and a
 reminder must not be repeated.
 
-No `telegram` import here: the sender maps Telegram's errors to the exceptions
-below.
+No `telegram` import here: the Notifier maps the channel's errors to the
+outcomes below (`bot.ui.notifier`).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bot.models import Deadline, ReminderDelivery, Subscription, User
-from bot.services.reminders import (
+from bot.services.reminders.subscriptions import (
     EXPIRED,
     FAILED,
     MOVED,
@@ -55,6 +56,7 @@ from bot.services.reminders import (
     pending_filter,
 )
 from bot.ui.notifier import (
+    Delivered,
     DeliveryError,
     PermanentFailure,
     RecipientGone,
@@ -98,8 +100,8 @@ class DueReminder:
 
 
 class Sender(Protocol):
-    def __call__(self, reminder: DueReminder) -> Awaitable[int | None]:
-        """Send the reminder; return Telegram's message id, or raise a DeliveryError."""
+    def __call__(self, reminder: DueReminder) -> Awaitable[Delivered]:
+        """Send the reminder once; return what the channel accepted, or raise a DeliveryError."""
         ...
 
 
@@ -402,7 +404,7 @@ class ReminderDispatcher:
                 else:
                     report.superseded += 1
                 return
-            message_id = await self.sender(reminder)
+            delivered = await self.sender(reminder)
         except RecipientGone as exc:
             report.blocked += 1
             report.failed += 1
@@ -434,7 +436,7 @@ class ReminderDispatcher:
                 report.failed += 1
         else:
             report.sent += 1
-            await self._finish(delivery_id, SENT, message_id=message_id)
+            await self._finish(delivery_id, SENT, message_id=_message_id(delivered))
 
     async def _load(
         self, delivery_id: int, user_id: int, deadline_id: int, revision: int, offset_code: str
@@ -545,6 +547,12 @@ class ReminderDispatcher:
             )
             await session.commit()
         log.info("reminders: user %s blocked the bot; unsubscribed", user_id)
+
+
+def _message_id(delivered: Delivered) -> int | None:
+    """The channel's message id, kept when it is a number (Telegram's are)."""
+    message = delivered.message
+    return int(message) if message is not None and message.isdigit() else None
 
 
 def _rowcount(result: Any) -> int:
