@@ -30,16 +30,8 @@ teacher = Codec("tk")
 staff = Codec("hd")
 staff_list = Codec("st")
 admin = Codec("adm")
-# The main menu's "report a fault" (handled by the fault report); offered by /mytickets.
-menu = Codec("menu")
 
 PAGE = bounds(0, MAX_ROW_ID)  # pages count from 0
-
-
-@menu.action("report")
-@dataclass(frozen=True)
-class ReportFault(Action):
-    pass
 
 
 # --- teacher ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.dialogs.helpdesk import actions as act
 from bot.dialogs.helpdesk import text
+from bot.dialogs.menu import OpenReport
 from bot.i18n import N_, Translator
 from bot.services.helpdesk.ticket_types import (
     Change,
@@ -144,7 +145,7 @@ def my_tickets(tr: Translator, found: Page, tz: ZoneInfo) -> Screen:
     _ = tr.gettext
     if not found.total:
         body = _("You have not reported any fault yet. Use /report to report one.")
-        return Screen.of(body, [[Button("🛠 " + _("Report a fault"), act.ReportFault())]])
+        return Screen.of(body, [[Button("🛠 " + _("Report a fault"), OpenReport())]])
     header = _("<b>Your fault reports</b> (page {page} of {pages})").format(
         page=found.page + 1, pages=found.pages
     )
