@@ -615,7 +615,17 @@ def build_interview(ruleset: Ruleset = CURRENT_RULESET) -> Interview:
     return Interview(ruleset, questions)
 
 
+# The interview of the current ruleset (new interviews); `interview_for` gives any ruleset's.
 INTERVIEW: Final = build_interview()
+_INTERVIEWS: dict[str, Interview] = {INTERVIEW.ruleset.name: INTERVIEW}
+
+
+def interview_for(ruleset: Ruleset) -> Interview:
+    """The interview of `ruleset`, built once per ruleset name."""
+    interview = _INTERVIEWS.get(ruleset.name)
+    if interview is None or interview.ruleset is not ruleset:
+        interview = _INTERVIEWS[ruleset.name] = build_interview(ruleset)
+    return interview
 
 
 # --- answers ↔ declaration ----------------------------------------------------------------------

@@ -6,10 +6,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import FaqMiss, Ticket, TicketEvent, TicketWatcher
-from bot.services import faq_log, points_store, privacy, retention, tickets, users
+from bot.services import faq_log, privacy, retention, tickets, users
 from bot.services.clock import FakeClock
+from bot.services.points import store as points_store
 from bot.services.ticket_workflow import Action
-from scoring import parse_declaration
+from scoring import RULESET_170610_D2_2016, parse_declaration
 from tests.helpdesk_world import OTHER_TEACHER, T0, TEACHER, build_world, draft
 
 TICKET_DAYS = 730
@@ -120,7 +121,9 @@ async def test_kept_declarations_of_teachers_away_too_long_are_deleted(
     async with sessions() as session:
         for teacher in (TEACHER.user_id, OTHER_TEACHER.user_id):
             await users.touch_user(session, telegram_id=teacher, first_name="x", now=clock.now())
-            await points_store.agree(session, teacher, declaration, now=clock.now())
+            await points_store.agree(
+                session, teacher, declaration, RULESET_170610_D2_2016, now=clock.now()
+            )
     clock.advance(days=200)
     async with sessions() as session:  # one of them comes back
         await users.touch_user(

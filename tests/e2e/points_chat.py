@@ -20,7 +20,7 @@ from telegram.constants import ChatType
 
 from bot.db import create_engine, session_factory
 from bot.emulator.sim import SimUser
-from bot.services import points_store
+from bot.services.points import store as points_store
 from handlers.flows import active_flows
 from tests.e2e.conftest import BotHarness, Pressed, labels
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from bot.services.clock import FakeClock
-from bot.services.points_session import RESULT_KEPT_FOR
+from bot.services.points.session import RESULT_KEPT_FOR
 from handlers.points import PURGE_JOB
 from scoring import parse_declaration, score
 from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, labels

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.services.points_session import HISTORY_LIMIT, RESULT_KEPT_FOR, InterviewSession, Step
+from bot.services.points.session import HISTORY_LIMIT, RESULT_KEPT_FOR, InterviewSession, Step
 from scoring.interview import INTERVIEW, check_answer, check_item_answer
 
 

@@ -1,0 +1,1 @@
+"""The channel-neutral conversation layer: each feature's screens, texts and next steps."""
