@@ -16,7 +16,6 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from math import ceil
-from types import MappingProxyType
 from typing import Final
 
 
@@ -295,9 +294,9 @@ RULESET_170610_D2_2016 = Ruleset(
 
 # Every ruleset the bot knows, by name: a stored declaration or session names its ruleset and
 # is read back under it. A new circular adds its Ruleset here (and its labels in the dialogs).
-RULESETS: Final[Mapping[str, Ruleset]] = MappingProxyType(
-    {ruleset.name: ruleset for ruleset in (RULESET_170610_D2_2016,)}
-)
+RULESETS: Final[Mapping[str, Ruleset]] = {
+    ruleset.name: ruleset for ruleset in (RULESET_170610_D2_2016,)
+}
 
 # The ruleset a NEW interview (or a new `keplibot score`) uses; everything that already has a
 # result or a session uses that one's ruleset.
