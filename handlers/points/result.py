@@ -42,7 +42,8 @@ from handlers.common import answer_query, edit_text, reply, send_text
 from handlers.context import Context
 from handlers.start import main_menu_markup
 from scoring import Declaration, DeclarationInvalid, ScoreResult, UnknownRuleset
-from scoring.interview import answers_from_declaration, interview_for
+from scoring.answers import answers_from_declaration
+from scoring.interview import interview_for
 
 log = logging.getLogger(__name__)
 

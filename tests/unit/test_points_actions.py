@@ -25,7 +25,7 @@ from bot.i18n import get_translator
 from bot.services.points.session import InterviewSession
 from bot.ui.actions import MAX_BYTES, Action
 from scoring import parse_declaration, score
-from scoring.interview import answers_from_declaration
+from scoring.answers import answers_from_declaration
 
 EL = get_translator("el")
 

@@ -28,14 +28,8 @@ from bot.dialogs.points.chat import (
 from bot.dialogs.points.questions import QUESTION_TEXTS
 from bot.i18n import get_translator
 from scoring import EligibilityStatus as S
-from scoring.interview import (
-    INTERVIEW,
-    LIST_KINDS,
-    AnswerKind,
-    Question,
-    check_answer,
-    check_item_answer,
-)
+from scoring.answers import check_answer, check_item_answer
+from scoring.interview import INTERVIEW, LIST_KINDS, AnswerKind, Question
 
 EL = get_translator("el")
 EN = get_translator("en")

@@ -19,7 +19,7 @@ from bot.dialogs.points.pdf import BOLD_FONT, FONTS_DIR, REGULAR_FONT
 from bot.i18n import get_translator
 from bot.services.points.files import MAX_FILE_BYTES, declaration_json
 from scoring import parse_declaration, score
-from scoring.interview import answers_from_declaration
+from scoring.answers import answers_from_declaration
 
 EL = get_translator("el")
 EN = get_translator("en")

@@ -34,7 +34,8 @@ from scoring import (
     ruleset_named,
     score,
 )
-from scoring.interview import answers_from_declaration, interview_for
+from scoring.answers import answers_from_declaration
+from scoring.interview import interview_for
 
 REPO = Path(__file__).resolve().parents[2]
 EN = get_translator("en")

@@ -7,7 +7,7 @@ answers ("Change an answer", the PDF), an answer or a list item as a phrase,
 the "counts up to 5 school years" line, and `read_answer` /
 `read_item_answer`, which turn what a teacher typed (`ναι`, `3`, `15/9/2015`,
 `Γαλλικά`) into the value the interview expects. Whether that value is a
-valid answer is for `scoring.interview.check_answer` to say.
+valid answer is for `scoring.answers.check_answer` to say.
 
 No `telegram` here: the screens (`bot.dialogs.points.interview`) use what this returns.
 Labels of criteria come from the interview's own ruleset (`interview.ruleset`).
@@ -26,6 +26,7 @@ from bot.dialogs.points.labels import criterion_label, language_name, option_tex
 from bot.dialogs.points.words import reason_text
 from bot.i18n import LOCALES, N_, Translator, get_translator
 from scoring import EligibilityResult, EligibilityStatus, Period, Ruleset
+from scoring.answers import parse_date_text
 from scoring.engine import is_greek, lab_experience_years, language_key
 from scoring.interview import (
     LIST_KINDS,
@@ -35,7 +36,6 @@ from scoring.interview import (
     Part,
     Question,
     Section,
-    parse_date_text,
 )
 from scoring.numbers import round_half_up
 from scoring.ruleset import Unit

@@ -56,7 +56,8 @@ from bot.i18n import Translator
 from bot.services.points.session import InterviewSession, Step
 from bot.ui import Button, Screen
 from scoring import ErrorCode, Issue
-from scoring.interview import AnswerKind, Section, check_answer, check_item_answer
+from scoring.answers import check_answer, check_item_answer
+from scoring.interview import AnswerKind, Section
 
 KEYPAD: Final = range(6)  # 0–5, then "more" (typed)
 WHOLE_KEYPAD: Final = 8  # ranges this small get every value as a button (days 0–7)

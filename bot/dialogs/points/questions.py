@@ -193,7 +193,7 @@ QUESTION_TEXTS: Final[dict[str, tuple[str, str]]] = {
 
 
 def answer_problem(tr: Translator, issue: Issue) -> str:
-    """What the chat says when an answer does not fit (from `scoring.interview.check_answer`)."""
+    """What the chat says when an answer does not fit (from `scoring.answers.check_answer`)."""
     template = ANSWER_PROBLEM_TEXTS.get(issue.code, ANSWER_PROBLEM_DEFAULT)
     return fill(tr, template, issue.params)
 

@@ -14,7 +14,7 @@ stored one keeps its own; loading one whose ruleset is unknown raises
   there is nothing left to ask.
 - `answer(value)`, `add_item()`, `finish_list()`, `remove_item(i)` record what
   the teacher did (the value must already be checked with
-  `scoring.interview.check_answer` / `check_item_answer`); `back()` undoes the
+  `scoring.answers.check_answer` / `check_item_answer`); `back()` undoes the
   last of them; `skip()` answers "none" / 0.
 - `start_change(key)` asks one answered question again ("Change an answer"),
   then only the questions that depend on it and have no answer yet.
