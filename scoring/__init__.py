@@ -38,16 +38,20 @@ from scoring.engine import CriterionResult, ScoreResult, score, score_object
 from scoring.ruleset import (
     CURRENT_RULESET,
     RULESET_170610_D2_2016,
+    RULESETS,
     Criterion,
     Document,
     Level,
     Ruleset,
     TitleKind,
     Unit,
+    UnknownRuleset,
+    ruleset_named,
 )
 
 __all__ = [
     "CURRENT_RULESET",
+    "RULESETS",
     "RULESET_170610_D2_2016",
     "SCHEMA",
     "SCHEMAS",
@@ -76,10 +80,12 @@ __all__ = [
     "Title",
     "TitleKind",
     "Unit",
+    "UnknownRuleset",
     "check_eligibility",
     "declaration_to_json",
     "is_priority_branch",
     "parse_declaration",
+    "ruleset_named",
     "score",
     "score_object",
 ]

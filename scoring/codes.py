@@ -1,6 +1,6 @@
 """Codes that leave `scoring/`: validation errors, notes, eligibility reasons.
 
-Front ends translate them (see `bot.services.points`); `scoring/` never
+Front ends translate them (see `bot.dialogs.points`); `scoring/` never
 produces a sentence. Parameters travel beside the code as a mapping of
 plain values (str, int, Decimal, bool).
 """

@@ -10,11 +10,13 @@ new.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from math import ceil
+from typing import Final
 
 
 class TitleKind(StrEnum):
@@ -290,4 +292,28 @@ RULESET_170610_D2_2016 = Ruleset(
 )
 # fmt: on
 
-CURRENT_RULESET = RULESET_170610_D2_2016
+# Every ruleset the bot knows, by name: a stored declaration or session names its ruleset and
+# is read back under it. A new circular adds its Ruleset here (and its labels in the dialogs).
+RULESETS: Final[Mapping[str, Ruleset]] = {
+    ruleset.name: ruleset for ruleset in (RULESET_170610_D2_2016,)
+}
+
+# The ruleset a NEW interview (or a new `keplibot score`) uses; everything that already has a
+# result or a session uses that one's ruleset.
+CURRENT_RULESET: Final = RULESET_170610_D2_2016
+
+
+class UnknownRuleset(LookupError):
+    """A stored declaration or session names a ruleset this version does not know."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def ruleset_named(name: str) -> Ruleset:
+    """The ruleset called `name`; raises `UnknownRuleset` for a name not in `RULESETS`."""
+    try:
+        return RULESETS[name]
+    except KeyError:
+        raise UnknownRuleset(name) from None

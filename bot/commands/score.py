@@ -22,10 +22,16 @@ import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from bot.dialogs.points.words import (
+    dumps,
+    error_object,
+    error_text,
+    output_object,
+    render_breakdown,
+)
 from bot.i18n import DEFAULT_LOCALE, LOCALES, Translator, get_translator
 from bot.services import json_input
 from bot.services.json_input import JsonRefused
-from bot.services.points import dumps, error_object, error_text, output_object, render_breakdown
 from scoring import DeclarationInvalid, score_object
 
 EXIT_OK = 0

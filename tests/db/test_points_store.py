@@ -9,7 +9,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import PointsDeclaration
-from bot.services import points_store, users
+from bot.services import users
+from bot.services.points import store as points_store
 from scoring import CURRENT_RULESET, parse_declaration, score
 
 TEACHER = 7_000_000_001  # Telegram ids exceed 32 bits
@@ -40,8 +41,13 @@ async def test_nothing_is_kept_before_the_teacher_is_asked(
         await new_teacher(session)
         assert await points_store.consent(session, TEACHER) is None
         with pytest.raises(points_store.ConsentMissing):
-            await points_store.save(session, TEACHER, MASTER_AND_TWO_YEARS)
-        assert await points_store.save_if_agreed(session, TEACHER, MASTER_AND_TWO_YEARS) is False
+            await points_store.save(session, TEACHER, MASTER_AND_TWO_YEARS, CURRENT_RULESET)
+        assert (
+            await points_store.save_if_agreed(
+                session, TEACHER, MASTER_AND_TWO_YEARS, CURRENT_RULESET
+            )
+            is False
+        )
         assert await rows(session) == 0
         assert await points_store.load(session, TEACHER) is None
 
@@ -51,7 +57,9 @@ async def test_agreeing_keeps_the_declaration_and_it_loads_back_equal(
 ) -> None:
     async with sessions() as session:
         await new_teacher(session)
-        await points_store.agree(session, TEACHER, MASTER_AND_TWO_YEARS, now=MONDAY)
+        await points_store.agree(
+            session, TEACHER, MASTER_AND_TWO_YEARS, CURRENT_RULESET, now=MONDAY
+        )
     async with sessions() as session:
         kept = await points_store.load(session, TEACHER)
         assert kept is not None
@@ -71,8 +79,12 @@ async def test_only_the_last_declaration_is_kept(
     later = MONDAY + timedelta(days=2)
     async with sessions() as session:
         await new_teacher(session)
-        await points_store.agree(session, TEACHER, MASTER_AND_TWO_YEARS, now=MONDAY)
-        assert await points_store.save_if_agreed(session, TEACHER, ENGLISH_C2, now=later)
+        await points_store.agree(
+            session, TEACHER, MASTER_AND_TWO_YEARS, CURRENT_RULESET, now=MONDAY
+        )
+        assert await points_store.save_if_agreed(
+            session, TEACHER, ENGLISH_C2, CURRENT_RULESET, now=later
+        )
     async with sessions() as session:
         assert await rows(session) == 1
         kept = await points_store.load(session, TEACHER)
@@ -85,12 +97,15 @@ async def test_saying_no_drops_what_was_kept_and_keeps_nothing_new(
 ) -> None:
     async with sessions() as session:
         await new_teacher(session)
-        await points_store.agree(session, TEACHER, MASTER_AND_TWO_YEARS)
+        await points_store.agree(session, TEACHER, MASTER_AND_TWO_YEARS, CURRENT_RULESET)
         await points_store.delete_kept(session, TEACHER)
     async with sessions() as session:
         assert await points_store.consent(session, TEACHER) is False
         assert await rows(session) == 0
-        assert await points_store.save_if_agreed(session, TEACHER, ENGLISH_C2) is False
+        assert (
+            await points_store.save_if_agreed(session, TEACHER, ENGLISH_C2, CURRENT_RULESET)
+            is False
+        )
         assert await rows(session) == 0
 
 
@@ -100,8 +115,8 @@ async def test_deleting_removes_the_declaration_and_stops_keeping(
     async with sessions() as session:
         await new_teacher(session)
         await new_teacher(session, TEACHER + 1)
-        await points_store.agree(session, TEACHER, MASTER_AND_TWO_YEARS)
-        await points_store.agree(session, TEACHER + 1, ENGLISH_C2)
+        await points_store.agree(session, TEACHER, MASTER_AND_TWO_YEARS, CURRENT_RULESET)
+        await points_store.agree(session, TEACHER + 1, ENGLISH_C2, CURRENT_RULESET)
         assert await points_store.delete_kept(session, TEACHER) is True
     async with sessions() as session:
         assert await points_store.load(session, TEACHER) is None
@@ -118,7 +133,7 @@ async def test_forgetting_the_user_removes_the_declaration(
 ) -> None:
     async with sessions() as session:
         await new_teacher(session)
-        await points_store.agree(session, TEACHER, MASTER_AND_TWO_YEARS)
+        await points_store.agree(session, TEACHER, MASTER_AND_TWO_YEARS, CURRENT_RULESET)
         assert await users.delete_user_data(session, TEACHER)
     async with sessions() as session:
         assert await rows(session) == 0
@@ -129,7 +144,7 @@ async def test_a_kept_row_that_no_longer_parses_is_not_shown_nor_deleted(
 ) -> None:
     async with sessions() as session:
         await new_teacher(session)
-        await points_store.agree(session, TEACHER, ENGLISH_C2)
+        await points_store.agree(session, TEACHER, ENGLISH_C2, CURRENT_RULESET)
         await session.execute(
             update(PointsDeclaration).values(declaration={"schema": "ysepehy-declaration/9"})
         )

@@ -6,12 +6,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import FaqMiss, Ticket, TicketEvent, TicketWatcher
-from bot.services import points_store, privacy, retention, users
+from bot.services import privacy, retention, users
 from bot.services.clock import FakeClock
 from bot.services.faq import log as faq_log
 from bot.services.helpdesk import ticket_changes, tickets
 from bot.services.helpdesk.ticket_workflow import Action
-from scoring import parse_declaration
+from bot.services.points import store as points_store
+from scoring import RULESET_170610_D2_2016, parse_declaration
 from tests.helpdesk_world import OTHER_TEACHER, T0, TEACHER, build_world, draft
 
 TICKET_DAYS = 730
@@ -124,7 +125,9 @@ async def test_kept_declarations_of_teachers_away_too_long_are_deleted(
     async with sessions() as session:
         for teacher in (TEACHER.user_id, OTHER_TEACHER.user_id):
             await users.touch_user(session, telegram_id=teacher, first_name="x", now=clock.now())
-            await points_store.agree(session, teacher, declaration, now=clock.now())
+            await points_store.agree(
+                session, teacher, declaration, RULESET_170610_D2_2016, now=clock.now()
+            )
     clock.advance(days=200)
     async with sessions() as session:  # one of them comes back
         await users.touch_user(

@@ -14,13 +14,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pypdf import PdfReader
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Chat, Message, Update, User
 from telegram.constants import ChatType
 
 from bot.db import create_engine, session_factory
 from bot.emulator.sim import SimUser
-from bot.services import points_store
+from bot.models import PointsDeclaration
+from bot.services.points import store as points_store
 from handlers.flows import active_flows
 from tests.e2e.conftest import BotHarness, Pressed, labels
 
@@ -119,6 +121,23 @@ async def kept_declaration(database_url: str, user_id: int) -> points_store.Kept
         sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
         async with sessions() as session:
             return await points_store.load(session, user_id)
+    finally:
+        await engine.dispose()
+
+
+async def rename_kept_ruleset(database_url: str, user_id: int, name: str) -> None:
+    """Make the kept declaration of `user_id` name the ruleset `name` (one the bot may not
+    know), as a row kept by another version of the bot would."""
+    engine = create_engine(database_url)
+    try:
+        sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
+        async with sessions() as session:
+            await session.execute(
+                update(PointsDeclaration)
+                .where(PointsDeclaration.user_id == user_id)
+                .values(ruleset=name)
+            )
+            await session.commit()
     finally:
         await engine.dispose()
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from bot.services.clock import FakeClock
-from bot.services.points_session import RESULT_KEPT_FOR
+from bot.services.points.session import RESULT_KEPT_FOR
 from handlers.points import PURGE_JOB
 from scoring import parse_declaration, score
 from tests.e2e.conftest import ALICE, BOB, BotHarness, Launch, labels
@@ -21,6 +21,7 @@ from tests.e2e.points_chat import (
     json_document,
     kept_declaration,
     pdf_text,
+    rename_kept_ruleset,
 )
 from tests.unit.scoring_support import EXAMPLES_DIR, spec_dir
 
@@ -287,6 +288,20 @@ async def test_mypoints_without_a_kept_declaration_offers_the_interview(bot: Bot
     [note] = await alice.send("/mypoints")
     assert note["text"].startswith("ℹ️ Βρίσκεστε στη μέση του υπολογισμού μορίων")
     assert "1/7 · " in note["text"]
+
+
+async def test_a_kept_declaration_of_an_unknown_circular_is_refused_in_words(
+    bot: BotHarness,
+) -> None:
+    alice = Teacher(bot, ALICE)
+    [summary] = await alice.send_file(json_document({"keplinet_head_years": 2}), "mine.json")
+    await bot.press(ALICE, summary, "p:keep")
+    assert (await kept_declaration(bot.database_url, ALICE.id)) is not None
+    await rename_kept_ruleset(bot.database_url, ALICE.id, "999/Δ2/2099")
+    [reply] = await alice.send("/mypoints")
+    assert reply["text"].startswith("⚠️ Η αποθηκευμένη δήλωσή σας υπολογίστηκε με την εγκύκλιο")
+    assert "999/Δ2/2099" in reply["text"]
+    assert labels(reply) == ["🧮 Υπολογισμός των μορίων μου"]
 
 
 async def test_points_commands_are_in_help(bot: BotHarness) -> None:

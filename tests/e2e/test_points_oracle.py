@@ -23,10 +23,12 @@ from typing import Any
 import pytest
 
 from bot.cli import main
+from bot.dialogs.points.chat import ADD_ANOTHER, ADD_FIRST, NONE_OF_KIND
+from bot.dialogs.points.labels import option_text
+from bot.dialogs.points.questions import question_text
+from bot.dialogs.points.words import STATUS_TEXTS
 from bot.emulator.sim import SimUser
 from bot.i18n import Translator, get_translator
-from bot.services.points import STATUS_TEXTS, option_text, question_text
-from bot.services.points_chat import ADD_ANOTHER, ADD_FIRST, NONE_OF_KIND
 from scoring import Declaration, parse_declaration, score
 from scoring.engine import language_key
 from scoring.interview import COMMON_LANGUAGES, INTERVIEW, AnswerKind
@@ -121,9 +123,9 @@ def question_keys(tr: Translator) -> dict[str, str]:
     """The question texts in `tr`'s language → the interview's question keys."""
     keys: dict[str, str] = {}
     for question in INTERVIEW.questions:
-        keys[question_text(tr, question).text] = question.key
+        keys[question_text(tr, INTERVIEW.ruleset, question).text] = question.key
         for sub in question.items:
-            keys[question_text(tr, sub).text] = sub.key
+            keys[question_text(tr, INTERVIEW.ruleset, sub).text] = sub.key
     return keys
 
 

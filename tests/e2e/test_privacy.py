@@ -78,7 +78,7 @@ async def test_a_teacher_exports_then_erases_everything_and_the_ticket_stays_ano
     assert "KPL-2026-00001" in done["text"]
     # A declaration, kept with her consent.
     [result] = await send_file(bot, TEACHER, json_document({"lab_manager_effective_years": 2}))
-    await bot.press(TEACHER, result, "pr:keep")
+    await bot.press(TEACHER, result, "p:keep")
     # A question the FAQ cannot answer: kept for the staff, the phone number masked.
     await bot.send(TEACHER, QUESTION)
     # And a points interview left half-way.

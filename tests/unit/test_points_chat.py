@@ -6,9 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.i18n import get_translator
-from bot.services.points import QUESTION_TEXTS
-from bot.services.points_chat import (
+from bot.dialogs.points.chat import (
     ADD_ANOTHER,
     ADD_FIRST,
     ITEM_HEADINGS,
@@ -27,15 +25,11 @@ from bot.services.points_chat import (
     read_item_answer,
     status_change_text,
 )
+from bot.dialogs.points.questions import QUESTION_TEXTS
+from bot.i18n import get_translator
 from scoring import EligibilityStatus as S
-from scoring.interview import (
-    INTERVIEW,
-    LIST_KINDS,
-    AnswerKind,
-    Question,
-    check_answer,
-    check_item_answer,
-)
+from scoring.answers import check_answer, check_item_answer
+from scoring.interview import INTERVIEW, LIST_KINDS, AnswerKind, Question
 
 EL = get_translator("el")
 EN = get_translator("en")
@@ -43,7 +37,9 @@ EN = get_translator("en")
 
 @pytest.mark.parametrize("question", INTERVIEW.questions, ids=lambda q: q.key)
 def test_every_question_has_a_short_label_and_a_text(question: Question) -> None:
-    assert question_label(EL, question) != question_label(EN, question)
+    assert question_label(EL, INTERVIEW.ruleset, question) != question_label(
+        EN, INTERVIEW.ruleset, question
+    )
     assert question.key in QUESTION_TEXTS
     for sub in question.items:
         assert sub.key in QUESTION_TEXTS
@@ -158,11 +154,15 @@ def test_an_end_before_the_start_is_refused() -> None:
 
 
 def test_the_cap_is_shown_in_units() -> None:
-    assert cap_line(EN, INTERVIEW["keplinet_head_years"]) == "Counts up to 5 school years."
-    assert cap_line(EL, INTERVIEW["keplinet_acting_head_years"]) == "Μετράει έως 10 σχολικά έτη."
-    assert cap_line(EN, INTERVIEW["lab_experience_periods"]) == "Counts up to 4 years."
-    assert cap_line(EN, INTERVIEW["ict_level_b_certified"]) == ""
-    assert cap_line(EN, INTERVIEW["days_per_week_at_school"]) == ""
+    rules = INTERVIEW.ruleset
+    assert cap_line(EN, rules, INTERVIEW["keplinet_head_years"]) == "Counts up to 5 school years."
+    assert (
+        cap_line(EL, rules, INTERVIEW["keplinet_acting_head_years"])
+        == "Μετράει έως 10 σχολικά έτη."
+    )
+    assert cap_line(EN, rules, INTERVIEW["lab_experience_periods"]) == "Counts up to 4 years."
+    assert cap_line(EN, rules, INTERVIEW["ict_level_b_certified"]) == ""
+    assert cap_line(EN, rules, INTERVIEW["days_per_week_at_school"]) == ""
 
 
 def test_skip_is_offered_for_points_and_optional_facts_only() -> None:
@@ -209,7 +209,7 @@ def test_items_and_answers_as_phrases() -> None:
 
 def test_answer_lines_list_every_question_that_applies() -> None:
     answers = {"teaches_informatics": False, "keplinet_service": False}
-    lines = answer_lines(EN, answers)
+    lines = answer_lines(EN, INTERVIEW, answers)
     keys = [question.key for question, _text in lines]
     assert "role" not in keys
     assert "keplinet_head_years" not in keys

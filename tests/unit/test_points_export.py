@@ -13,16 +13,13 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from bot.dialogs.points.export import declaration_problems as read_declaration_file
+from bot.dialogs.points.export import summary_pdf
+from bot.dialogs.points.pdf import BOLD_FONT, FONTS_DIR, REGULAR_FONT
 from bot.i18n import get_translator
-from bot.services.points_export import (
-    MAX_FILE_BYTES,
-    declaration_json,
-    read_declaration_file,
-    summary_pdf,
-)
-from bot.services.points_pdf import BOLD_FONT, FONTS_DIR, REGULAR_FONT
+from bot.services.points.files import MAX_FILE_BYTES, declaration_json
 from scoring import parse_declaration, score
-from scoring.interview import answers_from_declaration
+from scoring.answers import answers_from_declaration
 
 EL = get_translator("el")
 EN = get_translator("en")

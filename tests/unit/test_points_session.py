@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.services.points_session import HISTORY_LIMIT, RESULT_KEPT_FOR, InterviewSession, Step
-from scoring.interview import INTERVIEW, check_answer, check_item_answer
+from bot.services.points.session import HISTORY_LIMIT, RESULT_KEPT_FOR, InterviewSession, Step
+from scoring.answers import check_answer, check_item_answer
+from scoring.interview import INTERVIEW
 
 
 def keys_asked(session: InterviewSession) -> str:

@@ -1,4 +1,5 @@
-"""Points in words (bot/services/points.py): labels, notes, reasons, errors, questions, outputs."""
+"""Points in words (bot/dialogs/points/ labels, questions, words): labels, notes, reasons,
+errors, questions, outputs."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from bot.dialogs.points import labels, questions, words
 from bot.i18n import Translator, get_translator
-from bot.services import points as text
 from scoring import (
     CURRENT_RULESET,
     Document,
@@ -25,6 +26,7 @@ from scoring import (
 )
 from scoring.interview import INTERVIEW, AnswerKind
 
+RULES = CURRENT_RULESET
 EL = get_translator("el")
 EN = get_translator("en")
 
@@ -35,20 +37,20 @@ def placeholders(template: str) -> set[str]:
 
 def all_msgids() -> list[str]:
     ids: list[str] = [
-        *text.CRITERION_LABELS.values(),
-        *text.TITLE_KIND_NAMES.values(),
-        *text.DOCUMENT_TEXTS.values(),
-        *text.NOTE_TEXTS.values(),
-        *text.REASON_TEXTS.values(),
-        *text.ROLE_REASON_TEXTS.values(),
-        *text.EMPLOYMENT_REASON_TEXTS.values(),
-        *text.STATUS_TEXTS.values(),
-        *text.ERROR_TEXTS.values(),
-        *text.ANSWER_PROBLEM_TEXTS.values(),
-        text.ANSWER_PROBLEM_DEFAULT,
-        *text.OPTION_TEXTS.values(),
+        *labels.RULESET_WORDS[CURRENT_RULESET.name].labels.values(),
+        *labels.TITLE_KIND_NAMES.values(),
+        *labels.DOCUMENT_TEXTS.values(),
+        *words.NOTE_TEXTS.values(),
+        *words.REASON_TEXTS.values(),
+        *words.ROLE_REASON_TEXTS.values(),
+        *words.EMPLOYMENT_REASON_TEXTS.values(),
+        *words.STATUS_TEXTS.values(),
+        *words.ERROR_TEXTS.values(),
+        *questions.ANSWER_PROBLEM_TEXTS.values(),
+        questions.ANSWER_PROBLEM_DEFAULT,
+        *labels.OPTION_TEXTS.values(),
     ]
-    for question, hint in text.QUESTION_TEXTS.values():
+    for question, hint in questions.QUESTION_TEXTS.values():
         ids += [question, *([hint] if hint else [])]
     return ids
 
@@ -57,29 +59,29 @@ def all_msgids() -> list[str]:
 
 
 def test_every_criterion_has_a_short_label() -> None:
-    assert set(text.CRITERION_LABELS) == set(CURRENT_RULESET.keys)
+    assert set(labels.RULESET_WORDS[CURRENT_RULESET.name].labels) == set(CURRENT_RULESET.keys)
 
 
 def test_every_code_has_a_sentence() -> None:
-    assert set(text.NOTE_TEXTS) == set(NoteCode)
-    assert set(text.ERROR_TEXTS) == set(ErrorCode)
-    assert set(text.DOCUMENT_TEXTS) == set(Document)
+    assert set(words.NOTE_TEXTS) == set(NoteCode)
+    assert set(words.ERROR_TEXTS) == set(ErrorCode)
+    assert set(labels.DOCUMENT_TEXTS) == set(Document)
     role_codes = {ReasonCode.HEAD_NOT_SOLE_TEACHER, ReasonCode.HEAD_SOLE_TEACHER}
     plural = {ReasonCode.TOO_FEW_DAYS, ReasonCode.FEW_DAYS_MANAGER_ELSEWHERE}
     by_employment = {ReasonCode.REDUCED_HOURS_EMPLOYMENT}
-    assert set(text.REASON_TEXTS) | role_codes | plural | by_employment == set(ReasonCode)
-    assert set(text.EMPLOYMENT_REASON_TEXTS) == {e for e in Employment if e.only_as_fallback}
-    assert set(text.STATUS_TEXTS) == set(EligibilityStatus)
+    assert set(words.REASON_TEXTS) | role_codes | plural | by_employment == set(ReasonCode)
+    assert set(words.EMPLOYMENT_REASON_TEXTS) == {e for e in Employment if e.only_as_fallback}
+    assert set(words.STATUS_TEXTS) == set(EligibilityStatus)
     for code in role_codes:
         for role in (Role.DIRECTOR, Role.DEPUTY_DIRECTOR):
-            assert (code, role) in text.ROLE_REASON_TEXTS
+            assert (code, role) in words.ROLE_REASON_TEXTS
 
 
 def test_every_interview_question_has_a_text() -> None:
     keys = {q.key for q in INTERVIEW.questions} | {
         sub.key for q in INTERVIEW.questions for sub in q.items
     }
-    assert set(text.QUESTION_TEXTS) == keys
+    assert set(questions.QUESTION_TEXTS) == keys
 
 
 def test_every_fixed_option_has_a_label() -> None:
@@ -87,11 +89,11 @@ def test_every_fixed_option_has_a_label() -> None:
     for question in INTERVIEW.questions:
         if question.kind == AnswerKind.CHOICE and question.key != "branch":
             for option in question.options:
-                assert (question.key, option) in text.OPTION_TEXTS
+                assert (question.key, option) in labels.OPTION_TEXTS
         for sub in question.items:
             for option in sub.options:
                 if option not in ("B1", "A2", "A1"):
-                    assert (sub.key, option) in text.OPTION_TEXTS, (sub.key, option)
+                    assert (sub.key, option) in labels.OPTION_TEXTS, (sub.key, option)
 
 
 @pytest.mark.parametrize("msgid", sorted(set(all_msgids())))
@@ -106,58 +108,64 @@ def test_every_text_is_translated_into_greek_with_the_same_placeholders(msgid: s
 
 
 def test_criterion_label_is_translated() -> None:
-    assert text.criterion_label(EL, "γ") == "Μεταπτυχιακό σε συναφές αντικείμενο"
-    assert text.criterion_label(EN, "γ") == "Master's degree in a related subject"
+    assert labels.criterion_label(EL, RULES, "γ") == "Μεταπτυχιακό σε συναφές αντικείμενο"
+    assert labels.criterion_label(EN, RULES, "γ") == "Master's degree in a related subject"
 
 
 def test_documents_for_a_title_include_doatap_recognition() -> None:
-    documents = text.documents_for(EN, "α")
+    documents = labels.documents_for(EN, CURRENT_RULESET, "α")
     assert any("Δ.Ο.Α.Τ.Α.Π." in d for d in documents)
 
 
 def test_documents_text_lists_the_documents_of_the_criteria_met() -> None:
     result = score_object({"ict_level_b_certified": True, "keplinet_head_years": 1})
-    lines = text.documents_text(EN, result).splitlines()
+    lines = words.documents_text(EN, result).splitlines()
     assert lines[0] == "Documents to gather:"
     assert "ζ) Head or technical head of a ΚΕ.ΠΛΗ.ΝΕ.Τ." in lines
     assert "  • A certificate of the certification body" in lines
-    assert text.documents_text(EN, score_object({})) == (
+    assert words.documents_text(EN, score_object({})) == (
         "No criterion is met, so there are no documents to gather."
     )
 
 
 def test_question_text_carries_the_points_from_the_ruleset() -> None:
-    asked = text.question_text(EL, INTERVIEW["keplinet_head_years"])
+    asked = questions.question_text(EL, RULES, INTERVIEW["keplinet_head_years"])
     assert asked.text.endswith(";")
     assert "1 μόριο ανά σχολικό έτος, έως 5 μόρια (κριτήριο ζ)" in asked.hint
-    english = text.question_text(EN, INTERVIEW["keplinet_staff_years_under_3_days"])
+    english = questions.question_text(
+        EN, CURRENT_RULESET, INTERVIEW["keplinet_staff_years_under_3_days"]
+    )
     assert "0.25 points per school year, up to 3 points (criterion θ)" in english.hint
 
 
 def test_question_text_of_a_yes_no_criterion_names_its_points() -> None:
     assert (
         "3 points (criterion ιδ)"
-        in text.question_text(EN, INTERVIEW["ict_level_b_certified"]).hint
+        in questions.question_text(EN, RULES, INTERVIEW["ict_level_b_certified"]).hint
     )
 
 
 def test_item_question_text() -> None:
     start = INTERVIEW["lab_experience_periods"].items[0]
-    assert text.question_text(EN, start) == text.QuestionText(
+    assert questions.question_text(EN, RULES, start) == questions.QuestionText(
         "When did this period of lab work start?",
         "A date as day/month/year, such as 15/09/2005.",
     )
 
 
 def test_year_questions_say_that_only_whole_school_years_count() -> None:
-    hint = text.question_text(EN, INTERVIEW["lab_manager_effective_years"]).hint
+    hint = questions.question_text(
+        EN, CURRENT_RULESET, INTERVIEW["lab_manager_effective_years"]
+    ).hint
     assert "a part of a school year does not count as a year (clause i)" in hint
-    periods = text.question_text(EN, INTERVIEW["lab_experience_periods"]).hint
+    periods = questions.question_text(
+        EN, CURRENT_RULESET, INTERVIEW["lab_experience_periods"]
+    ).hint
     assert "clause i" not in periods  # lab experience is pro-rated
 
 
 def test_related_is_not_defined_by_the_circular() -> None:
-    hint = text.question_text(EN, INTERVIEW["titles"].items[1]).hint
+    hint = questions.question_text(EN, RULES, INTERVIEW["titles"].items[1]).hint
     assert hint.startswith("The circular does not define “related” (συναφές)")
     assert "the teachers' association judges" in hint
 
@@ -177,7 +185,7 @@ def test_quantities_in_words(
     tr: Translator, unit_key: str, quantity: Decimal, expected: str
 ) -> None:
     unit = CURRENT_RULESET.by_key[unit_key].unit
-    assert text.unit_quantity(tr, unit, quantity) == expected
+    assert labels.unit_quantity(tr, unit, quantity) == expected
 
 
 def test_note_sentences_fill_in_their_parameters() -> None:
@@ -190,7 +198,7 @@ def test_note_sentences_fill_in_their_parameters() -> None:
             ],
         }
     )
-    notes = [text.note_text(EN, note) for note in result.notes]
+    notes = [words.note_text(EN, note) for note in result.notes]
     assert notes == [
         "Title 1 (master's degree) is from abroad and not recognised by Δ.Ο.Α.Τ.Α.Π.: "
         "it scores nothing until it is recognised.",
@@ -198,12 +206,12 @@ def test_note_sentences_fill_in_their_parameters() -> None:
         "dissertation and does not count.",
         "German at level A2 scores nothing: languages count from B2 upwards.",
     ]
-    assert text.note_text(EL, result.notes[0]).startswith("Ο τίτλος 1 (μεταπτυχιακό)")
+    assert words.note_text(EL, result.notes[0]).startswith("Ο τίτλος 1 (μεταπτυχιακό)")
 
 
 def test_cap_note_uses_greek_decimal_comma() -> None:
     result = score_object({"keplinet_acting_head_years": 11})
-    assert text.note_text(EL, result.notes[0]) == (
+    assert words.note_text(EL, result.notes[0]) == (
         "Το κριτήριο ι) φτάνει το ανώτατο όριό του, 2 μόρια (η δήλωση αντιστοιχεί σε 2,2 μόρια)."
     )
 
@@ -253,26 +261,26 @@ def test_cap_note_uses_greek_decimal_comma() -> None:
 def test_reason_sentences(facts: dict[str, Any], expected: str) -> None:
     result = score_object({"eligibility": facts})
     assert result.eligibility is not None
-    assert expected in [text.reason_text(EN, r) for r in result.eligibility.reasons]
+    assert expected in [words.reason_text(EN, r) for r in result.eligibility.reasons]
 
 
 def test_error_text_starts_with_the_field_path() -> None:
     issue = Issue("titles[1].continues", ErrorCode.DANGLING_CONTINUES, {"id": "m9"})
-    assert text.error_text(EN, issue) == (
+    assert words.error_text(EN, issue) == (
         "titles[1].continues: no title of the declaration has the id “m9”."
     )
-    assert text.error_text(EL, issue).startswith("titles[1].continues: ")
+    assert words.error_text(EL, issue).startswith("titles[1].continues: ")
 
 
 def test_error_text_names_the_declaration_when_the_root_is_wrong() -> None:
     issue = Issue("", ErrorCode.NOT_AN_OBJECT)
-    assert text.error_text(EN, issue) == "the declaration: must be a JSON object."
-    assert text.error_text(EL, issue) == "η δήλωση: πρέπει να είναι αντικείμενο JSON."
+    assert words.error_text(EN, issue) == "the declaration: must be a JSON object."
+    assert words.error_text(EL, issue) == "η δήλωση: πρέπει να είναι αντικείμενο JSON."
 
 
 def test_error_object_has_path_code_and_message() -> None:
     issue = Issue("keplinet_head_years", ErrorCode.OUT_OF_RANGE, {"minimum": 0, "maximum": 60})
-    assert text.error_object(EN, issue) == {
+    assert words.error_object(EN, issue) == {
         "path": "keplinet_head_years",
         "code": "out_of_range",
         "message": "keplinet_head_years: must be from 0 to 60.",
@@ -291,19 +299,21 @@ def test_error_object_has_path_code_and_message() -> None:
     ],
 )
 def test_answer_problems_speak_plainly(issue: Issue, expected: str) -> None:
-    assert text.answer_problem(EL, issue) == expected
+    assert questions.answer_problem(EL, issue) == expected
 
 
 def test_answer_problem_shows_dates_in_the_users_format() -> None:
     issue = Issue("x", ErrorCode.START_AFTER_END, {"start": "2020-02-01", "end": "2020-01-01"})
-    assert text.answer_problem(EN, issue) == "The end cannot be before the start (Feb 1, 2020)."
+    assert (
+        questions.answer_problem(EN, issue) == "The end cannot be before the start (Feb 1, 2020)."
+    )
 
 
 def test_language_codes_show_as_names() -> None:
-    assert text.language_name(EL, " EN ") == "Αγγλικά"
-    assert text.language_name(EL, "Κινέζικα") == "Κινέζικα"
-    assert text.option_text(EN, "role", "deputy_director") == "Deputy director"
-    assert text.option_text(EN, "branch", "ΠΕ86") == "ΠΕ86"
+    assert labels.language_name(EL, " EN ") == "Αγγλικά"
+    assert labels.language_name(EL, "Κινέζικα") == "Κινέζικα"
+    assert labels.option_text(EN, "role", "deputy_director") == "Deputy director"
+    assert labels.option_text(EN, "branch", "ΠΕ86") == "ΠΕ86"
 
 
 # --- the breakdown ---------------------------------------------------------------------------
@@ -318,7 +328,7 @@ def test_breakdown_in_greek_uses_the_decimal_comma() -> None:
             "eligibility": {"days_per_week_at_school": 1, "branch": "ΠΕ86"},
         }
     )
-    lines = text.render_breakdown(EL, result).splitlines()
+    lines = words.render_breakdown(EL, result).splitlines()
     assert lines[0] == "Ενδεικτικό σύνολο: 6 μόρια"
     assert "στ) Δεύτερο πτυχίο σε μη συναφές αντικείμενο: 0,5 μόρια" in lines
     assert (
@@ -344,7 +354,7 @@ def test_breakdown_shows_only_the_criteria_met() -> None:
     result = score_object(
         {"lab_experience_periods": [{"start": "2020-01-01", "end": "2020-06-30"}]}
     )
-    body = text.render_breakdown(EN, result)
+    body = words.render_breakdown(EN, result)
     assert "ιγ) Lab experience outside school: 0.5 points (0.5 years)" in body
     criterion_lines = [line for line in body.splitlines() if ") " in line.split(":")[0]]
     assert len(criterion_lines) == 1
@@ -352,7 +362,7 @@ def test_breakdown_shows_only_the_criteria_met() -> None:
 
 
 def test_breakdown_of_an_empty_declaration() -> None:
-    body = text.render_breakdown(EN, score_object({}))
+    body = words.render_breakdown(EN, score_object({}))
     assert body.splitlines()[:3] == [
         "Provisional total: 0 points",
         "",
@@ -363,7 +373,7 @@ def test_breakdown_of_an_empty_declaration() -> None:
 
 def test_breakdown_counts_several_titles_of_one_criterion() -> None:
     result = score_object({"titles": [{"kind": "phd", "related": True}] * 2})
-    assert "α) Doctorate in a related subject: 6 points (2 titles)" in text.render_breakdown(
+    assert "α) Doctorate in a related subject: 6 points (2 titles)" in words.render_breakdown(
         EN, result
     )
 
@@ -380,7 +390,7 @@ def test_output_object_follows_the_spec() -> None:
             "languages": [{"language": "el", "level": "C2"}],
         }
     )
-    out = text.output_object(EN, result)
+    out = words.output_object(EN, result)
     assert list(out) == ["schema", "total", "total_min", "criteria", "notes"]
     assert out["schema"] == "ysepehy-score/2"
     assert out["total"] == 2.583
@@ -390,18 +400,18 @@ def test_output_object_follows_the_spec() -> None:
     assert out["criteria"]["στ"] == 0.5
     assert out["criteria"]["ιγ"] == 0.083
     assert out["notes"] == ["“el” is Greek, not a foreign language: it scores nothing."]
-    assert json.loads(text.dumps(out)) == out
+    assert json.loads(words.dumps(out)) == out
 
 
 def test_json_numbers_keep_the_exact_digits() -> None:
     for value in ("6", "0.5", "1.083", "31.408", "0.25", "2.292", "54.999"):
-        assert json.dumps(text.json_number(Decimal(value))) == value
+        assert json.dumps(words.json_number(Decimal(value))) == value
 
 
 def test_output_object_has_eligibility_only_when_declared() -> None:
-    without = text.output_object(EN, score_object({}))
+    without = words.output_object(EN, score_object({}))
     assert "eligibility" not in without
-    with_facts = text.output_object(EL, score_object({"eligibility": {"branch": "ΠΕ19"}}))
+    with_facts = words.output_object(EL, score_object({"eligibility": {"branch": "ΠΕ19"}}))
     assert with_facts["eligibility"]["status"] == "eligible"
     assert with_facts["eligibility"]["eligible"] is True
     assert with_facts["eligibility"]["priority_branch"] is True
@@ -416,9 +426,9 @@ def test_output_object_has_eligibility_only_when_declared() -> None:
 
 def test_a_fallback_says_what_must_be_true_citing_section_4() -> None:
     result = score_object({"eligibility": {"employment": "reduced_hours_substitute"}})
-    out = text.output_object(EN, result)
+    out = words.output_object(EN, result)
     assert (out["eligibility"]["status"], out["eligibility"]["eligible"]) == ("fallback", False)
-    lines = text.render_breakdown(EN, result).splitlines()
+    lines = words.render_breakdown(EN, result).splitlines()
     verdict = lines.index(
         "Only as a fallback: you can be appointed lab manager only if no one who meets the "
         "main rules of section 4 can be. What must be true:"
@@ -439,13 +449,13 @@ def test_both_totals_show_when_clause_iii_leaves_the_case_open() -> None:
             "keplinet_training_years": 1,
         }
     )
-    assert text.render_breakdown(EL, result).splitlines()[0] == (
+    assert words.render_breakdown(EL, result).splitlines()[0] == (
         "Ενδεικτικό σύνολο: 10,5 μόρια· 6,5 αν ο σύλλογος μετρήσει μόνο τον ανώτερο τίτλο"
     )
-    assert text.total_text(EN, result) == (
+    assert words.total_text(EN, result) == (
         "10.5 points; 6.5 if the teachers' association counts only the higher title"
     )
-    out = text.output_object(EN, result)
+    out = words.output_object(EN, result)
     assert (out["total"], out["total_min"]) == (10.5, 6.5)
     [note] = out["notes"]
     assert "Clause iii of the circular does not settle this case" in note

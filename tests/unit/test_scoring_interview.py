@@ -10,19 +10,21 @@ import pytest
 from hypothesis import given
 
 from scoring import CURRENT_RULESET, ErrorCode, parse_declaration, score
+from scoring.answers import (
+    answers_from_declaration,
+    check_answer,
+    check_item_answer,
+    parse_date_text,
+)
 from scoring.declaration import COUNT_FIELDS, ELIGIBILITY_FIELDS, FLAG_FIELDS, LIST_FIELDS
 from scoring.interview import (
     INTERVIEW,
     AnswerKind,
     Question,
     Section,
-    answers_from_declaration,
-    check_answer,
-    check_item_answer,
     declaration_from_answers,
     new_title_id,
     next_item_question,
-    parse_date_text,
 )
 from tests.unit.scoring_support import declarations
 

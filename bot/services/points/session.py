@@ -1,16 +1,20 @@
 """Walking the points interview one answer at a time: where we are, back, skip, change.
 
 `InterviewSession` wraps a plain JSON dict (it lives in PTB's persisted
-`user_data`, so a half-finished interview survives a restart) and walks
-`scoring.interview.INTERVIEW` generically: it knows answer kinds, lists and
-applicability, never a particular question.
+`user_data`, so a half-finished interview survives a restart) and walks the
+interview of its ruleset (`scoring.interview.interview_for`) generically: it
+knows answer kinds, lists and applicability, never a particular question. The
+dict names its ruleset (`ruleset`, a name in `scoring.RULESETS`): a new session
+takes the one it is given (the current circular for a new interview), and a
+stored one keeps its own; loading one whose ruleset is unknown raises
+`scoring.UnknownRuleset`.
 
 - `step()` is what to ask now: a question, the screen of a list (its items,
   "add", "done"), or one question about the list item being added; None when
   there is nothing left to ask.
 - `answer(value)`, `add_item()`, `finish_list()`, `remove_item(i)` record what
   the teacher did (the value must already be checked with
-  `scoring.interview.check_answer` / `check_item_answer`); `back()` undoes the
+  `scoring.answers.check_answer` / `check_item_answer`); `back()` undoes the
   last of them; `skip()` answers "none" / 0.
 - `start_change(key)` asks one answered question again ("Change an answer"),
   then only the questions that depend on it and have no answer yet.
@@ -26,14 +30,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal, NotRequired, TypedDict, cast
 
-from scoring import Declaration, ScoreResult, parse_declaration, score
+from scoring import (
+    CURRENT_RULESET,
+    RULESET_170610_D2_2016,
+    Declaration,
+    Ruleset,
+    ScoreResult,
+    parse_declaration,
+    ruleset_named,
+    score,
+)
 from scoring.interview import (
-    INTERVIEW,
     LIST_KINDS,
     AnswerKind,
+    Interview,
     ItemQuestion,
     Question,
     declaration_from_answers,
+    interview_for,
     new_title_id,
     next_item_question,
 )
@@ -43,6 +57,8 @@ FORMAT: Final = 1  # of the stored dict; a different one is started afresh
 # A result on screen keeps its answers (for its buttons) this long; then they are dropped,
 # so that nothing is kept of a teacher who did not agree to keep their declaration.
 RESULT_KEPT_FOR: Final = timedelta(hours=6)
+# Sessions stored before they named their ruleset were all of the one ruleset there was then.
+UNNAMED_RULESET: Final = RULESET_170610_D2_2016.name
 
 Mode = Literal["asking", "result"]
 Origin = Literal["interview", "file", "kept"]
@@ -83,6 +99,7 @@ class SessionData(TypedDict):
     change: Change | None
     message_id: int | None  # the chat message that shows the current question
     shown_at: str | None  # ISO time (aware UTC) the result was last shown; None while asking
+    ruleset: NotRequired[str]  # the name of its ruleset (UNNAMED_RULESET when absent)
 
 
 @dataclass(frozen=True)
@@ -105,6 +122,8 @@ class InterviewSession:
 
     def __init__(self, data: SessionData) -> None:
         self.data = data
+        self.ruleset: Ruleset = ruleset_named(data.get("ruleset", UNNAMED_RULESET))
+        self.interview: Interview = interview_for(self.ruleset)
 
     @classmethod
     def new(
@@ -113,7 +132,10 @@ class InterviewSession:
         *,
         mode: Mode = "asking",
         origin: Origin = "interview",
+        ruleset: Ruleset = CURRENT_RULESET,
     ) -> InterviewSession:
+        """A new session: a new interview (or a declaration just read) under `ruleset`,
+        by default the current circular's; a kept declaration passes its own."""
         return cls(
             SessionData(
                 format=FORMAT,
@@ -126,12 +148,16 @@ class InterviewSession:
                 change=None,
                 message_id=None,
                 shown_at=None,
+                ruleset=ruleset.name,
             )
         )
 
     @classmethod
     def load(cls, value: object) -> InterviewSession | None:
-        """The session stored in `value`, or None if there is none (or of another format)."""
+        """The session stored in `value`, or None if there is none (or of another format).
+
+        Raises `UnknownRuleset` when it names a ruleset this version does not know.
+        """
         if not isinstance(value, dict) or value.get("format") != FORMAT:
             return None
         return cls(cast(SessionData, value))
@@ -180,7 +206,7 @@ class InterviewSession:
     def step(self) -> Step | None:
         draft = self.data["draft"]
         if draft is not None:
-            listed = INTERVIEW[draft["key"]]
+            listed = self.interview[draft["key"]]
             item = draft["item"]
             if item is not None:
                 sub = next_item_question(listed, item, draft["items"])
@@ -188,7 +214,9 @@ class InterviewSession:
                     return Step(listed, sub)
             return Step(listed)
         question = (
-            self._next_changed() if self.data["change"] else INTERVIEW.next_question(self.answers)
+            self._next_changed()
+            if self.data["change"]
+            else self.interview.next_question(self.answers)
         )
         return Step(question) if question is not None else None
 
@@ -196,10 +224,10 @@ class InterviewSession:
         change = self.data["change"]
         assert change is not None
         if change["target"] not in change["changed"]:
-            target = INTERVIEW[change["target"]]
+            target = self.interview[change["target"]]
             return target if target.applies(self.answers) else None
         changed = set(change["changed"])
-        for question in INTERVIEW.questions:
+        for question in self.interview.questions:
             if (
                 question.key not in self.answers
                 and question.applies(self.answers)
@@ -213,9 +241,9 @@ class InterviewSession:
         jumps, as a count of the questions that apply would when an answer opens some."""
         step = self.step()
         if step is None:
-            parts = INTERVIEW.part_progress(INTERVIEW.questions[-1])[1]
+            parts = self.interview.part_progress(self.interview.questions[-1])[1]
             return parts, parts
-        return INTERVIEW.part_progress(step.question)
+        return self.interview.part_progress(step.question)
 
     def list_items(self) -> list[dict[str, Any]]:
         """The items of the list being filled (the complete ones)."""
@@ -256,7 +284,7 @@ class InterviewSession:
         if change is not None and key not in change["changed"]:
             change["changed"].append(key)
         # An answer may make later answers moot (a plain teacher has no "sole teacher").
-        self.data["answers"] = INTERVIEW.prune(self.answers)
+        self.data["answers"] = self.interview.prune(self.answers)
 
     def answer(self, step: Step, value: Any) -> None:
         """Record a checked answer to `step` (not a list's screen)."""
@@ -289,7 +317,7 @@ class InterviewSession:
         if draft is None:
             raise ValueError("no list is open")
         self._remember()
-        question = INTERVIEW[draft["key"]]
+        question = self.interview[draft["key"]]
         # Titles carry an id, by which a doctorate names the master's degree it continues.
         draft["item"] = (
             {"id": new_title_id(draft["items"])} if question.kind == AnswerKind.TITLES else {}
@@ -350,7 +378,7 @@ class InterviewSession:
 
     def start_change(self, key: str, total_before: str, status_before: str = "") -> None:
         """Ask the answered question `key` again, then what depends on it."""
-        question = INTERVIEW[key]
+        question = self.interview[key]
         if not question.applies(self.answers):
             raise ValueError(f"question {key!r} does not apply")
         self.data["shown_at"] = None
@@ -378,8 +406,8 @@ class InterviewSession:
 
     def declaration(self) -> Declaration:
         """The declaration of the answers (raises `DeclarationInvalid` if they do not fit)."""
-        return parse_declaration(declaration_from_answers(self.answers))
+        return parse_declaration(declaration_from_answers(self.answers, self.interview))
 
     def result(self) -> tuple[Declaration, ScoreResult]:
         declaration = self.declaration()
-        return declaration, score(declaration)
+        return declaration, score(declaration, self.ruleset)

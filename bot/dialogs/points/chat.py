@@ -1,14 +1,16 @@
 """The points interview in chat, in words: labels, answers as text, typed answers read back.
 
-`bot.services.points` words the questions, hints, results and documents; this
+`bot.dialogs.points.labels` / `.questions` / `.words` word the questions, hints,
+results and documents; this
 module adds what only a conversation needs: short labels for the list of
 answers ("Change an answer", the PDF), an answer or a list item as a phrase,
 the "counts up to 5 school years" line, and `read_answer` /
 `read_item_answer`, which turn what a teacher typed (`ναι`, `3`, `15/9/2015`,
 `Γαλλικά`) into the value the interview expects. Whether that value is a
-valid answer is for `scoring.interview.check_answer` to say.
+valid answer is for `scoring.answers.check_answer` to say.
 
-No `telegram` here: the handler (`handlers.points`) sends what this returns.
+No `telegram` here: the screens (`bot.dialogs.points.interview`) use what this returns.
+Labels of criteria come from the interview's own ruleset (`interview.ruleset`).
 """
 
 from __future__ import annotations
@@ -18,27 +20,22 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
+from bot.dialogs.points.labels import criterion_label, language_name, option_text, unit_quantity
+from bot.dialogs.points.words import reason_text
 from bot.i18n import LOCALES, N_, Translator, get_translator
-from bot.services.points import (
-    criterion_label,
-    language_name,
-    option_text,
-    reason_text,
-    unit_quantity,
-)
-from scoring import CURRENT_RULESET, EligibilityResult, EligibilityStatus, Period
+from scoring import EligibilityResult, EligibilityStatus, Period, Ruleset
+from scoring.answers import parse_date_text
 from scoring.engine import is_greek, lab_experience_years, language_key
 from scoring.interview import (
-    INTERVIEW,
     LIST_KINDS,
     AnswerKind,
+    Interview,
     ItemQuestion,
     Part,
     Question,
     Section,
-    parse_date_text,
 )
 from scoring.numbers import round_half_up
 from scoring.ruleset import Unit
@@ -120,13 +117,13 @@ def yes_no(tr: Translator, value: bool) -> str:
 # --- labels and answers as text ---------------------------------------------------------
 
 
-def question_label(tr: Translator, question: Question) -> str:
-    """A short name of the question, for lists of answers."""
+def question_label(tr: Translator, ruleset: Ruleset, question: Question) -> str:
+    """A short name of the question (of an interview of `ruleset`), for lists of answers."""
     label = QUESTION_LABELS.get(question.key)
     if label is not None:
         return tr.gettext(label)
     if len(question.criteria) == 1:
-        return criterion_label(tr, question.criteria[0])
+        return criterion_label(tr, ruleset, question.criteria[0])
     raise KeyError(f"no label for question {question.key!r}")
 
 
@@ -178,11 +175,11 @@ def foreign_languages(items: Sequence[Any]) -> set[str]:
     }
 
 
-def cap_line(tr: Translator, question: Question) -> str:
+def cap_line(tr: Translator, ruleset: Ruleset, question: Question) -> str:
     """`Counts up to 5 school years.` for questions of a capped criterion; "" otherwise."""
     if question.units_to_cap is None or len(question.criteria) != 1:
         return ""
-    criterion = CURRENT_RULESET.by_key[question.criteria[0]]
+    criterion = ruleset.by_key[question.criteria[0]]
     quantity = unit_quantity(tr, criterion.unit, Decimal(question.units_to_cap))
     return tr.gettext("Counts up to {quantity}.").format(quantity=quantity)
 
@@ -369,7 +366,9 @@ def can_skip(question: Question) -> bool:
     return question.section == Section.POINTS or question.optional
 
 
-def answer_lines(tr: Translator, answers: Mapping[str, Any]) -> list[tuple[Question, str]]:
+def answer_lines(
+    tr: Translator, interview: Interview, answers: Mapping[str, Any]
+) -> list[tuple[Question, str]]:
     """Every question that applies to `answers`, in order, with its answer as text.
 
     A question without an answer (an uploaded declaration without eligibility
@@ -382,13 +381,14 @@ def answer_lines(tr: Translator, answers: Mapping[str, Any]) -> list[tuple[Quest
             if question.key in answers
             else tr.gettext("not answered"),
         )
-        for question in INTERVIEW.applicable(answers)
+        for question in interview.applicable(answers)
     ]
 
 
 # --- buttons by their label -------------------------------------------------------------------
 
 
+T = TypeVar("T")
 _LABEL_MARKS: Final = frozenset({"So", "Sk", "Pi", "Pf", "Cf", "Mn"})
 
 
@@ -401,8 +401,8 @@ def label_key(text: str) -> str:
     return fold(" ".join(kept.split()))
 
 
-def button_for_text(rows: Sequence[Sequence[tuple[str, str]]], text: str) -> str | None:
-    """The data of the button whose label is what the teacher typed, or None."""
+def button_for_text(rows: Sequence[Sequence[tuple[str, T]]], text: str) -> T | None:
+    """The action (or data) of the button whose label is what the teacher typed, or None."""
     typed = label_key(text)
     if not typed:
         return None

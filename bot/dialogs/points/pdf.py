@@ -1,7 +1,10 @@
-"""The PDF summary of a points result (see `bot.services.points_export`).
+"""The PDF summary of a points result (see `bot.dialogs.points.export`).
 
-Its own module so that fpdf is imported only when a PDF is made: `points_export`
-imports this module inside `summary_pdf`.
+Its own module so that fpdf is imported only when a PDF is made: `export`
+imports this module inside `summary_pdf`. Greek needs a Unicode font: DejaVu
+Sans ships in `bot/assets/fonts` (with its licence), so nothing is downloaded or
+looked up on the system. Labels, documents and answers are those of
+`result.ruleset`.
 """
 
 from __future__ import annotations
@@ -14,22 +17,14 @@ from typing import Any, Final
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
+from bot.dialogs.points.chat import answer_lines, question_label
+from bot.dialogs.points.labels import criterion_label, documents_for, unit_quantity
+from bot.dialogs.points.words import disclaimer, eligibility_lines, note_text, total_text
 from bot.i18n import Translator
-from bot.services.points import (
-    criterion_label,
-    disclaimer,
-    documents_for,
-    eligibility_lines,
-    note_text,
-    total_text,
-    unit_quantity,
-)
-from bot.services.points_chat import answer_lines, question_label
-from scoring import (
-    ScoreResult,
-)
+from scoring import ScoreResult
+from scoring.interview import interview_for
 
-FONTS_DIR: Final = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+FONTS_DIR: Final = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 FONT: Final = "DejaVu"
 REGULAR_FONT: Final = FONTS_DIR / "DejaVuSans.ttf"
 BOLD_FONT: Final = FONTS_DIR / "DejaVuSans-Bold.ttf"
@@ -100,7 +95,7 @@ def _criteria_table(pdf: _Summary, tr: Translator, result: ScoreResult) -> None:
             table.row(
                 [
                     f"{outcome.key})",
-                    criterion_label(tr, outcome.key),
+                    criterion_label(tr, result.ruleset, outcome.key),
                     counted,
                     tr.number(outcome.points),
                 ]
@@ -165,15 +160,15 @@ def summary_pdf(
             pdf.multi_cell(
                 0,
                 5,
-                f"{outcome.key}) {criterion_label(tr, outcome.key)}",
+                f"{outcome.key}) {criterion_label(tr, ruleset, outcome.key)}",
                 new_x=XPos.LMARGIN,
                 new_y=YPos.NEXT,
                 align=Align.L,
             )
-            for text in documents_for(tr, outcome.key):
+            for text in documents_for(tr, ruleset, outcome.key):
                 pdf.bullet(text, 9.5)
 
     pdf.heading(_("Your answers"))
-    for question, text in answer_lines(tr, answers):
-        pdf.bullet(f"{question_label(tr, question)}: {text}", 9.5, indent=0)
+    for question, text in answer_lines(tr, interview_for(ruleset), answers):
+        pdf.bullet(f"{question_label(tr, ruleset, question)}: {text}", 9.5, indent=0)
     return bytes(pdf.output())

@@ -4,7 +4,9 @@ The teacher is asked once (`users.consent_keep_declaration`): None means not
 asked yet, True "keep my last declaration", False "do not keep anything".
 Nothing is stored without True; refusing or deleting removes what was kept.
 One row per teacher, in the spec's JSON format, so a kept declaration reads
-exactly like a downloaded file and is validated again when it is loaded.
+exactly like a downloaded file and is validated again when it is loaded. The row
+names the ruleset its result was made under (`result.ruleset`, passed in by the
+caller); `KeptDeclaration.rules()` finds it again, or raises `UnknownRuleset`.
 
 Every write commits before returning.
 """
@@ -22,11 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.models import PointsDeclaration, User, utcnow
 from bot.services import users
 from scoring import (
-    CURRENT_RULESET,
     Declaration,
     DeclarationInvalid,
+    Ruleset,
     declaration_to_json,
     parse_declaration,
+    ruleset_named,
 )
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,11 @@ class KeptDeclaration:
     ruleset: str  # the name of the ruleset it was kept under
     updated_at: datetime  # aware UTC
 
+    def rules(self) -> Ruleset:
+        """The ruleset it was kept under; raises `UnknownRuleset` if this version has none
+        of that name."""
+        return ruleset_named(self.ruleset)
+
 
 async def consent(session: AsyncSession, telegram_id: int) -> bool | None:
     """The teacher's answer to "may I keep your last declaration?" (None: not asked yet)."""
@@ -55,10 +63,12 @@ async def save(
     session: AsyncSession,
     telegram_id: int,
     declaration: Declaration,
+    ruleset: Ruleset,
     *,
     now: datetime | None = None,
 ) -> None:
-    """Keep `declaration` as the teacher's last one (replacing any earlier one).
+    """Keep `declaration`, scored under `ruleset`, as the teacher's last one (replacing any
+    earlier one).
 
     Raises `ConsentMissing` unless the teacher agreed.
     """
@@ -72,14 +82,14 @@ async def save(
             PointsDeclaration(
                 user_id=telegram_id,
                 declaration=document,
-                ruleset=CURRENT_RULESET.name,
+                ruleset=ruleset.name,
                 created_at=now,
                 updated_at=now,
             )
         )
     else:
         row.declaration = document
-        row.ruleset = CURRENT_RULESET.name
+        row.ruleset = ruleset.name
         row.updated_at = now
     await session.commit()
 
@@ -88,12 +98,13 @@ async def save_if_agreed(
     session: AsyncSession,
     telegram_id: int,
     declaration: Declaration,
+    ruleset: Ruleset,
     *,
     now: datetime | None = None,
 ) -> bool:
-    """Keep `declaration` if the teacher agreed; True if it was kept."""
+    """Keep `declaration` (of `ruleset`) if the teacher agreed; True if it was kept."""
     try:
-        await save(session, telegram_id, declaration, now=now)
+        await save(session, telegram_id, declaration, ruleset, now=now)
     except ConsentMissing:
         return False
     return True
@@ -103,13 +114,17 @@ async def agree(
     session: AsyncSession,
     telegram_id: int,
     declaration: Declaration | None = None,
+    ruleset: Ruleset | None = None,
     *,
     now: datetime | None = None,
 ) -> None:
-    """The teacher agrees to have their last declaration kept; keep `declaration` now."""
+    """The teacher agrees to have their last declaration kept; keep `declaration` (scored
+    under `ruleset`, given with it) now."""
+    if (declaration is None) != (ruleset is None):
+        raise ValueError("a declaration is kept with the ruleset it was scored under")
     await users.set_consent(session, telegram_id, keep_declaration=True)
-    if declaration is not None:
-        await save(session, telegram_id, declaration, now=now)
+    if declaration is not None and ruleset is not None:
+        await save(session, telegram_id, declaration, ruleset, now=now)
 
 
 async def delete_kept(session: AsyncSession, telegram_id: int) -> bool:
