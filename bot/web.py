@@ -40,8 +40,9 @@ from aiohttp import web
 from sqlalchemy import text
 from telegram import Update
 
-from bot.app import ALLOWED_UPDATES, build_application
+from bot.app import ALLOWED_UPDATES, build_application, enable_workers
 from bot.config import Settings, SettingsError
+from bot.db import is_sqlite
 from bot.lease import LeaseLost, polling_lease
 from handlers.context import KepliApp, Runtime
 
@@ -124,6 +125,7 @@ def build_web_app(
         except Exception:  # PTB raises assorted errors on malformed objects
             log.warning("malformed update refused", exc_info=True)
             return _bad_request("malformed update")
+        await accept_update(application, update, data)
         await application.update_queue.put(update)
         return web.json_response({"ok": True})
 
@@ -146,6 +148,29 @@ def build_web_app(
     return web_app
 
 
+# --- several webhook workers on one PostgreSQL database (bot.workers) --------------------
+
+
+async def accept_update(application: KepliApp, update: Update, data: dict[str, Any]) -> None:
+    """Record the update in the workers' shared inbox, if this is one of several workers."""
+    shared = getattr(application.update_processor, "shared", None)
+    if shared is not None:
+        await shared.accept(update, data)
+
+
+@contextlib.asynccontextmanager
+async def as_worker(application: KepliApp, settings: Settings) -> AsyncIterator[None]:
+    """On PostgreSQL, run `application` as one of several webhook workers while inside."""
+    if is_sqlite(settings.database_url):
+        yield
+        return
+    shared = enable_workers(application)
+    try:
+        yield
+    finally:
+        await shared.stop()
+
+
 async def serve_webhook(
     settings: Settings,
     *,
@@ -162,7 +187,10 @@ async def serve_webhook(
     secret = require_webhook_secret(settings)
     application = application or build_application(settings)
     stop = stop or stop_on_signals()
-    async with application:
+    async with as_worker(application, settings), application:
+        shared = getattr(application.update_processor, "shared", None)
+        if shared is not None:
+            shared.start()
         await application.start()
         runner = web.AppRunner(build_web_app(application), access_log=None)
         await runner.setup()
