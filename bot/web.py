@@ -177,11 +177,13 @@ async def serve_webhook(
     stop: asyncio.Event | None = None,
     application: KepliApp | None = None,
     ready: Callable[[str], Any] | None = None,
+    reuse_port: bool = False,
 ) -> None:
     """Run the bot in webhook mode until `stop` is set (or SIGINT/SIGTERM).
 
     Registers the webhook with Telegram at start. `ready(base_url)` is called
     once the server listens (tests use it to learn the port of LISTEN_PORT=0).
+    `reuse_port`: several processes listen on one port (`keplibot webhook --workers`).
     """
     url = public_webhook_url(settings)
     secret = require_webhook_secret(settings)
@@ -195,7 +197,9 @@ async def serve_webhook(
         runner = web.AppRunner(build_web_app(application), access_log=None)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, settings.listen_host, settings.listen_port)
+            site = web.TCPSite(
+                runner, settings.listen_host, settings.listen_port, reuse_port=reuse_port or None
+            )
             await site.start()
             await application.bot.set_webhook(
                 url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
