@@ -225,6 +225,11 @@ async def test_webhook_workers_option_starts_n_processes_on_one_port_and_stops_t
             stderr=sink,
         )
     try:
+        deadline = time.monotonic() + 60
+        while (await asyncio.to_thread(log.read_text)).count("webhook mode: listening on") < 2:
+            assert parent.returncode is None, await asyncio.to_thread(log.read_text)
+            assert time.monotonic() < deadline, await asyncio.to_thread(log.read_text)
+            await asyncio.sleep(0.2)
         teachers = [SimUser(7300 + n, f"Δάσκαλος {n}", language_code="el") for n in range(4)]
         for teacher in teachers:
             await sim.send_text(teacher, "/start")
