@@ -44,6 +44,7 @@ from bot.app import ALLOWED_UPDATES, build_application, enable_workers
 from bot.config import Settings, SettingsError
 from bot.db import is_sqlite
 from bot.lease import LeaseLost, polling_lease
+from bot.workers import RecordingQueue, SharedUpdates
 from handlers.context import KepliApp, Runtime
 
 log = logging.getLogger(__name__)
@@ -159,16 +160,29 @@ async def accept_update(application: KepliApp, update: Update, data: dict[str, A
 
 
 @contextlib.asynccontextmanager
-async def as_worker(application: KepliApp, settings: Settings) -> AsyncIterator[None]:
-    """On PostgreSQL, run `application` as one of several webhook workers while inside."""
+async def as_worker(
+    application: KepliApp, settings: Settings
+) -> AsyncIterator[SharedUpdates | None]:
+    """On PostgreSQL, run `application` as one of several processes on its database while
+    inside (webhook workers, or a polling leader whose standby may take over)."""
     if is_sqlite(settings.database_url):
-        yield
+        yield None
         return
     shared = enable_workers(application)
     try:
-        yield
+        yield shared
     finally:
         await shared.stop()
+
+
+async def take_over(application: KepliApp, shared: SharedUpdates) -> None:
+    """Polling on PostgreSQL, once started: the updates a dead leader had fetched and not
+    handled first, then each polled update recorded before Telegram is told it arrived."""
+    updater = application.updater
+    assert updater is not None
+    updater.update_queue = RecordingQueue(application.update_queue, shared)
+    await shared.sweep(older_than=0)
+    shared.start()
 
 
 async def serve_webhook(
@@ -189,8 +203,7 @@ async def serve_webhook(
     secret = require_webhook_secret(settings)
     application = application or build_application(settings)
     stop = stop or stop_on_signals()
-    async with as_worker(application, settings), application:
-        shared = getattr(application.update_processor, "shared", None)
+    async with as_worker(application, settings) as shared, application:
         if shared is not None:
             shared.start()
         await application.start()
@@ -292,9 +305,12 @@ async def serve_polling(
             if stop.is_set():
                 return
             application = application or build_application(settings)
-            async with application:  # initialize() ... shutdown()
+            # initialize() ... shutdown(); on PostgreSQL, ready for a standby to take over
+            async with as_worker(application, settings) as shared, application:
                 await application.start()
                 try:
+                    if shared is not None:
+                        await take_over(application, shared)
                     await _poll(application, stop, lost, sock, ready, poll_timeout)
                 finally:
                     await application.stop()

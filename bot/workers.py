@@ -51,7 +51,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from telegram import Update
 
 from bot.db import create_engine
-from bot.models import InboxUpdate, utcnow
+from bot.models import InboxUpdate, ProcessedUpdate, utcnow
 from bot.persistence import SQLAlchemyPersistence
 
 log = logging.getLogger(__name__)
@@ -170,21 +170,45 @@ class SharedUpdates:
                 for older_id, payload in pending.items():
                     if older_id != update.update_id:
                         await self._process_older(conn, older_id, payload)
-            await self._run(update, coroutine)
-            if accepted:
-                await self._forget(update.update_id)
+            try:
+                await self._run(update, coroutine)
+            finally:
+                if accepted:
+                    await self._forget(update.update_id)
 
     async def _process_older(
-        self, conn: AsyncConnection, update_id: int, payload: dict[str, Any]
+        self,
+        conn: AsyncConnection,
+        update_id: int,
+        payload: dict[str, Any],
+        *,
+        abandoned: bool = False,
     ) -> None:
-        """An earlier update of the chat that another worker accepted: processed first."""
+        """An earlier update of the chat that another worker accepted: processed first.
+
+        `abandoned`: left by a process that died (found by a sweep): a claim of it in the
+        update ledger is that process's, which never finished it, so the claim is dropped
+        and the update handled again (a reply it may have sent just before dying comes
+        twice, rather than one it had not sent never).
+        """
         older = Update.de_json(payload, self._app.bot)
         _, user_id = _ids_of(older)
         extra = {user_id} if user_id is not None and not self.owns(user_id) else set()
-        async with self._also_locked(conn, extra):
-            log.info("update %s processed first (accepted by another worker)", update_id)
-            await self._run(older, self._app.process_update(older))
-        await self._forget(update_id)
+        try:
+            async with self._also_locked(conn, extra):
+                if abandoned:
+                    await self._unclaim(update_id)
+                log.info("update %s processed first (accepted before, not processed)", update_id)
+                await self._run(older, self._app.process_update(older))
+        finally:
+            await self._forget(update_id)
+
+    async def _unclaim(self, update_id: int) -> None:
+        async with self._sessions() as session:
+            await session.execute(
+                delete(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id)
+            )
+            await session.commit()
 
     async def _run(self, update: Update, coroutine: Awaitable[Any]) -> None:
         """Read the chat's state again, handle the update, write what changed."""
@@ -286,7 +310,14 @@ class SharedUpdates:
                 log.warning("inbox sweep failed: %s", exc)
 
     async def sweep(self, older_than: float = SWEEP_AFTER) -> int:
-        """Process inbox rows nobody processed (their worker died); how many."""
+        """Process inbox rows nobody processed (their worker died); how many.
+
+        A row is in the inbox from its acceptance until its update was handled; one that
+        a sweep finds under its chat's lock, `older_than` seconds after it arrived, was
+        abandoned (a live worker processing it would hold the lock; one that has it queued
+        finds it gone and skips it). At a takeover (polling) every row is the dead leader's:
+        `older_than=0`.
+        """
         async with self._sessions() as session:
             rows = await session.execute(
                 select(InboxUpdate.chat_id, InboxUpdate.update_id).where(
@@ -301,9 +332,27 @@ class SharedUpdates:
         for chat_id, up_to in last.items():
             async with self._locked({chat_id}) as conn:
                 for update_id, payload in (await self._pending(chat_id, up_to)).items():
-                    await self._process_older(conn, update_id, payload)
+                    await self._process_older(conn, update_id, payload, abandoned=True)
                     done += 1
+        if done:
+            log.warning("processed %d update(s) that a stopped process had accepted", done)
         return done
+
+
+class RecordingQueue(asyncio.Queue[object]):
+    """The polling updater's queue on PostgreSQL: each update is recorded in the inbox
+    before it is queued, so before the updater's next getUpdates confirms it to Telegram.
+    A leader killed with updates still queued leaves them there for its standby."""
+
+    def __init__(self, target: asyncio.Queue[object], shared: SharedUpdates) -> None:
+        super().__init__()
+        self._target = target
+        self._shared = shared
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update):
+            await self._shared.accept(item, item.to_dict())
+        await self._target.put(item)
 
 
 def _replace(live: dict[Any, Any], stored: dict[Any, Any] | None) -> None:
