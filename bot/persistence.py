@@ -38,6 +38,7 @@ in memory) is skipped, so it can never overwrite another worker's newer data.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import math
@@ -45,7 +46,7 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
@@ -64,6 +65,16 @@ from bot.models import (
 log = logging.getLogger(__name__)
 
 Data = dict[Any, Any]
+
+_MISSING: Any = object()
+
+
+def entity_lock_key(entity_id: int) -> int:
+    """The PostgreSQL advisory lock key (signed 64 bits) of a chat or user id, shared by
+    the workers (`bot.workers`) and the persistence's merged writes."""
+    digest = hashlib.blake2b(f"keplibot:chat:{entity_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
 
 BOT_DATA = "bot_data"
 CALLBACK_DATA = "callback_data"
@@ -148,6 +159,10 @@ class SQLAlchemyPersistence(BasePersistence[Data, Data, Data]):
         # user or chat id, so may write its rows. None: one process, every write goes.
         self.owner: Callable[[int], bool] | None = None
 
+    def _on_postgres(self) -> bool:
+        bind = self._sessions.kw.get("bind")
+        return isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
+
     def _may_write(self, *ids: object) -> bool:
         if self.owner is None:
             return True
@@ -207,6 +222,60 @@ class SQLAlchemyPersistence(BasePersistence[Data, Data, Data]):
             )
         self._written[cache_key] = text
 
+    async def _merge_document(
+        self,
+        model: type[PersistedUserData] | type[PersistedChatData],
+        id_column: str,
+        row_id: int,
+        data: Data,
+    ) -> None:
+        """Several workers: a change to the data of a user or chat whose lock another process
+        may hold (a job changing this process's copy, which may be stale), merged key by key.
+
+        A top-level key this process changed since it last read or wrote the row is applied
+        to the stored data only if nobody else changed that key meanwhile; everything else
+        stays as stored. Done under the id's lock, taken only if free at once: while the
+        id's update is being handled elsewhere, the change is dropped (logged).
+        """
+        cache_key = (model.__tablename__, str(row_id))
+        mine = json.loads(encode(data, f"{model.__tablename__}[{row_id}]"))
+        base = json.loads(self._written.get(cache_key, "{}"))
+        changed = {
+            k for k in set(base) | set(mine) if base.get(k, _MISSING) != mine.get(k, _MISSING)
+        }
+        if not changed:
+            return
+        name = model.__tablename__
+        if not self._on_postgres():  # several processes need PostgreSQL: not reached
+            log.debug("%s[%s]: not this process's to write", name, row_id)
+            return
+        table = model.__table__
+        async with self._writing(), self._sessions() as session:
+            got = await session.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": entity_lock_key(row_id)}
+            )
+            if not got:
+                log.info("%s[%s] is in use elsewhere: a change to it dropped", name, row_id)
+                return
+            stored = await session.scalar(select(table.c.data).where(table.c[id_column] == row_id))
+            theirs = dict(stored) if stored is not None else {}
+            merged = dict(theirs)
+            for key in changed:
+                if theirs.get(key, _MISSING) != base.get(key, _MISSING):
+                    log.info("%s[%s][%r] changed elsewhere: kept", name, row_id, key)
+                elif key in mine:
+                    merged[key] = mine[key]
+                else:
+                    merged.pop(key, None)
+            if merged == theirs:
+                await session.commit()
+                return
+            await session.execute(delete(model).where(table.c[id_column] == row_id))
+            if merged:
+                session.add(model(**{id_column: row_id, "data": merged, "updated_at": utcnow()}))
+            await session.commit()
+        self._written[cache_key] = encode(merged, name)
+
     async def _load_documents(
         self, model: type[PersistedUserData] | type[PersistedChatData], id_column: str
     ) -> dict[int, Data]:
@@ -235,6 +304,7 @@ class SQLAlchemyPersistence(BasePersistence[Data, Data, Data]):
 
     async def update_user_data(self, user_id: int, data: Data) -> None:
         if not self._may_write(user_id):
+            await self._merge_document(PersistedUserData, "user_id", user_id, data)
             return
         await self._store_document(
             PersistedUserData, "user_id", user_id, data, f"user_data[{user_id}]"
@@ -256,6 +326,7 @@ class SQLAlchemyPersistence(BasePersistence[Data, Data, Data]):
 
     async def update_chat_data(self, chat_id: int, data: Data) -> None:
         if not self._may_write(chat_id):
+            await self._merge_document(PersistedChatData, "chat_id", chat_id, data)
             return
         await self._store_document(
             PersistedChatData, "chat_id", chat_id, data, f"chat_data[{chat_id}]"

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import time
 from collections import Counter, deque
@@ -52,7 +51,7 @@ from telegram import Update
 
 from bot.db import create_engine
 from bot.models import InboxUpdate, ProcessedUpdate, utcnow
-from bot.persistence import SQLAlchemyPersistence
+from bot.persistence import SQLAlchemyPersistence, entity_lock_key
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +64,7 @@ Slots = Callable[[Update], list[tuple[str, Any]]]
 SetState = Callable[[str, Any, object | None], None]
 
 
-def lock_key(entity_id: int) -> int:
-    """The advisory lock key (a signed 64-bit number) of a chat or user id."""
-    digest = hashlib.blake2b(f"keplibot:chat:{entity_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+lock_key = entity_lock_key  # the advisory lock key of a chat or user id
 
 
 def _ids_of(update: Update) -> tuple[int | None, int | None]:

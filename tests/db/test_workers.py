@@ -8,10 +8,11 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_engine
-from bot.persistence import SQLAlchemyPersistence
+from bot.persistence import SQLAlchemyPersistence, entity_lock_key
 from bot.services.exclusive import run_alone
 from bot.workers import SharedBudget
 
@@ -73,19 +74,47 @@ async def test_on_sqlite_a_job_always_runs(engine: AsyncEngine) -> None:
         assert too
 
 
-async def test_a_worker_writes_only_what_it_holds_the_lock_of(engine: AsyncEngine) -> None:
+async def test_a_worker_writes_conversations_only_of_what_it_holds_the_lock_of(
+    engine: AsyncEngine,
+) -> None:
     mine: set[int] = {1001}
     worker = SQLAlchemyPersistence(engine)
     worker.owner = mine.__contains__
     await worker.update_user_data(1001, {"step": 1})
-    await worker.update_user_data(2002, {"stale": True})  # another worker's: not written
     await worker.update_conversation(INTERVIEW, (1001, 1001), 3)
-    await worker.update_conversation(INTERVIEW, (2002, 2002), 9)
+    await worker.update_conversation(INTERVIEW, (2002, 2002), 9)  # another worker's
     await worker.drop_chat_data(2002)
 
     reader = SQLAlchemyPersistence(engine)
     assert await reader.get_user_data() == {1001: {"step": 1}}
     assert await reader.get_conversations(INTERVIEW) == {(1001, 1001): 3}
+
+
+@pytest.mark.postgres
+async def test_a_job_s_change_to_a_stale_copy_is_merged_key_by_key(
+    pg_engines: tuple[AsyncEngine, AsyncEngine],
+) -> None:
+    first, second = pg_engines
+    job_worker, other = SQLAlchemyPersistence(first), SQLAlchemyPersistence(second)
+    other.owner = {1001}.__contains__
+    job_worker.owner = set[int]().__contains__
+    await other.update_user_data(1001, {"step": 1, "session": "old"})
+    stale, _, _ = await job_worker.load_entries(1001, None, [])
+    assert stale == {"step": 1, "session": "old"}
+    await other.update_user_data(1001, {"step": 2, "session": "new"})  # moved on elsewhere
+    # A job on the stale copy drops "session" (an expired result) and adds "roles".
+    await job_worker.update_user_data(1001, {"step": 1, "roles": ["staff"]})
+    stored = (await SQLAlchemyPersistence(first).get_user_data())[1001]
+    # Its own key went in; the keys changed elsewhere stayed as they are.
+    assert stored == {"step": 2, "session": "new", "roles": ["staff"]}
+
+    # While another process holds the user's lock, such a change is dropped, not waited for.
+    async with second.connect() as conn:
+        await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": entity_lock_key(1001)})
+        await job_worker.update_user_data(1001, {"step": 2, "session": "new", "roles": []})
+        await conn.execute(text("SELECT pg_advisory_unlock_all()"))
+    stored = (await SQLAlchemyPersistence(first).get_user_data())[1001]
+    assert stored["roles"] == ["staff"]
 
 
 async def test_load_entries_reads_the_latest_state_and_an_unchanged_one_is_not_rewritten(
