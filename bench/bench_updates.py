@@ -47,6 +47,7 @@ import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -359,7 +360,7 @@ async def takeover(args: argparse.Namespace, workdir: Path) -> Takeover:
     return figures
 
 
-async def transcript_of(sim: SimClient, chat_id: int) -> list[dict[str, object]]:
+async def transcript_of(sim: SimClient, chat_id: int) -> list[dict[str, Any]]:
     """A chat's messages; none for a chat that does not exist yet."""
     try:
         return await sim.messages(chat_id)
@@ -371,7 +372,7 @@ async def replies(
     sim: SimClient, teachers: list[SimUser], before: dict[int, int]
 ) -> dict[int, int]:
     """Bot messages per teacher since `before` (their transcript's length then)."""
-    counts = {}
+    counts: dict[int, int] = {}
     for user in teachers:
         transcript = (await transcript_of(sim, user.id))[before[user.id] :]
         counts[user.id] = sum(1 for m in transcript if m.get("from", {}).get("is_bot"))
