@@ -18,6 +18,7 @@ lives in `KepliApplication.initialize`/`shutdown`, which every mode goes through
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -46,6 +47,7 @@ from bot.db import (
 from bot.metrics import MeteredRateLimiter, observe_update
 from bot.persistence import SQLAlchemyPersistence
 from bot.ratelimit import TelegramRateLimiter
+from bot.services.exclusive import in_turn
 from bot.workers import SharedBudget, SharedUpdates
 from handlers.command_scopes import publish_commands
 from handlers.context import BotData, Context, KepliApp, Runtime, utc_now
@@ -134,13 +136,17 @@ class KepliApplication(Application[Any, Any, Any, Any, Any, Any]):
         data = cast(BotData, self.bot_data)
         runtime = data.runtime
         url = runtime.settings.database_url
-        try:
-            await upgrade_schema(url)
-            await check_writable(url)
-        except (OSError, DBAPIError) as exc:
-            raise DatabaseUnavailable.of(url, exc) from exc
-        for hook in data.startup_hooks:
-            await hook(runtime)
+        # Several processes starting at once on one PostgreSQL (webhook workers) upgrade
+        # the schema and run the startup hooks one after the other.
+        async with contextlib.AsyncExitStack() as one_at_a_time:
+            try:
+                await one_at_a_time.enter_async_context(in_turn(runtime.engine, "startup"))
+                await upgrade_schema(url)
+                await check_writable(url)
+            except (OSError, DBAPIError) as exc:
+                raise DatabaseUnavailable.of(url, exc) from exc
+            for hook in data.startup_hooks:
+                await hook(runtime)
         self._runtime_open = True
         try:
             await super().initialize()

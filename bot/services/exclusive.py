@@ -7,7 +7,8 @@ at once (retention) runs inside `run_alone(engine, name)`, which holds a Postgre
 advisory lock on a connection of its own while the job runs: a second worker that
 fires the same job meanwhile is told `False` and skips it. Such a job must be
 idempotent (one that runs again later, after the first has finished, finds nothing left
-to do). SQLite has one process per database: always `True`.
+to do). SQLite has one process per database: always `True`. `in_turn` waits instead
+of skipping (processes starting together).
 """
 
 from __future__ import annotations
@@ -43,3 +44,21 @@ async def run_alone(engine: AsyncEngine, name: str) -> AsyncIterator[bool]:
             if got:
                 await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                 await conn.commit()
+
+
+@contextlib.asynccontextmanager
+async def in_turn(engine: AsyncEngine, name: str) -> AsyncIterator[None]:
+    """Wait until no other process is inside `in_turn(..., name)`, then hold it (PostgreSQL;
+    on SQLite it just runs). E.g. workers starting together upgrade the schema in turn."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    key = job_lock_key(name)
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        await conn.commit()
+        try:
+            yield
+        finally:
+            await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            await conn.commit()
