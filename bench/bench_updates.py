@@ -21,10 +21,17 @@ exits 1 when one is missed:
 - keplibot-nolimit answers/s ≥ 0.5 × echo-concurrent's; CPU per answer ≤ 3 ms;
 - paced p99 < 50 ms (keplibot as shipped);
 - saturated p99 ≤ 2 × p50 (keplibot as shipped);
-- RSS after the population < 250 MB.
+- RSS after the population < 250 MB;
+- **standby takeover** (with `--database-url` of a PostgreSQL database the bench may
+  write to, else `KEPLIBOT_TEST_DATABASE_URL`; skipped without one): `keplibot run` as
+  leader and a second one as its standby; `--chats` teachers each send three commands
+  around a `kill -9` of the leader (one before, one about at, one after): the seconds
+  from the kill to the standby's first message (≤ 15 s), and the replies lost or
+  duplicated (0 each).
 
     .venv/bin/python bench/bench_updates.py [--users 100] [--seconds 20] [--pace 5]
                                             [--population 10000] [--only keplibot,...]
+                                            [--database-url URL] [--chats 50]
 """
 
 from __future__ import annotations
@@ -33,17 +40,19 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import sys
 import tempfile
 import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from bot.emulator.server import EmulatorServer
-from bot.emulator.sim import SimClient, SimUser
+from bot.emulator.sim import SimApiError, SimClient, SimUser
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "424242:bench-updates-TOKEN"
@@ -85,7 +94,8 @@ setup_logging(settings)
 app = build_application(settings, rate_limiter={limiter})
 asyncio.run(serve_polling(settings, application=app))
 """
-BOTS = ("echo", "echo-concurrent", "keplibot-nolimit", "keplibot")
+BOTS = ("echo", "echo-concurrent", "keplibot-nolimit", "keplibot", "takeover")
+TAKEOVER_LIMIT = 15.0  # seconds (issue 14)
 
 
 def program(bot: str, url: str, database: str) -> str:
@@ -252,7 +262,124 @@ async def measure(bot: str, args: argparse.Namespace, texts: list[str], workdir:
     return figures
 
 
-def report(results: dict[str, Figures]) -> int:
+@dataclass
+class Takeover:
+    seconds: float = float("nan")  # from the kill to the standby's first message
+    lost: int = 0
+    duplicated: int = 0
+    chats: int = 0
+
+
+async def start_run(url: str, database: str, log: Path) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    env |= {
+        "TELEGRAM_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": f"{url}/bot",
+        "TELEGRAM_BASE_FILE_URL": f"{url}/file/bot",
+        "DATABASE_URL": database,
+        "LOG_LEVEL": "INFO",
+    }
+    with log.open("wb") as sink:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "import sys; from bot.cli import main; sys.exit(main(['run']))",
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=sink,
+        )
+
+
+async def logged(log: Path, words: str, timeout: float = 60) -> None:  # noqa: ASYNC109
+    deadline = time.monotonic() + timeout
+    while words not in await asyncio.to_thread(log.read_text, errors="replace"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{words!r} not logged in {log}")
+        await asyncio.sleep(0.2)
+
+
+async def takeover(args: argparse.Namespace, workdir: Path) -> Takeover:
+    """Leader and standby on PostgreSQL; `args.chats` × 3 commands around a kill -9."""
+    figures = Takeover(chats=args.chats)
+    async with EmulatorServer(token=TOKEN) as server, SimClient(server.url) as sim:
+        leader = await start_run(server.url, args.database_url, workdir / "leader.log")
+        standby: asyncio.subprocess.Process | None = None
+        try:
+            teachers = [
+                SimUser(FIRST_USER + 900_000 + n, f"Εκπαιδευτικός {n}", language_code="el")
+                for n in range(args.chats)
+            ]
+            for _ in range(60):
+                if await ask(sim, teachers[0], "/help") is not None:
+                    break
+            standby = await start_run(server.url, args.database_url, workdir / "standby.log")
+            await logged(workdir / "standby.log", "waiting as a standby")
+            before = {t.id: len(await transcript_of(sim, t.id)) for t in teachers}
+            killed_at = 0.0
+
+            async def kill_leader() -> None:
+                nonlocal killed_at
+                await asyncio.sleep(1.5)
+                leader.send_signal(signal.SIGKILL)
+                killed_at = time.time()
+
+            async def teacher(user: SimUser, rng: random.Random) -> None:
+                for window in (0.0, 1.0, 2.0):  # before, about at, after the kill
+                    await asyncio.sleep(max(0.0, window + rng.uniform(0, 1) - elapsed()))
+                    await sim.send_text(user, "/help")
+
+            began = time.monotonic()
+
+            def elapsed() -> float:
+                return time.monotonic() - began
+
+            await asyncio.gather(
+                kill_leader(), *(teacher(t, random.Random(t.id)) for t in teachers)
+            )
+            await leader.wait()
+            deadline = time.monotonic() + TAKEOVER_LIMIT + 30
+            while time.monotonic() < deadline:
+                counts = await replies(sim, teachers, before)
+                if all(n >= 3 for n in counts.values()):
+                    break
+                await asyncio.sleep(0.5)
+            await asyncio.sleep(2.0)  # late duplicates
+            counts = await replies(sim, teachers, before)
+            figures.lost = sum(max(0, 3 - n) for n in counts.values())
+            figures.duplicated = sum(max(0, n - 3) for n in counts.values())
+            stats = await sim.stats()
+            after = [t for times in stats["sent"].values() for t in times if t > killed_at]
+            if after:
+                figures.seconds = min(after) - killed_at
+        finally:
+            for process in (leader, standby):
+                if process is not None and process.returncode is None:
+                    process.kill()
+                    await process.wait()
+    return figures
+
+
+async def transcript_of(sim: SimClient, chat_id: int) -> list[dict[str, Any]]:
+    """A chat's messages; none for a chat that does not exist yet."""
+    try:
+        return await sim.messages(chat_id)
+    except SimApiError:
+        return []
+
+
+async def replies(
+    sim: SimClient, teachers: list[SimUser], before: dict[int, int]
+) -> dict[int, int]:
+    """Bot messages per teacher since `before` (their transcript's length then)."""
+    counts: dict[int, int] = {}
+    for user in teachers:
+        transcript = (await transcript_of(sim, user.id))[before[user.id] :]
+        counts[user.id] = sum(1 for m in transcript if m.get("from", {}).get("is_bot"))
+    return counts
+
+
+def report(results: dict[str, Figures], standby: Takeover | None = None) -> int:
     print(
         f"{'bot':18} {'answers/s':>10} {'CPU ms/ans':>11} {'sat p50':>8} {'sat p99':>8} "
         f"{'paced p50':>10} {'paced p99':>10} {'RSS MB':>7} {'lost':>5}"
@@ -285,6 +412,21 @@ def report(results: dict[str, Figures]) -> int:
         checks.append(
             (f"{result.bot}: no question left unanswered ({result.lost})", result.lost == 0)
         )
+    if standby is not None:
+        print(
+            f"standby takeover: {standby.seconds:.1f} s after kill -9; {standby.chats} chats x 3: "
+            f"{standby.lost} replies lost, {standby.duplicated} duplicated"
+        )
+        checks.append(
+            (
+                f"takeover {standby.seconds:.1f} s <= {TAKEOVER_LIMIT:.0f}",
+                standby.seconds <= TAKEOVER_LIMIT,
+            )
+        )
+        checks.append((f"takeover: {standby.lost} replies lost (0)", standby.lost == 0))
+        checks.append(
+            (f"takeover: {standby.duplicated} replies duplicated (0)", standby.duplicated == 0)
+        )
     for name, ok in checks:
         print(f"{'ok  ' if ok else 'MISS'} {name}")
     return 0 if all(ok for _, ok in checks) else 1
@@ -294,11 +436,19 @@ async def main(args: argparse.Namespace) -> int:
     texts = questions()
     wanted = args.only.split(",") if args.only else list(BOTS)
     results: dict[str, Figures] = {}
+    standby: Takeover | None = None
     with tempfile.TemporaryDirectory() as tmp:
         for bot in wanted:
+            if bot == "takeover":
+                if not args.database_url:
+                    print("standby takeover: skipped (no --database-url of PostgreSQL)")
+                    continue
+                print("measuring the standby takeover ...", flush=True)
+                standby = await takeover(args, Path(tmp))
+                continue
             print(f"measuring {bot} ...", flush=True)
             results[bot] = await measure(bot, args, texts, Path(tmp))
-    return report(results)
+    return report(results, standby)
 
 
 if __name__ == "__main__":
@@ -308,4 +458,10 @@ if __name__ == "__main__":
     parser.add_argument("--pace", type=float, default=5.0)
     parser.add_argument("--population", type=int, default=10_000)
     parser.add_argument("--only", default="", help=f"comma-separated, of {', '.join(BOTS)}")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("KEPLIBOT_TEST_DATABASE_URL", ""),
+        help="PostgreSQL for the standby takeover (its data is left there)",
+    )
+    parser.add_argument("--chats", type=int, default=50)
     sys.exit(asyncio.run(main(parser.parse_args())))

@@ -18,6 +18,7 @@ lives in `KepliApplication.initialize`/`shutdown`, which every mode goes through
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -47,9 +48,12 @@ from bot.metrics import MeteredRateLimiter, observe_update
 from bot.persistence import SQLAlchemyPersistence
 from bot.ratelimit import TelegramRateLimiter
 from bot.runtime import Runtime, utc_now
+from bot.services.exclusive import in_turn
+from bot.workers import SharedBudget, SharedUpdates
 from handlers.command_scopes import publish_commands
 from handlers.context import BotData, Context, KepliApp
 from handlers.errors import on_error
+from handlers.flows import conversation_slots, set_conversation_state
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = 128) -> None:
         super().__init__(max_concurrent_updates)
         self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
+        # Several webhook workers on one database: the chat's turn across processes.
+        self.shared: SharedUpdates | None = None
 
     @staticmethod
     def _key(update: object) -> int | None:
@@ -97,7 +103,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._chats[key] = (lock, users + 1)
         try:
             async with lock:
-                await coroutine
+                if self.shared is not None:
+                    await self.shared.process(update, coroutine)
+                else:
+                    await coroutine
         finally:
             lock, users = self._chats[key]
             if users <= 1:
@@ -128,13 +137,17 @@ class KepliApplication(Application[Any, Any, Any, Any, Any, Any]):
         data = cast(BotData, self.bot_data)
         runtime = data.runtime
         url = runtime.settings.database_url
-        try:
-            await upgrade_schema(url)
-            await check_writable(url)
-        except (OSError, DBAPIError) as exc:
-            raise DatabaseUnavailable.of(url, exc) from exc
-        for hook in data.startup_hooks:
-            await hook(runtime)
+        # Several processes starting at once on one PostgreSQL (webhook workers) upgrade
+        # the schema and run the startup hooks one after the other.
+        async with contextlib.AsyncExitStack() as one_at_a_time:
+            try:
+                await one_at_a_time.enter_async_context(in_turn(runtime.engine, "startup"))
+                await upgrade_schema(url)
+                await check_writable(url)
+            except (OSError, DBAPIError) as exc:
+                raise DatabaseUnavailable.of(url, exc) from exc
+            for hook in data.startup_hooks:
+                await hook(runtime)
         self._runtime_open = True
         try:
             await super().initialize()
@@ -207,3 +220,29 @@ def build_application(
     register(app)
     app.add_error_handler(on_error)
     return app
+
+
+def enable_workers(app: KepliApp) -> SharedUpdates:
+    """Make `app` one of several workers on its (PostgreSQL) database (`bot.workers`):
+    chats processed one at a time across processes with their state read again, and
+    Telegram's overall limit shared. Call before `initialize()`; the caller starts and
+    stops what it returns."""
+    processor = app.update_processor
+    persistence = app.persistence
+    assert isinstance(processor, PerChatUpdateProcessor)
+    assert isinstance(persistence, SQLAlchemyPersistence)
+    runtime = app.bot_data.runtime
+    shared = SharedUpdates(
+        app,
+        persistence,
+        runtime.settings.database_url,
+        runtime.sessions,
+        slots=lambda update: conversation_slots(app, update),
+        set_state=lambda name, key, state: set_conversation_state(app, name, key, state),
+    )
+    processor.shared = shared
+    limiter = app.bot.rate_limiter
+    inner = getattr(limiter, "inner", limiter)
+    if isinstance(inner, TelegramRateLimiter):
+        inner.share_overall(SharedBudget(runtime.engine))
+    return shared

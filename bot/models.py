@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -624,3 +625,31 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(48), index=True)  # e.g. staff.deleted
     target: Mapped[str] = mapped_column(String(200), default="")  # e.g. helpdesk_staff 1/2001
     details: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+# --- several webhook workers (bot.workers) ----------------------------------------
+
+
+class InboxUpdate(Base):
+    """A webhook update a worker accepted and has not processed yet (bot.workers).
+
+    Processed under its chat's lock in update_id order by whichever worker gets there
+    first, then deleted: one chat's updates keep their order across workers.
+    """
+
+    __tablename__ = "update_inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    payload: Mapped[Any] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SendBudget(Base):
+    """Telegram's overall sending pace shared by every process (bot.workers.SharedBudget):
+    `tat` is the next free moment (epoch seconds) of the 30 messages/s schedule."""
+
+    __tablename__ = "send_budget"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tat: Mapped[float] = mapped_column(Double)

@@ -25,20 +25,28 @@ Timing: the Application calls ``update_*`` every ``update_interval`` seconds
 (1 s by default) and when it stops; each call writes to the database at once,
 in its own transaction, so a crash loses at most the last interval. Unchanged
 data is not written again. ``refresh_*`` do nothing: the running Application
-holds the live data and the database is its durable copy, so one database
-serves one running bot process.
+holds the live data and the database is its durable copy.
+
+Several processes on one database (webhook workers, `bot.workers`): each update
+is processed under its chat's lock, after `load_entries` has read that chat's and
+user's rows (and conversation states) again, and the changes are written before
+the lock is released. `owner` then says which ids this process may write: a
+write for a user or chat whose lock it does not hold (a job touching a stale copy
+in memory) is skipped, so it can never overwrite another worker's newer data.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
@@ -54,7 +62,19 @@ from bot.models import (
     utcnow,
 )
 
+log = logging.getLogger(__name__)
+
 Data = dict[Any, Any]
+
+_MISSING: Any = object()
+
+
+def entity_lock_key(entity_id: int) -> int:
+    """The PostgreSQL advisory lock key (signed 64 bits) of a chat or user id, shared by
+    the workers (`bot.workers`) and the persistence's merged writes."""
+    digest = hashlib.blake2b(f"keplibot:chat:{entity_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
 
 BOT_DATA = "bot_data"
 CALLBACK_DATA = "callback_data"
@@ -135,6 +155,21 @@ class SQLAlchemyPersistence(BasePersistence[Data, Data, Data]):
         self._serialise_writes = not isinstance(bind, AsyncEngine) or bind.dialect.name == "sqlite"
         self._write_lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
+        # With several workers (bot.workers): whether this process holds the lock of a
+        # user or chat id, so may write its rows. None: one process, every write goes.
+        self.owner: Callable[[int], bool] | None = None
+
+    def _on_postgres(self) -> bool:
+        bind = self._sessions.kw.get("bind")
+        return isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
+
+    def _may_write(self, *ids: object) -> bool:
+        if self.owner is None:
+            return True
+        if any(isinstance(i, int) and self.owner(i) for i in ids):
+            return True
+        log.debug("not written: %s is another worker's (no lock held here)", ids)
+        return False
 
     def _writing(self) -> AbstractAsyncContextManager[object]:
         if not self._serialise_writes:
@@ -187,6 +222,60 @@ class SQLAlchemyPersistence(BasePersistence[Data, Data, Data]):
             )
         self._written[cache_key] = text
 
+    async def _merge_document(
+        self,
+        model: type[PersistedUserData] | type[PersistedChatData],
+        id_column: str,
+        row_id: int,
+        data: Data,
+    ) -> None:
+        """Several workers: a change to the data of a user or chat whose lock another process
+        may hold (a job changing this process's copy, which may be stale), merged key by key.
+
+        A top-level key this process changed since it last read or wrote the row is applied
+        to the stored data only if nobody else changed that key meanwhile; everything else
+        stays as stored. Done under the id's lock, taken only if free at once: while the
+        id's update is being handled elsewhere, the change is dropped (logged).
+        """
+        cache_key = (model.__tablename__, str(row_id))
+        mine = json.loads(encode(data, f"{model.__tablename__}[{row_id}]"))
+        base = json.loads(self._written.get(cache_key, "{}"))
+        changed = {
+            k for k in set(base) | set(mine) if base.get(k, _MISSING) != mine.get(k, _MISSING)
+        }
+        if not changed:
+            return
+        name = model.__tablename__
+        if not self._on_postgres():  # several processes need PostgreSQL: not reached
+            log.debug("%s[%s]: not this process's to write", name, row_id)
+            return
+        table = model.__table__
+        async with self._writing(), self._sessions() as session:
+            got = await session.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": entity_lock_key(row_id)}
+            )
+            if not got:
+                log.info("%s[%s] is in use elsewhere: a change to it dropped", name, row_id)
+                return
+            stored = await session.scalar(select(table.c.data).where(table.c[id_column] == row_id))
+            theirs = dict(stored) if stored is not None else {}
+            merged = dict(theirs)
+            for key in changed:
+                if theirs.get(key, _MISSING) != base.get(key, _MISSING):
+                    log.info("%s[%s][%r] changed elsewhere: kept", name, row_id, key)
+                elif key in mine:
+                    merged[key] = mine[key]
+                else:
+                    merged.pop(key, None)
+            if merged == theirs:
+                await session.commit()
+                return
+            await session.execute(delete(model).where(table.c[id_column] == row_id))
+            if merged:
+                session.add(model(**{id_column: row_id, "data": merged, "updated_at": utcnow()}))
+            await session.commit()
+        self._written[cache_key] = encode(merged, name)
+
     async def _load_documents(
         self, model: type[PersistedUserData] | type[PersistedChatData], id_column: str
     ) -> dict[int, Data]:
@@ -214,6 +303,9 @@ class SQLAlchemyPersistence(BasePersistence[Data, Data, Data]):
         return await self._load_documents(PersistedUserData, "user_id")
 
     async def update_user_data(self, user_id: int, data: Data) -> None:
+        if not self._may_write(user_id):
+            await self._merge_document(PersistedUserData, "user_id", user_id, data)
+            return
         await self._store_document(
             PersistedUserData, "user_id", user_id, data, f"user_data[{user_id}]"
         )
@@ -222,6 +314,8 @@ class SQLAlchemyPersistence(BasePersistence[Data, Data, Data]):
         """Nothing to do: the running Application holds the live user_data."""
 
     async def drop_user_data(self, user_id: int) -> None:
+        if not self._may_write(user_id):
+            return
         await self._delete(PersistedUserData, user_id=user_id)
         self._written.pop((PersistedUserData.__tablename__, str(user_id)), None)
 
@@ -231,6 +325,9 @@ class SQLAlchemyPersistence(BasePersistence[Data, Data, Data]):
         return await self._load_documents(PersistedChatData, "chat_id")
 
     async def update_chat_data(self, chat_id: int, data: Data) -> None:
+        if not self._may_write(chat_id):
+            await self._merge_document(PersistedChatData, "chat_id", chat_id, data)
+            return
         await self._store_document(
             PersistedChatData, "chat_id", chat_id, data, f"chat_data[{chat_id}]"
         )
@@ -239,6 +336,8 @@ class SQLAlchemyPersistence(BasePersistence[Data, Data, Data]):
         """Nothing to do: the running Application holds the live chat_data."""
 
     async def drop_chat_data(self, chat_id: int) -> None:
+        if not self._may_write(chat_id):
+            return
         await self._delete(PersistedChatData, chat_id=chat_id)
         self._written.pop((PersistedChatData.__tablename__, str(chat_id)), None)
 
@@ -293,6 +392,8 @@ class SQLAlchemyPersistence(BasePersistence[Data, Data, Data]):
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
+        if not self._may_write(*key):
+            return
         key_text = encode_conversation_key(key)
         cache_key = (f"conversation:{name}", key_text)
         if new_state is None:
@@ -307,6 +408,65 @@ class SQLAlchemyPersistence(BasePersistence[Data, Data, Data]):
             {"name": name, "key": key_text, "state": new_state, "updated_at": utcnow()},
         )
         self._written[cache_key] = text
+
+    # --- one chat's entries, read again (several workers) ----------------------
+
+    async def load_entries(
+        self,
+        user_id: int | None,
+        chat_id: int | None,
+        conversations: Iterable[tuple[str, ConversationKey]],
+    ) -> tuple[Data | None, Data | None, dict[tuple[str, ConversationKey], object | None]]:
+        """The stored user_data, chat_data (None: no row) and conversation states of one
+        update's user and chat, read in one transaction; what was read becomes what this
+        process last wrote, so an unchanged entry is not written back."""
+        slots = list(conversations)
+        states: dict[tuple[str, ConversationKey], object | None] = {}
+        user: Data | None = None
+        chat: Data | None = None
+        async with self._sessions() as session:
+            if user_id is not None:
+                user = await session.scalar(
+                    select(PersistedUserData.data).where(PersistedUserData.user_id == user_id)
+                )
+            if chat_id is not None:
+                chat = await session.scalar(
+                    select(PersistedChatData.data).where(PersistedChatData.chat_id == chat_id)
+                )
+            by_text = {(name, encode_conversation_key(key)): (name, key) for name, key in slots}
+            if by_text:
+                rows = await session.execute(
+                    select(
+                        PersistedConversation.name,
+                        PersistedConversation.key,
+                        PersistedConversation.state,
+                    ).where(PersistedConversation.key.in_({text for _, text in by_text}))
+                )
+                found = {(name, key): state for name, key, state in rows.all()}
+            else:
+                found = {}
+        for (name, key_text), slot in by_text.items():
+            state = found.get((name, key_text))
+            states[slot] = state
+            cache_key = (f"conversation:{name}", key_text)
+            if state is None:
+                self._written.pop(cache_key, None)
+            else:
+                self._written[cache_key] = encode(state, name)
+        for model, row_id, data in (
+            (PersistedUserData, user_id, user),
+            (PersistedChatData, chat_id, chat),
+        ):
+            if row_id is None:
+                continue
+            cache_key = (model.__tablename__, str(row_id))
+            # No row is what an empty dict is written as (see _store_document).
+            self._written[cache_key] = encode(data if data is not None else {}, "loaded")
+        return (
+            dict(user) if user is not None else None,
+            dict(chat) if chat is not None else None,
+            states,
+        )
 
     # --- shutdown ---------------------------------------------------------------
 

@@ -80,6 +80,12 @@ class Clock(Protocol):
     async def sleep(self, seconds: float) -> None: ...
 
 
+class OverallBudget(Protocol):
+    """Telegram's overall limit shared with other processes (`bot.workers.SharedBudget`)."""
+
+    async def take(self) -> None: ...
+
+
 class RealClock:
     """`time.monotonic` and `asyncio.sleep`."""
 
@@ -241,6 +247,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         "_overall",
         "_private_burst",
         "_private_per_second",
+        "_shared",
     )
 
     def __init__(
@@ -271,6 +278,11 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         self._fault_retry_delays = fault_retry_delays
         self._chats: dict[str | int, ChatLimit] = {}
         self._gate = asyncio.Lock()  # the queue for the overall limit, in arrival order
+        self._shared: OverallBudget | None = None
+
+    def share_overall(self, budget: OverallBudget | None) -> None:
+        """Also take a slot of `budget` (shared by several processes) before each send."""
+        self._shared = budget
 
     async def initialize(self) -> None:
         """Nothing to open: the limiter only keeps counters in memory."""
@@ -322,6 +334,8 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         async with self._gate:
             while (wait := self._overall.delay(self._clock.monotonic())) > 0:
                 await self._clock.sleep(wait)
+            if self._shared is not None:
+                await self._shared.take()
             self._overall.start()
             chat.start()
         try:

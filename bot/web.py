@@ -41,10 +41,12 @@ from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, build_application
+from bot.app import ALLOWED_UPDATES, build_application, enable_workers
 from bot.config import Settings, SettingsError
+from bot.db import is_sqlite
 from bot.lease import LeaseLost, polling_lease
 from bot.runtime import Runtime
+from bot.workers import RecordingQueue, SharedUpdates
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +145,7 @@ def build_web_app(
         except Exception:  # PTB raises assorted errors on malformed objects
             log.warning("malformed update refused", exc_info=True)
             return _bad_request("malformed update")
+        await accept_update(application, update, data)
         await application.update_queue.put(update)
         return web.json_response({"ok": True})
 
@@ -165,28 +168,70 @@ def build_web_app(
     return web_app
 
 
+# --- several webhook workers on one PostgreSQL database (bot.workers) --------------------
+
+
+async def accept_update(application: BotApplication, update: Update, data: dict[str, Any]) -> None:
+    """Record the update in the workers' shared inbox, if this is one of several workers."""
+    shared = getattr(application.update_processor, "shared", None)
+    if shared is not None:
+        await shared.accept(update, data)
+
+
+@contextlib.asynccontextmanager
+async def as_worker(
+    application: BotApplication, settings: Settings
+) -> AsyncIterator[SharedUpdates | None]:
+    """On PostgreSQL, run `application` as one of several processes on its database while
+    inside (webhook workers, or a polling leader whose standby may take over)."""
+    if is_sqlite(settings.database_url):
+        yield None
+        return
+    shared = enable_workers(application)
+    try:
+        yield shared
+    finally:
+        await shared.stop()
+
+
+async def take_over(application: BotApplication, shared: SharedUpdates) -> None:
+    """Polling on PostgreSQL, once started: the updates a dead leader had fetched and not
+    handled first, then each polled update recorded before Telegram is told it arrived."""
+    updater = application.updater
+    assert updater is not None
+    updater.update_queue = RecordingQueue(application.update_queue, shared)
+    await shared.sweep(older_than=0)
+    shared.start()
+
+
 async def serve_webhook(
     settings: Settings,
     *,
     stop: asyncio.Event | None = None,
     application: BotApplication | None = None,
     ready: Callable[[str], Any] | None = None,
+    reuse_port: bool = False,
 ) -> None:
     """Run the bot in webhook mode until `stop` is set (or SIGINT/SIGTERM).
 
     Registers the webhook with Telegram at start. `ready(base_url)` is called
     once the server listens (tests use it to learn the port of LISTEN_PORT=0).
+    `reuse_port`: several processes listen on one port (`keplibot webhook --workers`).
     """
     url = public_webhook_url(settings)
     secret = require_webhook_secret(settings)
     application = application or build_application(settings)
     stop = stop or stop_on_signals()
-    async with application:
+    async with as_worker(application, settings) as shared, application:
+        if shared is not None:
+            shared.start()
         await application.start()
         runner = web.AppRunner(build_web_app(application), access_log=None)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, settings.listen_host, settings.listen_port)
+            site = web.TCPSite(
+                runner, settings.listen_host, settings.listen_port, reuse_port=reuse_port or None
+            )
             await site.start()
             await application.bot.set_webhook(
                 url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
@@ -279,9 +324,12 @@ async def serve_polling(
             if stop.is_set():
                 return
             application = application or build_application(settings)
-            async with application:  # initialize() ... shutdown()
+            # initialize() ... shutdown(); on PostgreSQL, ready for a standby to take over
+            async with as_worker(application, settings) as shared, application:
                 await application.start()
                 try:
+                    if shared is not None:
+                        await take_over(application, shared)
                     await _poll(application, stop, lost, sock, ready, poll_timeout)
                 finally:
                     await application.stop()

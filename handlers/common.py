@@ -48,7 +48,8 @@ async def remember_user(update: object, context: Context) -> None:
     """Locale middleware: record the user and choose the translator of this update.
 
     Private chats and button presses create or refresh the user's row (name,
-    Telegram language, last seen); in groups the bot only reads a stored choice,
+    Telegram language, last seen: written only when one changed, last seen at most
+    every few minutes); in groups the bot only reads a stored choice,
     so that a staff group's members are not enrolled as users by chatting.
     """
     if not isinstance(update, Update):
@@ -62,7 +63,8 @@ async def remember_user(update: object, context: Context) -> None:
     try:
         async with context.runtime.sessions() as session:
             if chat is None or chat.type == ChatType.PRIVATE:
-                row = await users.touch_user(
+                # A read, and a write only when something changed (users.note_seen).
+                stored = await users.note_seen(
                     session,
                     telegram_id=user.id,
                     first_name=user.first_name,
@@ -70,7 +72,6 @@ async def remember_user(update: object, context: Context) -> None:
                     username=user.username,
                     language_code=user.language_code,
                 )
-                stored = row.locale
             else:
                 stored = await users.get_locale(session, user.id)
     except Exception as exc:

@@ -283,6 +283,32 @@ def end_all_conversations(app: AnyApp, user_id: int) -> int:
     return ended
 
 
+def conversation_slots(app: AnyApp, update: Update) -> list[tuple[str, Any]]:
+    """(flow name, conversation key) of each flow for the update's user and chat."""
+    slots = []
+    for each in flows_of(app):
+        key = each._key_of(update)
+        if key is not None and each.name is not None:
+            slots.append((each.name, key))
+    return slots
+
+
+def set_conversation_state(app: AnyApp, name: str, key: Any, state: object | None) -> None:
+    """Put a state read from the database in place (several workers: `bot.workers`).
+
+    Written to PTB's plain dict under its tracking one, so that it is not written back.
+    """
+    found = _flow_named(app, name)
+    if found is None:
+        return
+    conversations = found._conversations
+    plain = getattr(conversations, "data", conversations)  # a TrackingDict once started
+    if state is None:
+        plain.pop(key, None)
+    else:
+        plain[key] = state
+
+
 def _flow_named(app: AnyApp, name: object) -> Flow | None:
     return next((f for f in flows_of(app) if f.name == name), None)
 

@@ -28,6 +28,7 @@ from bot.config import Settings
 from bot.i18n import N_
 from bot.runtime import Runtime
 from bot.services import audit, privacy, retention
+from bot.services.exclusive import run_alone
 from bot.services.helpdesk import tickets
 from handlers.common import PRIVATE, answer_query, edit_text, keyboard, show_screen
 from handlers.context import CommandSpec, Context, KepliApp, MenuEntry
@@ -242,14 +243,19 @@ async def keep_pressed(update: Update, context: Context) -> None:
 async def retention_job(context: Context) -> None:
     runtime = context.runtime
     settings = runtime.settings
-    async with runtime.sessions() as session:
-        report = await retention.apply(
-            session,
-            now=runtime.clock(),
-            ticket_days=settings.ticket_retention_days,
-            declaration_days=settings.declaration_retention_days,
-        )
-    await refresh_posts(context, report.ticket_ids)
+    # Every webhook worker schedules it: one runs, the others skip (it is idempotent).
+    async with run_alone(runtime.engine, RETENTION_JOB) as alone:
+        if not alone:
+            log.info("retention: another worker is applying it")
+            return
+        async with runtime.sessions() as session:
+            report = await retention.apply(
+                session,
+                now=runtime.clock(),
+                ticket_days=settings.ticket_retention_days,
+                declaration_days=settings.declaration_retention_days,
+            )
+        await refresh_posts(context, report.ticket_ids)
 
 
 async def refresh_posts(context: Context, ticket_ids: Sequence[int]) -> None:

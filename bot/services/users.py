@@ -7,7 +7,7 @@ Every write commits before returning, so a handler can tell the user it is done.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 from sqlalchemy import delete, select, update
@@ -31,6 +31,10 @@ LOCALES: Final = ("el", "en")
 _NAME_MAX = 128
 _USERNAME_MAX = 64
 _LANGUAGE_MAX = 16
+
+
+# `note_seen` refreshes `last_seen` at most this often (it is shown to nobody to the second).
+LAST_SEEN_EVERY: Final = timedelta(minutes=10)
 
 
 def _clip(value: str | None, limit: int) -> str | None:
@@ -98,6 +102,60 @@ async def touch_user(
     user = await session.get(User, telegram_id, populate_existing=True)
     assert user is not None
     return user
+
+
+async def note_seen(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    first_name: str,
+    last_name: str | None = None,
+    username: str | None = None,
+    language_code: str | None = None,
+    now: datetime | None = None,
+) -> str | None:
+    """`touch_user` for every update, writing only when something changed; the stored locale.
+
+    One SELECT of the row; the upsert (and its commit) only for a new user, a changed
+    name, username or Telegram language, a user marked as having blocked the bot, or a
+    `last_seen` older than `LAST_SEEN_EVERY`. Nothing is cached between calls, so
+    several processes on one database always see each other's changes.
+    """
+    now = now or utcnow()
+    row = (
+        await session.execute(
+            select(
+                User.first_name,
+                User.last_name,
+                User.username,
+                User.telegram_language,
+                User.blocked_bot,
+                User.last_seen,
+                User.locale,
+            ).where(User.id == telegram_id)
+        )
+    ).one_or_none()
+    if row is not None:
+        known = (row.first_name, row.last_name, row.username, row.telegram_language)
+        seen = (
+            _clip(first_name, _NAME_MAX) or "",
+            _clip(last_name, _NAME_MAX),
+            _clip(username, _USERNAME_MAX),
+            _clip(language_code, _LANGUAGE_MAX),
+        )
+        if known == seen and not row.blocked_bot and now - row.last_seen < LAST_SEEN_EVERY:
+            locale: str | None = row.locale
+            return locale
+    user = await touch_user(
+        session,
+        telegram_id=telegram_id,
+        first_name=first_name,
+        last_name=last_name,
+        username=username,
+        language_code=language_code,
+        now=now,
+    )
+    return user.locale
 
 
 async def get_user(session: AsyncSession, telegram_id: int) -> User | None:

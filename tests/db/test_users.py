@@ -177,3 +177,41 @@ async def test_deleting_a_user_removes_their_row_data_and_conversations(
         assert set(user_rows) == {1042}
         assert set(chat_rows) == {1042, -100777}
         assert {tuple(row) for row in conversations} == {("points", "[1042,1042]")}
+
+
+async def test_note_seen_writes_only_what_changed_and_returns_the_stored_locale(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async def seen(name: str, when: datetime, language: str | None = "el") -> str | None:
+        async with sessions() as session:
+            return await users.note_seen(
+                session, telegram_id=61, first_name=name, language_code=language, now=when
+            )
+
+    async def row() -> tuple[str, datetime, str | None, bool]:
+        async with sessions() as session:
+            user = await session.get(User, 61)
+            assert user is not None
+            return user.first_name, user.last_seen, user.telegram_language, user.blocked_bot
+
+    assert await seen("Νίκη", MONDAY) is None  # a new user: created
+    assert await row() == ("Νίκη", MONDAY, "el", False)
+    async with sessions() as session:
+        await users.set_locale(session, 61, "en")
+    # The same person a minute later: nothing written, the stored choice read.
+    assert await seen("Νίκη", MONDAY + timedelta(minutes=1)) == "en"
+    assert await row() == ("Νίκη", MONDAY, "el", False)
+    # A new name, a new Telegram language: written at once.
+    assert await seen("Νίκη Π.", MONDAY + timedelta(minutes=2)) == "en"
+    assert await row() == ("Νίκη Π.", MONDAY + timedelta(minutes=2), "el", False)
+    assert await seen("Νίκη Π.", MONDAY + timedelta(minutes=3), "en") == "en"
+    assert (await row())[2] == "en"
+    # Someone who writes has not blocked the bot.
+    async with sessions() as session:
+        await users.mark_blocked(session, 61)
+    await seen("Νίκη Π.", MONDAY + timedelta(minutes=4), "en")
+    assert (await row())[3] is False
+    # last_seen moves on once it is older than LAST_SEEN_EVERY.
+    later = MONDAY + timedelta(minutes=4) + users.LAST_SEEN_EVERY + timedelta(seconds=1)
+    await seen("Νίκη Π.", later, "en")
+    assert (await row())[1] == later
