@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, cast
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import MessageHandler, filters
@@ -51,6 +50,7 @@ from bot.services.helpdesk.ticket_types import (
     NewAttachment,
     TicketView,
 )
+from bot.services.transaction import Transaction
 from bot.ui import Address, Notifier, Screen, escape
 from bot.ui.notifier import PermanentFailure, TemporaryFailure
 from handlers.context import Context, KepliApp
@@ -72,7 +72,7 @@ def staff_tr(settings: Settings) -> Translator:
 
 
 async def teacher_tr(
-    session: AsyncSession, settings: Settings, user_id: int, fallback: str | None
+    session: Transaction, settings: Settings, user_id: int, fallback: str | None
 ) -> Translator:
     stored = await users.get_locale(session, user_id)
     return get_translator(pick_locale(stored, fallback, settings.default_locale))
@@ -84,7 +84,7 @@ def contacts_text(tr: Translator, centre: CentreInfo | None) -> str:
 
 
 async def _plan_media(
-    session: AsyncSession,
+    session: Transaction,
     kind: OutboxKind,
     attachments: Sequence[AttachmentView | NewAttachment],
     *,
@@ -111,7 +111,7 @@ async def _plan_media(
 
 
 async def plan_staff_notice(
-    session: AsyncSession,
+    session: Transaction,
     runtime: Runtime,
     ticket: TicketView,
     body: str,
@@ -156,7 +156,7 @@ async def plan_staff_notice(
 
 
 async def plan_teacher_notices(
-    session: AsyncSession,
+    session: Transaction,
     runtime: Runtime,
     change: Change,
     *,
@@ -205,7 +205,7 @@ async def plan_teacher_notices(
 
 
 async def plan_admin_alert(
-    session: AsyncSession, runtime: Runtime, body: str, *, ticket_id: int | None = None
+    session: Transaction, runtime: Runtime, body: str, *, ticket_id: int | None = None
 ) -> list[int]:
     """An alert (HTML) to the administrators' chat and each administrator."""
     settings = runtime.settings
@@ -248,7 +248,7 @@ class NewTicketPlan:
     centre: CentreInfo | None = None
     mailed: bool = False  # an e-mail copy was planned
 
-    async def __call__(self, session: AsyncSession, ticket: TicketView) -> None:
+    async def __call__(self, session: Transaction, ticket: TicketView) -> None:
         runtime = self.runtime
         settings = runtime.settings
         now = runtime.clock()
@@ -378,7 +378,7 @@ class HelpdeskSender:
 
     # --- what follows ------------------------------------------------------------------
 
-    async def sent(self, session: AsyncSession, item: OutboxItem, delivered: Sent) -> None:
+    async def sent(self, session: Transaction, item: OutboxItem, delivered: Sent) -> None:
         runtime = self.runtime
         now = runtime.clock()
         purpose = item.payload.get("link")
@@ -403,7 +403,7 @@ class HelpdeskSender:
                 )
                 self._index(delivered.chat_id, message_id)
 
-    async def moved(self, session: AsyncSession, item: OutboxItem, new: Address) -> None:
+    async def moved(self, session: Transaction, item: OutboxItem, new: Address) -> None:
         """A staff group became a supergroup: its centres follow it."""
         old = await self._where(item)
         moved = await schools_service.move_staff_chat(session, int(old.chat), int(new.chat))
@@ -414,7 +414,7 @@ class HelpdeskSender:
         if index is not None:
             index.add(chat_id, message_id)
 
-    async def _after_post(self, session: AsyncSession, ticket_id: int, post_row: int) -> None:
+    async def _after_post(self, session: Transaction, ticket_id: int, post_row: int) -> None:
         """The post is out: its photos follow it, and the teacher may now be told."""
         runtime = self.runtime
         ticket = await tickets.get_ticket(session, ticket_id)
@@ -441,7 +441,7 @@ class HelpdeskSender:
         )
 
     async def gave_up(
-        self, session: AsyncSession, item: OutboxItem, error: str, *, gone: bool
+        self, session: Transaction, item: OutboxItem, error: str, *, gone: bool
     ) -> None:
         runtime = self.runtime
         tr = staff_tr(runtime.settings)
@@ -479,7 +479,7 @@ class HelpdeskSender:
                 ticket_id=ticket.id,
             )
 
-    async def uncertain(self, session: AsyncSession, item: OutboxItem) -> None:
+    async def uncertain(self, session: Transaction, item: OutboxItem) -> None:
         if item.kind is not OutboxKind.STAFF_POST or item.ticket_id is None:
             log.warning("outbox %s (%s): may or may not have been sent", item.id, item.kind)
             return
@@ -492,7 +492,7 @@ class HelpdeskSender:
         await self._tell_reporter_not_delivered(session, ticket, uncertain=True)
 
     async def _tell_reporter_not_delivered(
-        self, session: AsyncSession, ticket: TicketView, *, uncertain: bool
+        self, session: Transaction, ticket: TicketView, *, uncertain: bool
     ) -> None:
         runtime = self.runtime
         centre = await schools_service.get_centre(session, ticket.centre_id)

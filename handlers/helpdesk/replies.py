@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     Message,
     Update,
@@ -23,6 +22,7 @@ from bot.services.helpdesk.ticket_workflow import (
     TransitionRefused,
 )
 from bot.services.text_clean import clean_text
+from bot.services.transaction import Transaction
 from handlers.context import Context
 from handlers.helpdesk import outbox as helpdesk_outbox
 from handlers.helpdesk.shared import actor_of, attachments_of, link, refresh_post, too_large_text
@@ -67,7 +67,7 @@ async def linked_reply(update: Update, context: Context) -> None:
     actor = actor_of(update)
     planned: list[int] = []
 
-    async def plan(session: AsyncSession, change: Change) -> None:
+    async def plan(session: Transaction, change: Change) -> None:
         planned.extend(
             await _plan_message(session, context, change, kind, actor, body, attachments)
         )
@@ -114,7 +114,7 @@ async def linked_reply(update: Update, context: Context) -> None:
 
 
 async def _plan_message(
-    session: AsyncSession,
+    session: Transaction,
     context: Context,
     change: Change,
     kind: MessageKind,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from html import escape
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     CallbackQuery,
     Message,
@@ -32,6 +31,7 @@ from bot.services.helpdesk.ticket_workflow import (
     Action,
     TransitionRefused,
 )
+from bot.services.transaction import Transaction
 from bot.ui import Screen
 from handlers.common import (
     answer_query,
@@ -82,7 +82,7 @@ async def _staff_action(update: Update, context: Context, ticket_id: int, action
     actor = actor_of(update)
     try:
 
-        async def plan(session: AsyncSession, change: Change) -> None:
+        async def plan(session: Transaction, change: Change) -> None:
             await helpdesk_outbox.plan_teacher_notices(
                 session, context.runtime, change, actor_id=actor.user_id
             )

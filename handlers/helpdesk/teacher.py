@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from html import escape
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     Update,
 )
@@ -29,6 +28,7 @@ from bot.services.helpdesk.ticket_workflow import (
     Role,
     TransitionRefused,
 )
+from bot.services.transaction import Transaction
 from bot.ui import Screen
 from handlers.common import (
     answer_query,
@@ -146,7 +146,7 @@ async def _teacher_action(
     actor = actor_of(update)
     planned: list[int] = []
 
-    async def plan(session: AsyncSession, change: Change) -> None:
+    async def plan(session: Transaction, change: Change) -> None:
         tr = helpdesk_outbox.staff_tr(settings)
         notice = notices.closed_or_reopened(
             tr, change.ticket, actor.name, closed=action is Action.CLOSE
