@@ -25,10 +25,13 @@ from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import filters
 
+from bot.dialogs.common import CancelFlow
+from bot.dialogs.menu import MainMenu
 from bot.i18n import Translator, get_translator, pick_locale
 from bot.runtime import Runtime
 from bot.services import users
 from bot.services.storage import is_storage_failure
+from bot.ui.actions import pack
 from handlers.context import Context
 from handlers.shown import digest
 
@@ -37,8 +40,8 @@ log = logging.getLogger(__name__)
 # Teacher flows run in private chats only; groups get a pointer to the private chat.
 PRIVATE: Final = filters.ChatType.PRIVATE
 
-CANCEL_DATA: Final = "flow:cancel"
-MENU_DATA: Final = "menu:main"
+CANCEL_DATA: Final = pack(CancelFlow())
+MENU_DATA: Final = pack(MainMenu())
 TEXT_LIMIT: Final = int(MessageLimit.MAX_TEXT_LENGTH)
 
 # --- the user's language ----------------------------------------------------------

@@ -40,10 +40,12 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.dialogs.common import CancelFlow, DiscardFlow, KeepFlow, LeaveFlow
+from bot.dialogs.common import flow as flow_codec
 from bot.i18n import N_
+from bot.ui.actions import pack
 from handlers import start
 from handlers.common import (
-    CANCEL_DATA,
     PRIVATE,
     answer_query,
     edit_text,
@@ -60,9 +62,10 @@ Leave = Callable[[Update, Context], Awaitable[None]]
 Unsaved = Callable[[Context], bool]
 Admits = Callable[[Update, Context], Awaitable[bool]]
 
-KEEP_DATA: Final = "flow:keep"
-LEAVE_DATA: Final = "flow:leave"
-DISCARD_DATA: Final = "flow:discard"
+CANCEL_PATTERN: Final = flow_codec.verb_pattern(CancelFlow)
+KEEP_DATA: Final = pack(KeepFlow())
+LEAVE_DATA: Final = pack(LeaveFlow())
+DISCARD_DATA: Final = pack(DiscardFlow())
 # user_data: what the open "Leave …?" question would start: {"from": flow, "to": flow,
 # "data": callback data} for a button, {"updates": [Update dicts], "album": id} for messages.
 PENDING: Final = "flow_pending"
@@ -108,11 +111,11 @@ class Flow(ConversationHandler[Context]):
         self._admits = admits
         shared: HandlerList = [
             CommandHandler("cancel", cancel_all, filters=PRIVATE),
-            CallbackQueryHandler(self._cancel_pressed, pattern=f"^{CANCEL_DATA}$"),
+            CallbackQueryHandler(self._cancel_pressed, pattern=CANCEL_PATTERN),
             CommandHandler("start", restart_all, filters=PRIVATE),
-            CallbackQueryHandler(self._keep_pressed, pattern=f"^{KEEP_DATA}$"),
-            CallbackQueryHandler(self._leave_pressed, pattern=f"^{LEAVE_DATA}$"),
-            CallbackQueryHandler(cancel_all, pattern=f"^{DISCARD_DATA}$"),
+            CallbackQueryHandler(self._keep_pressed, pattern=flow_codec.verb_pattern(KeepFlow)),
+            CallbackQueryHandler(self._leave_pressed, pattern=flow_codec.verb_pattern(LeaveFlow)),
+            CallbackQueryHandler(cancel_all, pattern=flow_codec.verb_pattern(DiscardFlow)),
         ]
         with warnings.catch_warnings():
             # Per-user conversations (the default) are what the flows want; PTB warns that

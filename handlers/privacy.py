@@ -25,12 +25,15 @@ from telegram.error import Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler, TypeHandler
 
 from bot.config import Settings
+from bot.dialogs.common import DeleteMyData, EraseMyData, ExportMyData, KeepMyData
+from bot.dialogs.common import privacy as privacy_codec
 from bot.i18n import N_
 from bot.runtime import Runtime
 from bot.services import audit, privacy, retention
 from bot.services.exclusive import run_alone
 from bot.services.helpdesk import tickets
-from handlers.common import PRIVATE, answer_query, edit_text, keyboard, show_screen
+from bot.ui.actions import pack
+from handlers.common import MENU_DATA, PRIVATE, answer_query, edit_text, keyboard, show_screen
 from handlers.context import CommandSpec, Context, KepliApp, MenuEntry
 from handlers.flows import end_all_conversations
 from handlers.helpdesk.shared import refresh_post
@@ -44,10 +47,10 @@ COMMANDS: Final = (
 )
 MENU: Final = MenuEntry("privacy", N_("Your data"), order=95, icon="🔒")
 
-EXPORT_DATA: Final = "priv:export"
-DELETE_DATA: Final = "priv:delete"
-ERASE_DATA: Final = "priv:erase"
-KEEP_DATA: Final = "priv:keep"
+EXPORT_DATA: Final = pack(ExportMyData())
+DELETE_DATA: Final = pack(DeleteMyData())
+ERASE_DATA: Final = pack(EraseMyData())
+KEEP_DATA: Final = pack(KeepMyData())
 EXPORT_FILENAME: Final = "keplibot-my-data.json"
 RETENTION_JOB: Final = "privacy-retention"
 
@@ -118,7 +121,7 @@ async def privacy_command(update: Update, context: Context) -> None:
     markup = keyboard(
         [
             [("📥 " + _("My data"), EXPORT_DATA), ("🗑 " + _("Delete my data"), DELETE_DATA)],
-            [("« " + _("Main menu"), "menu:main")],
+            [("« " + _("Main menu"), MENU_DATA)],
         ]
     )
     await show_screen(update, context, notice_text(context), markup)
@@ -298,9 +301,9 @@ def register(app: KepliApp) -> None:
             CommandHandler("mydata", mydata, filters=PRIVATE),
             CommandHandler("delete", delete_command, filters=PRIVATE),
             CallbackQueryHandler(privacy_command, pattern=f"^{MENU.callback_data}$"),
-            CallbackQueryHandler(mydata, pattern=f"^{EXPORT_DATA}$"),
-            CallbackQueryHandler(delete_command, pattern=f"^{DELETE_DATA}$"),
-            CallbackQueryHandler(erase_pressed, pattern=f"^{ERASE_DATA}$"),
-            CallbackQueryHandler(keep_pressed, pattern=f"^{KEEP_DATA}$"),
+            CallbackQueryHandler(mydata, pattern=privacy_codec.verb_pattern(ExportMyData)),
+            CallbackQueryHandler(delete_command, pattern=privacy_codec.verb_pattern(DeleteMyData)),
+            CallbackQueryHandler(erase_pressed, pattern=privacy_codec.verb_pattern(EraseMyData)),
+            CallbackQueryHandler(keep_pressed, pattern=privacy_codec.verb_pattern(KeepMyData)),
         ]
     )

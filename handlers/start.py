@@ -22,8 +22,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.dialogs.common import LANGUAGE_ACTIONS, chosen_locale
+from bot.dialogs.common import language as language_codec
 from bot.i18n import LOCALES, N_, Translator
 from bot.services import users
+from bot.ui.actions import pack
 from handlers.command_scopes import roles_of, sync_user
 from handlers.common import (
     CANCEL_DATA,
@@ -60,7 +63,7 @@ CORE_COMMANDS: Final = (
 
 # Language names are written in their own language, so that anyone can find theirs.
 LANGUAGE_NAMES: Final = {"el": "Ελληνικά", "en": "English"}
-LANGUAGE_DATA: Final = "lang:"
+LANGUAGE_DATA: Final = f"{language_codec.namespace}:"
 
 
 # --- texts and keyboards ----------------------------------------------------------
@@ -151,7 +154,7 @@ def language_markup(context: Context) -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(
             ("✓ " if code == context.locale else "") + LANGUAGE_NAMES[code],
-            callback_data=f"{LANGUAGE_DATA}{code}",
+            callback_data=pack(LANGUAGE_ACTIONS[code]),
         )
         for code in LOCALES
     ]
@@ -229,7 +232,7 @@ async def language_chosen(update: Update, context: Context) -> None:
     assert query is not None
     assert query.data is not None
     assert user is not None
-    locale = query.data.removeprefix(LANGUAGE_DATA)
+    locale = chosen_locale(query.data)
     if locale not in LOCALES:
         await answer_query(query, context.tr.gettext("This button is no longer active."))
         return
@@ -386,7 +389,7 @@ def register(app: KepliApp) -> None:
             CommandHandler("start", group_pointer, filters=GROUPS),
             CallbackQueryHandler(menu_pressed, pattern=f"^{MENU_DATA}$"),
             CallbackQueryHandler(language_pressed, pattern="^menu:language$"),
-            CallbackQueryHandler(language_chosen, pattern=f"^{LANGUAGE_DATA}"),
+            CallbackQueryHandler(language_chosen, pattern=language_codec.pattern),
             ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )

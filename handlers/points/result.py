@@ -26,6 +26,7 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ConversationHandler
 
+from bot.dialogs.menu import OpenPoints
 from bot.dialogs.points import result as screens
 from bot.dialogs.points.export import declaration_problems, summary_pdf
 from bot.services.points import store as points_store
@@ -37,6 +38,7 @@ from bot.services.points.files import (
 )
 from bot.services.points.session import InterviewSession
 from bot.ui import File, Screen
+from bot.ui.actions import pack
 from handlers import render
 from handlers.common import answer_query, edit_text, reply, send_text
 from handlers.context import Context
@@ -347,7 +349,7 @@ async def show_kept(update: Update, context: Context) -> object:
         kept = await points_store.load(db, user_id(update))
         consent = await points_store.consent(db, user_id(update))
     start = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(screens.calculate_label(tr), callback_data="menu:points")]]
+        [[InlineKeyboardButton(screens.calculate_label(tr), callback_data=pack(OpenPoints()))]]
     )
     if kept is None:
         await reply(update, context, screens.no_kept_text(tr, consent), reply_markup=start)

@@ -69,3 +69,16 @@ def test_the_widest_action_fits_and_parses_back(codec: Codec, action: type[Actio
     data = codec.pack(widest)
     assert len(data.encode()) <= MAX_BYTES
     assert codec.parse(data) == widest
+
+
+def test_the_language_buttons_are_the_locales_and_name_them_back() -> None:
+    from bot.dialogs.common import LANGUAGE_ACTIONS, chosen_locale
+    from bot.i18n import LOCALES
+    from bot.ui.actions import pack
+
+    assert set(LANGUAGE_ACTIONS) == set(LOCALES)
+    for code, action in LANGUAGE_ACTIONS.items():
+        assert pack(action) == f"lang:{code}"
+        assert chosen_locale(pack(action)) == code
+    for forged in ("lang:", "lang:fr", "lang:el:1", "lng:el", None):
+        assert chosen_locale(forged) is None

@@ -6,7 +6,6 @@ import pytest
 
 from bot.services.helpdesk.ticket_access import MAX_ROW_ID, MAX_TELEGRAM_ID, parse_id
 from bot.services.text_clean import clean_file_name, clean_line, clean_text
-from handlers.callback_ids import last_id, verb_and_id
 
 
 @pytest.mark.parametrize(
@@ -34,16 +33,6 @@ def test_pages_start_at_zero_and_telegram_ids_are_64_bit() -> None:
     assert parse_id("0", minimum=0) == 0
     assert parse_id(str(MAX_TELEGRAM_ID), maximum=MAX_TELEGRAM_ID) == MAX_TELEGRAM_ID
     assert parse_id(str(MAX_TELEGRAM_ID + 1), maximum=MAX_TELEGRAM_ID) is None
-
-
-def test_callback_data_is_split_into_a_verb_and_an_id() -> None:
-    assert verb_and_id("hd:take:7", "hd") == ("take", 7)
-    assert verb_and_id("hd:take:7:8", "hd") is None
-    assert verb_and_id("tk:take:7", "hd") is None
-    assert verb_and_id("hd::7", "hd") is None
-    assert last_id("rp:dup:12", "rp:dup:") == 12
-    assert last_id("rp:dup:" + "9" * 20, "rp:dup:") is None
-    assert last_id(None, "rp:dup:") is None
 
 
 def test_control_characters_go_line_breaks_and_tabs_stay() -> None:

@@ -8,6 +8,7 @@ from functools import partial
 
 import pytest
 
+from bot.dialogs.common import CancelFlow
 from bot.dialogs.helpdesk import text
 from bot.dialogs.helpdesk.report import screens, sent, steps
 from bot.dialogs.helpdesk.report.actions import (
@@ -15,7 +16,6 @@ from bot.dialogs.helpdesk.report.actions import (
     REPORT,
     AttachmentsDone,
     Back,
-    CancelFlow,
     ChooseCategory,
     ChooseSchool,
     Edit,

@@ -11,20 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
+from bot.dialogs.common import flow
 from bot.services.helpdesk.draft import is_draft_id
 from bot.services.helpdesk.ticket_types import Category, Urgency
 from bot.ui.actions import Action, Codec, bounds
 
 REPORT: Final = Codec("rp")
-# The flows' own "Cancel" (handled by every flow, `handlers.flows`): declared here until the
-# flows have a codec of their own.
-FLOW: Final = Codec("flow")
-
-
-@FLOW.action("cancel")
-@dataclass(frozen=True)
-class CancelFlow(Action):
-    """«✖ Cancel»: leave the current flow (it asks first if answers would be lost)."""
+# The flows' own "Cancel" (handled by every flow, `handlers.flows`).
+FLOW: Final = flow
 
 
 @REPORT.action("back")

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from bot.dialogs.common import CancelFlow
 from bot.dialogs.helpdesk.report.actions import (
     AttachmentsDone,
     Back,
     BackToSummary,
-    CancelFlow,
     ChooseCategory,
     ChooseUrgency,
     ClearAttachments,
