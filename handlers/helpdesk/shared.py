@@ -77,6 +77,23 @@ async def link(
     links(context).add(message.chat_id, message.message_id)
 
 
+async def look_up_link(update: Update, context: Context) -> None:
+    """Before the features see a reply to a bot message: if this worker's index does not
+    know the message, ask the database (another worker, or a process before a restart,
+    may have linked it), so that `LinkedReply` sees every link, not only this worker's."""
+    message = update.effective_message
+    replied = message.reply_to_message if message is not None else None
+    if message is None or replied is None or replied.from_user is None:
+        return
+    if not replied.from_user.is_bot:
+        return
+    index = links(context)
+    if (message.chat_id, replied.message_id) in index:
+        return
+    async with context.runtime.sessions() as session:
+        await index.look_up(session, message.chat_id, replied.message_id)
+
+
 class LinkedReply(filters.MessageFilter):
     """A reply to a bot message that is about a ticket (looked up in the LinkIndex)."""
 

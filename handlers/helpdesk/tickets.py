@@ -36,7 +36,7 @@ from handlers.common import (
 )
 from handlers.context import CommandSpec, KepliApp
 from handlers.helpdesk.replies import linked_reply
-from handlers.helpdesk.shared import LinkedReply
+from handlers.helpdesk.shared import LinkedReply, look_up_link
 from handlers.helpdesk.staff_tickets import staff_button, staff_list_button, tickets_command
 from handlers.helpdesk.summary import plan_weekly_summaries, schedule_weekly_summary
 from handlers.helpdesk.teacher import my_tickets, teacher_button
@@ -54,6 +54,8 @@ COMMANDS: Final = (
     ),
 )
 
+
+LINKS_GROUP: Final = -4
 
 # --- registration --------------------------------------------------------------------------
 
@@ -75,6 +77,11 @@ def register(app: KepliApp) -> None:
         await plan_weekly_summaries(runtime, catching_up=True)  # the worker sends them
 
     data.on_startup(startup)
+    # Group LINKS_GROUP, before the features: a reply to a bot message that this worker has
+    # not linked itself is looked up in the database (several webhook workers).
+    app.add_handler(
+        MessageHandler(filters.REPLY & ~filters.COMMAND, look_up_link), group=LINKS_GROUP
+    )
     app.add_handlers(
         [
             MessageHandler(LinkedReply(index) & ~filters.COMMAND, linked_reply),

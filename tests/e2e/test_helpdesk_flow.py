@@ -236,3 +236,27 @@ async def test_the_reply_button_takes_an_album_for_the_staff(
     async with database(database_url) as sessions, sessions() as session:
         ticket = await tickets.ticket_by_reference(session, REF)
     assert [a.caption for a in ticket.attachments] == ["η οθόνη", None]
+
+
+async def test_a_reply_to_a_message_another_worker_linked_still_reaches_the_ticket(
+    launch: Launch, database_url: str
+) -> None:
+    """Several webhook workers each hold their own index of ticket messages: a reply to
+    a message this worker never linked is looked up in the database first."""
+    desk = await open_desk(launch, database_url)
+    await report_fault(desk)
+    post = await post_of(desk, ATHENS_STAFF_CHAT)
+    [prompt] = (await desk.press(ATHENS_STAFF, post, "Απάντηση στον/στην")).new
+    assert desk.bot.app is not None
+    runtime = desk.bot.app.bot_data.runtime
+    assert runtime.helpdesk_links is not None
+    assert (int(prompt["chat_id"]), int(prompt["message_id"])) in runtime.helpdesk_links
+    # As another worker would be: the prompt was linked in the database, not here.
+    runtime.helpdesk_links._pairs.clear()
+    seen = await last_id(desk, TEACHER.id)
+    acks = await desk.reply(ATHENS_STAFF, prompt, "Δοκιμάστε την άλλη πρίζα.")
+    assert acks[-1]["text"] == f"✓ Στάλθηκε στον/στην εκπαιδευτικό ({REF})."
+    [told] = await teacher_messages(desk, after=seen)
+    assert "Δοκιμάστε την άλλη πρίζα." in told["text"]
+    # The index learnt it on the way.
+    assert (int(prompt["chat_id"]), int(prompt["message_id"])) in runtime.helpdesk_links

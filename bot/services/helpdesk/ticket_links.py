@@ -22,7 +22,8 @@ class LinkIndex:
 
     A message filter asks it, without a database round trip, whether a reply
     is about a ticket; the database (`ticket_of_message`) stays the authority.
-    One running bot per database (as for the persistence) keeps it complete.
+    Several workers on one database each hold their own index, so a reply to a
+    message another worker linked is looked up (`look_up`) before the filter runs.
     """
 
     def __init__(self) -> None:
@@ -36,6 +37,20 @@ class LinkIndex:
 
     def __len__(self) -> int:
         return len(self._pairs)
+
+    async def look_up(self, session: AsyncSession, chat_id: int, message_id: int) -> bool:
+        """Whether the database links this message to a ticket (added to the index if so)."""
+        if (chat_id, message_id) in self._pairs:
+            return True
+        found = await session.scalar(
+            select(TicketMessage.ticket_id).where(
+                TicketMessage.chat_id == chat_id, TicketMessage.message_id == message_id
+            )
+        )
+        if found is None:
+            return False
+        self._pairs.add((chat_id, message_id))
+        return True
 
     async def load(self, session: AsyncSession, *, since: datetime) -> int:
         """Add the links made since `since`; return how many the index holds."""
