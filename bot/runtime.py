@@ -73,7 +73,7 @@ class Runtime:
     # --- feature services: one optional field per feature, set by its startup hook ----
     # helpdesk: which bot messages are about tickets (a reply to one reaches the ticket)
     helpdesk_links: LinkIndex | None = None
-    # helpdesk: sends the outbox (handlers.helpdesk_outbox starts it and its job)
+    # helpdesk: sends the outbox (handlers.helpdesk.outbox starts it and its job)
     outbox: OutboxDispatcher | None = None
     # Reminders: sends due reminders (handlers.reminders starts it and its job).
     reminders: ReminderDispatcher | None = None

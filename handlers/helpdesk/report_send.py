@@ -8,7 +8,7 @@ The draft and its step are saved before the ticket is stored (`save_now`), the
 end of the conversation as soon as the update is handled (`save_after`).
 
 The words are `bot.dialogs.helpdesk.report.sent`; the outbox plans the staff post
-and the notices in the same transaction as the ticket (`handlers.helpdesk_outbox`).
+and the notices in the same transaction as the ticket (`handlers.helpdesk.outbox`).
 """
 
 from __future__ import annotations
