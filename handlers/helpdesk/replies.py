@@ -12,7 +12,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from bot.dialogs.helpdesk import notices
+from bot.dialogs.helpdesk import notices, planning
 from bot.services.helpdesk import schools as schools_service
 from bot.services.helpdesk import ticket_changes, ticket_links, ticket_types
 from bot.services.helpdesk.outbox import PENDING, SENT, RowState
@@ -127,16 +127,16 @@ async def _plan_message(
     ticket = change.ticket
     if kind is MessageKind.NOTE:
         return []
-    teachers = await helpdesk_outbox.plan_teacher_notices(
+    teachers = await planning.plan_teacher_notices(
         session, runtime, change, actor_id=actor.user_id, attachments=attachments
     )
     if kind is MessageKind.REPLY:
         return teachers
-    tr = helpdesk_outbox.staff_tr(runtime.settings)
+    tr = planning.staff_tr(runtime.settings)
     notice = notices.teacher_wrote(
         tr, ticket, actor.name, body, status_changed=change.status_changed
     )
-    row = await helpdesk_outbox.plan_staff_notice(
+    row = await planning.plan_staff_notice(
         session, runtime, ticket, notice, attachments=attachments
     )
     return [] if row is None else [row]
@@ -181,7 +181,7 @@ async def _after_teacher_reply(
         ).format(
             ref=ref,
             centre=escape(ticket.centre_name),
-            contacts=helpdesk_outbox.contacts_text(context.tr, centre),
+            contacts=planning.contacts_text(context.tr, centre),
         )
     sent = await message.reply_text(ack, parse_mode=ParseMode.HTML)
     await link(context, ticket.id, sent, MessagePurpose.TEACHER)

@@ -19,6 +19,7 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ConversationHandler
 
+from bot.dialogs.helpdesk import planning
 from bot.dialogs.helpdesk.report import sent, steps
 from bot.dialogs.helpdesk.report.actions import REPORT, Edit, Send, summary_press
 from bot.dialogs.helpdesk.report.screens import Env, Step, edit_menu
@@ -160,7 +161,7 @@ async def send(update: Update, context: Context) -> State:
 
 async def _send_new(update: Update, context: Context, env: Env, draft: ReportDraft) -> State:
     settings = context.runtime.settings
-    plan = helpdesk_outbox.NewTicketPlan(context.runtime)
+    plan = planning.NewTicketPlan(context.runtime)
     # The draft (with its id) and this step on disk before the ticket is: a crash from here
     # on brings back a draft whose «Send» finds the ticket instead of opening a second one.
     report_handlers.store(context, draft)
@@ -201,7 +202,7 @@ async def _send_new(update: Update, context: Context, env: Env, draft: ReportDra
         ticket.reference,
         ticket.centre_name,
         routable=plan.routable,
-        contacts=helpdesk_outbox.contacts_text(context.tr, plan.centre),
+        contacts=planning.contacts_text(context.tr, plan.centre),
     )
     await _tell(update, context, body, ticket)
     state = _finish(update, context)
@@ -220,14 +221,14 @@ async def _send_addition(update: Update, context: Context, env: Env, draft: Repo
     actor = ticket_handlers.actor_of(update)
 
     async def plan(session: helpdesk_report.Session, change: tickets.Change) -> None:
-        staff = helpdesk_outbox.staff_tr(settings)
+        staff = planning.staff_tr(settings)
         notice = sent.addition_notice(
             staff, actor.name, change.ticket.reference, draft.description
         )
-        await helpdesk_outbox.plan_staff_notice(
+        await planning.plan_staff_notice(
             session, context.runtime, change.ticket, notice, attachments=draft.attachments
         )
-        await helpdesk_outbox.plan_teacher_notices(
+        await planning.plan_teacher_notices(
             session, context.runtime, change, actor_id=actor.user_id
         )
 

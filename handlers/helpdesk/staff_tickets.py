@@ -16,7 +16,7 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 
 from bot.dialogs.helpdesk import actions as act
-from bot.dialogs.helpdesk import screens, text
+from bot.dialogs.helpdesk import planning, screens, text
 from bot.services.helpdesk import staff as staff_service
 from bot.services.helpdesk import (
     ticket_access,
@@ -83,7 +83,7 @@ async def _staff_action(update: Update, context: Context, ticket_id: int, action
     try:
 
         async def plan(session: Transaction, change: Change) -> None:
-            await helpdesk_outbox.plan_teacher_notices(
+            await planning.plan_teacher_notices(
                 session, context.runtime, change, actor_id=actor.user_id
             )
 

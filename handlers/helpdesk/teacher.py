@@ -12,7 +12,7 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from bot.dialogs.helpdesk import actions as act
-from bot.dialogs.helpdesk import notices, screens
+from bot.dialogs.helpdesk import notices, planning, screens
 from bot.services.helpdesk import (
     ticket_access,
     ticket_changes,
@@ -147,15 +147,13 @@ async def _teacher_action(
     planned: list[int] = []
 
     async def plan(session: Transaction, change: Change) -> None:
-        tr = helpdesk_outbox.staff_tr(settings)
+        tr = planning.staff_tr(settings)
         notice = notices.closed_or_reopened(
             tr, change.ticket, actor.name, closed=action is Action.CLOSE
         )
-        row = await helpdesk_outbox.plan_staff_notice(
-            session, context.runtime, change.ticket, notice
-        )
+        row = await planning.plan_staff_notice(session, context.runtime, change.ticket, notice)
         planned.extend([row] if row is not None else [])
-        await helpdesk_outbox.plan_teacher_notices(
+        await planning.plan_teacher_notices(
             session, context.runtime, change, actor_id=actor.user_id
         )
 

@@ -19,8 +19,6 @@ OVERSIZED: dict[str, int] = {
     "bot/models.py": 655,
     # The points interview as data: one table of questions over the eleven criteria.
     "scoring/interview.py": 684,
-    # The helpdesk outbox's Telegram side: planners and the sender with its follow-ups.
-    "handlers/helpdesk/outbox.py": 608,
 }
 
 
