@@ -194,9 +194,9 @@ class EmulatorServer:
                 raise not_found()
             name, handler = found
             self.state.stats.calls[name] += 1
-            queue = self.state.faults.get(name)
-            if queue:
-                fault = queue.popleft()
+            params = await Params.from_request(request)
+            fault = self._take_fault(name, params)
+            if fault is not None:
                 if fault.kind == "reset":
                     # The connection drops before any answer, and the call has no effect:
                     # the client cannot tell this from a reset after Telegram acted.
@@ -204,7 +204,6 @@ class EmulatorServer:
                         request.transport.abort()
                     return web.Response(status=500)
                 await self._fault(fault)
-            params = await Params.from_request(request)
             result = await handler(self.api, params)
         except BotApiError as exc:
             self.state.record_error(name, exc.code, exc.description)
@@ -216,6 +215,18 @@ class EmulatorServer:
         else:
             body["result"] = result
         return web.json_response(body)
+
+    def _take_fault(self, name: str, params: Params) -> Fault | None:
+        """The first fault waiting for this call (its method, and its chat if it names one)."""
+        queue = self.state.faults.get(name)
+        if not queue:
+            return None
+        chat = params.raw("chat_id") if params.has("chat_id") else None
+        for fault in queue:
+            if fault.chat_id is None or str(fault.chat_id) == str(chat):
+                queue.remove(fault)
+                return fault
+        return None
 
     async def _fault(self, fault: Fault) -> None:
         if fault.kind == "429":

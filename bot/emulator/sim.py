@@ -415,12 +415,14 @@ class SimClient:
         retry_after: int = 1,
         *,
         hang_seconds: float = 30.0,
+        chat_id: int | None = None,
     ) -> None:
-        """The next `count` calls of `method` fail: "5xx" (502 Bad Gateway), "timeout"
-        (no answer for `hang_seconds`, then 504), "429" (with `retry_after` seconds) or
-        "reset" (the connection drops without an answer).
+        """The next `count` calls of `method` (for `chat_id` only, if given) fail: "5xx"
+        (502 Bad Gateway), "timeout" (no answer for `hang_seconds`, then 504), "429" (with
+        `retry_after` seconds) or "reset" (the connection drops without an answer).
         The failing calls have no effect."""
         body = {
+            "chat_id": chat_id,
             "method": method,
             "kind": kind,
             "count": count,

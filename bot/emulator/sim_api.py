@@ -383,8 +383,9 @@ class SimRoutes:
         count = _int_or_none(body.get("count"), "count") or 1
         retry_after = _int_or_none(body.get("retry_after"), "retry_after") or 1
         hang = float(body.get("hang_seconds") or 30.0)
+        chat_id = _int_or_none(body.get("chat_id"), "chat_id")
         queue = self.world.faults.setdefault(found[0], deque())
-        queue.extend(Fault(kind, retry_after, hang) for _ in range(count))
+        queue.extend(Fault(kind, retry_after, hang, chat_id) for _ in range(count))
         return web.json_response({"method": found[0], "pending": len(queue)})
 
     async def delete_faults(self, request: web.Request) -> web.Response:

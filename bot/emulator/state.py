@@ -265,6 +265,7 @@ class Fault:
     kind: str  # "5xx", "timeout", "429", "reset"
     retry_after: int = 1  # seconds, for "429"
     hang_seconds: float = 30.0  # for "timeout"
+    chat_id: int | None = None  # only calls for this chat (None: any call of the method)
 
 
 _last_first_update_id = 0

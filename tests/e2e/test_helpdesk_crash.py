@@ -5,7 +5,8 @@ Each of four teachers writes a report up to its summary (in-process, quickly); t
 teacher at a time, `keplibot run` is started as a real process against the emulator, the
 teacher presses «Αποστολή», and the process is killed (SIGKILL) at one of four moments:
 
-- at once, before it has read the press;
+- at once, as soon as the press is sent (before the process has read it, or, on a fast
+  machine, while it is already sending the staff post: then as in the third case);
 - the ticket stored (with its staff post in the outbox), the teacher's confirmation held
   up by the emulator, which then drops it, as Telegram drops a request whose sender is gone;
 - the staff post's own request held up the same way: the outbox row is `sending` when the
@@ -38,7 +39,9 @@ from tests.e2e.test_run_command import environment
 from tests.helpdesk_world import ATHENS_STAFF_CHAT
 
 ROOT = Path(__file__).resolve().parents[2]
-MOMENTS = ("at once", "confirmation held up", "staff post in flight", "staff post recorded")
+# The staff post in flight first: once a post is `unknown`, the restarted bot tells people
+# so (more messages), and a moment after it would have to tell those apart.
+MOMENTS = ("staff post in flight", "at once", "confirmation held up", "staff post recorded")
 TEACHERS = [
     SimUser(1100 + i, f"Δάσκαλος{i}", "Δοκιμής", language_code="el") for i in range(len(MOMENTS))
 ]
@@ -86,14 +89,13 @@ async def start_process(desk: Desk, env: dict[str, str]) -> asyncio.subprocess.P
 
 async def reached(desk: Desk, database_url: str, teacher: SimUser, moment: str) -> None:
     """Return at `moment` of the bot's handling of «Αποστολή» (see the module docstring)."""
-    stats = desk.bot.emulator.state.stats
+    faults = desk.bot.emulator.state.faults
     held = HELD_UP.get(moment)
-    calls = stats.calls[held] if held else 0
     deadline = time.monotonic() + 30
     async with database(database_url) as sessions:
         while moment != "at once":
             if held is not None:
-                if stats.calls[held] > calls:  # the request is with the emulator, held up
+                if not faults.get(held):  # the request is with the emulator, held up
                     return
             else:
                 async with sessions() as session:
@@ -107,7 +109,9 @@ async def reached(desk: Desk, database_url: str, teacher: SimUser, moment: str) 
 
 
 # The requests held up end as a 504 once their sender is gone.
-@pytest.mark.refusals("sendMessage", "editMessageText")
+# answerCallbackQuery: a press the killed process had not answered is answered by the
+# restarted one, which Telegram then refuses as too old (the press itself is handled).
+@pytest.mark.refusals("sendMessage", "editMessageText", "answerCallbackQuery")
 async def test_kill_9_after_send_makes_one_ticket_one_post_and_one_reference(
     launch: Launch, database_url: str, tmp_path: Path
 ) -> None:
@@ -128,7 +132,10 @@ async def test_kill_9_after_send_makes_one_ticket_one_post_and_one_reference(
     for teacher, summary, moment in zip(TEACHERS, summaries, MOMENTS, strict=True):
         process = await start_process(desk, env)
         if moment in HELD_UP:
-            await desk.sim.inject_fault(HELD_UP[moment], "timeout", hang_seconds=1.0)
+            # Only the request this moment is about: the staff post (in the staff chat) or
+            # the teacher's confirmation (in their chat), not a notice sent meanwhile.
+            chat = ATHENS_STAFF_CHAT if moment == "staff post in flight" else teacher.id
+            await desk.sim.inject_fault(HELD_UP[moment], "timeout", hang_seconds=1.0, chat_id=chat)
         try:
             await desk.sim.press(teacher, int(summary["message_id"]), data_of(summary, "Αποστολή"))
             await reached(desk, database_url, teacher, moment)
@@ -169,8 +176,17 @@ async def test_kill_9_after_send_makes_one_ticket_one_post_and_one_reference(
         told = [t for t in teacher_chat if REGISTERED in t and ticket.reference in t]
         assert len(told) == 1, (moment, teacher_chat)
         posted = sum(text.startswith(f"🎫 {ticket.reference}") for text in staff)
-        if moment == "staff post in flight":  # maybe sent: never again, and people are told
-            assert (posts[ticket.id], posted) == (UNKNOWN, 0)
+        # "At once" kills the process as soon as the press is sent, "confirmation held up"
+        # while the teacher's confirmation waits: on a fast machine the process may already
+        # be sending the staff post by then (the outbox is flushed beside the confirmation),
+        # which is the in-flight case below (maybe sent: at most one post, people are told).
+        in_flight = moment == "staff post in flight" or (
+            moment in ("at once", "confirmation held up") and posts[ticket.id] == UNKNOWN
+        )
+        if in_flight:  # maybe sent: never again, and people are told
+            assert posts[ticket.id] == UNKNOWN, moment
+            assert posted == (0 if moment == "staff post in flight" else posted), moment
+            assert posted <= 1, moment
             assert any(ticket.reference in a and "ίσως δεν έφτασε" in a for a in alerts)
             assert any(t.startswith("⚠️ Δεν μπόρεσα να επιβεβαιώσω") for t in teacher_chat)
         else:
