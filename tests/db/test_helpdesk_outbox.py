@@ -66,11 +66,12 @@ async def _add(
     *,
     payload: dict[str, Any] | None = None,
     after_id: int | None = None,
+    kind: OutboxKind = OutboxKind.TEACHER_NOTICE,
 ) -> int:
     async with sessions() as session:
         row = await outbox.enqueue(
             session,
-            OutboxKind.ADMIN_ALERT,
+            kind,
             now=T0,
             chat_id=42,
             payload=payload or {"text": "x"},
@@ -198,6 +199,28 @@ async def test_a_message_being_sent_when_the_process_died_is_never_sent_again(
     assert (await _row(sessions, row_id)).status == UNKNOWN
     assert sender.sent_items == []
     assert sender.uncertain_items == [row_id]
+
+
+async def test_an_alert_being_sent_when_the_process_died_is_sent_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = FakeClock(T0)
+    post = await _add(sessions)
+    alert = await _add(sessions, kind=OutboxKind.ADMIN_ALERT)
+    async with sessions() as session:  # the dead process had claimed both
+        for row_id in (post, alert):
+            row = await session.get(OutboxMessage, row_id)
+            assert row is not None
+            row.status, row.claimed_by, row.claimed_at, row.attempts = SENDING, "dead:1", T0, 1
+        await session.commit()
+    sender = FakeSender()
+    dispatcher = _dispatcher(sessions, sender, clock)
+    assert await dispatcher.recover() == 1  # the post: unknown
+    await dispatcher.run()
+    assert (await _row(sessions, post)).status == UNKNOWN
+    assert (await _row(sessions, alert)).status == SENT
+    assert sender.sent_items == [alert]
+    assert sender.uncertain_items == [post]
 
 
 async def test_a_claim_older_than_the_lease_is_unknown_not_resent(

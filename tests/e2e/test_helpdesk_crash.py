@@ -27,11 +27,11 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from bot.emulator.sim import SimUser
 from bot.models import OutboxMessage, Ticket
-from bot.services.helpdesk.outbox import SENT, UNKNOWN, OutboxKind
+from bot.services.helpdesk.outbox import PENDING, SENDING, SENT, UNKNOWN, OutboxKind
 from handlers.helpdesk.outbox import deliver_now
 from tests.e2e.conftest import JSON, TOKEN, Launch, Recorder, data_of, labels
 from tests.e2e.helpdesk_e2e import ADMIN, Desk, database, open_desk
@@ -87,6 +87,29 @@ async def start_process(desk: Desk, env: dict[str, str]) -> asyncio.subprocess.P
     return process
 
 
+async def told_what_waits(database_url: str) -> None:
+    """Return once the process has sent what it found waiting at its start (what an earlier
+    kill left to tell: the alert and the teacher's notice of a post that may not have
+    arrived), so that the next kill is about this teacher's press, not about those."""
+    deadline = time.monotonic() + 30
+    om = OutboxMessage
+    async with database(database_url) as sessions:
+        while True:
+            async with sessions() as session:
+                waiting = await session.scalar(
+                    select(func.count(om.id)).where(
+                        or_(
+                            om.status == SENDING,
+                            and_(om.status == PENDING, om.next_attempt_at.is_(None)),
+                        )
+                    )
+                )
+            if not waiting:
+                return
+            assert time.monotonic() < deadline, f"{waiting} outbox messages never sent"
+            await asyncio.sleep(0.02)
+
+
 async def reached(desk: Desk, database_url: str, teacher: SimUser, moment: str) -> None:
     """Return at `moment` of the bot's handling of «Αποστολή» (see the module docstring)."""
     faults = desk.bot.emulator.state.faults
@@ -131,6 +154,7 @@ async def test_kill_9_after_send_makes_one_ticket_one_post_and_one_reference(
     env["DATABASE_URL"] = database_url
     for teacher, summary, moment in zip(TEACHERS, summaries, MOMENTS, strict=True):
         process = await start_process(desk, env)
+        await told_what_waits(database_url)
         if moment in HELD_UP:
             # Only the request this moment is about: the staff post (in the staff chat) or
             # the teacher's confirmation (in their chat), not a notice sent meanwhile.

@@ -53,6 +53,10 @@ STAFF_CHAT_KINDS: Final = frozenset(
         OutboxKind.WEEKLY_SUMMARY,
     }
 )
+# Sent again when the sender died while sending them (at least once, not at most once):
+# an alert to the administrators that arrives twice harms no one, one lost hides a problem.
+# Everything else a dead sender may have sent is `unknown` and never sent again.
+RESENT_AFTER_CRASH: Final = frozenset({OutboxKind.ADMIN_ALERT})
 
 
 async def enqueue(

@@ -45,6 +45,7 @@ from bot.models import OutboxMessage
 from bot.services.helpdesk.outbox import (
     FAILED,
     PENDING,
+    RESENT_AFTER_CRASH,
     SENDING,
     SENT,
     UNKNOWN,
@@ -175,14 +176,28 @@ class OutboxDispatcher:
     # --- after a crash ---------------------------------------------------------
 
     async def recover(self) -> int:
-        """At start: every row left `sending` belongs to a dead process; mark it unknown."""
+        """At start: every row left `sending` belongs to a dead process; mark it unknown
+        (an alert to the administrators is sent again: see `RESENT_AFTER_CRASH`)."""
         return await self._mark_unknown(OutboxMessage.status == SENDING)
 
     async def _mark_unknown(self, condition: Any) -> int:
         om = OutboxMessage
+        again = [k.value for k in RESENT_AFTER_CRASH]
         async with self.sessions() as session:
+            resent = list(
+                await session.scalars(select(om.id).where(condition, om.kind.in_(again)))
+            )
+            if resent:
+                await session.execute(
+                    update(om)
+                    .where(om.id.in_(resent), om.status == SENDING)
+                    .values(status=PENDING, claimed_by=None, last_error="sender stopped mid-send")
+                    .execution_options(synchronize_session=False)
+                )
+                log.warning("outbox: %d alerts of a stopped sender sent again", len(resent))
             ids = list(await session.scalars(select(om.id).where(condition)))
             if not ids:
+                await session.commit()
                 return 0
             await session.execute(
                 update(om)
