@@ -46,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot handlers scoring tests bench tools
+	$(BIN)/mypy bot handlers scoring teams tests bench tools
 
 unit: install
 	$(BIN)/python -m pytest tests/unit -q

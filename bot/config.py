@@ -113,6 +113,22 @@ class Settings(BaseSettings):
     # `keplibot run` (polling) serves /metrics and /healthz even without PUBLIC_BASE_URL.
     serve_metrics: bool = False
 
+    # --- Microsoft Teams (the `teams` adapter; off unless TEAMS_APP_ID is set) ---
+    # The bot's Entra ID app registration (Azure Bot): its application (client) id, a client
+    # secret and, for a single-tenant bot, the tenant id.
+    teams_app_id: str | None = None
+    teams_app_password: SecretStr | None = None
+    teams_tenant_id: str | None = None
+    # Where the Bot Connector's signing keys are published (OpenID metadata) and who signs:
+    # Microsoft's by default; tests point them at a local stand-in.
+    teams_openid_metadata: str = (
+        "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    )
+    teams_token_issuer: str = "https://api.botframework.com"
+    # Where the bot gets its own token to call the Bot Connector (default: Entra ID's, of
+    # TEAMS_TENANT_ID, else botframework.com).
+    teams_token_url: str | None = None
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -653,3 +653,6 @@ class SendBudget(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     tat: Mapped[float] = mapped_column(Double)
+
+
+from bot import channel_models as channel_models  # noqa: E402  (Teams' tables: this one is full)

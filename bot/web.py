@@ -8,6 +8,7 @@
   update queue, the same way polling feeds them.
 - `GET /healthz`: 200 `{"ok": true}` when the database answers, else 503.
 - `GET /metrics`: Prometheus metrics (`bot.metrics`).
+- `POST /api/messages` (when TEAMS_APP_ID is set): Microsoft Teams (`teams.web`).
 - Features add routes (e.g. calendar feeds) through `ROUTE_MODULES`: modules
   exposing `add_routes(web_app, runtime)`.
 
@@ -47,6 +48,7 @@ from bot.db import is_sqlite
 from bot.lease import LeaseLost, polling_lease
 from bot.runtime import Runtime
 from bot.workers import RecordingQueue, SharedUpdates
+from teams.web import add_routes as teams_routes
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +167,8 @@ def build_web_app(
     for name in route_modules:
         hook: RouteHook = importlib.import_module(f"bot.{name}").add_routes
         hook(web_app, runtime_of(application))
+    if settings.teams_app_id:  # Microsoft Teams: POST /api/messages (the `teams` adapter)
+        teams_routes(web_app, runtime_of(application))
     return web_app
 
 

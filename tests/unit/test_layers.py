@@ -20,7 +20,7 @@ import grimp
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("bot", "handlers", "scoring", "tools")
+PACKAGES = ("bot", "handlers", "scoring", "teams", "tools")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
@@ -104,6 +104,8 @@ def test_a_forbidden_import_breaks_its_contract(tmp_path: Path) -> None:
         "bot/metrics_probe.py": "from handlers import start",
         "bot/dialogs/__init__.py": "",
         "bot/dialogs/probe/__init__.py": "import sqlalchemy\nimport telegram",
+        "teams/probe.py": "from handlers import start",
+        "teams/probe_storage.py": "from bot.channel_models import ChannelUser",
     }
     for name, source in probes.items():
         path = tmp_path / name
@@ -128,5 +130,7 @@ def test_a_forbidden_import_breaks_its_contract(tmp_path: Path) -> None:
         "bot.metrics_probe -> handlers.start",
         "bot.dialogs.probe -> sqlalchemy",
         "bot.dialogs.probe -> telegram",
+        "teams.probe -> handlers.start",
+        "teams.probe_storage -> bot.channel_models",
     ):
         assert chain in report, f"{chain} not reported:\n{report}"

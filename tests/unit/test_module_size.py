@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-ROOTS = ("bot", "handlers", "scoring", "tools")
+ROOTS = ("bot", "handlers", "scoring", "teams", "tools")
 MAX_LINES = 600
 
 OVERSIZED: dict[str, int] = {
     # The ORM models of every feature in one module, so that Alembic and the
     # persistence see one metadata; a package per feature is the next step.
-    "bot/models.py": 655,
+    "bot/models.py": 658,
     # The points interview as data: one table of questions over the eleven criteria.
     "scoring/interview.py": 684,
 }

@@ -1,0 +1,165 @@
+"""People and conversations of the messaging channels besides Telegram (Microsoft Teams).
+
+A person of another channel is a keplibot user of their own, whatever their name: the
+channel's identity (channel, external id) maps to a `users.id` derived from it
+(`user_id_for`), at or above 2**62. Telegram's user ids have at most 52 bits, so the two
+never meet, and the id is the same in every process without a round trip to allocate it.
+The feature services then know the person by that id, as they know a Telegram user.
+
+Each conversation keeps the dialogs' state (plain JSON: the points session, the flow on
+screen) and the reference a proactive message needs. Every write commits before it
+returns, so an adapter can tell the person that something is done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channel_models import ChannelConversation, ChannelUser
+from bot.models import User, utcnow
+from bot.services.users import note_seen
+
+CHANNEL_ID_BASE: Final = 2**62  # ids of channel users: [2**62, 2**62 + 2**61)
+_ID_BITS: Final = 61
+MAX_EXTERNAL_ID: Final = 200
+MAX_CONVERSATION_ID: Final = 400
+
+
+class IdentityClash(Exception):
+    """Two identities of a channel hash to one user id (never seen; refused, not merged)."""
+
+
+def user_id_for(channel: str, external_id: str) -> int:
+    """The keplibot user id of a channel's person: stable, ≥ 2**62, never a Telegram id."""
+    digest = hashlib.sha256(f"keplibot-channel\0{channel}\0{external_id}".encode()).digest()
+    return CHANNEL_ID_BASE + (int.from_bytes(digest[:8], "big") & (2**_ID_BITS - 1))
+
+
+def is_channel_user(user_id: int) -> bool:
+    """Whether `user_id` is a person of a channel besides Telegram."""
+    return user_id >= CHANNEL_ID_BASE
+
+
+@dataclass(frozen=True)
+class Person:
+    """A channel's person as keplibot knows them: the user id and their chosen locale."""
+
+    user_id: int
+    locale: str | None
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+async def person(
+    session: AsyncSession,
+    channel: str,
+    external_id: str,
+    *,
+    name: str,
+    language: str | None,
+    now: datetime | None = None,
+) -> Person:
+    """The keplibot user of `external_id` on `channel`, created on first contact.
+
+    `name` and `language` (the channel's locale, "el-GR") refresh the user row as
+    Telegram's do; the locale the person chose in the bot wins over `language`.
+    """
+    if not external_id or len(external_id) > MAX_EXTERNAL_ID:
+        raise ValueError("a channel identity of 1-200 characters")
+    user_id = user_id_for(channel, external_id)
+    locale = await note_seen(
+        session, telegram_id=user_id, first_name=name, language_code=language, now=now
+    )
+    mapped = await session.scalar(
+        select(ChannelUser.external_id).where(ChannelUser.user_id == user_id)
+    )
+    if mapped is None:
+        statement = (
+            _insert(session)(ChannelUser)
+            .values(
+                user_id=user_id,
+                channel=channel,
+                external_id=external_id,
+                created_at=now or utcnow(),
+            )
+            .on_conflict_do_nothing()
+        )
+        await session.execute(statement)
+        await session.commit()
+        mapped = await session.scalar(
+            select(ChannelUser.external_id).where(ChannelUser.user_id == user_id)
+        )
+    if mapped != external_id:
+        raise IdentityClash(f"{channel} identity hashes to the user id of another")
+    return Person(user_id, locale)
+
+
+async def set_locale(session: AsyncSession, user_id: int, locale: str) -> None:
+    """The person's own choice of language (el/en)."""
+    user = await session.get(User, user_id)
+    if user is not None:
+        user.locale = locale
+        await session.commit()
+
+
+async def load_state(
+    session: AsyncSession, channel: str, conversation_id: str, user_id: int
+) -> dict[str, Any]:
+    """The dialogs' state of a conversation ({} for a new one, or another person's)."""
+    row = await session.get(ChannelConversation, (channel, conversation_id))
+    if row is None or row.user_id != user_id or not isinstance(row.state, dict):
+        return {}
+    return dict(row.state)
+
+
+async def save_state(
+    session: AsyncSession,
+    channel: str,
+    conversation_id: str,
+    user_id: int,
+    state: dict[str, Any],
+    reference: dict[str, Any],
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Store the conversation's state and reference (one statement; committed)."""
+    if not conversation_id or len(conversation_id) > MAX_CONVERSATION_ID:
+        raise ValueError("a conversation id of 1-400 characters")
+    values = {
+        "channel": channel,
+        "conversation_id": conversation_id,
+        "user_id": user_id,
+        "reference": reference,
+        "state": state,
+        "updated_at": now or utcnow(),
+    }
+    statement = _insert(session)(ChannelConversation).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ChannelConversation.channel, ChannelConversation.conversation_id],
+        set_={k: statement.excluded[k] for k in ("user_id", "reference", "state", "updated_at")},
+    )
+    await session.execute(statement)
+    await session.commit()
+
+
+async def conversations_of(
+    session: AsyncSession, channel: str, user_id: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """(conversation id, reference) of each conversation of a person on `channel`: where a
+    proactive message to them goes."""
+    rows = await session.execute(
+        select(ChannelConversation.conversation_id, ChannelConversation.reference).where(
+            ChannelConversation.channel == channel, ChannelConversation.user_id == user_id
+        )
+    )
+    return [(cid, dict(ref or {})) for cid, ref in rows]

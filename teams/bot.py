@@ -1,0 +1,264 @@
+"""`POST /api/messages`: the Bot Connector's activities, checked, turned into turns.
+
+Every request is refused (401, nothing read further) unless its token is the Bot
+Connector's for this bot and this activity's `serviceUrl` (`teams.auth`). A valid
+activity from a personal chat is answered through the connector (`teams.connector`)
+before the request returns 200; a group or channel conversation is told, once, that
+keplibot works in a personal chat. One conversation's activities are handled one at a
+time in this process; its state is read before and written after each (the database).
+
+What an activity becomes:
+
+- a card submit (`value` = {"a": packed action}): the action of its codec (points, FAQ,
+  main menu, flow, language); data that parse as nothing, or that no longer fit the
+  conversation, get "This button is no longer active." and change nothing;
+- a text: a command (`/points`, `points`, `/faq`, `/mypoints`, `/cancel`, `/start`,
+  `/help`, `/language`, as Teams' command list sends them), else the answer to the
+  question on screen, else an FAQ question;
+- the bot added to a personal chat (`conversationUpdate`): the greeting and the menu.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from typing import Any, Final
+
+import aiohttp
+from aiohttp import web
+from microsoft_agents.activity import Activity
+from pydantic import ValidationError
+
+from bot.config import SettingsError
+from bot.dialogs.common import LANGUAGE_ACTIONS, CancelFlow, DiscardFlow, KeepFlow, language
+from bot.dialogs.common import flow as flow_codec
+from bot.dialogs.faq.actions import faq as faq_codec
+from bot.dialogs.menu import MainMenu, OpenFaq, OpenPoints, menu
+from bot.dialogs.points.actions import points as points_codec
+from bot.i18n import get_translator, pick_locale
+from bot.runtime import Runtime
+from bot.services import channels
+from bot.ui import Action, Codec, Screen
+from teams import faq, points
+from teams.actions import ShowLanguages, teams
+from teams.auth import InboundAuth, TokenSource, Unauthorized
+from teams.connector import Connector, Conversation
+from teams.files import ROUTE, FileStore
+from teams.render import submitted
+from teams.turn import CHANNEL, Turn, greeting, languages, main_menu
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES: Final = 256 * 1024
+CODECS: Final[tuple[Codec, ...]] = (points_codec, faq_codec, menu, flow_codec, language, teams)
+COMMANDS: Final = frozenset(
+    {"start", "help", "menu", "points", "mypoints", "faq", "cancel", "language"}
+)
+
+
+def parse_action(data: str | None) -> Action | None:
+    """The action packed in a card's data, by its namespace; None for anything else."""
+    for codec in CODECS:
+        action = codec.parse(data)
+        if action is not None:
+            return action
+    return None
+
+
+class TeamsAdapter:
+    """The Teams channel of one running bot (built by `teams.web.add_routes`)."""
+
+    def __init__(self, runtime: Runtime, http: aiohttp.ClientSession) -> None:
+        settings = runtime.settings
+        if not settings.public_base_url:
+            raise SettingsError(
+                "PUBLIC_BASE_URL: needed with TEAMS_APP_ID (files are offered there)"
+            )
+        self.runtime = runtime
+        self.auth = InboundAuth(settings, http)
+        self.connector = Connector(TokenSource(settings, http))
+        self.files = FileStore(settings.public_base_url)
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    # --- HTTP ---------------------------------------------------------------------------
+
+    async def messages(self, request: web.Request) -> web.Response:
+        body = await request.content.read(MAX_BODY_BYTES + 1)
+        if len(body) > MAX_BODY_BYTES:
+            return web.json_response({"error": "body too large"}, status=413)
+        try:
+            data = json.loads(body)
+            service_url = data["serviceUrl"] if isinstance(data, dict) else None
+        except (ValueError, KeyError):
+            service_url = None
+        try:
+            await self.auth.claims(request.headers.get("Authorization"), str(service_url))
+        except Unauthorized as exc:
+            log.warning("teams: request refused: %s", exc)
+            return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            activity = Activity.model_validate(data)
+        except ValidationError:
+            return web.json_response({"error": "not an activity"}, status=400)
+        if activity.channel_id != "msteams" or activity.conversation is None:
+            return web.json_response({"error": "not a Teams activity"}, status=400)
+        async with self._locks[activity.conversation.id]:
+            await self.on_activity(activity)
+        return web.Response(status=200)
+
+    def add_routes(self, web_app: web.Application) -> None:
+        web_app.router.add_post("/api/messages", self.messages)
+        web_app.router.add_get(ROUTE, self.files.serve)
+
+    # --- one activity -------------------------------------------------------------------
+
+    async def on_activity(self, activity: Activity) -> None:
+        sender = activity.from_property
+        conversation = activity.conversation
+        if sender is None or conversation is None or activity.recipient is None:
+            return
+        external = sender.aad_object_id or sender.id
+        if not external:
+            return
+        where = Conversation(
+            service_url=activity.service_url or "",
+            conversation_id=conversation.id,
+            bot_id=activity.recipient.id,
+            bot_name=activity.recipient.name or "keplibot",
+            user_id=sender.id,
+            tenant_id=conversation.tenant_id,
+        )
+        personal = (conversation.conversation_type or "personal") == "personal"
+        if activity.type == "conversationUpdate":
+            added = [m.id for m in activity.members_added or []]
+            if personal and where.bot_id in added:
+                turn = await self._turn(activity, where, external)
+                await turn.show(main_menu(turn.tr, greeting(turn.tr, sender.name)))
+                await self._save(turn)
+            return
+        if activity.type != "message":
+            return
+        turn = await self._turn(activity, where, external)
+        if not personal:
+            await turn.say(
+                turn.tr.gettext("keplibot works in a personal chat: open a chat with it.")
+            )
+            return
+        value = activity.value
+        if value is not None:
+            await self.on_submit(turn, submitted(value))
+        else:
+            await self.on_text(turn, (activity.text or "").strip())
+        await self._save(turn)
+
+    async def _turn(self, activity: Activity, where: Conversation, external: str) -> Turn:
+        sender = activity.from_property
+        assert sender is not None
+        async with self.runtime.sessions() as session:
+            person = await channels.person(
+                session,
+                CHANNEL,
+                external,
+                name=sender.name or "",
+                language=activity.locale,
+                now=self.runtime.clock(),
+            )
+            state = await channels.load_state(
+                session, CHANNEL, where.conversation_id, person.user_id
+            )
+        default = self.runtime.settings.default_locale
+        tr = get_translator(pick_locale(person.locale, activity.locale, default))
+        card = activity.reply_to_id if activity.value is not None else None
+        return Turn(
+            runtime=self.runtime,
+            connector=self.connector,
+            files=self.files,
+            conversation=where,
+            user_id=person.user_id,
+            name=sender.name or "",
+            tr=tr,
+            state=state,
+            card_id=card,
+        )
+
+    async def _save(self, turn: Turn) -> None:
+        async with self.runtime.sessions() as session:
+            await channels.save_state(
+                session,
+                CHANNEL,
+                turn.conversation.conversation_id,
+                turn.user_id,
+                turn.state,
+                turn.conversation.reference(),
+                now=self.runtime.clock(),
+            )
+
+    async def on_submit(self, turn: Turn, data: str | None) -> None:
+        action = parse_action(data)
+        if action is None:
+            await turn.say(turn.tr.gettext("This button is no longer active."))
+            return
+        if points.handles(action):
+            await points.pressed(turn, action)
+        elif type(action).codec is faq_codec:
+            if not await faq.pressed(turn, action):
+                await turn.say(turn.tr.gettext("This button is no longer active."))
+        elif isinstance(action, CancelFlow | KeepFlow | DiscardFlow):
+            await points.flow_pressed(turn, action)
+        elif isinstance(action, OpenPoints):
+            await points.start(turn)
+        elif isinstance(action, OpenFaq):
+            await faq.topics(turn, replace=True)
+        elif isinstance(action, MainMenu):
+            await turn.show(main_menu(turn.tr, turn.tr.gettext("Choose below:")), replace=True)
+        elif isinstance(action, ShowLanguages):
+            await turn.show(languages(turn.tr), replace=True)
+        elif type(action).codec is language:
+            await self._choose_language(turn, type(action).verb)
+        else:  # an entry Teams does not have yet (the fault report, reminders)
+            await turn.say(turn.tr.gettext("This button is no longer active."))
+
+    async def _choose_language(self, turn: Turn, locale: str) -> None:
+        if locale not in LANGUAGE_ACTIONS:
+            return
+        async with self.runtime.sessions() as session:
+            await channels.set_locale(session, turn.user_id, locale)
+        turn.tr = tr = get_translator(locale)
+        names = {"el": "Ελληνικά", "en": "English"}
+        text = tr.gettext("Language: {language}. You can change it at any time with /language.")
+        await turn.show(main_menu(tr, text.format(language=names[locale])), replace=True)
+
+    async def on_text(self, turn: Turn, text: str) -> None:
+        command = text.lstrip("/").split()[0].lower() if text else ""
+        if command in COMMANDS and (text.startswith("/") or text.lower() == command):
+            await self.on_command(turn, command)
+        elif not text:
+            await turn.show(Screen(turn.tr.gettext("Choose below:")))
+        elif points.asking(turn):
+            await points.text(turn, text)
+        else:
+            await faq.question(turn, text)
+
+    async def on_command(self, turn: Turn, command: str) -> None:
+        tr = turn.tr
+        if command == "points":
+            await points.start(turn)
+        elif command == "mypoints":
+            await points.my_points(turn)
+        elif command == "faq":
+            await faq.topics(turn)
+        elif command == "language":
+            await turn.show(languages(tr))
+        elif command == "cancel":
+            await points.cancel(turn)
+            await turn.show(main_menu(tr, tr.gettext("Cancelled. You are back at the main menu.")))
+        else:  # start, help, menu
+            await points.cancel(turn)
+            await turn.show(main_menu(tr, greeting(tr, turn.name)))
+
+
+def describe(activity: dict[str, Any]) -> str:
+    """An activity in a log line (no text)."""
+    return f"{activity.get('type')} {activity.get('id')}"

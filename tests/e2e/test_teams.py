@@ -1,0 +1,202 @@
+"""Microsoft Teams end to end: the real adapter over HTTP, against the local stand-in for
+the Bot Connector (`teams.standin`), on the test's database (SQLite and PostgreSQL).
+
+The bot is the whole application (`bot.app`, polling the Telegram emulator as usual)
+with keplibot's web server (`bot.web`) mounting `POST /api/messages` because
+TEAMS_APP_ID is set; the stand-in signs the Bot Connector's tokens with its own key,
+served as the OpenID metadata the settings name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy import select
+
+from bot.channel_models import ChannelConversation
+from bot.cli import main
+from bot.db import create_engine, session_factory
+from bot.services.channels import user_id_for
+from bot.web import listening_socket, web_server
+from teams.standin import Message, StandIn, TeamsUser
+from tests.e2e.conftest import BotHarness, Launch
+
+MARIA = TeamsUser("7f0c1a52-0000-4000-8000-000000000001", "Μαρία Παπαδοπούλου", "el-GR")
+HELEN = TeamsUser("7f0c1a52-0000-4000-8000-000000000002", "Helen Smith", "en-US")
+
+
+@dataclass
+class TeamsWorld:
+    standin: StandIn
+    bot: BotHarness
+
+
+@pytest.fixture
+async def world(launch: Launch) -> AsyncIterator[TeamsWorld]:
+    standin = StandIn()
+    await standin.start()
+    sock = listening_socket("127.0.0.1", 0)
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    bot = await launch(settings={**standin.settings(), "public_base_url": base})
+    assert bot.app is not None
+    try:
+        async with web_server(bot.app, sock) as url:
+            standin.bot_url = f"{url}/api/messages"
+            yield TeamsWorld(standin, bot)
+    finally:
+        await standin.stop()
+    assert standin.refusals == []
+
+
+def last_card(messages: list[Message]) -> Message:
+    cards = [m for m in messages if m.card is not None]
+    assert cards, [m.text for m in messages]
+    return cards[-1]
+
+
+async def state_of(database_url: str, user: TeamsUser) -> dict[str, object]:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            row = await session.scalar(
+                select(ChannelConversation.state).where(
+                    ChannelConversation.conversation_id == user.conversation_id
+                )
+            )
+            return dict(row or {})
+    finally:
+        await engine.dispose()
+
+
+# --- tokens ------------------------------------------------------------------------------
+
+
+async def test_requests_without_a_valid_token_are_refused(world: TeamsWorld) -> None:
+    standin = world.standin
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    hello = standin.activity(MARIA, text="/start")
+    assert await standin.post(hello, token=None) == 401
+    assert await standin.post(hello, token="Bearer not-a-jwt") == 401
+    assert await standin.post(hello, token=f"Bearer {standin.token(key=stranger)}") == 401
+    assert (
+        await standin.post(hello, token=f"Bearer {standin.token(audience='another-bot')}") == 401
+    )
+    other_service = standin.token(service_url="https://evil.example/")
+    assert await standin.post(hello, token=f"Bearer {other_service}") == 401
+    assert await standin.post(hello, token=f"Bearer {standin.token(lifetime=-3600)}") == 401
+    # Nothing was handled: no answer, no user, no state.
+    assert standin.conversation(MARIA) == []
+    assert await state_of(world.bot.database_url, MARIA) == {}
+    # The same activity with the Bot Connector's token is answered.
+    assert await standin.post(hello) == 200
+    assert "Μαρία" in standin.conversation(MARIA)[0].text
+
+
+# --- FAQ ---------------------------------------------------------------------------------
+
+
+async def test_faq_questions_in_greek_and_english(world: TeamsWorld) -> None:
+    standin = world.standin
+    [answer] = await standin.send(MARIA, "για πόσο καιρό ορίζεται ο υπεύθυνος εργαστηρίου")
+    assert answer.text.startswith("**Πόσο διαρκεί η θητεία του/της Υ.Σ.Ε.Π.Ε.Η.Υ.;**")
+    assert "**Μόνιμος/η εκπαιδευτικός:** ένα διδακτικό έτος." in answer.text
+    assert any("👍" in label for label in answer.labels)
+    [answer] = await standin.send(HELEN, "for how long is the lab manager appointed")
+    assert answer.text.startswith("**How long is the lab manager's term?**")
+    assert "**Permanent teacher:** one school year." in answer.text
+    # A vote is kept once per answer message; the second time says so.
+    [thanks] = await standin.submit(HELEN, answer, "👍")
+    assert thanks.text == "Thank you for telling me!"
+    [again] = await standin.submit(HELEN, answer, "👍")
+    assert again.text == "You have already told me. Thank you!"
+
+
+# --- points ------------------------------------------------------------------------------
+
+QUESTION = re.compile(r"^(\d/7 · .*)$", re.MULTILINE)
+
+
+async def answer_interview(standin: StandIn, user: TeamsUser) -> Message:
+    """Answer every question as a teacher would: some on purpose (one unrelated doctorate,
+    a number typed), the rest Skip, "none" or No."""
+    card = last_card(await standin.send(user, "/points"))
+    for _ in range(80):
+        labels = card.labels
+        if "⬇️ JSON" in labels:
+            return card
+        if "Τίτλος 1" not in card.text and "➕ Προσθήκη τίτλου" in labels:
+            choice = "➕ Προσθήκη τίτλου"  # one title: a doctorate (the first option)
+        elif "✅ Τέλος" in labels:
+            choice = "✅ Τέλος"
+        elif nothing := [label for label in labels if label.startswith(("Καμία", "Κανένας"))]:
+            choice = nothing[0]
+        elif "Παράλειψη »" in labels:
+            choice = "Παράλειψη »"
+        elif "5" in labels:
+            choice = "5"  # days a week at the school
+        elif "Όχι" in labels:
+            choice = "Όχι"
+        elif not labels or labels[0] in ("« Πίσω", "✖ Ακύρωση"):
+            card = last_card(await standin.send(user, "2"))  # a typed number
+            continue
+        else:
+            choice = labels[0]
+        await standin.submit(user, card, choice)
+        card = last_card(standin.conversation(user))
+    raise AssertionError(f"the interview did not end: {card.text}")
+
+
+async def test_points_through_teams_end_at_the_total_of_keplibot_score(
+    world: TeamsWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    standin = world.standin
+    result = await answer_interview(standin, MARIA)
+    assert "⬇️ JSON" in result.labels
+    [json_message] = await standin.submit(MARIA, result, "⬇️ JSON")
+    [attachment] = json_message.files
+    assert attachment["name"].endswith(".json")
+    declaration = await standin.download(attachment)
+    path = tmp_path / "declaration.json"
+    path.write_bytes(declaration)
+    capsys.readouterr()
+    assert main(["score", str(path)]) == 0
+    total = Decimal(json.loads(capsys.readouterr().out)["total"])
+    shown = f"{total:f}".rstrip("0").rstrip(".").replace(".", ",")
+    assert shown in result.text, (shown, result.text)
+    # The PDF is too large for a Teams message: offered at a link of keplibot's server.
+    [pdf_message] = await standin.submit(MARIA, result, "⬇️ PDF")
+    [pdf] = pdf_message.files
+    assert pdf["contentUrl"].startswith("http://127.0.0.1:")
+    assert (await standin.download(pdf)).startswith(b"%PDF")
+
+
+async def test_a_card_submitted_twice_or_forged_changes_nothing(world: TeamsWorld) -> None:
+    standin = world.standin
+    question = last_card(await standin.send(MARIA, "/points"))
+    assert "1/7" in question.text
+    yes, no = question.data_of("Ναι"), question.data_of("Όχι")
+    # Pressed: the card becomes the next question (Teams updates the message).
+    assert await standin.submit(MARIA, question, "Ναι") == []
+    assert "Ποια θέση έχετε στο σχολείο;" in question.text
+    after_first = await state_of(world.bot.database_url, MARIA)
+    # The same card again: its counter is behind the session's.
+    [stale] = await standin.submit(MARIA, question, "", data=yes)
+    assert stale.text == "Αυτό το κουμπί δεν είναι πια ενεργό."
+    assert await state_of(world.bot.database_url, MARIA) == after_first
+    # Helen submits Maria's card data: she has no interview, and Maria's is untouched.
+    [refused] = await standin.submit(HELEN, question, "", data=no)
+    assert refused.text == "This button is no longer active."
+    assert await state_of(world.bot.database_url, MARIA) == after_first
+    # Garbage and unknown actions: the same answer, no crash.
+    for data in ({"a": "p:y:999999999999"}, {"a": "zz:top"}, {"a": 7}, {"b": "x"}):
+        [reply] = await standin.submit(MARIA, question, "", data=data)
+        assert reply.text == "Αυτό το κουμπί δεν είναι πια ενεργό."
+    assert await state_of(world.bot.database_url, MARIA) == after_first
+    assert user_id_for("teams", MARIA.aad_object_id) >= 2**62
