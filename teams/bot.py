@@ -24,7 +24,7 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
-from typing import Any, Final
+from typing import Final
 
 import aiohttp
 from aiohttp import web
@@ -146,12 +146,29 @@ class TeamsAdapter:
                 turn.tr.gettext("keplibot works in a personal chat: open a chat with it.")
             )
             return
-        value = activity.value
-        if value is not None:
-            await self.on_submit(turn, submitted(value))
-        else:
-            await self.on_text(turn, (activity.text or "").strip())
+        try:
+            if activity.value is not None:
+                await self.on_submit(turn, submitted(activity.value))
+            else:
+                await self.on_text(turn, (activity.text or "").strip())
+        except Exception:
+            # The state of before this activity stays (it is saved only after a turn that
+            # went through), so nothing entered earlier is lost.
+            log.exception("teams: an activity of %s failed", where.conversation_id)
+            await self._apologise(turn)
+            return
         await self._save(turn)
+
+    async def _apologise(self, turn: Turn) -> None:
+        try:
+            await turn.say(
+                turn.tr.gettext(
+                    "Sorry, something went wrong on my side. Nothing you entered is lost: "
+                    "please try again, or send /cancel to start over."
+                )
+            )
+        except Exception:  # the connector may be what failed
+            log.warning("teams: the apology could not be sent either", exc_info=True)
 
     async def _turn(self, activity: Activity, where: Conversation, external: str) -> Turn:
         sender = activity.from_property
@@ -257,8 +274,3 @@ class TeamsAdapter:
         else:  # start, help, menu
             await points.cancel(turn)
             await turn.show(main_menu(tr, greeting(tr, turn.name)))
-
-
-def describe(activity: dict[str, Any]) -> str:
-    """An activity in a log line (no text)."""
-    return f"{activity.get('type')} {activity.get('id')}"

@@ -53,7 +53,7 @@ def _escape_marker(match: re.Match[str]) -> str:
 class _ToMarkdown(HTMLParser):
     """The markup subset of `bot.ui.screen` → markdown (unknown tags: their text only)."""
 
-    MARKS: Final = {"b": "**", "i": "_", "s": "~~", "code": "`"}
+    MARKS: Final = {"b": "**", "i": "_", "s": "~~"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -64,7 +64,7 @@ class _ToMarkdown(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.MARKS:
             self.out.append(self.MARKS[tag])
-        elif tag == "pre":
+        elif tag in ("pre", "code"):
             self.pre = True
             self.out.append("`")
         elif tag == "a":
@@ -75,7 +75,7 @@ class _ToMarkdown(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in self.MARKS:
             self.out.append(self.MARKS[tag])
-        elif tag == "pre":
+        elif tag in ("pre", "code"):
             self.pre = False
             self.out.append("`")
         elif tag == "a" and self.links:

@@ -46,7 +46,7 @@ def update() -> None:
     subprocess.run(
         [PYBABEL, "-q", "extract", "-F", "babel.cfg", *KEYWORDS, "--no-location",
          "--sort-output", "--project", "keplibot", "--copyright-holder", "keplibot",
-         "-o", str(POT), "bot", "handlers"],
+         "-o", str(POT), "bot", "handlers", "teams"],
         check=True, cwd=ROOT,
     )  # fmt: skip
     for locale in ("el", "en"):

@@ -200,3 +200,51 @@ async def test_a_card_submitted_twice_or_forged_changes_nothing(world: TeamsWorl
         assert reply.text == "Αυτό το κουμπί δεν είναι πια ενεργό."
     assert await state_of(world.bot.database_url, MARIA) == after_first
     assert user_id_for("teams", MARIA.aad_object_id) >= 2**62
+
+
+# --- language, greeting, cancel -------------------------------------------------------------
+
+
+async def test_the_bot_added_greets_in_the_teams_locale_and_a_chosen_language_is_kept(
+    world: TeamsWorld,
+) -> None:
+    standin = world.standin
+    added = standin.activity(
+        HELEN,
+        type="conversationUpdate",
+        membersAdded=[{"id": f"28:{standin.app_id}"}, {"id": HELEN.id}],
+    )
+    assert await standin.post(added) == 200
+    [greeting] = standin.conversation(HELEN)
+    assert greeting.text.startswith("Hello, Helen Smith! 👋\nI am keplibot")
+    assert "Here in Microsoft Teams I can calculate your points" in greeting.text
+    assert greeting.labels == [
+        "🧮 Points calculation",
+        "❓ Frequently asked questions",
+        "🌐 Language / Γλώσσα",
+    ]
+    assert await standin.submit(HELEN, greeting, "Language") == []
+    assert greeting.text == "Choose the language I speak with you:"
+    assert await standin.submit(HELEN, greeting, "Ελληνικά") == []
+    assert greeting.text.startswith("Γλώσσα: Ελληνικά.")
+    # Her Teams client is still in English: her own choice wins from now on.
+    [topics] = await standin.send(HELEN, "/faq")
+    assert topics.card is not None
+    assert "« Κύριο μενού" in topics.labels
+
+
+async def test_cancel_asks_before_discarding_answers(world: TeamsWorld) -> None:
+    standin = world.standin
+    card = last_card(await standin.send(MARIA, "/points"))
+    await standin.submit(MARIA, card, "Ναι")
+    assert await standin.submit(MARIA, card, "Ακύρωση") == []
+    assert card.text == "⚠️ Να απορριφθούν οι απαντήσεις σας στον υπολογισμό μορίων;"
+    await standin.submit(MARIA, card, "Συνέχεια")
+    assert "Ποια θέση έχετε στο σχολείο;" in card.text
+    await standin.submit(MARIA, card, "Ακύρωση")
+    await standin.submit(MARIA, card, "Απόρριψη")
+    assert card.text == "Ακυρώθηκε. Επιστρέψατε στο κύριο μενού."
+    assert "points" not in await state_of(world.bot.database_url, MARIA)
+    # Text is an FAQ question again, not an answer to the interview.
+    [answer] = await standin.send(MARIA, "για πόσο καιρό ορίζεται ο υπεύθυνος εργαστηρίου")
+    assert answer.text.startswith("**Πόσο διαρκεί η θητεία")

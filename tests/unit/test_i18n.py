@@ -50,7 +50,7 @@ def source_message_ids() -> set[str]:
     keywords = dict(DEFAULT_KEYWORDS)
     keywords.update(parse_keywords(KEYWORDS[1::2]))
     ids: set[str] = set()
-    for directory in ("bot", "handlers"):
+    for directory in ("bot", "handlers", "teams"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / directory, method_map=[("**.py", "python")], keywords=keywords
         ):
