@@ -29,6 +29,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "db",
     "score",
     "faq",
+    # Microsoft Teams
+    "teams",
     # helpdesk
     "centres",
     "schools",

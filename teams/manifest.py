@@ -1,0 +1,207 @@
+"""The Teams app package: `manifest.json` (schema 1.17), its English localisation and two
+icons, zipped, ready to upload to a tenant (Teams admin centre, or "Upload a custom app").
+
+The bot is TEAMS_APP_ID, in the personal scope only, with a command list in Greek (the
+default language) and English: the commands the Teams adapter answers (`teams.bot`).
+The icons are drawn here (a 192×192 colour icon and a 32×32 white-on-transparent
+outline, as Teams asks) unless files are given.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from bot.i18n import N_, Translator, get_translator
+
+SCHEMA_VERSION: Final = "1.17"
+SCHEMA: Final = (
+    "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
+)
+LOCALIZATION_SCHEMA: Final = (
+    "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/"
+    "MicrosoftTeams.Localization.schema.json"
+)
+ACCENT: Final = "#1565C0"
+GUID: Final = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+# The commands of the Teams list: (title, description), as the adapter answers them.
+COMMANDS: Final = (
+    ("points", N_("Calculate your points for the school lab manager post")),
+    ("mypoints", N_("Your kept points declaration")),
+    ("faq", N_("Frequently asked questions: ask me in your own words")),
+    ("language", N_("Speak Greek or English")),
+    ("cancel", N_("Stop what you are doing")),
+    ("help", N_("What I can do and how to use me")),
+)
+SHORT_DESCRIPTION: Final = N_("Points for the school lab manager post and answers to questions")
+FULL_DESCRIPTION: Final = N_(
+    "keplibot is the assistant of the ΚΕ.ΠΛΗ.ΝΕ.Τ. for teachers: it calculates the provisional "
+    "points for the school lab manager post (Υ.Σ.Ε.Π.Ε.Η.Υ.) under circular 170610/Δ2, with "
+    "the breakdown and the documents each criterion needs, and answers frequently asked "
+    "questions about the support centres and the post, in Greek and English."
+)
+FULL_NAME: Final = N_("keplibot: the ΚΕ.ΠΛΗ.ΝΕ.Τ. assistant for teachers")
+
+
+class ManifestError(ValueError):
+    """A value the manifest cannot take (the message names it)."""
+
+
+@dataclass(frozen=True)
+class AppInfo:
+    """What the package says about the app and who publishes it."""
+
+    bot_id: str
+    website: str
+    privacy_url: str
+    terms_url: str
+    developer: str = "keplibot"
+    version: str = "1.0.0"
+    color_icon: bytes | None = None
+    outline_icon: bytes | None = None
+
+    def check(self) -> None:
+        if not GUID.match(self.bot_id):
+            raise ManifestError("TEAMS_APP_ID: not an Entra ID application id (a GUID)")
+        for name, url in (
+            ("--website", self.website),
+            ("--privacy-url", self.privacy_url),
+            ("--terms-url", self.terms_url),
+        ):
+            if not url.startswith("https://"):
+                raise ManifestError(f"{name}: Teams needs an https:// address")
+        if not re.fullmatch(r"\d{1,5}\.\d{1,5}\.\d{1,5}", self.version):
+            raise ManifestError("--app-version: use MAJOR.MINOR.PATCH, e.g. 1.0.0")
+
+
+def _texts(tr: Translator) -> dict[str, str]:
+    _ = tr.gettext
+    return {
+        "name.short": "keplibot",
+        "name.full": _(FULL_NAME),
+        "description.short": _(SHORT_DESCRIPTION),
+        "description.full": _(FULL_DESCRIPTION),
+    }
+
+
+def manifest(info: AppInfo, tr: Translator) -> dict[str, Any]:
+    """manifest.json, in the language of `tr` (the default language)."""
+    texts = _texts(tr)
+    return {
+        "$schema": SCHEMA,
+        "manifestVersion": SCHEMA_VERSION,
+        "version": info.version,
+        "id": info.bot_id,
+        "developer": {
+            "name": info.developer,
+            "websiteUrl": info.website,
+            "privacyUrl": info.privacy_url,
+            "termsOfUseUrl": info.terms_url,
+        },
+        "name": {"short": texts["name.short"], "full": texts["name.full"]},
+        "description": {"short": texts["description.short"], "full": texts["description.full"]},
+        "icons": {"color": "color.png", "outline": "outline.png"},
+        "accentColor": ACCENT,
+        "bots": [
+            {
+                "botId": info.bot_id,
+                "scopes": ["personal"],
+                "supportsFiles": False,
+                "isNotificationOnly": False,
+                "commandLists": [
+                    {
+                        "scopes": ["personal"],
+                        "commands": [
+                            {"title": title, "description": tr.gettext(text)}
+                            for title, text in COMMANDS
+                        ],
+                    }
+                ],
+            }
+        ],
+        "permissions": ["identity", "messageTeamMembers"],
+        "validDomains": sorted({urlsplit(info.website).hostname or ""} - {""}),
+        "localizationInfo": {
+            "defaultLanguageTag": tr.locale,
+            "additionalLanguages": [{"languageTag": "en", "file": "en.json"}],
+        },
+    }
+
+
+def localization(tr: Translator) -> dict[str, Any]:
+    """en.json: the manifest's texts and commands in the language of `tr`."""
+    out: dict[str, Any] = {"$schema": LOCALIZATION_SCHEMA, **_texts(tr)}
+    for number, (title, text) in enumerate(COMMANDS):
+        out[f"bots[0].commandLists[0].commands[{number}].title"] = title
+        out[f"bots[0].commandLists[0].commands[{number}].description"] = tr.gettext(text)
+    return out
+
+
+# --- icons --------------------------------------------------------------------------------
+
+Pixel = Callable[[int, int], tuple[int, int, int, int]]
+
+
+def png(size: int, pixel: Pixel) -> bytes:
+    """An RGBA PNG of `size`×`size` pixels."""
+    rows = b"".join(
+        b"\x00" + b"".join(bytes(pixel(x, y)) for x in range(size)) for y in range(size)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _monitor(size: int, x: int, y: int) -> bool:
+    """A lab computer's screen and stand, in a `size` square."""
+    u, v = x / size, y / size
+    screen = 0.18 <= u <= 0.82 and 0.2 <= v <= 0.62 and not (0.25 < u < 0.75 and 0.27 < v < 0.55)
+    stand = 0.45 <= u <= 0.55 and 0.62 <= v <= 0.74
+    base = 0.32 <= u <= 0.68 and 0.74 <= v <= 0.8
+    return screen or stand or base
+
+
+def color_icon() -> bytes:
+    blue = (0x15, 0x65, 0xC0, 255)
+    return png(192, lambda x, y: (255, 255, 255, 255) if _monitor(192, x, y) else blue)
+
+
+def outline_icon() -> bytes:
+    return png(32, lambda x, y: (255, 255, 255, 255) if _monitor(32, x, y) else (0, 0, 0, 0))
+
+
+def package(info: AppInfo, default_locale: str = "el") -> bytes:
+    """The app package (a zip): manifest.json, en.json, color.png, outline.png."""
+    info.check()
+    tr = get_translator(default_locale)
+    english = get_translator("en")
+    files = {
+        "manifest.json": json.dumps(manifest(info, tr), ensure_ascii=False, indent=2),
+        "en.json": json.dumps(localization(english), ensure_ascii=False, indent=2),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text.encode())
+        archive.writestr("color.png", info.color_icon or color_icon())
+        archive.writestr("outline.png", info.outline_icon or outline_icon())
+    return buffer.getvalue()
