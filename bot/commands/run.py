@@ -37,7 +37,7 @@ def handle(args: argparse.Namespace) -> int:
     # Bound first: a port in use stops us (naming LISTEN_PORT) before Telegram is called.
     sock = (
         listening_socket(settings.listen_host, settings.listen_port)
-        if settings.public_base_url or settings.serve_metrics
+        if settings.public_base_url or settings.serve_metrics or settings.teams_app_id
         else None
     )
     setup_logging(settings)
