@@ -35,6 +35,8 @@ from bot.dialogs.points.actions import (
 )
 from bot.dialogs.points.export import summary_pdf
 from bot.i18n import N_
+from bot.runtime import Runtime
+from bot.services import channels
 from bot.services.points import store as points_store
 from bot.services.points.files import JSON_FILENAME, PDF_FILENAME, declaration_json
 from bot.services.points.session import InterviewSession
@@ -42,7 +44,7 @@ from bot.ui import Action, Button, File, Screen
 from scoring import DeclarationInvalid, UnknownRuleset
 from scoring.answers import answers_from_declaration
 from scoring.interview import interview_for
-from teams.turn import Turn, main_menu
+from teams.turn import CHANNEL, Turn, main_menu
 
 log = logging.getLogger(__name__)
 
@@ -358,6 +360,36 @@ async def show_kept(turn: Turn) -> None:
     answers = answers_from_declaration(kept.declaration, interview_for(ruleset))
     session = InterviewSession.new(answers, mode="result", origin="kept", ruleset=ruleset)
     await show_result(turn, session, screens.kept_header(tr, kept.updated_at.date()))
+
+
+# --- results not kept are not kept for long ------------------------------------------------
+
+PURGE_EVERY: Final = 15 * 60.0  # seconds
+
+
+async def purge_expired(runtime: Runtime) -> int:
+    """Drop the answers of results shown longer ago than RESULT_KEPT_FOR (as the Telegram
+    side's job does): the number of conversations changed."""
+    now = runtime.clock()
+    async with runtime.sessions() as db:
+        states = await channels.states_with(db, CHANNEL, SESSION)
+        dropped = 0
+        for conversation_id, _user, state in states:
+            try:
+                session = InterviewSession.load(state.get(SESSION))
+                expired = session is not None and session.expired(now)
+            except UnknownRuleset:
+                expired = True
+            if expired:
+                state.pop(SESSION, None)
+                state.pop(HEADER, None)
+                if state.get(FLOW) == "points":
+                    state.pop(FLOW)
+                await channels.replace_state(db, CHANNEL, conversation_id, state, now=now)
+                dropped += 1
+    if dropped:
+        log.info("teams points: %d result(s) expired and dropped", dropped)
+    return dropped
 
 
 def handles(action: Action) -> bool:

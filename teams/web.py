@@ -3,16 +3,23 @@ TEAMS_APP_ID is set): `POST /api/messages` and the file links of `teams.files`."
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from typing import Final
 
 import aiohttp
 from aiohttp import web
 
 from bot.runtime import Runtime
+from teams import points
 from teams.auth import require_teams
 from teams.bot import TeamsAdapter
 
+log = logging.getLogger(__name__)
+
 ADAPTER: Final = web.AppKey("teams", TeamsAdapter)
+PURGE: Final = web.AppKey("teams_purge", asyncio.Task[None])
 
 
 def add_routes(web_app: web.Application, runtime: Runtime) -> None:
@@ -26,7 +33,24 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
     web_app[ADAPTER] = adapter
     adapter.add_routes(web_app)
 
+    async def start(_app: web.Application) -> None:
+        web_app[PURGE] = asyncio.create_task(purge_regularly(runtime))
+
     async def close(_app: web.Application) -> None:
+        web_app[PURGE].cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await web_app[PURGE]
         await http.close()
 
+    web_app.on_startup.append(start)
     web_app.on_cleanup.append(close)
+
+
+async def purge_regularly(runtime: Runtime) -> None:
+    """Every PURGE_EVERY, the expired points results of Teams conversations are dropped."""
+    while True:
+        await asyncio.sleep(points.PURGE_EVERY)
+        try:
+            await points.purge_expired(runtime)
+        except Exception:  # the database may be away for a while: try again next time
+            log.warning("teams: the purge of expired results failed", exc_info=True)

@@ -163,3 +163,38 @@ async def conversations_of(
         )
     )
     return [(cid, dict(ref or {})) for cid, ref in rows]
+
+
+async def states_with(
+    session: AsyncSession, channel: str, key: str
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """(conversation id, user id, state) of the conversations whose state holds `key`: what
+    a purge of expired data of one feature reads (the state is JSON: filtered here)."""
+    rows = await session.execute(
+        select(
+            ChannelConversation.conversation_id,
+            ChannelConversation.user_id,
+            ChannelConversation.state,
+        ).where(ChannelConversation.channel == channel)
+    )
+    return [
+        (cid, user_id, dict(state))
+        for cid, user_id, state in rows
+        if isinstance(state, dict) and key in state
+    ]
+
+
+async def replace_state(
+    session: AsyncSession,
+    channel: str,
+    conversation_id: str,
+    state: dict[str, Any],
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Replace a conversation's state, keeping its reference (committed)."""
+    row = await session.get(ChannelConversation, (channel, conversation_id))
+    if row is not None:
+        row.state = state
+        row.updated_at = now or utcnow()
+        await session.commit()

@@ -248,3 +248,50 @@ async def test_cancel_asks_before_discarding_answers(world: TeamsWorld) -> None:
     # Text is an FAQ question again, not an answer to the interview.
     [answer] = await standin.send(MARIA, "για πόσο καιρό ορίζεται ο υπεύθυνος εργαστηρίου")
     assert answer.text.startswith("**Πόσο διαρκεί η θητεία")
+
+
+# --- keeping, /mypoints, changing an answer, expiry ------------------------------------------
+
+
+async def test_a_kept_declaration_comes_back_with_mypoints_and_an_answer_can_be_changed(
+    world: TeamsWorld,
+) -> None:
+    standin = world.standin
+    result = await answer_interview(standin, MARIA)
+    [notice] = await standin.submit(MARIA, result, "Ναι, να αποθηκευτεί")
+    assert notice.text.startswith("💾 Αποθηκεύτηκε: το /mypoints τη δείχνει ξανά")
+    assert "🗑 Διαγραφή της αποθηκευμένης δήλωσης" in result.labels
+    total_line = next(line for line in result.text.splitlines() if "μόρια" in line)
+    [finished] = await standin.submit(MARIA, result, "Ολοκλήρωση")
+    assert finished.labels[0] == "🧮 Υπολογισμός μορίων"
+    [kept] = await standin.send(MARIA, "/mypoints")
+    assert total_line in kept.text
+    # Change an answer: the list of answers, a number, the question again, the new total.
+    [answers] = await standin.submit(MARIA, kept, "Αλλαγή απάντησης")
+    number = next(label for label in answers.labels if label.strip().isdigit())
+    assert await standin.submit(MARIA, answers, number) == []
+    assert answers.text.startswith("✏️ Αλλαγή απάντησης")
+
+
+async def test_a_result_not_kept_is_dropped_after_six_hours(world: TeamsWorld) -> None:
+    from datetime import timedelta
+
+    from teams.points import purge_expired
+
+    standin = world.standin
+    result = await answer_interview(standin, MARIA)
+    app = world.bot.app
+    assert app is not None
+    runtime = app.bot_data.runtime
+    assert "points" in await state_of(world.bot.database_url, MARIA)
+    assert await purge_expired(runtime) == 0  # just shown: kept
+    real = runtime.clock
+    runtime.clock = lambda: real() + timedelta(hours=6, minutes=1)
+    try:
+        assert await purge_expired(runtime) == 1
+    finally:
+        runtime.clock = real
+    assert "points" not in await state_of(world.bot.database_url, MARIA)
+    [gone] = await standin.submit(MARIA, result, "⬇️ JSON")
+    assert gone.text.startswith("Αυτό το κουμπί δεν είναι πια ενεργό.")
+    assert "Δεν έχω πια αυτό το αποτέλεσμα" in gone.text
