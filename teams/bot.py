@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import defaultdict
 from typing import Final
 
 import aiohttp
@@ -40,7 +39,7 @@ from bot.dialogs.points.actions import points as points_codec
 from bot.i18n import get_translator, pick_locale
 from bot.runtime import Runtime
 from bot.services import channels
-from bot.ui import Action, Codec, Screen
+from bot.ui import Action, Codec
 from teams import faq, points
 from teams.actions import ShowLanguages, teams
 from teams.auth import InboundAuth, TokenSource, Unauthorized
@@ -80,7 +79,8 @@ class TeamsAdapter:
         self.auth = InboundAuth(settings, http)
         self.connector = Connector(TokenSource(settings, http))
         self.files = FileStore(settings.public_base_url)
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # One conversation's activities one after the other: conversation → (lock, waiting).
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     # --- HTTP ---------------------------------------------------------------------------
 
@@ -104,9 +104,21 @@ class TeamsAdapter:
             return web.json_response({"error": "not an activity"}, status=400)
         if activity.channel_id != "msteams" or activity.conversation is None:
             return web.json_response({"error": "not a Teams activity"}, status=400)
-        async with self._locks[activity.conversation.id]:
-            await self.on_activity(activity)
+        await self._in_order(activity.conversation.id, activity)
         return web.Response(status=200)
+
+    async def _in_order(self, key: str, activity: Activity) -> None:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await self.on_activity(activity)
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
     def add_routes(self, web_app: web.Application) -> None:
         web_app.router.add_post("/api/messages", self.messages)
@@ -248,11 +260,15 @@ class TeamsAdapter:
         await turn.show(main_menu(tr, text.format(language=names[locale])), replace=True)
 
     async def on_text(self, turn: Turn, text: str) -> None:
-        command = text.lstrip("/").split()[0].lower() if text else ""
-        if command in COMMANDS and (text.startswith("/") or text.lower() == command):
+        words = text.lstrip("/").split(maxsplit=1) if text else []
+        command = words[0].lower() if words else ""
+        rest = words[1] if len(words) > 1 else ""
+        if command == "faq" and text.startswith("/") and rest:
+            await faq.question(turn, rest)  # "/faq <question>", as on Telegram
+        elif command in COMMANDS and (text.startswith("/") or text.lower() == command):
             await self.on_command(turn, command)
-        elif not text:
-            await turn.show(Screen(turn.tr.gettext("Choose below:")))
+        elif not text:  # an attachment without text: not understood in Teams yet
+            await turn.show(main_menu(turn.tr, turn.tr.gettext("Choose below:")))
         elif points.asking(turn):
             await points.text(turn, text)
         else:

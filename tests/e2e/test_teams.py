@@ -116,6 +116,12 @@ async def test_faq_questions_in_greek_and_english(world: TeamsWorld) -> None:
     assert thanks.text == "Thank you for telling me!"
     [again] = await standin.submit(HELEN, answer, "👍")
     assert again.text == "You have already told me. Thank you!"
+    # "/faq <question>" is the question; "faq" alone, the topics.
+    [answer] = await standin.send(HELEN, "/faq for how long is the lab manager appointed")
+    assert answer.text.startswith("**How long is the lab manager's term?**")
+    [topics] = await standin.send(HELEN, "faq")
+    assert "« Main menu" in topics.labels
+    assert not topics.text.startswith("**How long")
 
 
 # --- points ------------------------------------------------------------------------------
