@@ -45,6 +45,7 @@ from teams.actions import ShowLanguages, teams
 from teams.auth import InboundAuth, TokenSource, Unauthorized
 from teams.connector import Connector, Conversation
 from teams.files import ROUTE, FileStore
+from teams.notifier import TeamsNotifier
 from teams.render import submitted
 from teams.turn import CHANNEL, Turn, greeting, languages, main_menu
 
@@ -79,6 +80,8 @@ class TeamsAdapter:
         self.auth = InboundAuth(settings, http)
         self.connector = Connector(TokenSource(settings, http))
         self.files = FileStore(settings.public_base_url)
+        # Notices sent on the core's own account (not wired to the queues yet).
+        self.notifier = TeamsNotifier(runtime, self.connector, self.files)
         # One conversation's activities one after the other: conversation → (lock, waiting).
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 

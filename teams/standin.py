@@ -160,6 +160,8 @@ class StandIn:
         self.tokens: set[str] = set()
         self.messages: dict[str, list[Message]] = {}
         self.refusals: list[str] = []
+        # conversation id → (status, headers) of the next send's answer (a fault to test).
+        self.faults: dict[str, tuple[int, dict[str, str]]] = {}
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -265,6 +267,11 @@ class StandIn:
         return data
 
     async def _send(self, request: web.Request) -> web.Response:
+        fault = self.faults.pop(request.match_info["cid"], None)
+        if fault is not None:
+            status, headers = fault
+            error = {"error": {"code": "Fault", "message": f"fault {status}"}}
+            return web.json_response(error, status=status, headers=headers)
         data = await self._checked(request)
         if isinstance(data, web.Response):
             return data

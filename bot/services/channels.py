@@ -198,3 +198,13 @@ async def replace_state(
         row.state = state
         row.updated_at = now or utcnow()
         await session.commit()
+
+
+async def reference_of(
+    session: AsyncSession, channel: str, conversation_id: str
+) -> tuple[int, dict[str, Any]] | None:
+    """(user id, reference) of a known conversation, None for one the bot never had."""
+    row = await session.get(ChannelConversation, (channel, conversation_id))
+    if row is None:
+        return None
+    return row.user_id, dict(row.reference or {})

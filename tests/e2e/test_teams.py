@@ -301,3 +301,57 @@ async def test_a_result_not_kept_is_dropped_after_six_hours(world: TeamsWorld) -
     [gone] = await standin.submit(MARIA, result, "⬇️ JSON")
     assert gone.text.startswith("Αυτό το κουμπί δεν είναι πια ενεργό.")
     assert "Δεν έχω πια αυτό το αποτέλεσμα" in gone.text
+
+
+# --- notices (the Notifier port) ------------------------------------------------------------
+
+
+async def test_a_notice_reaches_a_known_conversation_and_refusals_become_outcomes(
+    world: TeamsWorld,
+) -> None:
+    import aiohttp
+
+    from bot.dialogs.menu import MainMenu
+    from bot.ui import Address, Button, Screen
+    from bot.ui.notifier import PermanentFailure, RecipientGone, RetryLater, TemporaryFailure
+    from teams.auth import TokenSource
+    from teams.connector import Connector
+    from teams.files import FileStore
+    from teams.notifier import TeamsNotifier, address
+
+    standin = world.standin
+    app = world.bot.app
+    assert app is not None
+    runtime = app.bot_data.runtime
+    await standin.send(MARIA, "/start")  # the conversation (and its reference) is known
+    async with aiohttp.ClientSession() as http:
+        connector = Connector(TokenSource(runtime.settings, http))
+        notifier = TeamsNotifier(runtime, connector, FileStore("https://bot.example.gr"))
+        notice = Screen.of(
+            "<b>KPL-2026-00001</b>: solved", [[Button("« Menu", MainMenu())]], markup=True
+        )
+        delivered = await notifier.deliver(address(MARIA.conversation_id), notice)
+        last = standin.conversation(MARIA)[-1]
+        assert delivered.message == last.id
+        assert last.text == "**KPL-2026-00001**: solved"
+        assert last.labels == ["« Menu"]
+        outcomes = {
+            429: RetryLater,
+            403: RecipientGone,
+            404: RecipientGone,
+            400: PermanentFailure,
+            413: PermanentFailure,
+            401: TemporaryFailure,
+            502: TemporaryFailure,
+        }
+        for status, outcome in outcomes.items():
+            headers = {"Retry-After": "7"} if status == 429 else {}
+            standin.faults[MARIA.conversation_id] = (status, headers)
+            with pytest.raises(outcome) as caught:
+                await notifier.deliver(address(MARIA.conversation_id), notice)
+            if isinstance(caught.value, RetryLater):
+                assert caught.value.retry_after == 7
+        with pytest.raises(RecipientGone):
+            await notifier.deliver(address("a:never-talked-to-the-bot"), notice)
+        with pytest.raises(PermanentFailure):
+            await notifier.deliver(Address.telegram(1001), notice)
