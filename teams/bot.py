@@ -12,6 +12,8 @@ What an activity becomes:
 - a card submit (`value` = {"a": packed action}): the action of its codec (points, FAQ,
   main menu, flow, language); data that parse as nothing, or that no longer fit the
   conversation, get "This button is no longer active." and change nothing;
+- a JSON file (Teams' file download info, the manifest allows files): a declaration to
+  score, as on Telegram;
 - a text: a command (`/points`, `points`, `/faq`, `/mypoints`, `/cancel`, `/start`,
   `/help`, `/language`, as Teams' command list sends them), else the answer to the
   question on screen, else an FAQ question;
@@ -39,6 +41,7 @@ from bot.dialogs.points.actions import points as points_codec
 from bot.i18n import get_translator, pick_locale
 from bot.runtime import Runtime
 from bot.services import channels
+from bot.services.points.files import MAX_FILE_BYTES
 from bot.ui import Action, Codec
 from teams import faq, points
 from teams.actions import ShowLanguages, teams
@@ -52,10 +55,29 @@ from teams.turn import CHANNEL, Turn, greeting, languages, main_menu
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES: Final = 256 * 1024
+FILE_INFO: Final = "application/vnd.microsoft.teams.file.download.info"
+DOWNLOAD_TIMEOUT: Final = aiohttp.ClientTimeout(total=20)
 CODECS: Final[tuple[Codec, ...]] = (points_codec, faq_codec, menu, flow_codec, language, teams)
 COMMANDS: Final = frozenset(
     {"start", "help", "menu", "points", "mypoints", "faq", "cancel", "language"}
 )
+
+
+def json_file(activity: Activity) -> tuple[str, str] | None:
+    """(name, download URL) of a JSON file sent in a personal chat (Teams' "file download
+    info" attachment), else None."""
+    for attachment in activity.attachments or []:
+        content = attachment.content if isinstance(attachment.content, dict) else {}
+        url = content.get("downloadUrl")
+        name = attachment.name or ""
+        if (
+            attachment.content_type == FILE_INFO
+            and isinstance(url, str)
+            and url.startswith(("https://", "http://"))
+            and (content.get("fileType") == "json" or name.lower().endswith(".json"))
+        ):
+            return name, url
+    return None
 
 
 def parse_action(data: str | None) -> Action | None:
@@ -77,6 +99,7 @@ class TeamsAdapter:
                 "PUBLIC_BASE_URL: needed with TEAMS_APP_ID (files are offered there)"
             )
         self.runtime = runtime
+        self._http = http
         self.auth = InboundAuth(settings, http)
         self.connector = Connector(TokenSource(settings, http))
         self.files = FileStore(settings.public_base_url)
@@ -162,8 +185,12 @@ class TeamsAdapter:
             )
             return
         try:
+            declaration = json_file(activity)
             if activity.value is not None:
                 await self.on_submit(turn, submitted(activity.value))
+            elif declaration is not None:
+                name, url = declaration
+                await points.upload(turn, name, await self._download(url))
             else:
                 await self.on_text(turn, (activity.text or "").strip())
         except Exception:
@@ -173,6 +200,20 @@ class TeamsAdapter:
             await self._apologise(turn)
             return
         await self._save(turn)
+
+    async def _download(self, url: str) -> bytes | None:
+        """A file the person sent (Teams' pre-authorised download URL); None when it cannot
+        be had or is over the declaration's size limit."""
+        try:
+            async with self._http.get(url, timeout=DOWNLOAD_TIMEOUT) as resp:
+                if resp.status != 200:
+                    log.warning("teams: a file download answered %s", resp.status)
+                    return None
+                data = await resp.content.read(MAX_FILE_BYTES + 1)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("teams: a file was not downloaded: %s", type(exc).__name__)
+            return None
+        return data
 
     async def _apologise(self, turn: Turn) -> None:
         try:

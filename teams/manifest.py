@@ -115,7 +115,7 @@ def manifest(info: AppInfo, tr: Translator) -> dict[str, Any]:
             {
                 "botId": info.bot_id,
                 "scopes": ["personal"],
-                "supportsFiles": False,
+                "supportsFiles": True,  # a JSON declaration sent to score
                 "isNotificationOnly": False,
                 "commandLists": [
                     {

@@ -33,12 +33,17 @@ from bot.dialogs.points.actions import (
     ShowResult,
     StepAction,
 )
-from bot.dialogs.points.export import summary_pdf
+from bot.dialogs.points.export import declaration_problems, summary_pdf
 from bot.i18n import N_
 from bot.runtime import Runtime
 from bot.services import channels
 from bot.services.points import store as points_store
-from bot.services.points.files import JSON_FILENAME, PDF_FILENAME, declaration_json
+from bot.services.points.files import (
+    JSON_FILENAME,
+    MAX_FILE_BYTES,
+    PDF_FILENAME,
+    declaration_json,
+)
 from bot.services.points.session import InterviewSession
 from bot.ui import Action, Button, File, Screen
 from scoring import DeclarationInvalid, UnknownRuleset
@@ -317,10 +322,32 @@ async def result_pressed(turn: Turn, action: Action) -> None:
 
 
 def json_caption(turn: Turn) -> str:
-    """The JSON file's caption: Telegram's says to send it back, which Teams cannot yet."""
-    return turn.tr.gettext(
-        "Your declaration as a file. Keep it: the Telegram bot scores it again when you send it."
-    )
+    return screens.json_caption(turn.tr)
+
+
+# --- a declaration sent as a file ------------------------------------------------------------
+
+
+async def upload(turn: Turn, name: str, data: bytes | None) -> None:
+    """A JSON file (its bytes; None when it could not be downloaded or is too large): score
+    it and show the result, or say in words what is wrong (an interview on screen goes on)."""
+    tr = turn.tr
+    if data is None:
+        await turn.say(screens.download_failed(tr))
+        return
+    if len(data) > MAX_FILE_BYTES:
+        await turn.say(screens.file_too_large(tr))
+        return
+    declaration, problems = declaration_problems(tr, data)
+    if declaration is None:
+        await turn.say(screens.file_problems(tr, problems))
+        return
+    current = load(turn)
+    set_aside = current is not None and current.mode == "asking"
+    # A file sent now is scored under the current circular, as a new interview would be.
+    session = InterviewSession.new(mode="result", origin="file")
+    session.data["answers"] = answers_from_declaration(declaration, session.interview)
+    await show_result(turn, session, screens.file_header(tr, name, set_aside))
 
 
 async def change_pressed(turn: Turn, action: ChangeAnswer) -> None:

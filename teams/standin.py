@@ -162,6 +162,7 @@ class StandIn:
         self.refusals: list[str] = []
         # conversation id → (status, headers) of the next send's answer (a fault to test).
         self.faults: dict[str, tuple[int, dict[str, str]]] = {}
+        self.uploads: dict[str, bytes] = {}  # files users sent, at their download URLs
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -176,6 +177,7 @@ class StandIn:
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
+        app.router.add_get("/files/{token}", self._file)
         return app
 
     async def start(self) -> None:
@@ -358,6 +360,32 @@ class StandIn:
         value = data if data is not None else message.data_of(label)
         before = len(self.conversation(user))
         status = await self.post(self.activity(user, value=value, replyToId=message.id))
+        assert status == 200, status
+        return self.conversation(user)[before:]
+
+    async def _file(self, request: web.Request) -> web.Response:
+        data = self.uploads.get(request.match_info["token"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    async def send_file(self, user: TeamsUser, name: str, data: bytes) -> list[Message]:
+        """The user sends a file in the personal chat (as Teams delivers it to a bot that
+        supports files: a download URL, valid without a token)."""
+        token = secrets.token_urlsafe(16)
+        self.uploads[token] = data
+        info = {
+            "contentType": "application/vnd.microsoft.teams.file.download.info",
+            "name": name,
+            "contentUrl": f"{self.url}/sharepoint/{token}",
+            "content": {
+                "downloadUrl": f"{self.url}/files/{token}",
+                "uniqueId": token,
+                "fileType": name.rpartition(".")[2].lower(),
+            },
+        }
+        before = len(self.conversation(user))
+        status = await self.post(self.activity(user, attachments=[info]))
         assert status == 200, status
         return self.conversation(user)[before:]
 

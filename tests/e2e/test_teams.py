@@ -133,6 +133,7 @@ async def answer_interview(standin: StandIn, user: TeamsUser) -> Message:
     """Answer every question as a teacher would: some on purpose (one unrelated doctorate,
     a number typed), the rest Skip, "none" or No."""
     card = last_card(await standin.send(user, "/points"))
+    typed = 0
     for _ in range(80):
         labels = card.labels
         if "⬇️ JSON" in labels:
@@ -143,6 +144,10 @@ async def answer_interview(standin: StandIn, user: TeamsUser) -> Message:
             choice = "✅ Τέλος"
         elif nothing := [label for label in labels if label.startswith(("Καμία", "Κανένας"))]:
             choice = nothing[0]
+        elif "Περισσότερα…" in labels and typed < 2:
+            typed += 1  # a number above the keypad's, typed (years of service)
+            card = last_card(await standin.send(user, "7"))
+            continue
         elif "Παράλειψη »" in labels:
             choice = "Παράλειψη »"
         elif "5" in labels:
@@ -174,10 +179,22 @@ async def test_points_through_teams_end_at_the_total_of_keplibot_score(
     capsys.readouterr()
     assert main(["score", str(path)]) == 0
     total = Decimal(json.loads(capsys.readouterr().out)["total"])
-    shown = f"{total:f}".rstrip("0").rstrip(".").replace(".", ",")
-    assert shown in result.text, (shown, result.text)
+    assert total > 2  # a doctorate and years typed beyond the keypad
+    shown = (
+        f"{total:f}".rstrip("0").rstrip(".").replace(".", ",")
+        if "." in f"{total:f}"
+        else f"{total:f}"
+    )
+    assert f"Ενδεικτικό σύνολο: {shown} μόρια" in result.text, (shown, result.text)
+    # Sent back as a file, the declaration is scored again: the same total.
+    [again] = await standin.send_file(MARIA, "δήλωση.json", declaration)
+    assert again.text.startswith("📂 Η δήλωση του αρχείου δήλωση.json:")
+    assert f"Ενδεικτικό σύνολο: {shown} μόρια" in again.text
+    [refused] = await standin.send_file(MARIA, "άλλο.json", b'{"schema": "x"}')
+    assert refused.text.startswith("⚠️ Αυτό το αρχείο δεν είναι δήλωση")
+    assert refused.card is None
     # The PDF is too large for a Teams message: offered at a link of keplibot's server.
-    [pdf_message] = await standin.submit(MARIA, result, "⬇️ PDF")
+    [pdf_message] = await standin.submit(MARIA, again, "⬇️ PDF")
     [pdf] = pdf_message.files
     assert pdf["contentUrl"].startswith("http://127.0.0.1:")
     assert (await standin.download(pdf)).startswith(b"%PDF")

@@ -51,6 +51,7 @@ def test_the_manifest_names_the_bot_in_the_personal_scope_with_greek_commands(
     [bot] = manifest["bots"]
     assert bot["botId"] == BOT_ID
     assert bot["scopes"] == ["personal"]
+    assert bot["supportsFiles"] is True  # a declaration sent as a file
     [commands] = bot["commandLists"]
     assert commands["scopes"] == ["personal"]
     titles = [c["title"] for c in commands["commands"]]
