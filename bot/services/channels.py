@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -208,3 +208,38 @@ async def reference_of(
     if row is None:
         return None
     return row.user_id, dict(row.reference or {})
+
+
+# --- privacy (`bot.services.privacy` lists these as its "channels" step) -------------------
+
+
+async def export_channel_data(session: AsyncSession, user_id: int) -> Any:
+    """The person's identity on another channel and their conversations' state, or None."""
+    identity = await session.get(ChannelUser, user_id)
+    if identity is None:
+        return None
+    rows = await session.scalars(
+        select(ChannelConversation).where(ChannelConversation.user_id == user_id)
+    )
+    return {
+        "channel": identity.channel,
+        "external_id": identity.external_id,
+        "since": identity.created_at.isoformat(),
+        "conversations": [
+            {
+                "conversation_id": row.conversation_id,
+                "updated_at": row.updated_at.isoformat(),
+                "state": row.state,
+            }
+            for row in rows
+        ],
+    }
+
+
+async def erase_channel_data(session: AsyncSession, user_id: int) -> int:
+    """Delete the person's identity and conversations (in the caller's transaction)."""
+    touched = 0
+    for model in (ChannelConversation, ChannelUser):
+        result = await session.execute(delete(model).where(model.user_id == user_id))
+        touched += int(getattr(result, "rowcount", 0) or 0)
+    return touched

@@ -49,6 +49,7 @@ from bot.models import (
     User,
     utcnow,
 )
+from bot.services.channels import erase_channel_data, export_channel_data
 from scoring import DeclarationInvalid, parse_declaration, score
 
 FORMAT: Final = "keplibot-personal-data/1"
@@ -518,6 +519,7 @@ for _step in (
     Step("tickets", _export_tickets, anonymise_reporter),
     Step("faq", _export_faq, _erase_faq),
     Step("conversations", _export_conversations, _erase_conversations),
+    Step("channels", export_channel_data, erase_channel_data),  # Teams: bot.services.channels
     Step("profile", _export_profile, _erase_profile),
 ):
     register(_step)

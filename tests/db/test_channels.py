@@ -47,8 +47,16 @@ async def test_a_teams_person_is_a_user_of_their_own_kept_with_their_state(
             assert await channels.conversations_of(session, "teams", maria.user_id) == [
                 ("a:conv-1", {"s": "u"})
             ]
+            # /mydata (and `keplibot privacy export`) show the identity and the state.
+            document = await privacy.export(session, maria.user_id)
+            assert document["channels"]["channel"] == "teams"
+            assert document["channels"]["external_id"] == "aad-1"
+            [conversation] = document["channels"]["conversations"]
+            assert conversation["conversation_id"] == "a:conv-1"
+            assert conversation["state"] == {"flow": "points"}
             # Erasing the person (privacy) takes the mapping and the conversation with them.
-            await privacy.erase(session, maria.user_id)
+            counts = await privacy.erase(session, maria.user_id)
+            assert counts["channels"] == 2
             for model in (ChannelUser, ChannelConversation):
                 left = await session.scalar(
                     select(func.count()).select_from(model).where(model.user_id == maria.user_id)
