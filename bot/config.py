@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     teams_app_id: str | None = None
     teams_app_password: SecretStr | None = None
     teams_tenant_id: str | None = None
+    # Instead of the secret: a certificate of TEAMS_APP_ID (a PEM file with its private key
+    # and the certificate itself), as Entra ID's certificate credentials.
+    teams_certificate_file: str | None = None
     # Where the Bot Connector's signing keys are published (OpenID metadata) and who signs:
     # Microsoft's by default; tests point them at a local stand-in.
     teams_openid_metadata: str = (

@@ -12,20 +12,27 @@ sign with its key, so the same checks run.
 (The Agents SDK's own `JwtTokenValidator` always fetches Microsoft's key set: it cannot
 be pointed at a local issuer, hence this small validator on PyJWT, which the SDK uses.)
 
-Outgoing: the client-credentials grant of the bot's Entra ID app (TEAMS_APP_ID,
-TEAMS_APP_PASSWORD) for the scope `https://api.botframework.com/.default`, kept until
-shortly before it expires.
+Outgoing: the client-credentials grant of the bot's Entra ID app (TEAMS_APP_ID, with
+TEAMS_APP_PASSWORD, or a certificate: TEAMS_CERTIFICATE_FILE signs a client assertion)
+for the scope `https://api.botframework.com/.default`, kept until shortly before it
+expires.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
+import secrets
 import time
+from pathlib import Path
 from typing import Any, Final
 
 import aiohttp
 import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt import PyJWKSet
 
 from bot.config import Settings, SettingsError
@@ -38,6 +45,7 @@ REFETCH_AFTER: Final = 300.0  # an unknown key id fetches the set again, at most
 SCOPE: Final = "https://api.botframework.com/.default"
 TOKEN_MARGIN: Final = 300.0  # a token is renewed this long before it expires
 HTTP_TIMEOUT: Final = aiohttp.ClientTimeout(total=15)
+ASSERTION_TYPE: Final = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 class Unauthorized(Exception):
@@ -45,16 +53,59 @@ class Unauthorized(Exception):
 
 
 def require_teams(settings: Settings) -> tuple[str, str]:
-    """TEAMS_APP_ID and TEAMS_APP_PASSWORD, or a SettingsError naming the missing one."""
+    """TEAMS_APP_ID and TEAMS_APP_PASSWORD ("" when TEAMS_CERTIFICATE_FILE is used instead),
+    or a SettingsError naming what is missing."""
     app_id = (settings.teams_app_id or "").strip()
     if not app_id:
         raise SettingsError("TEAMS_APP_ID: missing (the bot's Entra ID application id)")
     password = (
         settings.teams_app_password.get_secret_value() if settings.teams_app_password else ""
     )
-    if not password:
-        raise SettingsError("TEAMS_APP_PASSWORD: missing (a client secret of TEAMS_APP_ID)")
+    if not password and not settings.teams_certificate_file:
+        raise SettingsError(
+            "TEAMS_APP_PASSWORD: missing (a client secret of TEAMS_APP_ID, or set "
+            "TEAMS_CERTIFICATE_FILE)"
+        )
     return app_id, password
+
+
+class Certificate:
+    """A certificate credential of the app: signs the client assertion Entra ID asks for
+    instead of a secret (RS256, with the certificate's SHA-1 thumbprint as `x5t`)."""
+
+    def __init__(self, key: Any, thumbprint: str) -> None:
+        self.key = key
+        self.thumbprint = thumbprint
+
+    @classmethod
+    def load(cls, path: str) -> Certificate:
+        """From a PEM file holding the private key and the certificate (SettingsError)."""
+        try:
+            pem = Path(path).read_bytes()
+            key = serialization.load_pem_private_key(pem, password=None)
+            certificate = x509.load_pem_x509_certificate(pem)
+        except (OSError, ValueError, TypeError) as exc:
+            raise SettingsError(
+                f"TEAMS_CERTIFICATE_FILE: not a PEM file with a private key and a certificate "
+                f"({type(exc).__name__})"
+            ) from None
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise SettingsError("TEAMS_CERTIFICATE_FILE: the private key is not an RSA key")
+        digest = certificate.fingerprint(hashes.SHA1())  # x5t is SHA-1 by definition
+        return cls(key, base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
+
+    def assertion(self, app_id: str, token_url: str) -> str:
+        now = int(time.time())
+        claims = {
+            "aud": token_url,
+            "iss": app_id,
+            "sub": app_id,
+            "jti": secrets.token_urlsafe(16),
+            "nbf": now,
+            "iat": now,
+            "exp": now + 600,
+        }
+        return jwt.encode(claims, self.key, algorithm="RS256", headers={"x5t": self.thumbprint})
 
 
 class InboundAuth:
@@ -134,6 +185,8 @@ class TokenSource:
         self.url = settings.teams_token_url or (
             f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
         )
+        path = settings.teams_certificate_file
+        self._certificate = Certificate.load(path) if path and not self._password else None
         self._http = http
         self._token = ""
         self._until = 0.0
@@ -143,12 +196,12 @@ class TokenSource:
         async with self._lock:
             if self._token and time.monotonic() < self._until:
                 return self._token
-            form = {
-                "grant_type": "client_credentials",
-                "client_id": self.app_id,
-                "client_secret": self._password,
-                "scope": SCOPE,
-            }
+            form = {"grant_type": "client_credentials", "client_id": self.app_id, "scope": SCOPE}
+            if self._certificate is not None:
+                form["client_assertion_type"] = ASSERTION_TYPE
+                form["client_assertion"] = self._certificate.assertion(self.app_id, self.url)
+            else:
+                form["client_secret"] = self._password
             async with self._http.post(self.url, data=form, timeout=HTTP_TIMEOUT) as resp:
                 body = await resp.json(content_type=None)
                 if resp.status != 200 or not isinstance(body.get("access_token"), str):

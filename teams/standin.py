@@ -29,6 +29,8 @@ from typing import Any, Final
 import aiohttp
 import jwt
 from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from microsoft_agents.activity import Activity
@@ -149,10 +151,12 @@ class StandIn:
     def __init__(
         self,
         app_id: str = "00000000-0000-4000-8000-00000000b07",
-        password: str = "secret-of-the-test-bot",
+        password: str | None = "secret-of-the-test-bot",
+        certificate: x509.Certificate | None = None,
     ) -> None:
         self.app_id = app_id
         self.password = password
+        self.certificate = certificate  # the app's certificate credential, if it has one
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = "standin-key-1"
         self.bot_url = ""  # the bot's messaging endpoint, set by the test
@@ -196,7 +200,7 @@ class StandIn:
             await self._runner.cleanup()
 
     def settings(self) -> dict[str, Any]:
-        """The bot's settings that point it here."""
+        """The bot's settings that point it here (with the secret, when the app has one)."""
         return {
             "teams_app_id": self.app_id,
             "teams_app_password": self.password,
@@ -218,8 +222,8 @@ class StandIn:
         if (
             form.get("grant_type") != "client_credentials"
             or form.get("client_id") != self.app_id
-            or form.get("client_secret") != self.password
             or form.get("scope") != "https://api.botframework.com/.default"
+            or not self._credential_ok(form)
         ):
             return self._refuse("token request refused", 401)
         token = secrets.token_urlsafe(24)
@@ -227,6 +231,34 @@ class StandIn:
         return web.json_response(
             {"token_type": "Bearer", "expires_in": 3600, "access_token": token}
         )
+
+    def _credential_ok(self, form: Any) -> bool:
+        """The client secret, or a client assertion signed with the app's certificate."""
+        assertion = form.get("client_assertion")
+        if assertion is None:
+            return self.password is not None and form.get("client_secret") == self.password
+        if self.certificate is None or form.get("client_assertion_type") != (
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        ):
+            return False
+        thumbprint = base64.urlsafe_b64encode(self.certificate.fingerprint(hashes.SHA1()))
+        try:
+            if (
+                jwt.get_unverified_header(str(assertion)).get("x5t")
+                != thumbprint.rstrip(b"=").decode()
+            ):
+                return False
+            claims = jwt.decode(
+                str(assertion),
+                self.certificate.public_key(),  # type: ignore[arg-type]
+                algorithms=["RS256"],
+                audience=f"{self.url}/token",
+                issuer=self.app_id,
+                options={"require": ["exp", "nbf", "jti", "sub"]},
+            )
+        except jwt.PyJWTError:
+            return False
+        return bool(claims.get("sub") == self.app_id)
 
     def _refuse(self, reason: str, status: int) -> web.Response:
         self.refusals.append(reason)

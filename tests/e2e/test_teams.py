@@ -9,15 +9,21 @@ served as the OpenID metadata the settings name.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from bot.channel_models import ChannelConversation
@@ -38,13 +44,16 @@ class TeamsWorld:
     bot: BotHarness
 
 
-@pytest.fixture
-async def world(launch: Launch) -> AsyncIterator[TeamsWorld]:
-    standin = StandIn()
+@contextlib.asynccontextmanager
+async def teams_world(
+    launch: Launch, standin: StandIn, **settings: Any
+) -> AsyncIterator[TeamsWorld]:
+    """The bot (with its web server) and `standin`, started; `settings` override the
+    stand-in's."""
     await standin.start()
     sock = listening_socket("127.0.0.1", 0)
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    bot = await launch(settings={**standin.settings(), "public_base_url": base})
+    bot = await launch(settings={**standin.settings(), "public_base_url": base, **settings})
     assert bot.app is not None
     try:
         async with web_server(bot.app, sock) as url:
@@ -52,7 +61,13 @@ async def world(launch: Launch) -> AsyncIterator[TeamsWorld]:
             yield TeamsWorld(standin, bot)
     finally:
         await standin.stop()
-    assert standin.refusals == []
+
+
+@pytest.fixture
+async def world(launch: Launch) -> AsyncIterator[TeamsWorld]:
+    async with teams_world(launch, StandIn()) as made:
+        yield made
+    assert made.standin.refusals == []
 
 
 def last_card(messages: list[Message]) -> Message:
@@ -297,8 +312,6 @@ async def test_a_kept_declaration_comes_back_with_mypoints_and_an_answer_can_be_
 
 
 async def test_a_result_not_kept_is_dropped_after_six_hours(world: TeamsWorld) -> None:
-    from datetime import timedelta
-
     from teams.points import purge_expired
 
     standin = world.standin
@@ -372,3 +385,62 @@ async def test_a_notice_reaches_a_known_conversation_and_refusals_become_outcome
             await notifier.deliver(address("a:never-talked-to-the-bot"), notice)
         with pytest.raises(PermanentFailure):
             await notifier.deliver(Address.telegram(1001), notice)
+
+
+# --- a certificate instead of the secret ----------------------------------------------------
+
+
+def certificate_pem(path: Path) -> x509.Certificate:
+    """A self-signed certificate and its key in one PEM file at `path`, as Entra ID takes."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "keplibot")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ) + certificate.public_bytes(serialization.Encoding.PEM)
+    path.write_bytes(pem)
+    return certificate
+
+
+async def test_the_bot_can_use_a_certificate_instead_of_the_secret(
+    launch: Launch, tmp_path: Path
+) -> None:
+    certificate = certificate_pem(tmp_path / "bot.pem")
+    standin = StandIn(password=None, certificate=certificate)
+    async with teams_world(
+        launch,
+        standin,
+        teams_app_password=None,
+        teams_certificate_file=str(tmp_path / "bot.pem"),
+    ):
+        [greeting] = await standin.send(MARIA, "/start")
+        assert greeting.text.startswith("Γεια σας, Μαρία Παπαδοπούλου!")
+    assert standin.refusals == []
+
+
+async def test_a_certificate_the_app_does_not_have_gets_no_token(
+    launch: Launch, tmp_path: Path
+) -> None:
+    certificate_pem(tmp_path / "other.pem")
+    standin = StandIn(password=None, certificate=certificate_pem(tmp_path / "bot.pem"))
+    async with teams_world(
+        launch,
+        standin,
+        teams_app_password=None,
+        teams_certificate_file=str(tmp_path / "other.pem"),
+    ):
+        assert await standin.send(MARIA, "/start") == []
+    assert standin.tokens == set()
+    assert "token request refused" in standin.refusals
