@@ -32,7 +32,7 @@ from aiohttp import web
 from microsoft_agents.activity import Activity
 from pydantic import ValidationError
 
-from bot.config import SettingsError
+from bot.config import Settings, SettingsError
 from bot.dialogs.common import LANGUAGE_ACTIONS, CancelFlow, DiscardFlow, KeepFlow, language
 from bot.dialogs.common import flow as flow_codec
 from bot.dialogs.faq.actions import faq as faq_codec
@@ -45,7 +45,7 @@ from bot.services.points.files import MAX_FILE_BYTES
 from bot.ui import Action, Codec
 from teams import faq, points
 from teams.actions import ShowLanguages, teams
-from teams.auth import InboundAuth, TokenSource, Unauthorized
+from teams.auth import InboundAuth, TokenSource, Unauthorized, require_teams
 from teams.connector import Connector, Conversation
 from teams.files import ROUTE, FileStore
 from teams.notifier import TeamsNotifier
@@ -61,6 +61,13 @@ CODECS: Final[tuple[Codec, ...]] = (points_codec, faq_codec, menu, flow_codec, l
 COMMANDS: Final = frozenset(
     {"start", "help", "menu", "points", "mypoints", "faq", "cancel", "language"}
 )
+
+
+def check_settings(settings: Settings) -> None:
+    """SettingsError naming what the Teams channel lacks (its app, PUBLIC_BASE_URL)."""
+    require_teams(settings)
+    if not settings.public_base_url:
+        raise SettingsError("PUBLIC_BASE_URL: needed with TEAMS_APP_ID (files are offered there)")
 
 
 def json_file(activity: Activity) -> tuple[str, str] | None:
@@ -94,10 +101,8 @@ class TeamsAdapter:
 
     def __init__(self, runtime: Runtime, http: aiohttp.ClientSession) -> None:
         settings = runtime.settings
-        if not settings.public_base_url:
-            raise SettingsError(
-                "PUBLIC_BASE_URL: needed with TEAMS_APP_ID (files are offered there)"
-            )
+        check_settings(settings)
+        assert settings.public_base_url is not None
         self.runtime = runtime
         self._http = http
         self.auth = InboundAuth(settings, http)

@@ -13,8 +13,7 @@ from aiohttp import web
 
 from bot.runtime import Runtime
 from teams import points
-from teams.auth import require_teams
-from teams.bot import TeamsAdapter
+from teams.bot import TeamsAdapter, check_settings
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +26,7 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
 
     Raises SettingsError at once for a missing TEAMS_APP_PASSWORD or PUBLIC_BASE_URL.
     """
-    require_teams(runtime.settings)
+    check_settings(runtime.settings)  # before anything is opened
     http = aiohttp.ClientSession()
     adapter = TeamsAdapter(runtime, http)
     web_app[ADAPTER] = adapter

@@ -9,7 +9,10 @@ served as the OpenID metadata the settings name.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import hmac
 import json
 import re
 from collections.abc import AsyncIterator
@@ -19,11 +22,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.channel_models import ChannelConversation
@@ -93,6 +98,18 @@ async def state_of(database_url: str, user: TeamsUser) -> dict[str, object]:
 # --- tokens ------------------------------------------------------------------------------
 
 
+def forged_hs256(claims: dict[str, Any], secret: bytes, kid: str) -> str:
+    """An HS256 token made by hand (PyJWT refuses to sign with a public key)."""
+
+    def part(data: bytes) -> bytes:
+        return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+    header = part(json.dumps({"alg": "HS256", "typ": "JWT", "kid": kid}).encode())
+    body = part(json.dumps(claims).encode())
+    signature = part(hmac.new(secret, header + b"." + body, hashlib.sha256).digest())
+    return (header + b"." + body + b"." + signature).decode()
+
+
 async def test_requests_without_a_valid_token_are_refused(world: TeamsWorld) -> None:
     standin = world.standin
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -106,6 +123,16 @@ async def test_requests_without_a_valid_token_are_refused(world: TeamsWorld) -> 
     other_service = standin.token(service_url="https://evil.example/")
     assert await standin.post(hello, token=f"Bearer {other_service}") == 401
     assert await standin.post(hello, token=f"Bearer {standin.token(lifetime=-3600)}") == 401
+    # A token signed with the HMAC of the public key (key confusion), or not signed at all.
+    public = standin.key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    claims = jwt.decode(standin.token(), options={"verify_signature": False})
+    hmac_token = forged_hs256(claims, public, standin.kid)
+    assert await standin.post(hello, token=f"Bearer {hmac_token}") == 401
+    unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": standin.kid})
+    assert await standin.post(hello, token=f"Bearer {unsigned}") == 401
+    assert await standin.post(hello, token=standin.token()) == 401  # no "Bearer"
     # Nothing was handled: no answer, no user, no state.
     assert standin.conversation(MARIA) == []
     assert await state_of(world.bot.database_url, MARIA) == {}
@@ -444,3 +471,31 @@ async def test_a_certificate_the_app_does_not_have_gets_no_token(
         assert await standin.send(MARIA, "/start") == []
     assert standin.tokens == set()
     assert "token request refused" in standin.refusals
+
+
+async def test_without_teams_app_id_there_is_no_teams_endpoint(bot: BotHarness) -> None:
+    import aiohttp
+
+    assert bot.app is not None
+    sock = listening_socket("127.0.0.1", 0)
+    async with web_server(bot.app, sock) as url, aiohttp.ClientSession() as http:
+        async with http.post(f"{url}/api/messages", json={"type": "message"}) as resp:
+            assert resp.status == 404
+        async with http.get(f"{url}/healthz") as resp:
+            assert resp.status == 200
+
+
+async def test_teams_without_a_public_base_url_stops_at_start(bot: BotHarness) -> None:
+    from aiohttp import web
+
+    from bot.config import SettingsError
+    from teams.web import add_routes
+
+    assert bot.app is not None
+    runtime = bot.app.bot_data.runtime
+    settings = runtime.settings.model_copy(
+        update={"teams_app_id": "x", "teams_app_password": SecretStr("y")}
+    )
+    runtime.settings = settings
+    with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
+        add_routes(web.Application(), runtime)
