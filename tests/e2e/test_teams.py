@@ -130,7 +130,7 @@ async def test_requests_without_a_valid_token_are_refused(world: TeamsWorld) -> 
     claims = jwt.decode(standin.token(), options={"verify_signature": False})
     hmac_token = forged_hs256(claims, public, standin.kid)
     assert await standin.post(hello, token=f"Bearer {hmac_token}") == 401
-    unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": standin.kid})
+    unsigned = jwt.encode(claims, "", algorithm="none", headers={"kid": standin.kid})
     assert await standin.post(hello, token=f"Bearer {unsigned}") == 401
     assert await standin.post(hello, token=standin.token()) == 401  # no "Bearer"
     # Nothing was handled: no answer, no user, no state.
