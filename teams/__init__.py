@@ -8,8 +8,11 @@ model and connector client:
 - `render`: a channel-neutral `Screen` as a Teams message (markdown, an Adaptive Card
   whose `Action.Submit` buttons carry the packed codec action, files as attachments);
 - `connector`: the outgoing `serviceUrl` calls (send, update);
-- `turn` / `faq` / `points` / `state`: one incoming activity → the dialogs → replies,
-  with the conversation's state kept in the database (`bot.services.channels`);
+- `bot` / `turn` / `faq` / `points` (and `actions`, Teams' own buttons): one incoming
+  activity → the dialogs → replies, with the conversation's state kept in the database
+  (`bot.services.channels`);
+- `notifier`: the Notifier port for Teams (proactive messages to a stored conversation);
+- `files`: large files (the PDF) offered at a link of keplibot's server;
 - `web`: `POST /api/messages` on keplibot's aiohttp server (`bot.web` mounts it when
   TEAMS_APP_ID is set);
 - `manifest`: the Teams app package (`keplibot teams manifest`);

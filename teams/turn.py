@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from bot.dialogs.common import LANGUAGE_ACTIONS
@@ -54,7 +54,6 @@ class Turn:
     state: dict[str, Any]
     # The card whose button was used (Teams' replyToId of a submit), if any.
     card_id: str | None = None
-    sent: list[str] = field(default_factory=list)
 
     @property
     def locale(self) -> str:
@@ -72,8 +71,6 @@ class Turn:
                 last = self.card_id
                 continue
             last = await self.connector.send(self.conversation, activity)
-            if last:
-                self.sent.append(last)
         return last
 
     async def say(self, text: str) -> None:
