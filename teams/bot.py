@@ -5,7 +5,8 @@ Connector's for this bot and this activity's `serviceUrl` (`teams.auth`). A vali
 activity from a personal chat is answered through the connector (`teams.connector`)
 before the request returns 200; a group or channel conversation is told, once, that
 keplibot works in a personal chat. One conversation's activities are handled one at a
-time in this process; its state is read before and written after each (the database).
+time (in this process, and on PostgreSQL across processes); its state is read before and
+written after each (the database).
 
 What an activity becomes:
 
@@ -41,6 +42,7 @@ from bot.dialogs.points.actions import points as points_codec
 from bot.i18n import get_translator, pick_locale
 from bot.runtime import Runtime
 from bot.services import channels
+from bot.services.exclusive import in_turn
 from bot.services.points.files import MAX_FILE_BYTES
 from bot.ui import Action, Codec
 from teams import faq, points
@@ -142,7 +144,8 @@ class TeamsAdapter:
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
-            async with lock:
+            # In this process, then across processes on one PostgreSQL (webhook workers).
+            async with lock, in_turn(self.runtime.engine, f"teams:{key}"):
                 await self.on_activity(activity)
         finally:
             lock, users = self._locks[key]

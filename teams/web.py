@@ -12,6 +12,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.runtime import Runtime
+from bot.services.exclusive import run_alone
 from teams import points
 from teams.bot import TeamsAdapter, check_settings
 
@@ -50,6 +51,8 @@ async def purge_regularly(runtime: Runtime) -> None:
     while True:
         await asyncio.sleep(points.PURGE_EVERY)
         try:
-            await points.purge_expired(runtime)
+            async with run_alone(runtime.engine, "teams-points-purge") as alone:
+                if alone:
+                    await points.purge_expired(runtime)
         except Exception:  # the database may be away for a while: try again next time
             log.warning("teams: the purge of expired results failed", exc_info=True)

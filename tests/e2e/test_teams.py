@@ -9,6 +9,7 @@ served as the OpenID metadata the settings name.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import hashlib
@@ -259,6 +260,15 @@ async def test_a_card_submitted_twice_or_forged_changes_nothing(world: TeamsWorl
     [refused] = await standin.submit(HELEN, question, "", data=no)
     assert refused.text == "This button is no longer active."
     assert await state_of(world.bot.database_url, MARIA) == after_first
+    # Two buttons of one card pressed at once: one answers, the other is too late.
+    card = last_card(standin.conversation(MARIA))
+    first, second = card.data_of("Εκπαιδευτικός"), card.data_of("Διευθυντής")
+    replies = await asyncio.gather(
+        standin.submit(MARIA, card, "", data=first), standin.submit(MARIA, card, "", data=second)
+    )
+    late = [m for reply in replies for m in reply]
+    assert [m.text for m in late] == ["Αυτό το κουμπί δεν είναι πια ενεργό."]
+    after_first = await state_of(world.bot.database_url, MARIA)
     # Garbage and unknown actions: the same answer, no crash.
     for data in ({"a": "p:y:999999999999"}, {"a": "zz:top"}, {"a": 7}, {"b": "x"}):
         [reply] = await standin.submit(MARIA, question, "", data=data)
