@@ -146,7 +146,7 @@ NEW_INTERVIEW_ONLY = {"bot/services/points/session.py"}
 
 def test_current_ruleset_is_read_only_where_a_new_interview_starts() -> None:
     users = set()
-    for root in ("bot", "handlers", "tools", "bench"):
+    for root in ("bot", "handlers", "teams", "tools", "bench"):
         for path in (REPO / root).rglob("*.py"):
             if re.search(r"\bCURRENT_RULESET\b", path.read_text(encoding="utf-8")):
                 users.add(path.relative_to(REPO).as_posix())

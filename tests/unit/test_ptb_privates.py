@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 ALLOWED = Path("handlers/flows.py")
 THIS_TEST = Path(__file__).resolve().relative_to(REPO)
 PRIVATES = re.compile(r"\b_(conversations|get_key|update_state)\b")
-ROOTS = ("bot", "handlers", "scoring", "tools", "tests", "bench")
+ROOTS = ("bot", "handlers", "scoring", "teams", "tools", "tests", "bench")
 
 
 def private_uses(root: Path) -> list[str]:
