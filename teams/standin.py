@@ -5,8 +5,8 @@ One aiohttp app plays
 - Entra ID / the Bot Framework's token service: `GET /openid` (OpenID metadata),
   `GET /keys` (its RSA signing key), `POST /token` (the bot's client-credentials grant,
   checked against the app id and password it was made with);
-- the Bot Connector at `serviceUrl`: `POST /v3/conversations/{id}/activities` (send),
-  `PUT /v3/conversations/{id}/activities/{activity}` (update). It is strict where Teams
+- the Bot Connector at `serviceUrl` (`/emea/`): `POST v3/conversations/{id}/activities`
+  (send), `PUT v3/conversations/{id}/activities/{activity}` (update). It is strict where Teams
   is: the bot's bearer token, the Activity schema (the SDK's model, `type` message,
   `from` the bot, the conversation of the URL), a message at most 28 KB, Adaptive Cards
   of version 1.0–1.5 with known element types and `Action.Submit` data as an object;
@@ -43,6 +43,7 @@ ELEMENTS: Final = frozenset(
 )
 ACTIONS: Final = frozenset({"Action.Submit", "Action.OpenUrl"})
 ISSUER: Final = "https://api.botframework.com"
+REGION: Final = "/emea/"
 JSON = dict[str, Any]
 
 
@@ -178,9 +179,10 @@ class StandIn:
         app.router.add_get("/openid", self._openid)
         app.router.add_get("/keys", self._keys)
         app.router.add_post("/token", self._token)
-        app.router.add_post("/v3/conversations/{cid}/activities", self._send)
-        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
-        app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
+        # The Bot Connector under a regional path, as Teams' serviceUrl has one.
+        app.router.add_post(f"{REGION}v3/conversations/{{cid}}/activities", self._send)
+        app.router.add_post(f"{REGION}v3/conversations/{{cid}}/activities/{{aid}}", self._send)
+        app.router.add_put(f"{REGION}v3/conversations/{{cid}}/activities/{{aid}}", self._update)
         app.router.add_get("/files/{token}", self._file)
         return app
 
@@ -198,6 +200,11 @@ class StandIn:
             await self._http.close()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    @property
+    def service_url(self) -> str:
+        """The Bot Connector's URL in activities (Teams': https://smba.trafficmanager.net/emea/)."""
+        return f"{self.url}{REGION}"
 
     def settings(self) -> dict[str, Any]:
         """The bot's settings that point it here (with the secret, when the app has one)."""
@@ -339,7 +346,7 @@ class StandIn:
         claims = {
             "iss": ISSUER,
             "aud": audience or self.app_id,
-            "serviceurl": service_url or self.url,
+            "serviceurl": service_url or self.service_url,
             "nbf": now - 10,
             "exp": now + lifetime,
         }
@@ -352,7 +359,7 @@ class StandIn:
             "id": f"u{next(self._ids)}",
             "timestamp": "2026-12-03T16:00:00Z",
             "channelId": "msteams",
-            "serviceUrl": self.url,
+            "serviceUrl": self.service_url,
             "from": {"id": user.id, "name": user.name, "aadObjectId": user.aad_object_id},
             "recipient": {"id": f"28:{self.app_id}", "name": "keplibot"},
             "conversation": {
