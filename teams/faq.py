@@ -54,29 +54,35 @@ async def _no_answer(turn: Turn, first_line: str) -> Screen:
     )
 
 
+async def answer(turn: Turn, entry_id: str, *, voted: bool | None = None) -> Screen:
+    """The answer of `entry_id` with its buttons (✓ on the vote given, if any)."""
+    runtime = turn.runtime
+    index = index_of(turn)
+    entry = index.entry(entry_id, turn.locale)
+    live = await live_text(
+        turn.tr, runtime.sessions, entry, turn.user_id, runtime.clock(), runtime.settings.tz
+    )
+    text = screens.answer_text(
+        turn.tr, index, turn.locale, entry_id, await contacts_of(turn), private=True, live=live
+    )
+    rows = screens.answer_buttons(
+        turn.tr,
+        index,
+        turn.locale,
+        entry_id,
+        action=menu_button(turn.tr, entry.action) if entry.action else None,
+        voted=voted,
+    )
+    return Screen.of(text, rows, markup=True)
+
+
 async def show_answer(turn: Turn, entry_id: str, source: Source, *, replace: bool = False) -> None:
     runtime = turn.runtime
     async with runtime.sessions() as session:
         await faq_log.record_view(
             session, entry_id=entry_id, locale=turn.locale, source=source, now=runtime.clock()
         )
-    index = index_of(turn)
-    entry = index.entry(entry_id, turn.locale)
-    live = await live_text(
-        turn.tr, runtime.sessions, entry, turn.user_id, runtime.clock(), runtime.settings.tz
-    )
-    screen = screens.answer_screen(
-        turn.tr,
-        index,
-        turn.locale,
-        entry_id,
-        await contacts_of(turn),
-        private=True,
-        live=live,
-        chat_link="",
-        action=menu_button(turn.tr, entry.action) if entry.action else None,
-    )
-    await turn.show(screen, replace=replace)
+    await turn.show(await answer(turn, entry_id), replace=replace)
 
 
 async def _record_miss(turn: Turn, text: str, kind: MissKind) -> None:
@@ -180,6 +186,8 @@ async def _vote(turn: Turn, action: Vote) -> bool:
     if outcome is VoteOutcome.UNCHANGED:
         await turn.say(tr.gettext("You have already told me. Thank you!"))
         return True
+    # The answer's card shows the vote (✓), as Telegram's buttons do.
+    await turn.show(await answer(turn, action.entry_id, voted=action.helpful), replace=True)
     await turn.say(tr.gettext("Thank you for telling me!"))
     if not action.helpful:
         await turn.show(await _no_answer(turn, tr.gettext("Sorry that this did not help.")))

@@ -157,6 +157,7 @@ async def test_faq_questions_in_greek_and_english(world: TeamsWorld) -> None:
     # A vote is kept once per answer message; the second time says so.
     [thanks] = await standin.submit(HELEN, answer, "👍")
     assert thanks.text == "Thank you for telling me!"
+    assert "✓ 👍 Yes" in answer.labels  # the answer's card shows the vote
     [again] = await standin.submit(HELEN, answer, "👍")
     assert again.text == "You have already told me. Thank you!"
     # "/faq <question>" is the question; "faq" alone, the topics.
