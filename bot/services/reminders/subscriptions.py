@@ -34,6 +34,11 @@ from bot.models import (
     SupportCentre,
     User,
 )
+from bot.services.delivery_rows import FAILED as FAILED
+from bot.services.delivery_rows import PENDING as PENDING
+from bot.services.delivery_rows import SENDING as SENDING
+from bot.services.delivery_rows import SENT as SENT
+from bot.services.delivery_rows import UNKNOWN as UNKNOWN
 from bot.services.reminders.areas import Area, AreaChoice, areas_of, concerns
 from bot.services.reminders.schedule import (
     OFFSET_CHOICES,
@@ -53,14 +58,10 @@ DELIVERIES: Final = cast(Table, ReminderDelivery.__table__)
 KINDS: Final = ("interest", "meeting", "proposal", "other")
 MOVED: Final = "moved"  # offset code of the one-off "the date has changed" notice
 
-# Statuses of a delivery row.
-PENDING: Final = "pending"
-SENDING: Final = "sending"
-SENT: Final = "sent"
-FAILED: Final = "failed"
+# Statuses of a delivery row: those of every delivery queue (bot.services.delivery_rows;
+# UNKNOWN: a sender crashed mid-send, maybe sent, never repeated), and these.
 SUPERSEDED: Final = "superseded"  # a later reminder of the same deadline was due as well
 EXPIRED: Final = "expired"  # the deadline passed (or vanished) before it could be sent
-UNKNOWN: Final = "unknown"  # a sender crashed mid-send: maybe sent, never repeated
 
 
 @dataclass(frozen=True)
