@@ -48,6 +48,7 @@ from bot.services.delivery_rows import (
     default_worker_id,
     rowcount,
 )
+from bot.services.reminders.deadline_view import DeadlineView
 from bot.services.reminders.subscriptions import (
     EXPIRED,
     FAILED,
@@ -79,7 +80,7 @@ class DueReminder:
     user_id: int  # also the private chat id
     locale: str | None  # the person's chosen language, else Telegram's, else None
     offset_code: str  # 7d, 1d, morning, 2h, ... or "moved"
-    deadline: Deadline  # detached snapshot
+    deadline: DeadlineView
     now: datetime
 
     @property
@@ -224,7 +225,7 @@ class ReminderDispatcher:
         self.max_attempts = max_attempts
         self._running = asyncio.Lock()
         self._stop = asyncio.Event()
-        self._deadlines: dict[tuple[int, int], Deadline] = {}
+        self._deadlines: dict[tuple[int, int], DeadlineView] = {}
         # When the plan was last checked against everything it depends on (the job's
         # business: changes made elsewhere, such as a teacher's school, reach it then).
         self.replanned_at: datetime | None = None
@@ -438,9 +439,9 @@ class ReminderDispatcher:
             ).first()
             deadline = self._deadlines.get((deadline_id, revision))
             if deadline is None:
-                deadline = await session.get(Deadline, deadline_id)
-                if deadline is not None:
-                    session.expunge(deadline)
+                stored = await session.get(Deadline, deadline_id)
+                if stored is not None:
+                    deadline = DeadlineView.of(stored)
                     self._deadlines[(deadline.id, deadline.revision)] = deadline
         if deadline is None or deadline.due_at <= now:
             return None, EXPIRED

@@ -40,6 +40,7 @@ from bot.services.delivery_rows import SENDING as SENDING
 from bot.services.delivery_rows import SENT as SENT
 from bot.services.delivery_rows import UNKNOWN as UNKNOWN
 from bot.services.reminders.areas import Area, AreaChoice, areas_of, concerns
+from bot.services.reminders.deadline_view import AnyDeadline, DeadlineView
 from bot.services.reminders.schedule import (
     OFFSET_CHOICES,
     Offset,
@@ -265,7 +266,7 @@ async def stop(session: AsyncSession, user_id: int, now: datetime, reason: str =
 
 @dataclass(frozen=True)
 class FollowedDeadline:
-    deadline: Deadline
+    deadline: DeadlineView
     next_reminder: datetime | None  # UTC; None when no reminder is left before it
 
 
@@ -301,7 +302,7 @@ async def followed_deadlines(
     first: dict[int, datetime] = {}
     for deadline_id, due in pending:
         first.setdefault(deadline_id, due)
-    return [FollowedDeadline(d, first.get(d.id)) for d in chosen]
+    return [FollowedDeadline(DeadlineView.of(d), first.get(d.id)) for d in chosen]
 
 
 # --- planning -----------------------------------------------------------------
@@ -560,7 +561,7 @@ async def choose_area(
     return await set_area(session, user_id, rules, now, centre_id=choice.id, directorate=None)
 
 
-async def followers_of(session: AsyncSession, deadline: Deadline) -> int:
+async def followers_of(session: AsyncSession, deadline: AnyDeadline) -> int:
     """How many people follow `deadline` (active, the right kind and area)."""
     subs = list(await session.scalars(select(Subscription).where(Subscription.active)))
     areas = await areas_of(session, subs)
