@@ -137,17 +137,26 @@ class KepliApplication(Application[Any, Any, Any, Any, Any, Any]):
         data = cast(BotData, self.bot_data)
         runtime = data.runtime
         url = runtime.settings.database_url
-        # Several processes starting at once on one PostgreSQL (webhook workers) upgrade
-        # the schema and run the startup hooks one after the other.
-        async with contextlib.AsyncExitStack() as one_at_a_time:
-            try:
-                await one_at_a_time.enter_async_context(in_turn(runtime.engine, "startup"))
-                await upgrade_schema(url)
-                await check_writable(url)
-            except (OSError, DBAPIError) as exc:
-                raise DatabaseUnavailable.of(url, exc) from exc
-            for hook in data.startup_hooks:
-                await hook(runtime)
+        try:
+            # Several processes starting at once on one PostgreSQL (webhook workers) upgrade
+            # the schema and run the startup hooks one after the other.
+            async with contextlib.AsyncExitStack() as one_at_a_time:
+                try:
+                    await one_at_a_time.enter_async_context(in_turn(runtime.engine, "startup"))
+                    await upgrade_schema(url)
+                    await check_writable(url)
+                except (OSError, DBAPIError) as exc:
+                    raise DatabaseUnavailable.of(url, exc) from exc
+                for hook in data.startup_hooks:
+                    await hook(runtime)
+        except BaseException:
+            # A start that stops half-way (broken FAQ content, a database that refuses)
+            # leaves nothing open: the shutdown hooks run (each copes with a feature that
+            # never started) and the engine's pooled connections are closed, not left to the
+            # garbage collector, which cannot close an asyncpg connection.
+            self._runtime_open = True
+            await self._close_runtime()
+            raise
         self._runtime_open = True
         try:
             await super().initialize()

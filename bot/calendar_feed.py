@@ -12,8 +12,8 @@ from typing import Final
 
 from aiohttp import web
 
-from bot.dialogs.reminders import AppRuntime
 from bot.dialogs.reminders.calendar import FILE_NAME, render_feed
+from bot.runtime import Runtime
 from bot.services.reminders import calendar as calendar_service
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 TOKEN_RE: Final = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-def add_routes(web_app: web.Application, runtime: AppRuntime) -> None:
+def add_routes(web_app: web.Application, runtime: Runtime) -> None:
     async def feed(request: web.Request) -> web.Response:
         token = request.match_info["token"]
         if not TOKEN_RE.match(token):

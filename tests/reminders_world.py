@@ -18,13 +18,9 @@ from bot.services.clock import FakeClock
 from bot.services.reminders import ReminderRules
 from bot.services.reminders import deadlines as deadlines_service
 from bot.services.reminders.deadlines import DeadlineDraft
-from bot.services.reminders.delivery import (
-    DeliveryError,
-    DueReminder,
-    Pacer,
-    ReminderDispatcher,
-)
+from bot.services.reminders.delivery import DueReminder, Pacer, ReminderDispatcher
 from bot.ui import Delivered
+from bot.ui.notifier import DeliveryError
 
 ATHENS = ZoneInfo("Europe/Athens")
 RULES = ReminderRules.build()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from telegram import Update
@@ -61,7 +62,7 @@ from bot.ui.actions import Action
 from handlers.common import PRIVATE, answer_query
 from handlers.context import CommandSpec, Context, KepliApp
 from handlers.durable import FLUSH_GROUP, flush_requested
-from handlers.flows import flow
+from handlers.flows import HandlerList, flow
 from handlers.helpdesk import report_send
 from handlers.helpdesk import shared as ticket_handlers
 from handlers.helpdesk.report_common import apply, env_of, load_draft
@@ -293,6 +294,78 @@ def _simple(fn: Callable[[Env, ReportDraft], Result]) -> Callable[[Env, ReportDr
     return lambda env, draft, _action: fn(env, draft)
 
 
+@dataclass(frozen=True)
+class _Asks:
+    """What a step of the report takes: its buttons, what a text does there (by default:
+    buttons were expected, said so, asked again) and what a photo, file or voice note does
+    (by default: kept, the step asked again)."""
+
+    buttons: tuple[CallbackQueryHandler[Context, State], ...] = ()
+    text: Callback | None = None
+    media: Callback | None = None
+    media_filter: filters.BaseFilter = MEDIA
+
+    def handlers(self, at: Step) -> HandlerList:
+        return [
+            *self.buttons,
+            MessageHandler(TEXT, self.text or wrong_kind(at)),
+            MessageHandler(self.media_filter, self.media or media_at(at)),
+        ]
+
+
+def _steps() -> dict[Step, _Asks]:
+    """Each step of the report, and what it takes (the table the conversation is built of)."""
+    return {
+        Step.SCHOOL_CONFIRM: _Asks(
+            (
+                _press(KeepSchool, _simple(steps.keep_school)),
+                _press(OtherSchool, _simple(steps.ask_school)),
+            ),
+            text=school_text,  # text instead of Yes/Another school: a search for another school
+        ),
+        Step.SCHOOL: _Asks(
+            (_button(ChooseSchool, school_chosen),), text=school_text, media_filter=MEDIA & PRIVATE
+        ),
+        Step.LAB: _Asks((_press(LastLab, _simple(steps.lab_last)),), text=typed(steps.lab_text)),
+        Step.CATEGORY: _Asks((_press(ChooseCategory, steps.choose_category),)),
+        Step.EQUIPMENT: _Asks(
+            (_press(Skip, _simple(steps.equipment_skip)),), text=typed(steps.equipment_text)
+        ),
+        Step.DUPLICATE: _Asks(
+            (
+                _button(FollowDuplicate, duplicate_follow),
+                _press(NewFault, _simple(steps.duplicate_declined)),
+            )
+        ),
+        Step.DESCRIPTION: _Asks(
+            (_press(Skip, _simple(steps.description_skip)),),
+            text=typed(steps.description_text),
+            media=sent_media(steps.description_media),
+        ),
+        Step.ATTACHMENTS: _Asks(
+            (
+                _press(AttachmentsDone, _simple(steps.attachments_done)),
+                _press(ClearAttachments, _simple(steps.attachments_clear)),
+            ),
+            text=typed(steps.attachments_text),
+            media=sent_media(steps.attachment_received),
+        ),
+        Step.URGENCY: _Asks((_press(ChooseUrgency, steps.choose_urgency),)),
+        Step.CONFIRM: _Asks(
+            (
+                CallbackQueryHandler(report_send.send, pattern=report_send.SEND_PATTERN),
+                CallbackQueryHandler(report_send.edit_button, pattern=report_send.EDIT_PATTERN),
+            )
+        ),
+        Step.EDIT: _Asks(
+            (
+                _press(EditField, steps.choose_field),
+                _press(BackToSummary, _simple(steps.show_summary)),
+            )
+        ),
+    }
+
+
 def build(app: KepliApp) -> ConversationHandler[Context]:
     del app
     return flow(
@@ -303,69 +376,7 @@ def build(app: KepliApp) -> ConversationHandler[Context]:
             # A photo sent inside another flow asks first whether to leave it (handlers.flows).
             MessageHandler(PRIVATE & MEDIA & ~filters.REPLY, start_with_media),
         ],
-        states={
-            Step.SCHOOL_CONFIRM: [
-                _press(KeepSchool, _simple(steps.keep_school)),
-                _press(OtherSchool, _simple(steps.ask_school)),
-                # Text instead of Yes/Another school: a search for another school.
-                MessageHandler(TEXT, school_text),
-                MessageHandler(MEDIA, media_at(Step.SCHOOL_CONFIRM)),
-            ],
-            Step.SCHOOL: [
-                _button(ChooseSchool, school_chosen),
-                MessageHandler(TEXT, school_text),
-                MessageHandler(MEDIA & PRIVATE, media_at(Step.SCHOOL)),
-            ],
-            Step.LAB: [
-                _press(LastLab, _simple(steps.lab_last)),
-                MessageHandler(TEXT, typed(steps.lab_text)),
-                MessageHandler(MEDIA, media_at(Step.LAB)),
-            ],
-            Step.CATEGORY: [
-                _press(ChooseCategory, steps.choose_category),
-                MessageHandler(TEXT, wrong_kind(Step.CATEGORY)),
-                MessageHandler(MEDIA, media_at(Step.CATEGORY)),
-            ],
-            Step.EQUIPMENT: [
-                _press(Skip, _simple(steps.equipment_skip)),
-                MessageHandler(TEXT, typed(steps.equipment_text)),
-                MessageHandler(MEDIA, media_at(Step.EQUIPMENT)),
-            ],
-            Step.DUPLICATE: [
-                _button(FollowDuplicate, duplicate_follow),
-                _press(NewFault, _simple(steps.duplicate_declined)),
-                MessageHandler(TEXT, wrong_kind(Step.DUPLICATE)),
-                MessageHandler(MEDIA, media_at(Step.DUPLICATE)),
-            ],
-            Step.DESCRIPTION: [
-                _press(Skip, _simple(steps.description_skip)),
-                MessageHandler(TEXT, typed(steps.description_text)),
-                MessageHandler(MEDIA, sent_media(steps.description_media)),
-            ],
-            Step.ATTACHMENTS: [
-                _press(AttachmentsDone, _simple(steps.attachments_done)),
-                _press(ClearAttachments, _simple(steps.attachments_clear)),
-                MessageHandler(MEDIA, sent_media(steps.attachment_received)),
-                MessageHandler(TEXT, typed(steps.attachments_text)),
-            ],
-            Step.URGENCY: [
-                _press(ChooseUrgency, steps.choose_urgency),
-                MessageHandler(TEXT, wrong_kind(Step.URGENCY)),
-                MessageHandler(MEDIA, media_at(Step.URGENCY)),
-            ],
-            Step.CONFIRM: [
-                CallbackQueryHandler(report_send.send, pattern=report_send.SEND_PATTERN),
-                CallbackQueryHandler(report_send.edit_button, pattern=report_send.EDIT_PATTERN),
-                MessageHandler(TEXT, wrong_kind(Step.CONFIRM)),
-                MessageHandler(MEDIA, media_at(Step.CONFIRM)),
-            ],
-            Step.EDIT: [
-                _press(EditField, steps.choose_field),
-                _press(BackToSummary, _simple(steps.show_summary)),
-                MessageHandler(TEXT, wrong_kind(Step.EDIT)),
-                MessageHandler(MEDIA, media_at(Step.EDIT)),
-            ],
-        },
+        states={at: asks.handlers(at) for at, asks in _steps().items()},
         # /report or the menu entry during a report starts it afresh. Not allow_reentry:
         # that would test the entry points first, and a photo sent while collecting
         # photos would start a new report instead of joining this one.

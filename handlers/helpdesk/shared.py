@@ -7,6 +7,7 @@ import logging
 from typing import Final
 
 from telegram import (
+    CallbackQuery,
     ForceReply,
     InlineKeyboardMarkup,
     Message,
@@ -18,28 +19,32 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import filters
 
 from bot.dialogs.helpdesk import screens, text
-from bot.i18n import Translator, get_translator, pick_locale
+from bot.i18n import Translator, get_translator
 from bot.services import users
 from bot.services.helpdesk import schools as schools_service
-from bot.services.helpdesk import ticket_access, ticket_links, ticket_types
+from bot.services.helpdesk import (
+    ticket_access,
+    ticket_changes,
+    ticket_links,
+    ticket_queries,
+    ticket_types,
+    tickets,
+)
 from bot.services.helpdesk.ticket_access import Need
 from bot.services.helpdesk.ticket_links import LinkIndex
 from bot.services.helpdesk.ticket_types import (
     Actor,
     AttachmentKind,
+    Change,
+    EventView,
     MessagePurpose,
     NewAttachment,
+    PlanChange,
     TicketView,
 )
-from bot.services.helpdesk.ticket_workflow import (
-    Role,
-    TransitionRefused,
-)
+from bot.services.helpdesk.ticket_workflow import Action, Role, TransitionRefused
 from bot.ui import Screen
-from handlers.common import (
-    answer_query,
-    send_text,
-)
+from handlers.common import answer_query, edit_text, send_text
 from handlers.context import Context
 from handlers.render import markup
 from handlers.shown import digest
@@ -110,14 +115,6 @@ def actor_of(update: Update) -> Actor:
     user = update.effective_user
     assert user is not None
     return Actor(user.id, user.full_name)
-
-
-async def translator_of(context: Context, user_id: int, fallback: str | None) -> Translator:
-    """A teacher's translator outside their own update: stored choice, else the
-    language they reported in, else the default."""
-    async with context.runtime.sessions() as session:
-        stored = await users.get_locale(session, user_id)
-    return get_translator(pick_locale(stored, fallback, context.runtime.settings.default_locale))
 
 
 def staff_tr(context: Context) -> Translator:
@@ -322,3 +319,65 @@ async def refuse(
     else:
         message = _("That is not possible. Nothing changed.")
     await answer_query(query, message, alert=True)
+
+
+# --- a ticket's press: load, change, show ----------------------------------------------
+
+
+async def with_history(
+    context: Context, ticket_id: int, *, include_internal: bool
+) -> tuple[TicketView, list[EventView]]:
+    """The ticket and its history (the staff's internal notes only with `include_internal`)."""
+    async with context.runtime.sessions() as session:
+        ticket = await tickets.get_ticket(session, ticket_id)
+        events = await ticket_queries.history(
+            session, ticket_id, include_internal=include_internal
+        )
+    return ticket, events
+
+
+async def edit_to(context: Context, query: CallbackQuery, screen: Screen) -> Message | None:
+    """The pressed message shows `screen` (an HTML screen of a ticket) instead."""
+    return await edit_text(
+        context, query, screen.text, reply_markup=markup(screen), parse_mode=ParseMode.HTML
+    )
+
+
+async def open_for_messages(
+    update: Update, context: Context, ticket_id: int, *, staff_action: bool
+) -> TicketView | None:
+    """The ticket, if messages may still be added to it; else None after the refusal."""
+    try:
+        async with context.runtime.sessions() as session:
+            return await ticket_access.open_for_messages(session, ticket_id)
+    except TransitionRefused as refused:
+        await refuse(update, context, refused, staff_action=staff_action)
+        return None
+
+
+async def apply_action(
+    update: Update,
+    context: Context,
+    ticket_id: int,
+    action: Action,
+    *,
+    staff_action: bool,
+    outbox: PlanChange,
+) -> Change | None:
+    """The presser's `action` applied to the ticket (with the notices `outbox` plans, in
+    the same transaction), or None after the refusal: nothing changed. (Only a teacher
+    reopens, so the reopening limit is the one of the settings for everyone.)"""
+    try:
+        async with context.runtime.sessions() as session:
+            return await ticket_changes.apply_action(
+                session,
+                ticket_id,
+                actor_of(update),
+                action,
+                now=context.runtime.clock(),
+                reopen_days=context.runtime.settings.ticket_reopen_days,
+                outbox=outbox,
+            )
+    except (ticket_types.TicketError, TransitionRefused) as error:
+        await refuse(update, context, error, staff_action=staff_action)
+        return None

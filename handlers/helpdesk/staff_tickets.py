@@ -8,51 +8,23 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import (
-    CallbackQuery,
-    Message,
-    Update,
-)
-from telegram.constants import ChatType, ParseMode
+from telegram import CallbackQuery, Message, Update
+from telegram.constants import ChatType
 
 from bot.dialogs.helpdesk import actions as act
 from bot.dialogs.helpdesk import planning, screens, text
 from bot.services.helpdesk import staff as staff_service
-from bot.services.helpdesk import (
-    ticket_access,
-    ticket_changes,
-    ticket_queries,
-    ticket_types,
-    tickets,
-)
+from bot.services.helpdesk import ticket_queries, tickets
 from bot.services.helpdesk.ticket_access import Need
 from bot.services.helpdesk.ticket_types import Change, ListScope, MessagePurpose
-from bot.services.helpdesk.ticket_workflow import (
-    Action,
-    TransitionRefused,
-)
+from bot.services.helpdesk.ticket_workflow import Action
 from bot.services.transaction import Transaction
 from bot.ui import Screen
-from handlers.common import (
-    answer_query,
-    edit_text,
-    reply,
-)
+from handlers.common import answer_query, reply
 from handlers.context import Context
 from handlers.helpdesk import outbox as helpdesk_outbox
-from handlers.helpdesk.shared import (
-    PER_PAGE,
-    actor_of,
-    authorised,
-    force_reply,
-    inactive,
-    link,
-    refresh_post,
-    refuse,
-    staff_notice,
-    staff_tr,
-)
-from handlers.render import markup, show
+from handlers.helpdesk import shared
+from handlers.render import show
 
 # --- staff: buttons and /tickets ------------------------------------------------------------
 
@@ -62,10 +34,10 @@ async def staff_button(update: Update, context: Context) -> None:
     assert query is not None
     action = act.staff.parse(query.data)
     if not isinstance(action, act.StaffAction):
-        await inactive(update, context)
+        await shared.inactive(update, context)
         return
     ticket_id = action.ticket_id
-    if await authorised(update, context, ticket_id, Need.STAFF, staff_action=True) is None:
+    if await shared.authorised(update, context, ticket_id, Need.STAFF, staff_action=True) is None:
         return
     transition = act.TRANSITIONS.get(type(action))
     if transition is not None:
@@ -79,23 +51,20 @@ async def staff_button(update: Update, context: Context) -> None:
 async def _staff_action(update: Update, context: Context, ticket_id: int, action: Action) -> None:
     query = update.callback_query
     assert query is not None
-    actor = actor_of(update)
-    try:
+    actor = shared.actor_of(update)
 
-        async def plan(session: Transaction, change: Change) -> None:
-            await planning.plan_teacher_notices(
-                session, context.runtime, change, actor_id=actor.user_id
-            )
+    async def plan(session: Transaction, change: Change) -> None:
+        await planning.plan_teacher_notices(
+            session, context.runtime, change, actor_id=actor.user_id
+        )
 
-        async with context.runtime.sessions() as session:
-            change = await ticket_changes.apply_action(
-                session, ticket_id, actor, action, now=context.runtime.clock(), outbox=plan
-            )
-    except (ticket_types.TicketError, TransitionRefused) as error:
-        await refuse(update, context, error, staff_action=True)
+    change = await shared.apply_action(
+        update, context, ticket_id, action, staff_action=True, outbox=plan
+    )
+    if change is None:
         async with context.runtime.sessions() as session:
             current = await tickets.get_ticket(session, ticket_id)
-        await refresh_post(context, current)  # a stale post shows the truth again
+        await shared.refresh_post(context, current)  # a stale post shows the truth again
         return
     ticket = change.ticket
     await answer_query(
@@ -103,7 +72,7 @@ async def _staff_action(update: Update, context: Context, ticket_id: int, action
         context.tr.gettext("Done: {status}").format(status=text.status(context.tr, ticket.status)),
     )
     await helpdesk_outbox.flush(context, ticket_ids=[ticket.id])
-    await refresh_post(context, ticket)
+    await shared.refresh_post(context, ticket)
     pressed = query.message
     is_post = isinstance(pressed, Message) and (pressed.chat_id, pressed.message_id) == (
         ticket.staff_chat_id,
@@ -120,11 +89,8 @@ async def _ask_staff_message(
     assert query is not None
     pressed = query.message
     _ = context.tr.gettext
-    try:
-        async with context.runtime.sessions() as session:
-            ticket = await ticket_access.open_for_messages(session, ticket_id)
-    except TransitionRefused as refused:
-        await refuse(update, context, refused, staff_action=True)
+    ticket = await shared.open_for_messages(update, context, ticket_id, staff_action=True)
+    if ticket is None:
         return
     await answer_query(query)
     user = query.from_user
@@ -139,7 +105,7 @@ async def _ask_staff_message(
     chat_id = pressed.chat.id if pressed is not None else user.id
     thread = pressed.message_thread_id if isinstance(pressed, Message) else None
     in_topic = isinstance(pressed, Message) and pressed.is_topic_message
-    message = await force_reply(
+    message = await shared.force_reply(
         context,
         chat_id,
         prompt.format(name=mention, ref=escape(ticket.reference)),
@@ -148,7 +114,7 @@ async def _ask_staff_message(
         thread_id=thread if in_topic else None,
     )
     purpose = MessagePurpose.NOTE_PROMPT if internal else MessagePurpose.REPLY_PROMPT
-    await link(context, ticket_id, message, purpose)
+    await shared.link(context, ticket_id, message, purpose)
 
 
 async def _staff_history(update: Update, context: Context, ticket_id: int) -> None:
@@ -159,23 +125,17 @@ async def _staff_history(update: Update, context: Context, ticket_id: int) -> No
     if isinstance(pressed, Message) and pressed.chat.type == ChatType.PRIVATE:
         await _staff_view(context, query, ticket_id)
         return
-    async with context.runtime.sessions() as session:
-        ticket = await tickets.get_ticket(session, ticket_id)
-        events = await ticket_queries.history(session, ticket_id, include_internal=True)
-    tr = staff_tr(context)
+    ticket, events = await shared.with_history(context, ticket_id, include_internal=True)
+    tr = shared.staff_tr(context)
     lines = [f"📜 <b>{escape(ticket.reference)}</b>"]
     lines += [text.event_line(tr, e, context.runtime.settings.tz) for e in events]
-    await staff_notice(context, ticket, "\n".join(lines))
+    await shared.staff_notice(context, ticket, "\n".join(lines))
 
 
 async def _staff_view(context: Context, query: CallbackQuery, ticket_id: int) -> None:
-    async with context.runtime.sessions() as session:
-        ticket = await tickets.get_ticket(session, ticket_id)
-        events = await ticket_queries.history(session, ticket_id, include_internal=True)
+    ticket, events = await shared.with_history(context, ticket_id, include_internal=True)
     screen = screens.staff_view(context.tr, ticket, events, context.runtime.settings.tz, back=True)
-    await edit_text(
-        context, query, screen.text, reply_markup=markup(screen), parse_mode=ParseMode.HTML
-    )
+    await shared.edit_to(context, query, screen)
 
 
 async def _staff_page(
@@ -186,7 +146,7 @@ async def _staff_page(
         if not centre_ids:
             return None
         found = await ticket_queries.tickets_of_centres(
-            session, centre_ids, scope, user_id=user_id, page=page, per_page=PER_PAGE
+            session, centre_ids, scope, user_id=user_id, page=page, per_page=shared.PER_PAGE
         )
     return screens.staff_tickets(context.tr, found, scope, context.runtime.settings.tz)
 
@@ -212,12 +172,14 @@ async def staff_list_button(update: Update, context: Context) -> None:
     assert query is not None
     action = act.staff_list.parse(query.data)
     if isinstance(action, act.StaffView):
-        if await authorised(update, context, action.ticket_id, Need.STAFF, staff_action=True):
+        if await shared.authorised(
+            update, context, action.ticket_id, Need.STAFF, staff_action=True
+        ):
             await answer_query(query)
             await _staff_view(context, query, action.ticket_id)
         return
     if not isinstance(action, act.StaffPage):
-        await inactive(update, context)
+        await shared.inactive(update, context)
         return
     page = await _staff_page(context, query.from_user.id, action.scope, action.page)
     if page is None:

@@ -6,53 +6,28 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import (
-    Update,
-)
-from telegram.constants import ParseMode
+from telegram import Update
 
 from bot.dialogs.helpdesk import actions as act
 from bot.dialogs.helpdesk import notices, planning, screens
-from bot.services.helpdesk import (
-    ticket_access,
-    ticket_changes,
-    ticket_queries,
-    ticket_types,
-    tickets,
-)
+from bot.services.helpdesk import ticket_queries
 from bot.services.helpdesk.outbox import SENT
 from bot.services.helpdesk.ticket_access import Need
 from bot.services.helpdesk.ticket_types import Change, MessagePurpose
-from bot.services.helpdesk.ticket_workflow import (
-    Action,
-    Role,
-    TransitionRefused,
-)
+from bot.services.helpdesk.ticket_workflow import Action, Role
 from bot.services.transaction import Transaction
 from bot.ui import Screen
-from handlers.common import (
-    answer_query,
-    edit_text,
-)
+from handlers.common import answer_query
 from handlers.context import Context
 from handlers.helpdesk import outbox as helpdesk_outbox
-from handlers.helpdesk.shared import (
-    PER_PAGE,
-    actor_of,
-    authorised,
-    force_reply,
-    inactive,
-    link,
-    refresh_post,
-    refuse,
-)
-from handlers.render import markup, show
+from handlers.helpdesk import shared
+from handlers.render import show
 
 
 async def _my_page(context: Context, user_id: int, page: int) -> Screen:
     async with context.runtime.sessions() as session:
         found = await ticket_queries.tickets_of_teacher(
-            session, user_id, page=page, per_page=PER_PAGE
+            session, user_id, page=page, per_page=shared.PER_PAGE
         )
     return screens.my_tickets(context.tr, found, context.runtime.settings.tz)
 
@@ -68,18 +43,18 @@ async def teacher_button(update: Update, context: Context) -> None:
     assert query is not None
     action = act.teacher.parse(query.data)
     if action is None:
-        await inactive(update, context)
+        await shared.inactive(update, context)
         return
     if isinstance(action, act.MyTickets):
         assert update.effective_user is not None
         await show(update, context, await _my_page(context, update.effective_user.id, action.page))
         return
     if not isinstance(action, act.TicketAction):
-        await inactive(update, context)
+        await shared.inactive(update, context)
         return
     ticket_id = action.ticket_id
     need = Need.SEE if isinstance(action, act.ViewTicket) else Need.TEACHER
-    role = await authorised(update, context, ticket_id, need, staff_action=False)
+    role = await shared.authorised(update, context, ticket_id, need, staff_action=False)
     if role is None:
         return
     if isinstance(action, act.ViewTicket):
@@ -98,34 +73,27 @@ async def _show_ticket(update: Update, context: Context, ticket_id: int, role: R
     assert query is not None
     await answer_query(query)
     for_staff = role is Role.STAFF
-    async with context.runtime.sessions() as session:
-        ticket = await tickets.get_ticket(session, ticket_id)
-        events = await ticket_queries.history(session, ticket_id, include_internal=for_staff)
+    ticket, events = await shared.with_history(context, ticket_id, include_internal=for_staff)
     tz = context.runtime.settings.tz
     screen = (
         screens.staff_view(context.tr, ticket, events, tz, back=False)
         if for_staff
         else screens.teacher_view(context.tr, ticket, events, tz)
     )
-    message = await edit_text(
-        context, query, screen.text, reply_markup=markup(screen), parse_mode=ParseMode.HTML
-    )
+    message = await shared.edit_to(context, query, screen)
     if not for_staff:
-        await link(context, ticket_id, message, MessagePurpose.TEACHER)
+        await shared.link(context, ticket_id, message, MessagePurpose.TEACHER)
 
 
 async def _ask_teacher_reply(update: Update, context: Context, ticket_id: int) -> None:
     query = update.callback_query
     assert query is not None
     _ = context.tr.gettext
-    try:
-        async with context.runtime.sessions() as session:
-            ticket = await ticket_access.open_for_messages(session, ticket_id)
-    except TransitionRefused as refused:
-        await refuse(update, context, refused, staff_action=False)
+    ticket = await shared.open_for_messages(update, context, ticket_id, staff_action=False)
+    if ticket is None:
         return
     await answer_query(query)
-    prompt = await force_reply(
+    prompt = await shared.force_reply(
         context,
         query.from_user.id,
         _(
@@ -134,7 +102,7 @@ async def _ask_teacher_reply(update: Update, context: Context, ticket_id: int) -
         ).format(ref=escape(ticket.reference)),
         placeholder=ticket.reference,
     )
-    await link(context, ticket_id, prompt, MessagePurpose.TEACHER)
+    await shared.link(context, ticket_id, prompt, MessagePurpose.TEACHER)
 
 
 async def _teacher_action(
@@ -143,7 +111,7 @@ async def _teacher_action(
     query = update.callback_query
     assert query is not None
     settings = context.runtime.settings
-    actor = actor_of(update)
+    actor = shared.actor_of(update)
     planned: list[int] = []
 
     async def plan(session: Transaction, change: Change) -> None:
@@ -157,19 +125,10 @@ async def _teacher_action(
             session, context.runtime, change, actor_id=actor.user_id
         )
 
-    try:
-        async with context.runtime.sessions() as session:
-            change = await ticket_changes.apply_action(
-                session,
-                ticket_id,
-                actor,
-                action,
-                now=context.runtime.clock(),
-                reopen_days=settings.ticket_reopen_days,
-                outbox=plan,
-            )
-    except (ticket_types.TicketError, TransitionRefused) as error:
-        await refuse(update, context, error, staff_action=False)
+    change = await shared.apply_action(
+        update, context, ticket_id, action, staff_action=False, outbox=plan
+    )
+    if change is None:
         return
     _ = context.tr.gettext
     ticket = change.ticket
@@ -182,12 +141,9 @@ async def _teacher_action(
         done = _("🔁 {ref} is open again; the support centre has been told.")
     else:
         done = _("🔁 {ref} is open again.")
-    message = await edit_text(
-        context,
-        query,
-        done.format(ref=escape(ticket.reference)),
-        reply_markup=markup(Screen.of("", screens.teacher_view_buttons(context.tr, ticket))),
-        parse_mode=ParseMode.HTML,
+    buttons = screens.teacher_view_buttons(context.tr, ticket)
+    message = await shared.edit_to(
+        context, query, Screen.of(done.format(ref=escape(ticket.reference)), buttons)
     )
-    await link(context, ticket.id, message, MessagePurpose.TEACHER)
-    await refresh_post(context, ticket)
+    await shared.link(context, ticket.id, message, MessagePurpose.TEACHER)
+    await shared.refresh_post(context, ticket)

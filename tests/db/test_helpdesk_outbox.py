@@ -14,16 +14,8 @@ from bot.models import OutboxMessage
 from bot.services.clock import FakeClock
 from bot.services.helpdesk import outbox
 from bot.services.helpdesk.outbox import FAILED, PENDING, SENDING, SENT, UNKNOWN, OutboxKind
-from bot.services.helpdesk.outbox_delivery import (
-    OutboxDispatcher,
-    OutboxItem,
-    RecipientGone,
-    RecipientMoved,
-    RetryLater,
-    Sent,
-    TemporaryFailure,
-)
-from bot.ui.notifier import Address
+from bot.services.helpdesk.outbox_delivery import OutboxDispatcher, OutboxItem, Sent
+from bot.ui.notifier import Address, RecipientGone, RecipientMoved, RetryLater, TemporaryFailure
 from tests.helpdesk_world import T0
 
 

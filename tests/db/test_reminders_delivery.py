@@ -12,13 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db import create_engine, session_factory
 from bot.models import ReminderDelivery, Subscription, User
 from bot.services import reminders
-from bot.services.reminders.delivery import (
-    PermanentFailure,
-    RecipientGone,
-    ReminderDispatcher,
-    RetryLater,
-    TemporaryFailure,
-)
+from bot.services.reminders.delivery import ReminderDispatcher
+from bot.ui.notifier import PermanentFailure, RecipientGone, RetryLater, TemporaryFailure
 from tests.reminders_world import (
     RULES,
     FakeSender,

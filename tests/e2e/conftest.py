@@ -48,7 +48,7 @@ from bot.app import build_application
 from bot.config import Settings, load_settings
 from bot.emulator.server import EmulatorServer
 from bot.emulator.sim import SimClient, SimUser
-from bot.ratelimit import TelegramRateLimiter
+from bot.ratelimit import FAULT_RETRY_DELAYS, TelegramRateLimiter
 from handlers.context import Context, KepliApp
 
 JSON = dict[str, Any]
@@ -56,6 +56,9 @@ TOKEN = "123456:e2e-TEST-token_keplibot"
 WAIT = 10.0  # seconds: generous, only reached when something is broken
 # The last handler group: reached once every other group has handled the update.
 RECORDER_GROUP = 1000
+# As many tries of a request Telegram did not answer as in production, a tenth as far apart:
+# the tests count the tries and what reaches the chat, not the seconds between them.
+FAST_FAULT_RETRY_DELAYS = tuple(delay / 10 for delay in FAULT_RETRY_DELAYS)
 
 ALICE = SimUser(1001, "Αλίκη", "Παπαδοπούλου", "alice_p", language_code="el")
 BOB = SimUser(1002, "Bob", "Smith", "bob_s", language_code="en")
@@ -84,9 +87,12 @@ def fast_rate_limiter() -> TelegramRateLimiter:
 
     Tests that are not about flood limits should not wait a second after every
     third message; `test_flood.py` runs the production limiter against the
-    emulator's flood control.
+    emulator's flood control. Nor wait seconds between the tries of a request
+    Telegram did not answer (`FAST_FAULT_RETRY_DELAYS`).
     """
-    return TelegramRateLimiter(private_per_second=100, private_burst=100)
+    return TelegramRateLimiter(
+        private_per_second=100, private_burst=100, fault_retry_delays=FAST_FAULT_RETRY_DELAYS
+    )
 
 
 class Recorder:

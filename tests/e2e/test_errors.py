@@ -8,10 +8,9 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.emulator.sim import SimClient
-from bot.ratelimit import FAULT_RETRY_DELAYS
 from handlers.common import PRIVATE, keyboard, reply, send_text
 from handlers.context import Context, KepliApp
-from tests.e2e.conftest import ADMIN, ALICE, BOB, TOKEN, Launch, labels
+from tests.e2e.conftest import ADMIN, ALICE, BOB, FAST_FAULT_RETRY_DELAYS, TOKEN, Launch, labels
 from tests.e2e.test_start import stored_user
 
 APOLOGY_EL = (
@@ -127,8 +126,8 @@ async def test_a_telegram_failure_while_replying_is_survived(
     launch: Launch, sim: SimClient
 ) -> None:
     bot = await launch()
-    # One more failure than the rate limiter retries (bot.ratelimit.FAULT_RETRY_DELAYS).
-    await sim.inject_fault("sendMessage", "5xx", count=len(FAULT_RETRY_DELAYS) + 1)
+    # One more failure than the rate limiter retries (as many as bot.ratelimit's).
+    await sim.inject_fault("sendMessage", "5xx", count=len(FAST_FAULT_RETRY_DELAYS) + 1)
     [apology] = await bot.send(ALICE, "/start")  # the greeting was lost on the way
     assert apology["text"] == APOLOGY_EL
     [menu] = await bot.send(ALICE, "/start")

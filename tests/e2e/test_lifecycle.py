@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.pool import QueuePool
 from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
@@ -38,6 +41,35 @@ async def test_startup_hooks_run_before_the_first_update_and_shutdown_hooks_at_s
     assert events == ["start el", "update"]
     await bot.stop()
     assert events == ["start el", "update", "stop"]
+
+
+async def test_a_start_that_stops_half_way_closes_what_it_had_opened(launch: Launch) -> None:
+    """A startup hook that fails (broken FAQ content, say) stops the start; the shutdown
+    hooks run and the pooled database connections are closed, not left to the garbage
+    collector (which cannot close an asyncpg connection: it warned in a later test)."""
+    apps: list[KepliApp] = []
+    events: list[str] = []
+
+    async def breaks(runtime: Runtime) -> None:
+        async with runtime.sessions() as session:
+            await session.execute(text("SELECT 1"))  # a connection goes into the pool
+        raise RuntimeError("broken content")
+
+    async def closed(runtime: Runtime) -> None:
+        events.append("stop")
+
+    def register(app: KepliApp) -> None:
+        apps.append(app)
+        app.bot_data.on_startup(breaks)
+        app.bot_data.on_shutdown(closed)
+
+    with pytest.raises(RuntimeError, match="broken content"):
+        await launch(register=register)
+    [app] = apps
+    assert events == ["stop"]
+    pool = app.bot_data.runtime.engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.checkedin() == pool.checkedout() == 0
 
 
 def gate_handlers(gate: asyncio.Event, started: asyncio.Event, seen: list[str]) -> Register:

@@ -22,7 +22,7 @@ from bot.dialogs.reminders.actions import (
     reminders,
 )
 from bot.dialogs.reminders.notices import ReminderNotices
-from bot.models import Deadline
+from bot.services.reminders.deadline_view import DeadlineView
 from bot.services.reminders.delivery import DueReminder
 from bot.ui import Action, Address, Delivered, RecipientGone, Screen
 from bot.ui.actions import pack
@@ -79,7 +79,7 @@ class FakeNotifier:
 
 
 def due(locale: str | None = "en") -> DueReminder:
-    deadline = Deadline(
+    deadline = DeadlineView(
         id=7,
         kind="meeting",
         title_el="Σύλλογος διδασκόντων",
@@ -87,6 +87,7 @@ def due(locale: str | None = "en") -> DueReminder:
         notes_el="",
         notes_en="",
         due_at=datetime(2027, 9, 15, 11, 0, tzinfo=UTC),
+        updated_at=datetime(2027, 9, 1, 9, 0, tzinfo=UTC),
         link=None,
         revision=1,
     )

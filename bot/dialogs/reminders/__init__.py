@@ -2,30 +2,15 @@
 deadlines (staff), the calendar; worded per reader, channel-neutral (`bot.ui.Screen`).
 
 Dialog functions that need data open their own sessions with the `Sessions`
-factory they are given (the application's session maker).
+factory they are given (the application's session maker), or take the running bot's
+`bot.runtime.Runtime` (its settings, sessions and clock).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
-from typing import Any, Protocol, TypeAlias
-
-from bot.config import Settings
+from typing import Any, TypeAlias
 
 # The application's session maker: `async with sessions() as session: ...`.
 Sessions: TypeAlias = Callable[[], AbstractAsyncContextManager[Any]]
-
-
-class AppRuntime(Protocol):
-    """What the reminders' dialogs use of the running application (its `Runtime`)."""
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def sessions(self) -> Sessions: ...
-
-    @property
-    def clock(self) -> Callable[[], datetime]: ...

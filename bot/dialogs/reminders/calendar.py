@@ -13,10 +13,10 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from bot.dialogs.menu import menu_button
-from bot.dialogs.reminders import AppRuntime
 from bot.dialogs.reminders.actions import CalendarFile, RenewLink, RevokeLink, ShowReminders
 from bot.dialogs.reminders.wording import kind_name
 from bot.i18n import Translator, get_translator, pick_locale
+from bot.runtime import Runtime
 from bot.services import reminders as reminder_service
 from bot.services import users
 from bot.services.reminders import FollowedDeadline, ReminderRules
@@ -54,7 +54,7 @@ def feed_document(
     return service.build_ics(events, name=tr.gettext("keplibot: deadlines"), tz=tz, now=now)
 
 
-async def render_feed(runtime: AppRuntime, user_id: int, tr: Translator | None = None) -> bytes:
+async def render_feed(runtime: Runtime, user_id: int, tr: Translator | None = None) -> bytes:
     """The .ics of what `user_id` follows, in their language (as the chat picks it)."""
     settings = runtime.settings
     if tr is None:
@@ -70,14 +70,14 @@ async def render_feed(runtime: AppRuntime, user_id: int, tr: Translator | None =
     return feed_document(tr, followed, settings.tz, now)
 
 
-async def feed_file(runtime: AppRuntime, user_id: int, tr: Translator) -> Screen:
+async def feed_file(runtime: Runtime, user_id: int, tr: Translator) -> Screen:
     """The .ics file, as a screen with one document and no text."""
     data = await render_feed(runtime, user_id, tr)
     caption = tr.gettext("Open it to add the dates to your calendar.")
     return Screen("", files=(File(FILE_NAME, data, "text/calendar", caption),))
 
 
-async def calendar_screen(tr: Translator, runtime: AppRuntime, user_id: int) -> Screen:
+async def calendar_screen(tr: Translator, runtime: Runtime, user_id: int) -> Screen:
     """The link to subscribe to (made on first view), the file, renew and stop."""
     _ = tr.gettext
     base = runtime.settings.public_base_url

@@ -28,8 +28,8 @@ from bot.dialogs.reminders.actions import (
 from bot.dialogs.reminders.wording import deadline_line, kind_label, long_when
 from bot.i18n import N_, Translator
 from bot.services.reminders import KINDS
+from bot.services.reminders.deadline_view import DeadlineView
 from bot.services.reminders.deadlines import (
-    Deadline,
     DeadlineDraft,
     DeadlineError,
     ScopeChoice,
@@ -80,7 +80,7 @@ def refusal(tr: Translator) -> str:
 
 
 def list_screen(
-    tr: Translator, found: Sequence[Deadline], now: datetime, tz: ZoneInfo, notice: str = ""
+    tr: Translator, found: Sequence[DeadlineView], now: datetime, tz: ZoneInfo, notice: str = ""
 ) -> Screen:
     """The upcoming deadlines one may manage, a button each, and "New deadline"."""
     lines = [notice, ""] if notice else []
@@ -96,7 +96,7 @@ def list_screen(
     return Screen.of("\n".join(lines), rows)
 
 
-def scope_text(tr: Translator, deadline: Deadline, centre_name: str | None) -> str:
+def scope_text(tr: Translator, deadline: DeadlineView, centre_name: str | None) -> str:
     if deadline.scope == "directorate" and deadline.directorate:
         return deadline.directorate
     if deadline.scope == "centre":
@@ -106,7 +106,7 @@ def scope_text(tr: Translator, deadline: Deadline, centre_name: str | None) -> s
 
 def detail_screen(
     tr: Translator,
-    deadline: Deadline,
+    deadline: DeadlineView,
     *,
     followers: int,
     centre_name: str | None,

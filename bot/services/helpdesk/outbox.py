@@ -25,11 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import OutboxMessage
 
-PENDING: Final = "pending"
-SENDING: Final = "sending"
-SENT: Final = "sent"
-FAILED: Final = "failed"
-UNKNOWN: Final = "unknown"  # the sender died while sending: maybe sent, never sent again
+# The statuses every delivery queue has (bot.services.delivery_rows); UNKNOWN: the sender
+# died while sending, maybe sent, never sent again (but see RESENT_AFTER_CRASH).
+from bot.services.delivery_rows import FAILED as FAILED
+from bot.services.delivery_rows import PENDING as PENDING
+from bot.services.delivery_rows import SENDING as SENDING
+from bot.services.delivery_rows import SENT as SENT
+from bot.services.delivery_rows import UNKNOWN as UNKNOWN
+
 CANCELLED: Final = "cancelled"
 FINAL: Final = frozenset({SENT, FAILED, UNKNOWN, CANCELLED})
 

@@ -2,7 +2,8 @@
 
 Modelled on the reminders' delivery (`bot.services.reminders.delivery`), whose
 outcomes (`RecipientGone`, `RetryLater`, `TemporaryFailure`, `PermanentFailure`)
-the sender raises here too:
+the sender raises here too; the bookkeeping both queues share (recording an outcome on
+a claimed row, the backoff) is `bot.services.delivery_rows`:
 
 1. Claim: one statement turns a due `pending` row into `sending`, owned by this
    worker (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so two workers never take the
@@ -42,16 +43,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bot.models import OutboxMessage
+from bot.services.delivery_rows import ClaimedRows, backoff, count_error, default_worker_id
 from bot.services.helpdesk.outbox import (
     FAILED,
     PENDING,
     RESENT_AFTER_CRASH,
     SENDING,
-    SENT,
     UNKNOWN,
     OutboxKind,
 )
-from bot.services.reminders.delivery import default_worker_id
 from bot.ui.notifier import (
     Address,
     DeliveryError,
@@ -65,19 +65,6 @@ from bot.ui.notifier import (
 log = logging.getLogger(__name__)
 
 Now = Callable[[], datetime]
-
-__all__ = [
-    "DeliveryError",
-    "OutboxDispatcher",
-    "OutboxItem",
-    "OutboxSender",
-    "PermanentFailure",
-    "RecipientGone",
-    "RecipientMoved",
-    "RetryLater",
-    "Sent",
-    "TemporaryFailure",
-]
 
 
 @dataclass(frozen=True)
@@ -160,6 +147,7 @@ class OutboxDispatcher:
         self.sender = sender
         self.now = now
         self.worker_id = worker_id or default_worker_id()
+        self.rows = ClaimedRows(OutboxMessage, worker_id=self.worker_id, now=now)
         self.lease = lease
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
@@ -217,12 +205,7 @@ class OutboxDispatcher:
         """Send everything due now."""
         report = OutboxReport()
         async with self._lock:
-            report.unknown += await self._mark_unknown(
-                and_(
-                    OutboxMessage.status == SENDING,
-                    OutboxMessage.claimed_at < self.now() - self.lease,
-                )
-            )
+            report.unknown += await self._mark_unknown(self.rows.lapsed(self.lease))
             await self._drain(report, None)
         return report
 
@@ -319,82 +302,48 @@ class OutboxDispatcher:
             await self._give_up(item, f"blocked: {exc}", gone=True)
         except RetryLater as exc:
             report.retried += 1
-            _count(report, "429")
+            count_error(report.errors, "429")
             await self._retry(item, timedelta(seconds=exc.retry_after), str(exc), refund=True)
         except PermanentFailure as exc:
             report.failed += 1
-            _count(report, type(exc).__name__)
+            count_error(report.errors, type(exc).__name__)
             await self._give_up(item, str(exc), gone=False)
         except Exception as exc:  # TemporaryFailure, or a bug: retry a few times, then give up
             if not isinstance(exc, TemporaryFailure):
                 log.exception("outbox %s (%s): unexpected error", item.id, item.kind)
-            _count(report, type(exc).__name__)
+            count_error(report.errors, type(exc).__name__)
             if item.attempts >= self.max_attempts:
                 report.failed += 1
                 await self._give_up(item, _describe(exc), gone=False)
             else:
                 report.retried += 1
-                delay = min(self.base_backoff * (2 ** max(item.attempts - 1, 0)), self.max_backoff)
+                delay = backoff(item.attempts, self.base_backoff, self.max_backoff)
                 await self._retry(item, delay, _describe(exc))
         else:
             report.sent += 1
             await self._sent(item, delivered)
 
-    def _mine(self, item: OutboxItem) -> Any:
-        om = OutboxMessage
-        return and_(om.id == item.id, om.status == SENDING, om.claimed_by == self.worker_id)
-
     async def _sent(self, item: OutboxItem, delivered: Sent) -> None:
-        om = OutboxMessage
         first = delivered.message_ids[0] if delivered.message_ids else None
         async with self.sessions() as session:
-            await session.execute(
-                update(om)
-                .where(self._mine(item))
-                .values(
-                    status=SENT,
-                    sent_at=self.now(),
-                    sent_chat_id=delivered.chat_id,
-                    message_id=first,
-                )
-                .execution_options(synchronize_session=False)
-            )
+            await self.rows.sent(session, item.id, first, sent_chat_id=delivered.chat_id)
             await self.sender.sent(session, item, delivered)
             await session.commit()
 
     async def _retry(
         self, item: OutboxItem, delay: timedelta, error: str, *, refund: bool = False
     ) -> None:
-        om = OutboxMessage
         async with self.sessions() as session:
-            await session.execute(
-                update(om)
-                .where(self._mine(item))
-                .values(
-                    status=PENDING,
-                    next_attempt_at=self.now() + delay,
-                    claimed_by=None,
-                    claimed_at=None,
-                    attempts=om.attempts - 1 if refund else om.attempts,
-                    last_error=error[:200],
-                )
-                .execution_options(synchronize_session=False)
-            )
+            await self.rows.retry(session, item.id, delay, error, refund=refund)
             await session.commit()
 
     async def _give_up(self, item: OutboxItem, error: str, *, gone: bool) -> None:
-        om = OutboxMessage
         log.warning(
             "outbox %s (%s, ticket %s): giving up after %d attempts: %s",
             item.id, item.kind, item.ticket_id, item.attempts, error,
         )  # fmt: skip
         async with self.sessions() as session:
-            await session.execute(
-                update(om)
-                .where(self._mine(item))
-                .values(status=FAILED, last_error=error[:200])
-                .execution_options(synchronize_session=False)
-            )
+            await self.rows.finish(session, item.id, FAILED, error)
             await self.sender.gave_up(session, item, error, gone=gone)
             await session.commit()
 
@@ -413,7 +362,3 @@ def _item(row: OutboxMessage) -> OutboxItem:
 
 def _describe(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
-
-
-def _count(report: OutboxReport, kind: str) -> None:
-    report.errors[kind] = report.errors.get(kind, 0) + 1

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import CentreDirectorate, Deadline, Subscription, SupportCentre
+from bot.models import CentreDirectorate, Subscription, SupportCentre
 from bot.services.helpdesk.schools import directorate_key, remembered_schools
+from bot.services.reminders.deadline_view import AnyDeadline
 
 # --- areas: which centre and directorate a person belongs to -----------------
 
@@ -40,7 +41,7 @@ class Area:
         return self.centre_id is not None or bool(self.directorate)
 
 
-def concerns(deadline: Deadline, area: Area, kinds: frozenset[str]) -> bool:
+def concerns(deadline: AnyDeadline, area: Area, kinds: frozenset[str]) -> bool:
     """Whether `deadline` is for a person of `area` who follows `kinds` (empty = all)."""
     if kinds and deadline.kind not in kinds:
         return False

@@ -19,11 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-
-# `Deadline` is also what callers (dialogs, handlers) read a deadline as, through this module.
 from bot.models import CentreDirectorate, Deadline, SupportCentre
 from bot.services.helpdesk.schools import directorate_key
 from bot.services.helpdesk.staff import is_admin, staff_centre_ids
+from bot.services.reminders.deadline_view import AnyDeadline, DeadlineView
 from bot.services.reminders.schedule import localize
 from bot.services.reminders.subscriptions import KINDS, ReminderRules, replan_deadline
 
@@ -224,7 +223,7 @@ class Manager:
     is_admin: bool
     centre_ids: frozenset[int] = field(default_factory=frozenset)
 
-    def may_manage(self, deadline: Deadline | DeadlineDraft) -> bool:
+    def may_manage(self, deadline: AnyDeadline | DeadlineDraft) -> bool:
         """Administrators manage all; staff those of their centres and its directorates."""
         if self.is_admin:
             return True
@@ -323,8 +322,9 @@ async def insert_draft(
     return deadline
 
 
-async def get_deadline(session: AsyncSession, deadline_id: int) -> Deadline | None:
-    return await session.get(Deadline, deadline_id)
+async def get_deadline(session: AsyncSession, deadline_id: int) -> DeadlineView | None:
+    row = await session.get(Deadline, deadline_id)
+    return None if row is None else DeadlineView.of(row)
 
 
 async def deadline_by_key(session: AsyncSession, key: str) -> Deadline | None:
@@ -422,12 +422,12 @@ async def upcoming(
     *,
     manager: Manager | None = None,
     limit: int | None = None,
-) -> list[Deadline]:
+) -> list[DeadlineView]:
     """Deadlines still ahead, soonest first (only those `manager` may manage, if given)."""
     rows = await session.scalars(
         select(Deadline).where(Deadline.due_at > now).order_by(Deadline.due_at, Deadline.id)
     )
-    found = [d for d in rows if manager is None or manager.may_manage(d)]
+    found = [DeadlineView.of(d) for d in rows if manager is None or manager.may_manage(d)]
     return found[:limit] if limit is not None else found
 
 
@@ -447,18 +447,18 @@ def _draft_of(deadline: Deadline) -> DeadlineDraft:
     )
 
 
-def title_of(deadline: Deadline, locale: str) -> str:
+def title_of(deadline: AnyDeadline, locale: str) -> str:
     return deadline.title_en if locale == "en" else deadline.title_el
 
 
-def notes_of(deadline: Deadline, locale: str) -> str:
+def notes_of(deadline: AnyDeadline, locale: str) -> str:
     return (deadline.notes_en if locale == "en" else deadline.notes_el) or ""
 
 
-def days_until(deadline: Deadline, now: datetime, tz: ZoneInfo) -> int:
+def days_until(deadline: AnyDeadline, now: datetime, tz: ZoneInfo) -> int:
     """Whole calendar days from today to the deadline's day, in local time."""
     return (deadline.due_at.astimezone(tz).date() - now.astimezone(tz).date()).days
 
 
-def is_past(deadline: Deadline, now: datetime) -> bool:
+def is_past(deadline: AnyDeadline, now: datetime) -> bool:
     return deadline.due_at <= now

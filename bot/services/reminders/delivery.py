@@ -29,10 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import time as _time
-import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -44,20 +41,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bot.models import Deadline, ReminderDelivery, Subscription, User
+from bot.services.delivery_rows import (
+    ClaimedRows,
+    backoff,
+    count_error,
+    default_worker_id,
+    rowcount,
+)
+from bot.services.reminders.deadline_view import DeadlineView
 from bot.services.reminders.subscriptions import (
     EXPIRED,
     FAILED,
     MOVED,
     PENDING,
     SENDING,
-    SENT,
     SUPERSEDED,
     UNKNOWN,
     pending_filter,
 )
 from bot.ui.notifier import (
     Delivered,
-    DeliveryError,
     PermanentFailure,
     RecipientGone,
     RetryLater,
@@ -69,20 +72,6 @@ log = logging.getLogger(__name__)
 Now = Callable[[], datetime]
 
 
-# --- what a sender may raise ----------------------------------------------------
-
-
-__all__ = [
-    "DeliveryError",
-    "PermanentFailure",
-    "RecipientGone",
-    "RetryLater",
-    "TemporaryFailure",
-]
-
-# The outcomes are the Notifier port's (bot.ui.notifier), imported above and re-exported.
-
-
 @dataclass(frozen=True)
 class DueReminder:
     """Everything a sender needs to word and send one reminder."""
@@ -91,7 +80,7 @@ class DueReminder:
     user_id: int  # also the private chat id
     locale: str | None  # the person's chosen language, else Telegram's, else None
     offset_code: str  # 7d, 1d, morning, 2h, ... or "moved"
-    deadline: Deadline  # detached snapshot
+    deadline: DeadlineView
     now: datetime
 
     @property
@@ -197,10 +186,6 @@ class Claim:
     attempts: int  # including this one
 
 
-def default_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 class ReminderDispatcher:
     """Sends the reminders that are due; one `run()` at a time per dispatcher.
 
@@ -233,13 +218,14 @@ class ReminderDispatcher:
         self.pacer = pacer or Pacer(rate)
         self.concurrency = concurrency
         self.worker_id = worker_id or default_worker_id()
+        self.rows = ClaimedRows(ReminderDelivery, worker_id=self.worker_id, now=now)
         self.lease = lease
         self.base_backoff = base_backoff
         self.max_backoff = max_backoff
         self.max_attempts = max_attempts
         self._running = asyncio.Lock()
         self._stop = asyncio.Event()
-        self._deadlines: dict[tuple[int, int], Deadline] = {}
+        self._deadlines: dict[tuple[int, int], DeadlineView] = {}
         # When the plan was last checked against everything it depends on (the job's
         # business: changes made elsewhere, such as a teacher's school, reach it then).
         self.replanned_at: datetime | None = None
@@ -309,11 +295,11 @@ class ReminderDispatcher:
             # Claims older than the lease belong to a crashed sender: maybe sent, never resent.
             result = await session.execute(
                 update(rd)
-                .where(rd.status == SENDING, rd.claimed_at < now - self.lease)
+                .where(self.rows.lapsed(self.lease))
                 .values(status=UNKNOWN, last_error="sender stopped mid-send")
                 .execution_options(synchronize_session=False)
             )
-            report.unknown += _rowcount(result)
+            report.unknown += rowcount(result)
             if report.unknown:
                 log.warning(
                     "reminders: %d claims of a stopped sender marked unknown", report.unknown
@@ -327,7 +313,7 @@ class ReminderDispatcher:
                 .values(status=EXPIRED)
                 .execution_options(synchronize_session=False)
             )
-            report.expired += _rowcount(result)
+            report.expired += rowcount(result)
             # Several reminders of one deadline due at once (the bot was down): send the latest.
             later = aliased(rd)
             result = await session.execute(
@@ -352,7 +338,7 @@ class ReminderDispatcher:
                 .values(status=SUPERSEDED)
                 .execution_options(synchronize_session=False)
             )
-            report.superseded += _rowcount(result)
+            report.superseded += rowcount(result)
             await session.commit()
 
     # --- claim ----------------------------------------------------------------
@@ -412,31 +398,31 @@ class ReminderDispatcher:
         except RetryLater as exc:
             self.pacer.pause(exc.retry_after)
             report.retried += 1
-            _count(report, "429")
+            count_error(report.errors, "429")
             # Flood control is not the reminder's fault: it does not use up an attempt.
             await self._retry(
                 delivery_id, timedelta(seconds=exc.retry_after), str(exc), refund=True
             )
         except TemporaryFailure as exc:
-            _count(report, type(exc).__name__)
+            count_error(report.errors, type(exc).__name__)
             if await self._backoff(delivery_id, attempts, str(exc), deadline_id):
                 report.retried += 1
             else:
                 report.failed += 1
         except PermanentFailure as exc:
-            _count(report, type(exc).__name__)
+            count_error(report.errors, type(exc).__name__)
             report.failed += 1
             await self._finish(delivery_id, FAILED, error=str(exc))
         except Exception as exc:  # a bug in wording or sending: retry a few times, then give up
             log.exception("reminder %s: unexpected error", delivery_id)
-            _count(report, type(exc).__name__)
+            count_error(report.errors, type(exc).__name__)
             if await self._backoff(delivery_id, attempts, repr(exc), deadline_id):
                 report.retried += 1
             else:
                 report.failed += 1
         else:
             report.sent += 1
-            await self._finish(delivery_id, SENT, message_id=_message_id(delivered))
+            await self._sent(delivery_id, _message_id(delivered))
 
     async def _load(
         self, delivery_id: int, user_id: int, deadline_id: int, revision: int, offset_code: str
@@ -453,9 +439,9 @@ class ReminderDispatcher:
             ).first()
             deadline = self._deadlines.get((deadline_id, revision))
             if deadline is None:
-                deadline = await session.get(Deadline, deadline_id)
-                if deadline is not None:
-                    session.expunge(deadline)
+                stored = await session.get(Deadline, deadline_id)
+                if stored is not None:
+                    deadline = DeadlineView.of(stored)
                     self._deadlines[(deadline.id, deadline.revision)] = deadline
         if deadline is None or deadline.due_at <= now:
             return None, EXPIRED
@@ -464,54 +450,28 @@ class ReminderDispatcher:
         locale = row.locale or row.telegram_language
         return DueReminder(delivery_id, user_id, locale, offset_code, deadline, now), ""
 
-    async def _finish(
-        self,
-        delivery_id: int,
-        status: str,
-        *,
-        message_id: int | None = None,
-        error: str | None = None,
-    ) -> None:
-        rd = ReminderDelivery
-        values: dict[str, Any] = {"status": status}
-        if error is not None:  # a success keeps the error of an earlier attempt, for the record
-            values["last_error"] = _short(error)
-        if status == SENT:
-            values.update(sent_at=self.now(), message_id=message_id)
+    async def _sent(self, delivery_id: int, message_id: int | None) -> None:
         async with self.sessions() as session:
-            await session.execute(
-                update(rd)
-                .where(rd.id == delivery_id, rd.status == SENDING, rd.claimed_by == self.worker_id)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
+            await self.rows.sent(session, delivery_id, message_id)
+            await session.commit()
+
+    async def _finish(self, delivery_id: int, status: str, *, error: str) -> None:
+        async with self.sessions() as session:
+            await self.rows.finish(session, delivery_id, status, error)
             await session.commit()
 
     async def _retry(
         self, delivery_id: int, delay: timedelta, error: str, *, refund: bool = False
     ) -> None:
-        rd = ReminderDelivery
         async with self.sessions() as session:
-            await session.execute(
-                update(rd)
-                .where(rd.id == delivery_id, rd.status == SENDING, rd.claimed_by == self.worker_id)
-                .values(
-                    status=PENDING,
-                    next_attempt_at=self.now() + delay,
-                    claimed_by=None,
-                    claimed_at=None,
-                    attempts=rd.attempts - 1 if refund else rd.attempts,
-                    last_error=_short(error),
-                )
-                .execution_options(synchronize_session=False)
-            )
+            await self.rows.retry(session, delivery_id, delay, error, refund=refund)
             await session.commit()
 
     async def _backoff(
         self, delivery_id: int, attempts: int, error: str, deadline_id: int
     ) -> bool:
         """Schedule another attempt; False (and `failed`) when attempts or time ran out."""
-        delay = min(self.base_backoff * (2 ** max(attempts - 1, 0)), self.max_backoff)
+        delay = backoff(attempts, self.base_backoff, self.max_backoff)
         async with self.sessions() as session:
             due = await session.scalar(select(Deadline.due_at).where(Deadline.id == deadline_id))
         if attempts >= self.max_attempts or due is None or self.now() + delay >= due:
@@ -553,15 +513,3 @@ def _message_id(delivered: Delivered) -> int | None:
     """The channel's message id, kept when it is a number (Telegram's are)."""
     message = delivered.message
     return int(message) if message is not None and message.isdigit() else None
-
-
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _short(error: str | None) -> str | None:
-    return None if error is None else error[:200]
-
-
-def _count(report: DispatchReport, kind: str) -> None:
-    report.errors[kind] = report.errors.get(kind, 0) + 1

@@ -34,7 +34,13 @@ from bot.models import (
     SupportCentre,
     User,
 )
+from bot.services.delivery_rows import FAILED as FAILED
+from bot.services.delivery_rows import PENDING as PENDING
+from bot.services.delivery_rows import SENDING as SENDING
+from bot.services.delivery_rows import SENT as SENT
+from bot.services.delivery_rows import UNKNOWN as UNKNOWN
 from bot.services.reminders.areas import Area, AreaChoice, areas_of, concerns
+from bot.services.reminders.deadline_view import AnyDeadline, DeadlineView
 from bot.services.reminders.schedule import (
     OFFSET_CHOICES,
     Offset,
@@ -53,14 +59,10 @@ DELIVERIES: Final = cast(Table, ReminderDelivery.__table__)
 KINDS: Final = ("interest", "meeting", "proposal", "other")
 MOVED: Final = "moved"  # offset code of the one-off "the date has changed" notice
 
-# Statuses of a delivery row.
-PENDING: Final = "pending"
-SENDING: Final = "sending"
-SENT: Final = "sent"
-FAILED: Final = "failed"
+# Statuses of a delivery row: those of every delivery queue (bot.services.delivery_rows;
+# UNKNOWN: a sender crashed mid-send, maybe sent, never repeated), and these.
 SUPERSEDED: Final = "superseded"  # a later reminder of the same deadline was due as well
 EXPIRED: Final = "expired"  # the deadline passed (or vanished) before it could be sent
-UNKNOWN: Final = "unknown"  # a sender crashed mid-send: maybe sent, never repeated
 
 
 @dataclass(frozen=True)
@@ -264,7 +266,7 @@ async def stop(session: AsyncSession, user_id: int, now: datetime, reason: str =
 
 @dataclass(frozen=True)
 class FollowedDeadline:
-    deadline: Deadline
+    deadline: DeadlineView
     next_reminder: datetime | None  # UTC; None when no reminder is left before it
 
 
@@ -300,7 +302,7 @@ async def followed_deadlines(
     first: dict[int, datetime] = {}
     for deadline_id, due in pending:
         first.setdefault(deadline_id, due)
-    return [FollowedDeadline(d, first.get(d.id)) for d in chosen]
+    return [FollowedDeadline(DeadlineView.of(d), first.get(d.id)) for d in chosen]
 
 
 # --- planning -----------------------------------------------------------------
@@ -559,7 +561,7 @@ async def choose_area(
     return await set_area(session, user_id, rules, now, centre_id=choice.id, directorate=None)
 
 
-async def followers_of(session: AsyncSession, deadline: Deadline) -> int:
+async def followers_of(session: AsyncSession, deadline: AnyDeadline) -> int:
     """How many people follow `deadline` (active, the right kind and area)."""
     subs = list(await session.scalars(select(Subscription).where(Subscription.active)))
     areas = await areas_of(session, subs)
