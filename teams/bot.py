@@ -110,7 +110,7 @@ class TeamsAdapter:
         self.auth = InboundAuth(settings, http)
         self.connector = Connector(TokenSource(settings, http))
         self.files = FileStore(settings.public_base_url)
-        # Notices sent on the core's own account (not wired to the queues yet).
+        # Notices sent on the core's own account: the queues' (`teams.web` registers it).
         self.notifier = TeamsNotifier(runtime, self.connector, self.files)
         # One conversation's activities one after the other: conversation → (lock, waiting).
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
