@@ -31,6 +31,7 @@ CHANNEL: Final = "teams"
 MENU: Final = (
     ("points", "🧮", N_("Points calculation")),
     ("faq", "❓", N_("Frequently asked questions")),
+    ("reminders", "⏰", N_("Reminders")),
 )
 
 
@@ -115,8 +116,8 @@ def greeting(tr: Translator, name: str | None) -> str:
             _(
                 "I am keplibot, the assistant of the ΚΕ.ΠΛΗ.ΝΕ.Τ. for teachers. Here in "
                 "Microsoft Teams I can calculate your points for the school lab manager post "
-                "(Υ.Σ.Ε.Π.Ε.Η.Υ.) and answer frequent questions; fault reports and reminders "
-                "are in the Telegram bot for now."
+                "(Υ.Σ.Ε.Π.Ε.Η.Υ.), answer frequent questions and remind you of the selection's "
+                "dates; fault reports are in the Telegram bot for now."
             ),
             "",
             _("Choose below:"),

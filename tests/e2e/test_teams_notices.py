@@ -53,8 +53,9 @@ async def serving(bot: BotHarness, standin: StandIn) -> AsyncIterator[None]:
         yield
 
 
-@pytest.fixture
-async def standin() -> AsyncIterator[StandIn]:
+@contextlib.asynccontextmanager
+async def started_standin() -> AsyncIterator[StandIn]:
+    """A stand-in, running; at the end, it refused nothing the bot sent."""
     made = StandIn()
     await made.start()
     try:
@@ -62,6 +63,12 @@ async def standin() -> AsyncIterator[StandIn]:
     finally:
         await made.stop()
     assert made.refusals == []
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[StandIn]:
+    async with started_standin() as made:
+        yield made
 
 
 def teams_settings(standin: StandIn) -> dict[str, Any]:
