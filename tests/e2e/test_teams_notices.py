@@ -148,6 +148,17 @@ async def test_a_teams_teachers_ticket_notices_arrive_in_teams_once(
         assert len(containing(standin.conversation(MARIA), resolved)) == 1
         assert standin.conversation(MARIA)[-1].labels
 
+        # A staff reply in the group reaches her in Teams, once.
+        post = await post_of(desk, ATHENS_STAFF_CHAT, REF)
+        [prompt] = (await desk.press(ATHENS_STAFF, post, "Απάντηση στον/στην")).new
+        await desk.reply(ATHENS_STAFF, prompt, "Αλλάξαμε το τροφοδοτικό του PC-07.")
+        await outbox_pass(desk)
+        replies = containing(standin.conversation(MARIA), "Αλλάξαμε το τροφοδοτικό του PC-07.")
+        assert len(replies) == 1
+        assert replies[0].text.startswith(f"🎫 **{REF}**")
+        await outbox_pass(desk)  # nothing is sent twice
+        assert len(containing(standin.conversation(MARIA), "τροφοδοτικό")) == 1
+
 
 @pytest.mark.refusals("sendMessage")
 async def test_a_teams_teacher_who_removed_the_app_is_reported_to_the_staff(
