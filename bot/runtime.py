@@ -17,10 +17,12 @@ from typing import Final, TypeAlias
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.routing import ChannelRouter
 from bot.services.faq import FaqIndex
 from bot.services.helpdesk.outbox_delivery import OutboxDispatcher
 from bot.services.helpdesk.ticket_links import LinkIndex
 from bot.services.reminders.delivery import ReminderDispatcher
+from bot.ui import Notifier
 
 MAX_REMEMBERED: Final = 20_000
 
@@ -81,6 +83,14 @@ class Runtime:
     faq: FaqIndex | None = None
     # What each bot message shows, so that an edit that changes nothing is not sent.
     shown: ShownContent = field(default_factory=ShownContent)
+    # The notifiers of the channels besides Telegram, by channel ("teams"), while this
+    # process serves them (Teams': registered by its web routes, `teams.web`).
+    notifiers: dict[str, Notifier] = field(default_factory=dict)
+
+    def route(self, telegram: Notifier) -> Notifier:
+        """The notifier the queues deliver through: `telegram` for Telegram's chats, the
+        person's own channel for a person of another (`bot.routing`)."""
+        return ChannelRouter(telegram, self.sessions, self.notifiers)
 
 
 StartupHook: TypeAlias = Callable[[Runtime], Awaitable[None]]

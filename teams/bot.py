@@ -11,13 +11,13 @@ written after each (the database).
 What an activity becomes:
 
 - a card submit (`value` = {"a": packed action}): the action of its codec (points, FAQ,
-  main menu, flow, language); data that parse as nothing, or that no longer fit the
-  conversation, get "This button is no longer active." and change nothing;
+  reminders, calendar, main menu, flow, language); data that parse as nothing, or that
+  no longer fit the conversation, get "This button is no longer active." and change nothing;
 - a JSON file (Teams' file download info, the manifest allows files): a declaration to
   score, as on Telegram;
 - a text: a command (`/points`, `points`, `/faq`, `/mypoints`, `/cancel`, `/start`,
-  `/help`, `/language`, as Teams' command list sends them), else the answer to the
-  question on screen, else an FAQ question;
+  `/help`, `/language`, `/reminders`, `/calendar`, as Teams' command list sends them),
+  else the answer to the question on screen, else an FAQ question;
 - the bot added to a personal chat (`conversationUpdate`): the greeting and the menu.
 """
 
@@ -37,15 +37,17 @@ from bot.config import Settings, SettingsError
 from bot.dialogs.common import LANGUAGE_ACTIONS, CancelFlow, DiscardFlow, KeepFlow, language
 from bot.dialogs.common import flow as flow_codec
 from bot.dialogs.faq.actions import faq as faq_codec
-from bot.dialogs.menu import MainMenu, OpenFaq, OpenPoints, menu
+from bot.dialogs.menu import MainMenu, OpenFaq, OpenPoints, OpenReminders, menu
 from bot.dialogs.points.actions import points as points_codec
+from bot.dialogs.reminders.actions import calendar as calendar_codec
+from bot.dialogs.reminders.actions import reminders as reminders_codec
 from bot.i18n import get_translator, pick_locale
 from bot.runtime import Runtime
 from bot.services import channels
 from bot.services.exclusive import in_turn
 from bot.services.points.files import MAX_FILE_BYTES
 from bot.ui import Action, Codec
-from teams import faq, points
+from teams import faq, points, reminders
 from teams.actions import ShowLanguages, teams
 from teams.auth import InboundAuth, TokenSource, Unauthorized, require_teams
 from teams.connector import Connector, Conversation
@@ -59,9 +61,19 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES: Final = 256 * 1024
 FILE_INFO: Final = "application/vnd.microsoft.teams.file.download.info"
 DOWNLOAD_TIMEOUT: Final = aiohttp.ClientTimeout(total=20)
-CODECS: Final[tuple[Codec, ...]] = (points_codec, faq_codec, menu, flow_codec, language, teams)
+CODECS: Final[tuple[Codec, ...]] = (
+    points_codec,
+    faq_codec,
+    menu,
+    flow_codec,
+    language,
+    teams,
+    reminders_codec,
+    calendar_codec,
+)
 COMMANDS: Final = frozenset(
     {"start", "help", "menu", "points", "mypoints", "faq", "cancel", "language"}
+    | {"reminders", "calendar"}
 )
 
 
@@ -110,7 +122,7 @@ class TeamsAdapter:
         self.auth = InboundAuth(settings, http)
         self.connector = Connector(TokenSource(settings, http))
         self.files = FileStore(settings.public_base_url)
-        # Notices sent on the core's own account (not wired to the queues yet).
+        # Notices sent on the core's own account: the queues' (`teams.web` registers it).
         self.notifier = TeamsNotifier(runtime, self.connector, self.files)
         # One conversation's activities one after the other: conversation → (lock, waiting).
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
@@ -286,6 +298,11 @@ class TeamsAdapter:
         elif type(action).codec is faq_codec:
             if not await faq.pressed(turn, action):
                 await turn.say(turn.tr.gettext("This button is no longer active."))
+        elif type(action).codec in (reminders_codec, calendar_codec):
+            if not await reminders.pressed(turn, action):
+                await turn.say(turn.tr.gettext("This button is no longer active."))
+        elif isinstance(action, OpenReminders):
+            await reminders.show(turn, replace=True)
         elif isinstance(action, CancelFlow | KeepFlow | DiscardFlow):
             await points.flow_pressed(turn, action)
         elif isinstance(action, OpenPoints):
@@ -298,7 +315,7 @@ class TeamsAdapter:
             await turn.show(languages(turn.tr), replace=True)
         elif type(action).codec is language:
             await self._choose_language(turn, type(action).verb)
-        else:  # an entry Teams does not have yet (the fault report, reminders)
+        else:  # an entry Teams does not have yet (the fault report)
             await turn.say(turn.tr.gettext("This button is no longer active."))
 
     async def _choose_language(self, turn: Turn, locale: str) -> None:
@@ -336,6 +353,8 @@ class TeamsAdapter:
             await faq.topics(turn)
         elif command == "language":
             await turn.show(languages(tr))
+        elif command in ("reminders", "calendar"):
+            await (reminders.show if command == "reminders" else reminders.calendar)(turn)
         elif command == "cancel":
             await points.cancel(turn)
             await turn.show(main_menu(tr, tr.gettext("Cancelled. You are back at the main menu.")))

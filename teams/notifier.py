@@ -8,8 +8,8 @@ The Bot Connector's answer becomes the port's outcome: 429 → `RetryLater` (its
 Retry-After), 403/404 (the app was removed, the conversation is gone, the bot is
 blocked) → `RecipientGone`, another 4xx → `PermanentFailure`, a 401 (the bot's own token
 refused), a 5xx or a network fault → `TemporaryFailure`. One attempt; the queues
-(helpdesk outbox, reminders) decide what next. Not wired to them yet: their rows still
-address Telegram chats (issue 16).
+(helpdesk outbox, reminders) decide what next: they address a person by user id, and
+`bot.routing.ChannelRouter` turns a Teams person's into their latest conversation here.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def delivery_error(exc: aiohttp.ClientResponseError) -> DeliveryError:
 class TeamsNotifier:
     """Delivers screens to Teams conversations the bot has had."""
 
-    channel: Final = CHANNEL
+    channel: str = CHANNEL
 
     def __init__(self, runtime: Runtime, connector: Connector, files: FileLinks) -> None:
         self.runtime = runtime

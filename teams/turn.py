@@ -9,7 +9,6 @@ sends a `Screen` (or replaces the card whose button was used).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
@@ -18,6 +17,7 @@ from bot.dialogs.common import LANGUAGE_ACTIONS
 from bot.dialogs.menu import entry_button
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
+from bot.services import channels
 from bot.ui import Button, File, Screen
 from teams.actions import ShowLanguages
 from teams.connector import Connector, Conversation
@@ -31,6 +31,7 @@ CHANNEL: Final = "teams"
 MENU: Final = (
     ("points", "🧮", N_("Points calculation")),
     ("faq", "❓", N_("Frequently asked questions")),
+    ("reminders", "⏰", N_("Reminders")),
 )
 
 
@@ -81,8 +82,7 @@ class Turn:
         feedback is kept per answer message as Telegram's message numbers are)."""
         if self.card_id is None:
             return None
-        digest = hashlib.sha256(self.card_id.encode()).digest()
-        return int.from_bytes(digest[:6], "big") + 1
+        return channels.message_number(self.card_id)
 
 
 def menu_button(tr: Translator, key: str) -> Button | None:
@@ -116,8 +116,8 @@ def greeting(tr: Translator, name: str | None) -> str:
             _(
                 "I am keplibot, the assistant of the ΚΕ.ΠΛΗ.ΝΕ.Τ. for teachers. Here in "
                 "Microsoft Teams I can calculate your points for the school lab manager post "
-                "(Υ.Σ.Ε.Π.Ε.Η.Υ.) and answer frequent questions; fault reports and reminders "
-                "are in the Telegram bot for now."
+                "(Υ.Σ.Ε.Π.Ε.Η.Υ.), answer frequent questions and remind you of the selection's "
+                "dates; fault reports are in the Telegram bot for now."
             ),
             "",
             _("Choose below:"),

@@ -1,5 +1,6 @@
 """Mount the Teams channel on keplibot's aiohttp server (`bot.web` calls `add_routes` when
-TEAMS_APP_ID is set): `POST /api/messages` and the file links of `teams.files`."""
+TEAMS_APP_ID is set): `POST /api/messages` and the file links of `teams.files`; while
+it serves, its notifier is the runtime's for Teams people (`Runtime.notifiers`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.runtime import Runtime
 from bot.services.exclusive import run_alone
 from teams import points
 from teams.bot import TeamsAdapter, check_settings
+from teams.turn import CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +36,14 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
     adapter.add_routes(web_app)
 
     async def start(_app: web.Application) -> None:
+        # Notices to Teams people (the helpdesk outbox, reminders) go out through the
+        # adapter while its HTTP client is open (`Runtime.route`).
+        runtime.notifiers[CHANNEL] = adapter.notifier
         web_app[PURGE] = asyncio.create_task(purge_regularly(runtime))
 
     async def close(_app: web.Application) -> None:
+        if runtime.notifiers.get(CHANNEL) is adapter.notifier:
+            del runtime.notifiers[CHANNEL]
         web_app[PURGE].cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await web_app[PURGE]

@@ -7,6 +7,11 @@ bot's own web server (calendar feeds, /healthz) listens on the same host, on
 the page's port + 1 (else a free one), and PUBLIC_BASE_URL is set to it, so the
 links that /calendar gives work in the demo.
 
+The Teams chat (`bot.demo.teams_chat`) runs beside them on the page's port + 2 (else a
+free one), unless `--no-teams`: the sample teachers in a Microsoft Teams personal chat,
+through the real Teams adapter (the bot's web server then serves `/api/messages`) and the
+local stand-in for Microsoft's side.
+
 A fresh data directory gets sample data (`bot.demo`): schools of two directorates,
 two support centres with staff groups and staff, an administrator, teachers and
 dates of the selection process, so every feature can be tried as each kind of user
@@ -32,6 +37,7 @@ from bot.config import Settings, SettingsError, load_settings
 from bot.db import create_engine, session_factory, upgrade_schema
 from bot.demo.seed import NotADemoDatabase, demo_settings, seed_demo
 from bot.demo.stage import stage
+from bot.demo.teams_chat import TeamsChat
 from bot.emulator.server import EmulatorServer
 from bot.logging import setup_logging
 from bot.web import listening_socket, serve_polling, socket_url, stop_on_signals
@@ -65,6 +71,11 @@ def register(subparsers: Any) -> None:
         help="where the demo keeps its database (demo-data)",
     )
     parser.add_argument(
+        "--no-teams",
+        action="store_true",
+        help="without the Microsoft Teams chat (the page's port + 2)",
+    )
+    parser.add_argument(
         "--empty",
         action="store_true",
         help="no sample data: no schools, centres, staff, personas or dates",
@@ -76,7 +87,14 @@ def handle(args: argparse.Namespace) -> int:
     setup_logging(load_settings(telegram_token=DEMO_TOKEN))
     try:
         asyncio.run(
-            run_demo(args.host, args.port, args.data_dir, web_port=args.web_port, empty=args.empty)
+            run_demo(
+                args.host,
+                args.port,
+                args.data_dir,
+                web_port=args.web_port,
+                empty=args.empty,
+                teams=not args.no_teams,
+            )
         )
     except WebPortUnavailable as exc:
         print(f"keplibot demo: {exc}", file=sys.stderr)
@@ -108,9 +126,9 @@ class WebPortUnavailable(Exception):
     """The --web-port asked for cannot be listened on."""
 
 
-def _web_socket(host: str, page_port: int, web_port: int | None) -> socket.socket:
-    """The web server's socket: `web_port` if given, else the page's port + 1 when it is
-    free (a stable feed URL across runs), else any free port."""
+def _web_socket(host: str, page_port: int, web_port: int | None, step: int = 1) -> socket.socket:
+    """The web server's socket: `web_port` if given, else the page's port + `step` when it
+    is free (a stable feed URL across runs), else any free port."""
     if web_port is not None:
         try:
             return listening_socket(host, web_port)
@@ -120,7 +138,7 @@ def _web_socket(host: str, page_port: int, web_port: int | None) -> socket.socke
             ) from None
     if page_port:
         with contextlib.suppress(SettingsError):
-            return listening_socket(host, page_port + 1)
+            return listening_socket(host, page_port + step)
     return listening_socket(host, 0)
 
 
@@ -145,6 +163,7 @@ async def run_demo(
     *,
     web_port: int | None = None,
     empty: bool = False,
+    teams: bool = True,
     reminder_lead: timedelta = timedelta(minutes=1),
     stop: asyncio.Event | None = None,
     ready: Callable[[str], Any] | None = None,
@@ -152,7 +171,8 @@ async def run_demo(
     """Run the demo until `stop` is set (or Ctrl-C/SIGTERM); `ready(url)` once it serves.
 
     `web_port`: the port of the bot's web server (see the module docstring). `empty`:
-    no sample data. `reminder_lead`: when the sample reminder arrives, after the start.
+    no sample data. `teams`: with the Teams chat. `reminder_lead`: when the sample
+    reminder arrives, after the start.
     """
     database = await asyncio.to_thread(_prepare, data_dir)
     database_url = f"sqlite+aiosqlite:///{database}"
@@ -178,22 +198,35 @@ async def run_demo(
         local = f"http://127.0.0.1:{emulator.port}" if host in ("0.0.0.0", "::") else None
         base = (local or emulator.url).rstrip("/")
         sock = _web_socket(host, emulator.port, web_port)
-        settings = load_settings(
-            telegram_token=DEMO_TOKEN,
-            telegram_base_url=f"{base}/bot",
-            telegram_base_file_url=f"{base}/file/bot",
-            database_url=database_url,
-            # The demo's own server, whatever .env says: its tokens live in the demo database.
-            public_base_url=socket_url(sock),
-            **overrides,
-        )
         url = page_url(emulator)
+        chat = TeamsChat(telegram_page=url) if teams else None
+        try:
+            if chat is not None:
+                await chat.start(_web_socket(host, emulator.port, None, step=2))
+                chat.connect(socket_url(sock))
+                emulator.state.teams_url = chat.url
+            settings = load_settings(
+                telegram_token=DEMO_TOKEN,
+                telegram_base_url=f"{base}/bot",
+                telegram_base_file_url=f"{base}/file/bot",
+                database_url=database_url,
+                # The demo's own server, whatever .env says: its tokens live in the demo
+                # database (and Teams' files are offered there).
+                public_base_url=socket_url(sock),
+                **(chat.settings() if chat is not None else {}),
+                **overrides,
+            )
 
-        def started(feeds: str | None) -> None:
-            print(f"keplibot demo: open {url} in your browser (Ctrl-C stops it)", flush=True)
-            log.info("demo database: %s; calendar feeds on %s", database, feeds)
-            if ready is not None:
-                ready(url)
+            def started(feeds: str | None) -> None:
+                print(f"keplibot demo: open {url} in your browser (Ctrl-C stops it)", flush=True)
+                if chat is not None:
+                    print(f"keplibot demo: the Microsoft Teams chat is at {chat.url}", flush=True)
+                log.info("demo database: %s; calendar feeds on %s", database, feeds)
+                if ready is not None:
+                    ready(url)
 
-        await serve_polling(settings, stop=stop, sock=sock, ready=started)
+            await serve_polling(settings, stop=stop, sock=sock, ready=started)
+        finally:
+            if chat is not None:
+                await chat.stop()
     print("keplibot demo: stopped", flush=True)

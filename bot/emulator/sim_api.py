@@ -131,8 +131,9 @@ class SimRoutes:
         return web.json_response({"users": users})
 
     async def get_personas(self, request: web.Request) -> web.Response:
-        """The people the page offers to be: `{user, role, detail, chats}` each."""
-        return web.json_response({"personas": self.world.personas})
+        """The people the page offers to be: `{user, role, detail, chats}` each; and the
+        demo's Teams chat page (`teams`, "" without one)."""
+        return web.json_response({"personas": self.world.personas, "teams": self.world.teams_url})
 
     async def post_user(self, request: web.Request) -> web.Response:
         body = await _json_body(request)

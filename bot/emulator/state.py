@@ -343,6 +343,7 @@ class World:
         self.changes = Notifier()  # anything a /sim client may watch
         # People the web page offers to be (the demo's cast; empty in plain emulator runs).
         self.personas: list[JSON] = []
+        self.teams_url = ""  # the demo's Microsoft Teams chat page, if it runs one
         self.update_signal = Notifier()  # new updates, webhook changes, poll takeovers
         self.poll_generation = 0
         self.poll_end_reason = ""

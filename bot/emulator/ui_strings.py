@@ -66,6 +66,7 @@ UI_STRINGS: Final[dict[str, str]] = {
     "name_required": N_("Please enter a first name."),
     # The demo's personas (sample people): who the person at the page can be.
     "demo_personas": N_("Try it as"),
+    "demo_teams": N_("The same teachers in Microsoft Teams (offline stand-in) ↗"),
     "demo_personas_hint": N_(
         "Sample people of the demo: teachers of different schools, staff of two support "
         "centres and the administrator. Switch between them at any time from the list at "

@@ -243,3 +243,27 @@ async def erase_channel_data(session: AsyncSession, user_id: int) -> int:
         result = await session.execute(delete(model).where(model.user_id == user_id))
         touched += int(getattr(result, "rowcount", 0) or 0)
     return touched
+
+
+# --- notices (`bot.routing`) ---------------------------------------------------------------
+
+
+def message_number(message_id: str) -> int:
+    """A channel's text message id as a number (a stable 48-bit hash, ≥ 1): what the
+    queues and ticket links, made for Telegram's numbered messages, keep."""
+    digest = hashlib.sha256(message_id.encode()).digest()
+    return int.from_bytes(digest[:6], "big") + 1
+
+
+async def latest_conversation(session: AsyncSession, user_id: int) -> tuple[str, str] | None:
+    """(channel, conversation id) of the person's most recent conversation with the bot:
+    where a notice to them goes; None when they have none (never, or erased)."""
+    row = (
+        await session.execute(
+            select(ChannelConversation.channel, ChannelConversation.conversation_id)
+            .where(ChannelConversation.user_id == user_id)
+            .order_by(ChannelConversation.updated_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])

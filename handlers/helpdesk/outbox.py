@@ -312,7 +312,7 @@ def dispatcher_for(app: KepliApp) -> OutboxDispatcher:
         settings = runtime.settings
         runtime.outbox = OutboxDispatcher(
             runtime.sessions,
-            HelpdeskSender(app, TelegramNotifier(app.bot)),
+            HelpdeskSender(app, runtime.route(TelegramNotifier(app.bot))),
             now=runtime.clock,
             max_attempts=settings.outbox_max_attempts,
         )

@@ -2,7 +2,8 @@
 
 Every REMINDER_POLL_SECONDS the job (`deliver_due`) sends what is due; each
 reminder is worded by `bot.dialogs.reminders.notices.ReminderNotices` and
-delivered by the Telegram adapter of the Notifier port (`TelegramNotifier`),
+delivered by the Telegram adapter of the Notifier port (`TelegramNotifier`), or for
+a person of another channel (Teams) by that channel's (`Runtime.route`),
 whose outcomes the dispatcher acts on (blocked: unsubscribe; 429: pause; 5xx:
 retry with backoff).
 """
@@ -35,7 +36,7 @@ def dispatcher_for(app: KepliApp) -> ReminderDispatcher:
             runtime.sessions,
             # The bot's rate limiter retries a 429 itself a few times; a RetryAfter that
             # still comes through means a lasting flood: the dispatcher pauses everything.
-            ReminderNotices(TelegramNotifier(app.bot), settings),
+            ReminderNotices(runtime.route(TelegramNotifier(app.bot)), settings),
             now=runtime.clock,
             rate=settings.broadcast_rate,
             concurrency=settings.broadcast_concurrency,

@@ -48,3 +48,28 @@ async def test_a_teacher_opens_the_demo_sends_start_and_uses_the_menu(page: Any)
     await expect(
         greeting.locator("button.inline-button", has_text="Points calculation")
     ).to_be_visible()
+
+
+async def test_the_personas_link_to_the_teams_chat_where_a_teacher_uses_the_menu(
+    page: Any,
+) -> None:
+    expect = async_api.expect
+    link = page.locator("#teams-link")
+    await expect(link).to_be_visible(timeout=WAIT_MS)
+    await expect(link).to_contain_text("Microsoft Teams")
+    teams = await link.get_attribute("href")
+    assert teams is not None
+    assert teams.startswith("http://127.0.0.1:")
+    await page.goto(teams)
+    await expect(page.locator("#title")).to_have_text(
+        "Το keplibot στο Microsoft Teams (τοπική προσομοίωση)"
+    )
+    await page.locator("#people button", has_text="Helen Brown").click()
+    await page.fill("#text", "/start")
+    await page.press("#text", "Enter")
+    card = page.locator(".msg:not(.me)").last
+    await expect(card).to_contain_text("Hello, Helen Brown!", timeout=WAIT_MS)
+    await expect(page.locator(".msg.me")).to_have_text("/start")
+    await card.locator("button", has_text="Reminders").click()
+    await expect(card).to_contain_text("⏰ Reminders", timeout=WAIT_MS)
+    await expect(card.locator("button", has_text="Follow all deadlines")).to_be_visible()

@@ -297,6 +297,7 @@ async def test_the_bot_added_greets_in_the_teams_locale_and_a_chosen_language_is
     assert greeting.labels == [
         "🧮 Points calculation",
         "❓ Frequently asked questions",
+        "⏰ Reminders",
         "🌐 Language / Γλώσσα",
     ]
     assert await standin.submit(HELEN, greeting, "Language") == []

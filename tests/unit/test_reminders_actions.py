@@ -105,6 +105,18 @@ async def test_a_reminder_goes_to_the_persons_chat_in_their_language_with_a_stop
     assert screen.actions() == [StopFromReminder()]
 
 
+@pytest.mark.parametrize(
+    ("locale", "start"), [("en-US", "⏰ Reminder:"), ("el-GR", "⏰ Υπενθύμιση:")]
+)
+async def test_a_client_language_with_a_region_is_the_readers_language(
+    locale: str, start: str
+) -> None:
+    notifier = FakeNotifier()
+    await ReminderNotices(notifier, Settings(telegram_token="1:x"))(due(locale))
+    [(_to, screen)] = notifier.sent
+    assert screen.text.startswith(start)
+
+
 async def test_a_refusal_of_the_channel_reaches_the_dispatcher() -> None:
     notifier = FakeNotifier(refuse=RecipientGone("blocked"))
     with pytest.raises(RecipientGone):

@@ -33,7 +33,11 @@ class ReminderNotices:
         self.settings = settings
 
     async def __call__(self, reminder: DueReminder) -> Delivered:
-        tr = get_translator(pick_locale(reminder.locale, None, self.settings.default_locale))
+        # The person's choice ("en"), else their client's language, which may carry a
+        # region ("en-US" from Teams, "pt-br" from Telegram): normalised, not dropped.
+        locale = reminder.locale
+        tr = get_translator(pick_locale(locale, locale, self.settings.default_locale))
         screen = reminder_screen(tr, reminder, self.settings.tz)
-        # A person's private chat has their user id on Telegram, the one channel today.
+        # The person's private chat: their user id (another channel's person is routed to
+        # their conversation there by the notifier, `bot.routing`).
         return await self.notifier.deliver(Address.telegram(reminder.user_id), screen)

@@ -20,6 +20,7 @@
   const $ = (id) => document.getElementById(id);
   const state = {
     locale: initialLocale(),
+    teamsUrl: "", // the demo's Microsoft Teams chat page, if any
     strings: {},
     user: null,
     personas: [], // the demo's cast: {user, role, detail, chats}
@@ -168,9 +169,12 @@
 
   async function loadPersonas() {
     try {
-      state.personas = (await api("GET", "/sim/personas")).personas || [];
+      const cast = await api("GET", "/sim/personas");
+      state.personas = cast.personas || [];
+      state.teamsUrl = cast.teams || "";
     } catch (error) {
       state.personas = [];
+      state.teamsUrl = "";
     }
   }
 
@@ -228,6 +232,8 @@
       ]),
     ])));
     $("personas-box").hidden = state.personas.length === 0;
+    $("teams-link").href = state.teamsUrl || "#";
+    $("teams-link").hidden = !state.teamsUrl;
     const list = $("known-users");
     list.replaceChildren();
     const users = knownUsers().filter((user) => !personaOf(user.id));
