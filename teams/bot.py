@@ -34,10 +34,18 @@ from microsoft_agents.activity import Activity
 from pydantic import ValidationError
 
 from bot.config import Settings, SettingsError
-from bot.dialogs.common import LANGUAGE_ACTIONS, CancelFlow, DiscardFlow, KeepFlow, language
+from bot.dialogs.common import (
+    LANGUAGE_ACTIONS,
+    CancelFlow,
+    DiscardFlow,
+    KeepFlow,
+    LeaveFlow,
+    language,
+)
 from bot.dialogs.common import flow as flow_codec
 from bot.dialogs.faq.actions import faq as faq_codec
-from bot.dialogs.menu import MainMenu, OpenFaq, OpenPoints, menu
+from bot.dialogs.helpdesk.report.actions import REPORT
+from bot.dialogs.menu import MainMenu, OpenFaq, OpenPoints, OpenReport, menu
 from bot.dialogs.points.actions import points as points_codec
 from bot.i18n import get_translator, pick_locale
 from bot.runtime import Runtime
@@ -45,7 +53,7 @@ from bot.services import channels
 from bot.services.exclusive import in_turn
 from bot.services.points.files import MAX_FILE_BYTES
 from bot.ui import Action, Codec
-from teams import faq, points
+from teams import faq, flows, photos, points, report
 from teams.actions import ShowLanguages, teams
 from teams.auth import InboundAuth, TokenSource, Unauthorized, require_teams
 from teams.connector import Connector, Conversation
@@ -59,9 +67,17 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES: Final = 256 * 1024
 FILE_INFO: Final = "application/vnd.microsoft.teams.file.download.info"
 DOWNLOAD_TIMEOUT: Final = aiohttp.ClientTimeout(total=20)
-CODECS: Final[tuple[Codec, ...]] = (points_codec, faq_codec, menu, flow_codec, language, teams)
+CODECS: Final[tuple[Codec, ...]] = (
+    points_codec,
+    faq_codec,
+    REPORT,
+    menu,
+    flow_codec,
+    language,
+    teams,
+)
 COMMANDS: Final = frozenset(
-    {"start", "help", "menu", "points", "mypoints", "faq", "cancel", "language"}
+    {"start", "help", "menu", "points", "mypoints", "faq", "cancel", "language", "report"}
 )
 
 
@@ -194,8 +210,11 @@ class TeamsAdapter:
             return
         try:
             declaration = json_file(activity)
+            images = photos.images(activity)
             if activity.value is not None:
                 await self.on_submit(turn, submitted(activity.value))
+            elif images:  # the fault report's photos (one outside any flow starts one)
+                await self.on_images(turn, activity, images)
             elif declaration is not None:
                 name, url = declaration
                 await points.upload(turn, name, await self._download(url))
@@ -208,6 +227,21 @@ class TeamsAdapter:
             await self._apologise(turn)
             return
         await self._save(turn)
+
+    async def on_images(self, turn: Turn, activity: Activity, images: list[photos.Image]) -> None:
+        """Images: the fault report's photos (`teams.report.media`); outside a report the
+        first one asks to leave another flow, as `/report` would."""
+        tokens = self.connector.tokens
+        fetched = [
+            await photos.fetch(self._http, tokens, image, activity.service_url or "")
+            for image in images
+        ]
+        kept = [(i, f.data) for i, f in zip(images, fetched, strict=True) if f.data]
+        if report.asking(turn) or flows.active(turn) is None or not kept:
+            await report.media(turn, images, fetched, f"teams-{activity.id}")
+            return
+        image, data = kept[0]
+        await flows.may_start(turn, "report", await photos.keep(turn, image, data))
 
     async def _download(self, url: str) -> bytes | None:
         """A file the person sent (Teams' pre-authorised download URL); None when it cannot
@@ -286,10 +320,16 @@ class TeamsAdapter:
         elif type(action).codec is faq_codec:
             if not await faq.pressed(turn, action):
                 await turn.say(turn.tr.gettext("This button is no longer active."))
-        elif isinstance(action, CancelFlow | KeepFlow | DiscardFlow):
-            await points.flow_pressed(turn, action)
+        elif type(action).codec is REPORT:
+            await report.pressed(turn, action)
+        elif isinstance(action, CancelFlow | KeepFlow | DiscardFlow | LeaveFlow):
+            await flows.pressed(turn, action)
         elif isinstance(action, OpenPoints):
-            await points.start(turn)
+            if await flows.may_start(turn, "points"):
+                await points.start(turn)
+        elif isinstance(action, OpenReport):
+            if await flows.may_start(turn, "report"):
+                await report.start(turn, replace=True)
         elif isinstance(action, OpenFaq):
             await faq.topics(turn, replace=True)
         elif isinstance(action, MainMenu):
@@ -323,13 +363,19 @@ class TeamsAdapter:
             await turn.show(main_menu(turn.tr, turn.tr.gettext("Choose below:")))
         elif points.asking(turn):
             await points.text(turn, text)
+        elif report.asking(turn):
+            await report.text(turn, text)
         else:
             await faq.question(turn, text)
 
     async def on_command(self, turn: Turn, command: str) -> None:
         tr = turn.tr
+        if command in ("points", "report") and not await flows.may_start(turn, command):
+            return
         if command == "points":
             await points.start(turn)
+        elif command == "report":
+            await report.start(turn)
         elif command == "mypoints":
             await points.my_points(turn)
         elif command == "faq":
@@ -337,8 +383,8 @@ class TeamsAdapter:
         elif command == "language":
             await turn.show(languages(tr))
         elif command == "cancel":
-            await points.cancel(turn)
+            await flows.leave_all(turn)
             await turn.show(main_menu(tr, tr.gettext("Cancelled. You are back at the main menu.")))
         else:  # start, help, menu
-            await points.cancel(turn)
+            await flows.leave_all(turn)
             await turn.show(main_menu(tr, greeting(tr, turn.name)))

@@ -38,6 +38,7 @@ COMMANDS: Final = (
     ("points", N_("Calculate your points for the school lab manager post")),
     ("mypoints", N_("Your kept points declaration")),
     ("faq", N_("Frequently asked questions: ask me in your own words")),
+    ("report", N_("Report a fault in the school lab")),
     ("language", N_("Speak Greek or English")),
     ("cancel", N_("Stop what you are doing")),
     ("help", N_("What I can do and how to use me")),

@@ -30,6 +30,7 @@ CHANNEL: Final = "teams"
 # The main menu in Teams: the features this channel has so far (labels as Telegram's).
 MENU: Final = (
     ("points", "🧮", N_("Points calculation")),
+    ("report", "🛠", N_("Report a fault")),
     ("faq", "❓", N_("Frequently asked questions")),
 )
 
@@ -116,8 +117,8 @@ def greeting(tr: Translator, name: str | None) -> str:
             _(
                 "I am keplibot, the assistant of the ΚΕ.ΠΛΗ.ΝΕ.Τ. for teachers. Here in "
                 "Microsoft Teams I can calculate your points for the school lab manager post "
-                "(Υ.Σ.Ε.Π.Ε.Η.Υ.) and answer frequent questions; fault reports and reminders "
-                "are in the Telegram bot for now."
+                "(Υ.Σ.Ε.Π.Ε.Η.Υ.), take a fault report for your support centre (/report) and "
+                "answer frequent questions; reminders are in the Telegram bot for now."
             ),
             "",
             _("Choose below:"),

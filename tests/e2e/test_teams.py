@@ -296,6 +296,7 @@ async def test_the_bot_added_greets_in_the_teams_locale_and_a_chosen_language_is
     assert "Here in Microsoft Teams I can calculate your points" in greeting.text
     assert greeting.labels == [
         "🧮 Points calculation",
+        "🛠 Report a fault",
         "❓ Frequently asked questions",
         "🌐 Language / Γλώσσα",
     ]
