@@ -44,6 +44,7 @@ from bot.dialogs.common import (
 )
 from bot.dialogs.common import flow as flow_codec
 from bot.dialogs.faq.actions import faq as faq_codec
+from bot.dialogs.helpdesk.actions import teacher as teacher_codec
 from bot.dialogs.helpdesk.report.actions import REPORT
 from bot.dialogs.menu import MainMenu, OpenFaq, OpenPoints, OpenReport, menu
 from bot.dialogs.points.actions import points as points_codec
@@ -53,7 +54,7 @@ from bot.services import channels
 from bot.services.exclusive import in_turn
 from bot.services.points.files import MAX_FILE_BYTES
 from bot.ui import Action, Codec
-from teams import faq, flows, photos, points, report
+from teams import faq, flows, photos, points, report, tickets
 from teams.actions import ShowLanguages, teams
 from teams.auth import InboundAuth, TokenSource, Unauthorized, require_teams
 from teams.connector import Connector, Conversation
@@ -71,13 +72,15 @@ CODECS: Final[tuple[Codec, ...]] = (
     points_codec,
     faq_codec,
     REPORT,
+    teacher_codec,
     menu,
     flow_codec,
     language,
     teams,
 )
 COMMANDS: Final = frozenset(
-    {"start", "help", "menu", "points", "mypoints", "faq", "cancel", "language", "report"}
+    {"start", "help", "menu", "points", "mypoints", "faq", "cancel", "language"}
+    | {"report", "mytickets"}  # the helpdesk
 )
 
 
@@ -237,6 +240,13 @@ class TeamsAdapter:
             for image in images
         ]
         kept = [(i, f.data) for i, f in zip(images, fetched, strict=True) if f.data]
+        if tickets.replying(turn) is not None:  # photos for a ticket («Reply / add photos»)
+            files = [await photos.keep(turn, image, data) for image, data in kept]
+            if files or activity.text:
+                await tickets.message(turn, (activity.text or "").strip(), files)
+            else:
+                await report.media(turn, images, fetched, f"teams-{activity.id}")
+            return
         if report.asking(turn) or flows.active(turn) is None or not kept:
             await report.media(turn, images, fetched, f"teams-{activity.id}")
             return
@@ -322,6 +332,8 @@ class TeamsAdapter:
                 await turn.say(turn.tr.gettext("This button is no longer active."))
         elif type(action).codec is REPORT:
             await report.pressed(turn, action)
+        elif type(action).codec is teacher_codec:
+            await tickets.pressed(turn, action)
         elif isinstance(action, CancelFlow | KeepFlow | DiscardFlow | LeaveFlow):
             await flows.pressed(turn, action)
         elif isinstance(action, OpenPoints):
@@ -361,6 +373,8 @@ class TeamsAdapter:
             await self.on_command(turn, command)
         elif not text:  # an attachment without text: not understood in Teams yet
             await turn.show(main_menu(turn.tr, turn.tr.gettext("Choose below:")))
+        elif tickets.replying(turn) is not None:  # after «Reply / add photos»
+            await tickets.message(turn, text, [])
         elif points.asking(turn):
             await points.text(turn, text)
         elif report.asking(turn):
@@ -376,6 +390,8 @@ class TeamsAdapter:
             await points.start(turn)
         elif command == "report":
             await report.start(turn)
+        elif command == "mytickets":
+            await tickets.my_tickets(turn)
         elif command == "mypoints":
             await points.my_points(turn)
         elif command == "faq":

@@ -18,7 +18,7 @@ from bot.dialogs.helpdesk.report import steps
 from bot.i18n import N_
 from bot.services.helpdesk.ticket_types import AttachmentKind, NewAttachment
 from bot.ui import Action, Button, Screen
-from teams import points, report
+from teams import points, report, tickets
 from teams.turn import Turn, main_menu
 
 PENDING: Final = "pending_flow"
@@ -85,6 +85,7 @@ async def leave_all(turn: Turn) -> None:
     await points.cancel(turn)
     report.drop(turn)
     turn.state.pop(PENDING, None)
+    turn.state.pop(tickets.REPLY, None)
 
 
 async def pressed(turn: Turn, action: Action) -> None:

@@ -39,6 +39,7 @@ COMMANDS: Final = (
     ("mypoints", N_("Your kept points declaration")),
     ("faq", N_("Frequently asked questions: ask me in your own words")),
     ("report", N_("Report a fault in the school lab")),
+    ("mytickets", N_("My fault reports and their status")),
     ("language", N_("Speak Greek or English")),
     ("cancel", N_("Stop what you are doing")),
     ("help", N_("What I can do and how to use me")),

@@ -1,0 +1,116 @@
+"""A teacher's tickets from Microsoft Teams, end to end: "My tickets", a ticket's history,
+a message and a photo to the centre, close and reopen; every press authorised for the
+person pressing (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from bot.dialogs.helpdesk import actions as act
+from bot.services.helpdesk import tickets
+from bot.services.helpdesk.ticket_types import Status, TicketView
+from bot.ui.actions import pack
+from tests.e2e.conftest import Launch
+from tests.e2e.helpdesk_e2e import database, png
+from tests.e2e.test_teams_helpdesk import HELEN, MARIA, REF, Desk, open_desk, walk_to_summary
+from tests.helpdesk_world import THESSALONIKI_STAFF_CHAT
+
+NOT_YOURS = "Αυτό το αίτημα δεν είναι δικό σας. Δεν άλλαξε τίποτα."
+
+
+async def reported(desk: Desk) -> None:
+    summary = await walk_to_summary(desk, MARIA)
+    done = await desk.press(MARIA, summary, "Αποστολή")
+    assert REF in done.text
+
+
+async def ticket(database_url: str) -> TicketView:
+    async with database(database_url) as sessions, sessions() as session:
+        return await tickets.ticket_by_reference(session, REF)
+
+
+async def staff_texts(desk: Desk) -> list[str]:
+    return [
+        str(m.get("text") or m.get("caption")) for m in await desk.staff(THESSALONIKI_STAFF_CHAT)
+    ]
+
+
+async def staff_post(desk: Desk) -> str:
+    staff = await desk.staff(THESSALONIKI_STAFF_CHAT)
+    [post] = [m for m in staff if str(m.get("text") or "").startswith(f"🎫 {REF}")]
+    return str(post["text"])
+
+
+async def test_my_tickets_a_message_a_photo_close_and_reopen(
+    launch: Launch, database_url: str
+) -> None:
+    async with open_desk(launch, database_url) as desk:
+        empty = await desk.say(HELEN, "/mytickets")
+        assert empty.text.startswith("You have not reported any fault yet.")
+        await reported(desk)
+        listed = await desk.say(MARIA, "/mytickets")
+        assert REF in listed.text
+        view = await desk.press(MARIA, listed, REF)
+        assert REF in view.text
+        assert "Η οθόνη μένει μαύρη." in view.text
+        prompt = await desk.press(MARIA, view, "Απάντηση / φωτογραφίες")
+        assert prompt.text.startswith("✍️"), prompt.text
+        told = await desk.say(MARIA, "Το ξαναδοκίμασα, τίποτα.")
+        assert told.text == f"✓ Στάλθηκε στο κέντρο υποστήριξης ({REF}).", told.text
+        assert any("Το ξαναδοκίμασα, τίποτα." in t for t in await staff_texts(desk))
+        # A photo for the ticket: after «Reply / add photos» again.
+        view = await desk.press(MARIA, await desk.say(MARIA, "/mytickets"), REF)
+        await desk.press(MARIA, view, "Απάντηση / φωτογραφίες")
+        [told] = await desk.standin.send_image(MARIA, png(9))
+        assert told.text.startswith("✓"), told.text
+        staff = await desk.staff(THESSALONIKI_STAFF_CHAT)
+        assert len([m for m in staff if m.get("photo")]) == 2
+        assert len((await ticket(database_url)).attachments) == 2
+        # Another text now is not for the ticket any more: it is an FAQ question.
+        before = len(await staff_texts(desk))
+        await desk.say(MARIA, "Πότε είναι η προθεσμία;")
+        assert len(await staff_texts(desk)) == before
+        # Close, then reopen; the staff post shows each status (edited in place).
+        post_before = await staff_post(desk)
+        view = await desk.press(MARIA, await desk.say(MARIA, "/mytickets"), REF)
+        close = view.data_of("Κλείσιμο")
+        closed = await desk.press(MARIA, view, "Κλείσιμο")
+        assert closed.text.startswith(f"🔒 Το {REF} έκλεισε"), closed.text
+        assert (await ticket(database_url)).status is Status.CLOSED
+        post_closed = await staff_post(desk)
+        assert post_closed != post_before
+        assert "Κλειστό" in post_closed or "κλει" in post_closed.lower(), post_closed
+        # The same «Close» again: refused, nothing changes.
+        [again] = await desk.standin.submit(MARIA, closed, "", data=close)
+        assert (await ticket(database_url)).status is Status.CLOSED
+        assert not again.text.startswith("🔒"), again.text
+        reopened = await desk.press(MARIA, closed, "Ξανάνοιξε")
+        assert reopened.text.startswith("🔁"), reopened.text
+        assert (await ticket(database_url)).status is not Status.CLOSED
+
+
+async def test_another_teachers_ticket_id_is_refused_and_nothing_changes(
+    launch: Launch, database_url: str
+) -> None:
+    async with open_desk(launch, database_url) as desk:
+        await reported(desk)
+        stored = await ticket(database_url)
+        listed = await desk.say(MARIA, "/mytickets")
+        staff_before = await staff_texts(desk)
+        greek = HELEN.__class__(HELEN.aad_object_id, HELEN.name, "el-GR")
+        for action in (
+            act.ViewTicket(stored.id),
+            act.CloseTicket(stored.id),
+            act.ReopenTicket(stored.id),
+            act.TeacherReply(stored.id),
+        ):
+            [answer] = await desk.standin.submit(greek, listed, "", data={"a": pack(action)})
+            assert answer.text == NOT_YOURS, (action, answer.text)
+        # A ticket id that does not exist, and data that parse as nothing.
+        [answer] = await desk.standin.submit(
+            greek, listed, "", data={"a": pack(act.ViewTicket(stored.id + 1000))}
+        )
+        assert "δεν είναι πια ενεργό" in answer.text
+        # Helen's next text is not taken as a message for Maria's ticket.
+        await desk.say(greek, "Γεια σας")
+        after = await ticket(database_url)
+        assert after.status is stored.status
+        assert await staff_texts(desk) == staff_before
