@@ -43,6 +43,7 @@ from bot.dialogs.common import (
     language,
 )
 from bot.dialogs.common import flow as flow_codec
+from bot.dialogs.common import privacy as privacy_codec
 from bot.dialogs.faq.actions import faq as faq_codec
 from bot.dialogs.helpdesk.actions import teacher as teacher_codec
 from bot.dialogs.helpdesk.report.actions import REPORT
@@ -55,6 +56,7 @@ from bot.services.exclusive import in_turn
 from bot.services.points.files import MAX_FILE_BYTES
 from bot.ui import Action, Codec
 from teams import faq, flows, photos, points, report, tickets
+from teams import privacy as teams_privacy
 from teams.actions import ShowLanguages, teams
 from teams.auth import InboundAuth, TokenSource, Unauthorized, require_teams
 from teams.connector import Connector, Conversation
@@ -73,6 +75,7 @@ CODECS: Final[tuple[Codec, ...]] = (
     faq_codec,
     REPORT,
     teacher_codec,
+    privacy_codec,
     menu,
     flow_codec,
     language,
@@ -81,6 +84,7 @@ CODECS: Final[tuple[Codec, ...]] = (
 COMMANDS: Final = frozenset(
     {"start", "help", "menu", "points", "mypoints", "faq", "cancel", "language"}
     | {"report", "mytickets"}  # the helpdesk
+    | {"privacy", "mydata", "delete"}
 )
 
 
@@ -309,6 +313,8 @@ class TeamsAdapter:
         )
 
     async def _save(self, turn: Turn) -> None:
+        if turn.forget:
+            return
         async with self.runtime.sessions() as session:
             await channels.save_state(
                 session,
@@ -334,6 +340,8 @@ class TeamsAdapter:
             await report.pressed(turn, action)
         elif type(action).codec is teacher_codec:
             await tickets.pressed(turn, action)
+        elif type(action).codec is privacy_codec:
+            await teams_privacy.pressed(turn, action)
         elif isinstance(action, CancelFlow | KeepFlow | DiscardFlow | LeaveFlow):
             await flows.pressed(turn, action)
         elif isinstance(action, OpenPoints):
@@ -392,6 +400,9 @@ class TeamsAdapter:
             await report.start(turn)
         elif command == "mytickets":
             await tickets.my_tickets(turn)
+        elif command in ("privacy", "mydata", "delete"):  # answered inside a flow too
+            show = {"privacy": teams_privacy.notice, "delete": teams_privacy.ask_delete}
+            await show.get(command, teams_privacy.mydata)(turn)
         elif command == "mypoints":
             await points.my_points(turn)
         elif command == "faq":

@@ -55,6 +55,8 @@ class Turn:
     state: dict[str, Any]
     # The card whose button was used (Teams' replyToId of a submit), if any.
     card_id: str | None = None
+    # True after /delete erased the person: the state is not written back.
+    forget: bool = False
 
     @property
     def locale(self) -> str:
