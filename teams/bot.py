@@ -327,6 +327,7 @@ class TeamsAdapter:
             )
 
     async def on_submit(self, turn: Turn, data: str | None) -> None:
+        turn.state.pop(tickets.REPLY, None)  # «Reply / add photos» was for the next message
         action = parse_action(data)
         if action is None:
             await turn.say(turn.tr.gettext("This button is no longer active."))
@@ -392,6 +393,7 @@ class TeamsAdapter:
 
     async def on_command(self, turn: Turn, command: str) -> None:
         tr = turn.tr
+        turn.state.pop(tickets.REPLY, None)  # a command is not a message for a ticket
         if command in ("points", "report") and not await flows.may_start(turn, command):
             return
         if command == "points":
