@@ -217,7 +217,7 @@ class TeamsAdapter:
             return
         try:
             declaration = json_file(activity)
-            images = photos.images(activity)
+            images = [] if declaration else photos.images(activity)
             if activity.value is not None:
                 await self.on_submit(turn, submitted(activity.value))
             elif images:  # the fault report's photos (one outside any flow starts one)

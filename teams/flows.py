@@ -43,6 +43,7 @@ async def may_start(turn: Turn, name: str, photo: NewAttachment | None = None) -
     pending: dict[str, Any] = {"from": current, "to": name}
     if photo is not None:
         pending["photo"] = {
+            "kind": photo.kind.value,
             "file_id": photo.file_id,
             "unique": photo.file_unique_id,
             "name": photo.file_name,
@@ -69,8 +70,9 @@ def _photo(data: object) -> NewAttachment | None:
     if not isinstance(data, dict) or not isinstance(data.get("file_id"), str):
         return None
     size = data.get("size")
+    kinds = {k.value: k for k in (AttachmentKind.PHOTO, AttachmentKind.DOCUMENT)}
     return NewAttachment(
-        AttachmentKind.PHOTO,
+        kinds.get(str(data.get("kind")), AttachmentKind.PHOTO),
         data["file_id"],
         data.get("unique") if isinstance(data.get("unique"), str) else None,
         None,

@@ -1,4 +1,4 @@
-"""Images a teacher sends in a Teams personal chat, as the fault report's attachments.
+"""Images (and files) a teacher sends in a Teams personal chat: the report's attachments.
 
 Teams delivers an image pasted or attached in a personal chat as an attachment with an
 `image/*` content type and a `contentUrl`: either inline (`data:image/…;base64,…`) or a
@@ -6,7 +6,8 @@ URL of the Bot Connector that answers only with the bot's token. The token is se
 to a URL under the activity's `serviceUrl` (the one its signed token names), never to
 anything else a message could point at. The bytes are kept in the database
 (`bot.services.channels.store_file`) and the attachment's file id is that stored file's
-reference, so the staff chat on Telegram gets the photo as an upload
+reference, so the staff chat on Telegram gets the photo as an upload. A file (Teams' "file
+download info", a pre-authorised URL) is kept the same way, as a document
 (`handlers.helpdesk.outbox`), as a Telegram photo is passed on by its file id.
 """
 
@@ -33,13 +34,22 @@ TIMEOUT: Final = aiohttp.ClientTimeout(total=30)
 EXTENSIONS: Final = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
 
 
+FILE_INFO: Final = "application/vnd.microsoft.teams.file.download.info"
+MIMES: Final = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
+
+
 @dataclass(frozen=True)
 class Image:
-    """An image of an activity: its content type and where its bytes are."""
+    """An image (or a file) of an activity: its content type and where its bytes are.
+
+    `signed`: the URL answers only with the bot's token (the connector's); a file's
+    download URL is pre-authorised by Teams."""
 
     mime: str
     url: str
     name: str
+    kind: AttachmentKind = AttachmentKind.PHOTO
+    signed: bool = True
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,13 @@ def images(activity: Activity) -> list[Image]:
         if mime.startswith("image/") and url:
             extension = EXTENSIONS.get(mime, "img")
             found.append(Image(mime, url, attachment.name or f"photo-{number}.{extension}"))
+        elif mime == FILE_INFO and isinstance(attachment.content, dict):
+            download = attachment.content.get("downloadUrl")
+            name = attachment.name or f"file-{number}"
+            kind = str(attachment.content.get("fileType") or "").lower()
+            if isinstance(download, str) and download.startswith(("https://", "http://")):
+                file_mime = MIMES.get(kind, "application/octet-stream")
+                found.append(Image(file_mime, download, name, AttachmentKind.DOCUMENT, False))
     return found
 
 
@@ -81,10 +98,12 @@ async def fetch(
         if data is not None and len(data) > MAX_FILE_BYTES:
             return Fetched(None, len(data))
         return Fetched(data)
-    if not service_url or not image.url.startswith(service_url.rstrip("/") + "/"):
-        log.warning("teams: an image outside the conversation's service was not fetched")
-        return Fetched(None)
-    headers = {"Authorization": f"Bearer {await tokens.token()}"}
+    headers = {}
+    if image.signed:  # the bot's token goes only to the conversation's own connector
+        if not service_url or not image.url.startswith(service_url.rstrip("/") + "/"):
+            log.warning("teams: an image outside the conversation's service was not fetched")
+            return Fetched(None)
+        headers["Authorization"] = f"Bearer {await tokens.token()}"
     try:
         async with http.get(image.url, headers=headers, timeout=TIMEOUT) as resp:
             if resp.status != 200:
@@ -101,9 +120,7 @@ async def fetch(
 
 def pending(image: Image, size: int) -> NewAttachment:
     """The attachment an image would be, before it is stored (to ask the draft first)."""
-    return NewAttachment(
-        AttachmentKind.PHOTO, "stored:0", None, None, image.name, image.mime, size
-    )
+    return NewAttachment(image.kind, "stored:0", None, None, image.name, image.mime, size)
 
 
 async def keep(turn: Turn, image: Image, data: bytes) -> NewAttachment:
@@ -119,6 +136,4 @@ async def keep(turn: Turn, image: Image, data: bytes) -> NewAttachment:
             now=turn.runtime.clock(),
         )
     unique = hashlib.sha256(data).hexdigest()[:32]
-    return NewAttachment(
-        AttachmentKind.PHOTO, ref, unique, None, image.name, image.mime, len(data)
-    )
+    return NewAttachment(image.kind, ref, unique, None, image.name, image.mime, len(data))

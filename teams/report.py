@@ -43,7 +43,7 @@ from bot.services.helpdesk import schools as schools_service
 from bot.services.helpdesk.draft import ReportDraft, Unreadable
 from bot.services.helpdesk.ticket_types import TicketError
 from bot.ui import Action
-from teams import photos
+from teams import photos, tickets
 from teams.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ def env_of(turn: Turn) -> Env:
         too_large=partial(too_large, tr),
         description_max=turn.runtime.settings.ticket_description_max,
         last_lab=last if isinstance(last, str) and last else None,
+        voice=False,
     )
 
 
@@ -337,8 +338,8 @@ async def _follow(turn: Turn, action: FollowDuplicate) -> None:
             ticket = await helpdesk_report.duplicate_to_follow(
                 session, action.ticket_id, turn.user_id, draft
             )
-    except TicketError:
-        await turn.say(turn.tr.gettext("This ticket is not yours. Nothing changed."))
+    except TicketError as error:
+        await turn.say(tickets.refusal(turn, error))
         return
     env = env_of(turn)
     await apply(turn, env, steps.duplicate_followed(env, draft, ticket), replace=True)

@@ -149,13 +149,21 @@ async def test_an_inline_image_starts_a_report_and_is_passed_on(
         category = await desk.say(HELEN, "Lab 2")
         equipment = await desk.press(HELEN, category, "Printer")
         description = await desk.press(HELEN, equipment, "Skip")
+        assert "voice" not in description.text
         attachments = await desk.press(HELEN, description, "Skip")
-        urgency = await desk.press(HELEN, attachments, "Done")
+        assert attachments.labels[0] == "✔ Done", attachments.labels
+        # A file (Teams' download info) is kept too, as a document.
+        [kept] = await desk.standin.send_file(HELEN, "error-log.pdf", b"%PDF-1.4 log")
+        assert kept.text.startswith("📎 Kept (2 photos and files so far)"), kept.text
+        urgency = await desk.press(HELEN, kept, "Done")
         summary = await desk.press(HELEN, urgency, "Minor")
         done = await desk.press(HELEN, summary, "Send")
         assert REF in done.text
-        [photo] = [m for m in await desk.staff(THESSALONIKI_STAFF_CHAT) if m.get("photo")]
+        staff = await desk.staff(THESSALONIKI_STAFF_CHAT)
+        [photo] = [m for m in staff if m.get("photo")]
         assert photo["caption"] == f"📎 {REF}"
+        [document] = [m for m in staff if m.get("document")]
+        assert document["document"]["file_name"] == "error-log.pdf"
 
 
 async def test_buttons_of_other_steps_or_made_up_change_nothing(

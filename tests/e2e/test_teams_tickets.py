@@ -114,3 +114,35 @@ async def test_another_teachers_ticket_id_is_refused_and_nothing_changes(
         after = await ticket(database_url)
         assert after.status is stored.status
         assert await staff_texts(desk) == staff_before
+
+
+async def test_a_second_teacher_follows_the_open_report_of_the_same_fault(
+    launch: Launch, database_url: str
+) -> None:
+    async with open_desk(launch, database_url) as desk:
+        await reported(desk)
+        await desk.say(HELEN, "/report")
+        choices = await desk.say(HELEN, "1951010")
+        await desk.press(HELEN, choices, "1951010")
+        category = await desk.say(HELEN, "Computer lab")
+        await desk.press(HELEN, category, "Computer")
+        offer = await desk.say(HELEN, "PC-03")
+        assert offer.text.startswith("There is already an open report of this fault:")
+        # A made-up ticket id on the offer's button: nothing to follow.
+        [refused] = await desk.standin.submit(HELEN, offer, "", data={"a": "rp:dup:999999"})
+        assert refused.text == "This button is no longer active."
+        description = await desk.press(HELEN, offer, "Follow this ticket")
+        assert description.text.startswith(f"📝 What would you like to add to {REF}?")
+        assert "voice" not in description.text  # Teams has no voice messages to offer
+        await desk.say(HELEN, "Same here: PC-03 shows nothing.")
+        [kept] = await desk.standin.send_image(HELEN, png(5))
+        summary = await desk.press(HELEN, kept, "Done")
+        added = await desk.press(HELEN, summary, f"Add to {REF}")
+        assert added.text == f"➕ Added to **{REF}**.", added.text
+        staff = await staff_texts(desk)
+        assert any("Same here: PC-03 shows nothing." in t for t in staff)
+        photos = [m for m in await desk.staff(THESSALONIKI_STAFF_CHAT) if m.get("photo")]
+        assert len(photos) == 2
+        listed = await desk.say(HELEN, "/mytickets")
+        view = await desk.press(HELEN, listed, REF)
+        assert REF in view.text
