@@ -57,7 +57,7 @@ from bot.services.points.files import MAX_FILE_BYTES
 from bot.ui import Action, Codec
 from teams import faq, flows, photos, points, report, tickets
 from teams import privacy as teams_privacy
-from teams.actions import ShowLanguages, teams
+from teams.actions import ShowLanguages, ShowPrivacy, teams
 from teams.auth import InboundAuth, TokenSource, Unauthorized, require_teams
 from teams.connector import Connector, Conversation
 from teams.files import ROUTE, FileStore
@@ -355,6 +355,8 @@ class TeamsAdapter:
             await faq.topics(turn, replace=True)
         elif isinstance(action, MainMenu):
             await turn.show(main_menu(turn.tr, turn.tr.gettext("Choose below:")), replace=True)
+        elif isinstance(action, ShowPrivacy):
+            await teams_privacy.notice(turn, replace=True)
         elif isinstance(action, ShowLanguages):
             await turn.show(languages(turn.tr), replace=True)
         elif type(action).codec is language:

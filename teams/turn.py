@@ -19,7 +19,7 @@ from bot.dialogs.menu import entry_button
 from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.ui import Button, File, Screen
-from teams.actions import ShowLanguages
+from teams.actions import ShowLanguages, ShowPrivacy
 from teams.connector import Connector, Conversation
 from teams.render import activities
 
@@ -30,8 +30,8 @@ CHANNEL: Final = "teams"
 # The main menu in Teams: the features this channel has so far (labels as Telegram's).
 MENU: Final = (
     ("points", "🧮", N_("Points calculation")),
-    ("report", "🛠", N_("Report a fault")),
     ("faq", "❓", N_("Frequently asked questions")),
+    ("report", "🛠", N_("Report a fault")),
 )
 
 
@@ -97,9 +97,10 @@ def menu_button(tr: Translator, key: str) -> Button | None:
 
 
 def main_menu(tr: Translator, text: str) -> Screen:
-    """`text` over the main menu: the features, then the language."""
+    """`text` over the main menu: the features, then the language and privacy."""
     rows = [[b] for key, _icon, _label in MENU if (b := menu_button(tr, key)) is not None]
     rows.append([Button("🌐 " + tr.gettext("Language / Γλώσσα"), ShowLanguages())])
+    rows.append([Button("🔒 " + tr.gettext("Your data"), ShowPrivacy())])
     return Screen.of(text, rows)
 
 

@@ -296,9 +296,10 @@ async def test_the_bot_added_greets_in_the_teams_locale_and_a_chosen_language_is
     assert "Here in Microsoft Teams I can calculate your points" in greeting.text
     assert greeting.labels == [
         "🧮 Points calculation",
-        "🛠 Report a fault",
         "❓ Frequently asked questions",
+        "🛠 Report a fault",
         "🌐 Language / Γλώσσα",
+        "🔒 Your data",
     ]
     assert await standin.submit(HELEN, greeting, "Language") == []
     assert greeting.text == "Choose the language I speak with you:"

@@ -178,6 +178,15 @@ async def test_buttons_of_other_steps_or_made_up_change_nothing(
         [answer] = await desk.standin.submit(MARIA, question, "", data={"a": "rp:zzz"})
         assert "δεν είναι πια ενεργό" in answer.text
         assert question.activity == before
+        # A step's button pressed twice: the second press is an older card's.
+        choices = await desk.say(MARIA, "1951010")
+        school = choices.data_of("1951010")
+        lab = await desk.press(MARIA, choices, "1951010")
+        [again] = await desk.standin.submit(MARIA, lab, "", data=school)
+        assert "δεν είναι πια ενεργό" in again.text
+        category = await desk.say(MARIA, "Εργαστήριο 1")
+        # The school stayed chosen: the next question is the category.
+        assert category.text.startswith("🧰"), category.text
         assert await count_tickets(database_url) == 0
 
 

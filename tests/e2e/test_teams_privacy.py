@@ -35,6 +35,8 @@ async def test_privacy_export_and_erasure(launch: Launch, database_url: str) -> 
         notice = await desk.say(MARIA, "/privacy")
         assert "Microsoft Teams" in notice.text
         assert [label[0] for label in notice.labels] == ["📥", "🗑", "«"]
+        from_menu = await desk.press(MARIA, await desk.say(MARIA, "/start"), "🔒")
+        assert from_menu.text == notice.text
         [exported] = await desk.standin.send(MARIA, "/mydata")
         [file] = exported.files
         document = json.loads(await desk.standin.download(file))
