@@ -8,8 +8,8 @@ from bot.dialogs.helpdesk import actions as act
 from bot.services.helpdesk import tickets
 from bot.services.helpdesk.ticket_types import Status, TicketView
 from bot.ui.actions import pack
-from tests.e2e.conftest import Launch
-from tests.e2e.helpdesk_e2e import database, png
+from tests.e2e.conftest import Launch, data_of
+from tests.e2e.helpdesk_e2e import THESSALONIKI_STAFF, database, png
 from tests.e2e.test_teams_helpdesk import HELEN, MARIA, REF, Desk, open_desk, walk_to_summary
 from tests.helpdesk_world import THESSALONIKI_STAFF_CHAT
 
@@ -146,3 +146,27 @@ async def test_a_second_teacher_follows_the_open_report_of_the_same_fault(
         listed = await desk.say(HELEN, "/mytickets")
         view = await desk.press(HELEN, listed, REF)
         assert REF in view.text
+
+
+async def test_a_teacher_in_teams_confirms_what_the_staff_resolved_on_telegram(
+    launch: Launch, database_url: str
+) -> None:
+    async with open_desk(launch, database_url) as desk:
+        await reported(desk)
+        post = next(
+            m
+            for m in await desk.staff(THESSALONIKI_STAFF_CHAT)
+            if str(m.get("text") or "").startswith(f"🎫 {REF}")
+        )
+        resolve = data_of(post, "Διεκπεραιωμένο")
+        pressed = await desk.bot.press(
+            THESSALONIKI_STAFF, post, resolve, chat=THESSALONIKI_STAFF_CHAT
+        )
+        assert pressed.answer is not None
+        assert (await ticket(database_url)).status is Status.RESOLVED
+        view = await desk.press(MARIA, await desk.say(MARIA, "/mytickets"), REF)
+        confirmed = await desk.press(MARIA, view, "✅ Λύθηκε")
+        assert confirmed.text.startswith(f"🔒 Το {REF} έκλεισε"), confirmed.text
+        assert (await ticket(database_url)).status is Status.CLOSED
+        closed_post = await staff_post(desk)
+        assert closed_post != post["text"]
