@@ -15,9 +15,12 @@ What an activity becomes:
   conversation, get "This button is no longer active." and change nothing;
 - a JSON file (Teams' file download info, the manifest allows files): a declaration to
   score, as on Telegram;
-- a text: a command (`/points`, `points`, `/faq`, `/mypoints`, `/cancel`, `/start`,
-  `/help`, `/language`, as Teams' command list sends them), else the answer to the
-  question on screen, else an FAQ question;
+- images or other files: the fault report's photos and documents (`teams.report`), or a
+  message for a ticket after «Reply / add photos» (`teams.tickets`);
+- a text: a command (`/points`, `points`, `/faq`, `/mypoints`, `/report`, `/mytickets`,
+  `/privacy`, `/mydata`, `/delete`, `/cancel`, `/start`, `/help`, `/language`, as Teams'
+  command list sends them), else a message for a ticket, else the answer to the question
+  on screen (points, report), else an FAQ question;
 - the bot added to a personal chat (`conversationUpdate`): the greeting and the menu.
 """
 
@@ -361,7 +364,7 @@ class TeamsAdapter:
             await turn.show(languages(turn.tr), replace=True)
         elif type(action).codec is language:
             await self._choose_language(turn, type(action).verb)
-        else:  # an entry Teams does not have yet (the fault report, reminders)
+        else:  # an entry Teams does not have yet (reminders)
             await turn.say(turn.tr.gettext("This button is no longer active."))
 
     async def _choose_language(self, turn: Turn, locale: str) -> None:
