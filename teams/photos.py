@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 TIMEOUT: Final = aiohttp.ClientTimeout(total=30)
 EXTENSIONS: Final = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
+PHOTOS: Final = frozenset({"image/png", "image/jpeg"})
 
 
 FILE_INFO: Final = "application/vnd.microsoft.teams.file.download.info"
@@ -68,13 +69,16 @@ def images(activity: Activity) -> list[Image]:
         url = attachment.content_url or ""
         if mime.startswith("image/") and url:
             extension = EXTENSIONS.get(mime, "img")
-            found.append(Image(mime, url, attachment.name or f"photo-{number}.{extension}"))
+            name = attachment.name or f"photo-{number}.{extension}"
+            # Telegram shows JPEG and PNG as photos; anything else (HEIC, GIF…) goes as a file.
+            kind = AttachmentKind.PHOTO if mime in PHOTOS else AttachmentKind.DOCUMENT
+            found.append(Image(mime, url, name, kind))
         elif mime == FILE_INFO and isinstance(attachment.content, dict):
             download = attachment.content.get("downloadUrl")
             name = attachment.name or f"file-{number}"
-            kind = str(attachment.content.get("fileType") or "").lower()
+            file_type = str(attachment.content.get("fileType") or "").lower()
             if isinstance(download, str) and download.startswith(("https://", "http://")):
-                file_mime = MIMES.get(kind, "application/octet-stream")
+                file_mime = MIMES.get(file_type, "application/octet-stream")
                 found.append(Image(file_mime, download, name, AttachmentKind.DOCUMENT, False))
     return found
 

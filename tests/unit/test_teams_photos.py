@@ -68,6 +68,7 @@ async def test_the_token_goes_only_to_the_conversations_connector(
         )
     )
     assert [i.name for i in found] == ["photo-1.png", "photo-2.png", "photo-3.jpg"]
+    assert {i.kind for i in found} == {AttachmentKind.PHOTO}
     async with aiohttp.ClientSession() as http:
         fetched = [await photos.fetch(http, tokens, i, service) for i in found]  # type: ignore[arg-type]
     assert [f.data for f in fetched] == [b"\x89PNG image", None, None]
@@ -108,3 +109,16 @@ async def test_inline_images_and_files() -> None:
     async with aiohttp.ClientSession() as http:
         refused = await photos.fetch(http, tokens, large, "")  # type: ignore[arg-type]
     assert refused == photos.Fetched(None, MAX_FILE_BYTES + 1)
+
+
+def test_images_telegram_cannot_show_as_photos_go_as_files() -> None:
+    found = photos.images(
+        activity(
+            {"contentType": "image/heic", "contentUrl": "https://x.example/a", "name": "a.heic"},
+            {"contentType": "image/gif", "contentUrl": "https://x.example/b"},
+        )
+    )
+    assert [(i.name, i.kind) for i in found] == [
+        ("a.heic", AttachmentKind.DOCUMENT),
+        ("photo-2.gif", AttachmentKind.DOCUMENT),
+    ]
