@@ -24,6 +24,7 @@ from tests.e2e.helpdesk_e2e import (
     png,
     unhurried,
 )
+from tests.e2e.test_teams import state_of
 from tests.helpdesk_world import ATHENS_STAFF_CHAT, T0, THESSALONIKI_STAFF_CHAT, build_world
 
 MARIA = TeamsUser("7f0c1a52-0000-4000-8000-0000000000a1", "Μαρία Παπαδοπούλου", "el-GR")
@@ -215,3 +216,11 @@ async def test_one_flow_at_a_time(launch: Launch, database_url: str) -> None:
         # «Leave» once more (an older card): nothing to leave for any more.
         [stale] = await desk.standin.submit(MARIA, asked, "Έξοδος")
         assert "δεν είναι πια ενεργό" in stale.text
+        state = await state_of(database_url, MARIA)
+        assert state["flow"] == "report"
+        assert len(state["report"]["attachments"]) == 1  # type: ignore[index]
+        # /cancel ends the report: nothing of it is kept.
+        await desk.say(MARIA, "/cancel")
+        state = await state_of(database_url, MARIA)
+        assert "report" not in state
+        assert "flow" not in state
