@@ -6,7 +6,11 @@ Telegram's ids (`bot.services.channels.user_id_for`). `channel_conversations` ke
 conversation, what the adapter needs to carry on and to write first: the conversation
 state of the dialogs (JSON) and the reference that proactive messages go to.
 
-Both go with their user: erasing a user (privacy) deletes them (ON DELETE CASCADE).
+`channel_files` keeps a file a person sent on such a channel that the helpdesk passes on
+to Telegram (a fault report's photo from Teams): Telegram has no file id for it, so the
+staff chat gets the bytes (`bot.services.channels.with_stored_files`).
+
+All three go with their user: erasing a user (privacy) deletes them (ON DELETE CASCADE).
 They are imported by `bot.models`, so that one metadata holds every table.
 """
 
@@ -15,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models import Base, UTCDateTime, utcnow
@@ -49,3 +53,20 @@ class ChannelConversation(Base):
     reference: Mapped[Any] = mapped_column(JSON)
     state: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChannelFile(Base):
+    """A file a person of another channel sent (a fault report's photo): its bytes, kept
+    because Telegram's staff chats can only be sent it as an upload."""
+
+    __tablename__ = "channel_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    mime: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,6 +21,7 @@ from bot.routing import ChannelRouter
 from bot.services.faq import FaqIndex
 from bot.services.helpdesk.outbox_delivery import OutboxDispatcher
 from bot.services.helpdesk.ticket_links import LinkIndex
+from bot.services.helpdesk.ticket_types import TicketView
 from bot.services.reminders.delivery import ReminderDispatcher
 from bot.ui import Notifier
 
@@ -77,6 +78,9 @@ class Runtime:
     helpdesk_links: LinkIndex | None = None
     # helpdesk: sends the outbox (handlers.helpdesk.outbox starts it and its job)
     outbox: OutboxDispatcher | None = None
+    # helpdesk: edits a ticket's staff post to show it as it is now, for a change made on
+    # another channel (handlers.helpdesk sets it; the Teams adapter calls it)
+    refresh_staff_post: Callable[[TicketView], Awaitable[None]] | None = None
     # Reminders: sends due reminders (handlers.reminders starts it and its job).
     reminders: ReminderDispatcher | None = None
     # FAQ: the validated content and its search index (handlers.faq loads it at start).

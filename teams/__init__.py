@@ -11,6 +11,9 @@ model and connector client:
 - `bot` / `turn` / `faq` / `points` (and `actions`, Teams' own buttons): one incoming
   activity → the dialogs → replies, with the conversation's state kept in the database
   (`bot.services.channels`);
+- `report` / `report_send` / `photos` / `tickets`: the helpdesk's teacher side (the fault
+  report with photos, «Send», "My tickets"); `flows`: one flow at a time; `privacy`:
+  /privacy, /mydata, /delete;
 - `notifier`: the Notifier port for Teams (proactive messages to a stored conversation);
 - `files`: large files (the PDF) offered at a link of keplibot's server;
 - `web`: `POST /api/messages` on keplibot's aiohttp server (`bot.web` mounts it when

@@ -18,3 +18,9 @@ teams: Final = Codec("tms")
 @dataclass(frozen=True)
 class ShowLanguages(Action):
     """Show the language chooser."""
+
+
+@teams.action("priv")
+@dataclass(frozen=True)
+class ShowPrivacy(Action):
+    """Show the privacy notice (Telegram's «🔒 Your data» menu entry)."""

@@ -15,9 +15,12 @@ What an activity becomes:
   no longer fit the conversation, get "This button is no longer active." and change nothing;
 - a JSON file (Teams' file download info, the manifest allows files): a declaration to
   score, as on Telegram;
-- a text: a command (`/points`, `points`, `/faq`, `/mypoints`, `/cancel`, `/start`,
-  `/help`, `/language`, `/reminders`, `/calendar`, as Teams' command list sends them),
-  else the answer to the question on screen, else an FAQ question;
+- images or other files: the fault report's photos and documents (`teams.report`), or a
+  message for a ticket after «Reply / add photos» (`teams.tickets`);
+- a text: a command (`/points`, `points`, `/faq`, `/mypoints`, `/report`, `/mytickets`,
+  `/reminders`, `/calendar`, `/privacy`, `/mydata`, `/delete`, `/cancel`, `/start`, `/help`,
+  `/language`, as Teams' command list sends them), else a message for a ticket, else the
+  answer to the question on screen (points, report), else an FAQ question;
 - the bot added to a personal chat (`conversationUpdate`): the greeting and the menu.
 """
 
@@ -34,10 +37,20 @@ from microsoft_agents.activity import Activity
 from pydantic import ValidationError
 
 from bot.config import Settings, SettingsError
-from bot.dialogs.common import LANGUAGE_ACTIONS, CancelFlow, DiscardFlow, KeepFlow, language
+from bot.dialogs.common import (
+    LANGUAGE_ACTIONS,
+    CancelFlow,
+    DiscardFlow,
+    KeepFlow,
+    LeaveFlow,
+    language,
+)
 from bot.dialogs.common import flow as flow_codec
+from bot.dialogs.common import privacy as privacy_codec
 from bot.dialogs.faq.actions import faq as faq_codec
-from bot.dialogs.menu import MainMenu, OpenFaq, OpenPoints, OpenReminders, menu
+from bot.dialogs.helpdesk.actions import teacher as teacher_codec
+from bot.dialogs.helpdesk.report.actions import REPORT
+from bot.dialogs.menu import MainMenu, OpenFaq, OpenPoints, OpenReminders, OpenReport, menu
 from bot.dialogs.points.actions import points as points_codec
 from bot.dialogs.reminders.actions import calendar as calendar_codec
 from bot.dialogs.reminders.actions import reminders as reminders_codec
@@ -47,8 +60,9 @@ from bot.services import channels
 from bot.services.exclusive import in_turn
 from bot.services.points.files import MAX_FILE_BYTES
 from bot.ui import Action, Codec
-from teams import faq, points, reminders
-from teams.actions import ShowLanguages, teams
+from teams import faq, flows, photos, points, reminders, report, tickets
+from teams import privacy as teams_privacy
+from teams.actions import ShowLanguages, ShowPrivacy, teams
 from teams.auth import InboundAuth, TokenSource, Unauthorized, require_teams
 from teams.connector import Connector, Conversation
 from teams.files import ROUTE, FileStore
@@ -64,6 +78,9 @@ DOWNLOAD_TIMEOUT: Final = aiohttp.ClientTimeout(total=20)
 CODECS: Final[tuple[Codec, ...]] = (
     points_codec,
     faq_codec,
+    REPORT,
+    teacher_codec,
+    privacy_codec,
     menu,
     flow_codec,
     language,
@@ -73,7 +90,9 @@ CODECS: Final[tuple[Codec, ...]] = (
 )
 COMMANDS: Final = frozenset(
     {"start", "help", "menu", "points", "mypoints", "faq", "cancel", "language"}
+    | {"report", "mytickets"}  # the helpdesk
     | {"reminders", "calendar"}
+    | {"privacy", "mydata", "delete"}
 )
 
 
@@ -206,8 +225,11 @@ class TeamsAdapter:
             return
         try:
             declaration = json_file(activity)
+            images = [] if declaration else photos.images(activity)
             if activity.value is not None:
                 await self.on_submit(turn, submitted(activity.value))
+            elif images:  # the fault report's photos (one outside any flow starts one)
+                await self.on_images(turn, activity, images)
             elif declaration is not None:
                 name, url = declaration
                 await points.upload(turn, name, await self._download(url))
@@ -220,6 +242,28 @@ class TeamsAdapter:
             await self._apologise(turn)
             return
         await self._save(turn)
+
+    async def on_images(self, turn: Turn, activity: Activity, images: list[photos.Image]) -> None:
+        """Images: the fault report's photos (`teams.report.media`); outside a report the
+        first one asks to leave another flow, as `/report` would."""
+        tokens = self.connector.tokens
+        fetched = [
+            await photos.fetch(self._http, tokens, image, activity.service_url or "")
+            for image in images
+        ]
+        kept = [(i, f.data) for i, f in zip(images, fetched, strict=True) if f.data]
+        if tickets.replying(turn) is not None:  # photos for a ticket («Reply / add photos»)
+            files = [await photos.keep(turn, image, data) for image, data in kept]
+            if files or activity.text:
+                await tickets.message(turn, (activity.text or "").strip(), files)
+            else:
+                await report.media(turn, images, fetched, f"teams-{activity.id}")
+            return
+        if report.asking(turn) or flows.active(turn) is None or not kept:
+            await report.media(turn, images, fetched, f"teams-{activity.id}")
+            return
+        image, data = kept[0]
+        await flows.may_start(turn, "report", await photos.keep(turn, image, data))
 
     async def _download(self, url: str) -> bytes | None:
         """A file the person sent (Teams' pre-authorised download URL); None when it cannot
@@ -277,6 +321,8 @@ class TeamsAdapter:
         )
 
     async def _save(self, turn: Turn) -> None:
+        if turn.forget:
+            return
         async with self.runtime.sessions() as session:
             await channels.save_state(
                 session,
@@ -289,6 +335,7 @@ class TeamsAdapter:
             )
 
     async def on_submit(self, turn: Turn, data: str | None) -> None:
+        turn.state.pop(tickets.REPLY, None)  # «Reply / add photos» was for the next message
         action = parse_action(data)
         if action is None:
             await turn.say(turn.tr.gettext("This button is no longer active."))
@@ -303,19 +350,31 @@ class TeamsAdapter:
                 await turn.say(turn.tr.gettext("This button is no longer active."))
         elif isinstance(action, OpenReminders):
             await reminders.show(turn, replace=True)
-        elif isinstance(action, CancelFlow | KeepFlow | DiscardFlow):
-            await points.flow_pressed(turn, action)
+        elif type(action).codec is REPORT:
+            await report.pressed(turn, action)
+        elif type(action).codec is teacher_codec:
+            await tickets.pressed(turn, action)
+        elif type(action).codec is privacy_codec:
+            await teams_privacy.pressed(turn, action)
+        elif isinstance(action, CancelFlow | KeepFlow | DiscardFlow | LeaveFlow):
+            await flows.pressed(turn, action)
         elif isinstance(action, OpenPoints):
-            await points.start(turn)
+            if await flows.may_start(turn, "points"):
+                await points.start(turn)
+        elif isinstance(action, OpenReport):
+            if await flows.may_start(turn, "report"):
+                await report.start(turn, replace=True)
         elif isinstance(action, OpenFaq):
             await faq.topics(turn, replace=True)
         elif isinstance(action, MainMenu):
             await turn.show(main_menu(turn.tr, turn.tr.gettext("Choose below:")), replace=True)
+        elif isinstance(action, ShowPrivacy):
+            await teams_privacy.notice(turn, replace=True)
         elif isinstance(action, ShowLanguages):
             await turn.show(languages(turn.tr), replace=True)
         elif type(action).codec is language:
             await self._choose_language(turn, type(action).verb)
-        else:  # an entry Teams does not have yet (the fault report)
+        else:  # an entry Teams does not have
             await turn.say(turn.tr.gettext("This button is no longer active."))
 
     async def _choose_language(self, turn: Turn, locale: str) -> None:
@@ -338,15 +397,29 @@ class TeamsAdapter:
             await self.on_command(turn, command)
         elif not text:  # an attachment without text: not understood in Teams yet
             await turn.show(main_menu(turn.tr, turn.tr.gettext("Choose below:")))
+        elif tickets.replying(turn) is not None:  # after «Reply / add photos»
+            await tickets.message(turn, text, [])
         elif points.asking(turn):
             await points.text(turn, text)
+        elif report.asking(turn):
+            await report.text(turn, text)
         else:
             await faq.question(turn, text)
 
     async def on_command(self, turn: Turn, command: str) -> None:
         tr = turn.tr
+        turn.state.pop(tickets.REPLY, None)  # a command is not a message for a ticket
+        if command in ("points", "report") and not await flows.may_start(turn, command):
+            return
         if command == "points":
             await points.start(turn)
+        elif command == "report":
+            await report.start(turn)
+        elif command == "mytickets":
+            await tickets.my_tickets(turn)
+        elif command in ("privacy", "mydata", "delete"):  # answered inside a flow too
+            show = {"privacy": teams_privacy.notice, "delete": teams_privacy.ask_delete}
+            await show.get(command, teams_privacy.mydata)(turn)
         elif command == "mypoints":
             await points.my_points(turn)
         elif command == "faq":
@@ -356,8 +429,8 @@ class TeamsAdapter:
         elif command in ("reminders", "calendar"):
             await (reminders.show if command == "reminders" else reminders.calendar)(turn)
         elif command == "cancel":
-            await points.cancel(turn)
+            await flows.leave_all(turn)
             await turn.show(main_menu(tr, tr.gettext("Cancelled. You are back at the main menu.")))
         else:  # start, help, menu
-            await points.cancel(turn)
+            await flows.leave_all(turn)
             await turn.show(main_menu(tr, greeting(tr, turn.name)))

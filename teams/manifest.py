@@ -38,6 +38,8 @@ COMMANDS: Final = (
     ("points", N_("Calculate your points for the school lab manager post")),
     ("mypoints", N_("Your kept points declaration")),
     ("faq", N_("Frequently asked questions: ask me in your own words")),
+    ("report", N_("Report a fault in the school lab")),
+    ("mytickets", N_("My fault reports and their status")),
     ("reminders", N_("Reminders of the nomination dates")),
     ("language", N_("Speak Greek or English")),
     ("cancel", N_("Stop what you are doing")),

@@ -13,7 +13,9 @@ One aiohttp app plays
   anything else is refused (400/401/404/413) and recorded in `refusals`;
 - Teams users: `send(user, text)` and `submit(user, message, label)` post activities
   to the bot's endpoint with a token signed by its key (as the Bot Connector does), and
-  wait for the bot's answer; `conversation(user)` is what the user saw.
+  wait for the bot's answer; `send_image(user, data)` sends an image as Teams does (at
+  the connector's `v3/attachments/…`, fetched with the bot's token, or inline);
+  `conversation(user)` is what the user saw.
 """
 
 from __future__ import annotations
@@ -168,6 +170,7 @@ class StandIn:
         # conversation id → (status, headers) of the next send's answer (a fault to test).
         self.faults: dict[str, tuple[int, dict[str, str]]] = {}
         self.uploads: dict[str, bytes] = {}  # files users sent, at their download URLs
+        self.images: dict[str, bytes] = {}  # images users sent, at the connector
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -184,6 +187,7 @@ class StandIn:
         app.router.add_post(f"{REGION}v3/conversations/{{cid}}/activities/{{aid}}", self._send)
         app.router.add_put(f"{REGION}v3/conversations/{{cid}}/activities/{{aid}}", self._update)
         app.router.add_get("/files/{token}", self._file)
+        app.router.add_get(f"{REGION}v3/attachments/{{aid}}/views/original", self._image)
         return app
 
     async def start(self) -> None:
@@ -425,6 +429,36 @@ class StandIn:
         }
         before = len(self.conversation(user))
         status = await self.post(self.activity(user, attachments=[info]))
+        assert status == 200, status
+        return self.conversation(user)[before:]
+
+    async def _image(self, request: web.Request) -> web.Response:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme != "Bearer" or token not in self.tokens:
+            return self._refuse("an image fetched without the bot's token", 401)
+        data = self.images.get(request.match_info["aid"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="image/png")
+
+    def image_attachment(self, data: bytes, *, inline: bool = False) -> JSON:
+        """An image as Teams attaches it to a user's message."""
+        if inline:
+            url = "data:image/png;base64," + base64.b64encode(data).decode()
+        else:
+            aid = secrets.token_urlsafe(12)
+            self.images[aid] = data
+            url = f"{self.service_url}v3/attachments/{aid}/views/original"
+        return {"contentType": "image/png", "contentUrl": url}
+
+    async def send_image(
+        self, user: TeamsUser, *images: bytes, inline: bool = False, text: str = ""
+    ) -> list[Message]:
+        """The user sends one message with `images` (and `text`); the bot's new messages."""
+        attachments = [self.image_attachment(data, inline=inline) for data in images]
+        before = len(self.conversation(user))
+        activity = self.activity(user, attachments=attachments, text=text)
+        status = await self.post(activity)
         assert status == 200, status
         return self.conversation(user)[before:]
 

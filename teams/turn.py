@@ -19,7 +19,7 @@ from bot.i18n import N_, Translator
 from bot.runtime import Runtime
 from bot.services import channels
 from bot.ui import Button, File, Screen
-from teams.actions import ShowLanguages
+from teams.actions import ShowLanguages, ShowPrivacy
 from teams.connector import Connector, Conversation
 from teams.render import activities
 
@@ -31,6 +31,7 @@ CHANNEL: Final = "teams"
 MENU: Final = (
     ("points", "🧮", N_("Points calculation")),
     ("faq", "❓", N_("Frequently asked questions")),
+    ("report", "🛠", N_("Report a fault")),
     ("reminders", "⏰", N_("Reminders")),
 )
 
@@ -55,6 +56,8 @@ class Turn:
     state: dict[str, Any]
     # The card whose button was used (Teams' replyToId of a submit), if any.
     card_id: str | None = None
+    # True after /delete erased the person: the state is not written back.
+    forget: bool = False
 
     @property
     def locale(self) -> str:
@@ -94,9 +97,10 @@ def menu_button(tr: Translator, key: str) -> Button | None:
 
 
 def main_menu(tr: Translator, text: str) -> Screen:
-    """`text` over the main menu: the features, then the language."""
+    """`text` over the main menu: the features, then the language and privacy."""
     rows = [[b] for key, _icon, _label in MENU if (b := menu_button(tr, key)) is not None]
     rows.append([Button("🌐 " + tr.gettext("Language / Γλώσσα"), ShowLanguages())])
+    rows.append([Button("🔒 " + tr.gettext("Your data"), ShowPrivacy())])
     return Screen.of(text, rows)
 
 
@@ -116,8 +120,8 @@ def greeting(tr: Translator, name: str | None) -> str:
             _(
                 "I am keplibot, the assistant of the ΚΕ.ΠΛΗ.ΝΕ.Τ. for teachers. Here in "
                 "Microsoft Teams I can calculate your points for the school lab manager post "
-                "(Υ.Σ.Ε.Π.Ε.Η.Υ.), answer frequent questions and remind you of the selection's "
-                "dates; fault reports are in the Telegram bot for now."
+                "(Υ.Σ.Ε.Π.Ε.Η.Υ.), take a fault report for your support centre (/report), "
+                "answer frequent questions and remind you of the selection's dates."
             ),
             "",
             _("Choose below:"),

@@ -13,6 +13,7 @@ returns, so an adapter can tell the person that something is done.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,14 +23,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channel_models import ChannelConversation, ChannelUser
+from bot.channel_models import ChannelConversation, ChannelFile, ChannelUser
 from bot.models import User, utcnow
 from bot.services.users import note_seen
+from bot.ui import Screen
 
 CHANNEL_ID_BASE: Final = 2**62  # ids of channel users: [2**62, 2**62 + 2**61)
 _ID_BITS: Final = 61
 MAX_EXTERNAL_ID: Final = 200
 MAX_CONVERSATION_ID: Final = 400
+# A stored file's reference where a Telegram file id would be (a Telegram file id never
+# holds a colon): `stored:<channel_files.id>`.
+STORED_PREFIX: Final = "stored:"
 
 
 class IdentityClash(Exception):
@@ -210,6 +215,54 @@ async def reference_of(
     return row.user_id, dict(row.reference or {})
 
 
+# --- files people sent (passed on to Telegram as uploads) --------------------------------
+
+
+async def store_file(
+    session: AsyncSession,
+    channel: str,
+    user_id: int,
+    data: bytes,
+    *,
+    name: str,
+    mime: str,
+    now: datetime,
+) -> str:
+    """Keep a file the person sent; its reference (`stored:<id>`), committed."""
+    row = ChannelFile(
+        user_id=user_id,
+        channel=channel,
+        name=name[:200],
+        mime=mime[:100],
+        data=data,
+        created_at=now,
+    )
+    session.add(row)
+    await session.commit()
+    return f"{STORED_PREFIX}{row.id}"
+
+
+def stored_id(ref: str | None) -> int | None:
+    """The row id of a stored file's reference; None for anything else (a Telegram id)."""
+    if ref is None or not ref.startswith(STORED_PREFIX):
+        return None
+    number = ref.removeprefix(STORED_PREFIX)
+    return int(number) if number.isdigit() and len(number) <= 18 else None
+
+
+async def with_stored_files(session: AsyncSession, screen: Screen) -> Screen:
+    """`screen` with each stored file's reference replaced by its bytes (a file that is no
+    longer stored, its person erased, stays a reference: the channel refuses it)."""
+    files = []
+    for file in screen.files:
+        number = stored_id(file.ref)
+        row = await session.get(ChannelFile, number) if number is not None else None
+        if row is not None:
+            file = dataclasses.replace(file, data=row.data, mime=row.mime, name=row.name, ref=None)
+        files.append(file)
+    return dataclasses.replace(screen, files=tuple(files))
+
+
 # --- privacy (`bot.services.privacy` lists these as its "channels" step) -------------------
 
 
@@ -233,13 +286,19 @@ async def export_channel_data(session: AsyncSession, user_id: int) -> Any:
             }
             for row in rows
         ],
+        "files": [
+            {"name": row.name, "mime": row.mime, "bytes": len(row.data)}
+            for row in await session.scalars(
+                select(ChannelFile).where(ChannelFile.user_id == user_id)
+            )
+        ],
     }
 
 
 async def erase_channel_data(session: AsyncSession, user_id: int) -> int:
     """Delete the person's identity and conversations (in the caller's transaction)."""
     touched = 0
-    for model in (ChannelConversation, ChannelUser):
+    for model in (ChannelConversation, ChannelFile, ChannelUser):
         result = await session.execute(delete(model).where(model.user_id == user_id))
         touched += int(getattr(result, "rowcount", 0) or 0)
     return touched

@@ -39,7 +39,7 @@ from bot.dialogs.helpdesk.planning import (
     teacher_tr,
 )
 from bot.runtime import Runtime
-from bot.services import users
+from bot.services import channels, users
 from bot.services.helpdesk import mail as helpdesk_mail
 from bot.services.helpdesk import outbox as service
 from bot.services.helpdesk import schools as schools_service
@@ -105,6 +105,9 @@ class HelpdeskSender:
             screen = await self._post(item)
         else:
             screen = notices.screen_of(item.payload)
+        if screen.files:  # a photo a teacher sent from Teams: its bytes, uploaded
+            async with self.runtime.sessions() as session:
+                screen = await channels.with_stored_files(session, screen)
         delivered = await self.notifier.deliver(to, screen)
         if item.kind is OutboxKind.STAFF_POST and delivered.message is not None:
             # What the post shows, so that refresh_post edits it only when that changes.

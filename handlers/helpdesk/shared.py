@@ -7,6 +7,7 @@ import logging
 from typing import Final
 
 from telegram import (
+    Bot,
     CallbackQuery,
     ForceReply,
     InlineKeyboardMarkup,
@@ -20,6 +21,7 @@ from telegram.ext import filters
 
 from bot.dialogs.helpdesk import screens, text
 from bot.i18n import Translator, get_translator
+from bot.runtime import Runtime
 from bot.services import users
 from bot.services.helpdesk import schools as schools_service
 from bot.services.helpdesk import (
@@ -217,24 +219,30 @@ async def _centre(context: Context, centre_id: int) -> schools_service.CentreInf
 
 async def refresh_post(context: Context, ticket: TicketView) -> None:
     """Edit the staff post to show the ticket as it is now."""
+    await refresh_post_with(context.bot, context.runtime, ticket)
+
+
+async def refresh_post_with(bot: Bot, runtime: Runtime, ticket: TicketView) -> None:
+    """`refresh_post` without an update (`Runtime.refresh_staff_post`: a change made on
+    another channel)."""
     if ticket.staff_chat_id is None or ticket.staff_message_id is None:
         return
-    tr = staff_tr(context)
-    post = screens.staff_post(tr, ticket, context.runtime.settings.tz)
+    tr = get_translator(runtime.settings.default_locale)
+    post = screens.staff_post(tr, ticket, runtime.settings.tz)
     body, keys = post.text, markup(post)
     chat_id, message_id = ticket.staff_chat_id, ticket.staff_message_id
     content = digest(body, ParseMode.HTML, keys)
-    if context.runtime.shown.unchanged(chat_id, message_id, content):
+    if runtime.shown.unchanged(chat_id, message_id, content):
         return  # nothing to change: Telegram would refuse the edit
     try:
-        await context.bot.edit_message_text(
+        await bot.edit_message_text(
             body,
             chat_id=chat_id,
             message_id=message_id,
             parse_mode=ParseMode.HTML,
             reply_markup=keys,
         )
-        context.runtime.shown.remember(chat_id, message_id, content)
+        runtime.shown.remember(chat_id, message_id, content)
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             log.warning("staff post of %s not updated: %s", ticket.reference, exc.message)

@@ -21,6 +21,7 @@ screens and callback data (one codec per namespace: tk, hd, st) are
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Final
 
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -36,7 +37,7 @@ from handlers.common import (
 )
 from handlers.context import CommandSpec, KepliApp
 from handlers.helpdesk.replies import linked_reply
-from handlers.helpdesk.shared import LinkedReply, look_up_link
+from handlers.helpdesk.shared import LinkedReply, look_up_link, refresh_post_with
 from handlers.helpdesk.staff_tickets import staff_button, staff_list_button, tickets_command
 from handlers.helpdesk.summary import plan_weekly_summaries, schedule_weekly_summary
 from handlers.helpdesk.teacher import my_tickets, teacher_button
@@ -70,6 +71,7 @@ def register(app: KepliApp) -> None:
 
     async def startup(runtime: Runtime) -> None:
         runtime.helpdesk_links = index
+        runtime.refresh_staff_post = partial(refresh_post_with, app.bot, runtime)
         async with runtime.sessions() as session:
             await schools_service.ensure_default_centre(session, runtime.settings)
             await index.load(session, since=runtime.clock() - LINKS_KEPT)

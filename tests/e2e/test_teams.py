@@ -297,8 +297,10 @@ async def test_the_bot_added_greets_in_the_teams_locale_and_a_chosen_language_is
     assert greeting.labels == [
         "🧮 Points calculation",
         "❓ Frequently asked questions",
+        "🛠 Report a fault",
         "⏰ Reminders",
         "🌐 Language / Γλώσσα",
+        "🔒 Your data",
     ]
     assert await standin.submit(HELEN, greeting, "Language") == []
     assert greeting.text == "Choose the language I speak with you:"

@@ -64,6 +64,8 @@ class Env:
     too_large: Callable[[int | None], str]  # a file over the limit, its size in bytes
     description_max: int
     last_lab: str | None = None
+    # Whether the channel has voice messages to offer (Teams' chats with a bot do not).
+    voice: bool = True
 
 
 @dataclass(frozen=True)
@@ -195,12 +197,20 @@ def ask_description(env: Env, draft: ReportDraft, prefix: str = "") -> Outcome:
         ).format(text=so_far)
         rows.append([Button("✔ " + _("Continue"), Skip())])
     elif draft.duplicate_of:
-        body = _("📝 What would you like to add to {ref}? Write it, or send a voice message.")
+        if env.voice:
+            body = _("📝 What would you like to add to {ref}? Write it, or send a voice message.")
+        else:
+            body = _("📝 What would you like to add to {ref}? Write it, or send a photo.")
         body = body.format(ref=escape(draft.duplicate_ref or ""))
-    else:
+    elif env.voice:
         body = _(
             "📝 Describe the fault in a few words: what happens, since when, what you tried. "
             "You can also send a voice message, or a photo with a caption."
+        )
+    else:
+        body = _(
+            "📝 Describe the fault in a few words: what happens, since when, what you tried. "
+            "You can also send a photo."
         )
     if draft.attachments and not so_far:
         rows.append([Button("⏭ " + _("Skip: the photo says it all"), Skip())])
