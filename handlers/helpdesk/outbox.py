@@ -21,6 +21,7 @@ staff group that became a supergroup followed to its new id.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -28,6 +29,7 @@ from typing import Final, cast
 
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import MessageHandler, filters
 
 from bot.dialogs.helpdesk import notices, screens
@@ -108,6 +110,8 @@ class HelpdeskSender:
         if screen.files:  # a photo a teacher sent from Teams: its bytes, uploaded
             async with self.runtime.sessions() as session:
                 screen = await channels.with_stored_files(session, screen)
+            if channels.is_channel_user(_number_of(to)):
+                screen = await self._downloaded(screen)
         delivered = await self.notifier.deliver(to, screen)
         if item.kind is OutboxKind.STAFF_POST and delivered.message is not None:
             # What the post shows, so that refresh_post edits it only when that changes.
@@ -118,6 +122,24 @@ class HelpdeskSender:
             )
         ids = [m for m in (delivered.message, *delivered.extra) if m is not None]
         return Sent(int(to.chat), tuple(int(m) for m in ids))
+
+    async def _downloaded(self, screen: Screen) -> Screen:
+        """A Telegram file id means nothing on another channel (a staff photo for a Teams
+        teacher): the file's bytes instead, fetched from Telegram."""
+        files = []
+        for file in screen.files:
+            if file.ref is not None and not file.data:
+                try:
+                    found = await self.app.bot.get_file(file.ref)
+                    data = bytes(await found.download_as_bytearray())
+                except BadRequest as error:  # the file id is not Telegram's (any more)
+                    raise PermanentFailure(f"file not found on Telegram: {error}") from error
+                except TelegramError as error:
+                    raise TemporaryFailure(f"file not fetched from Telegram: {error}") from error
+                mime = _sniffed(data) if file.mime == "application/octet-stream" else file.mime
+                file = dataclasses.replace(file, data=data, ref=None, mime=mime)
+            files.append(file)
+        return dataclasses.replace(screen, files=tuple(files))
 
     async def _where(self, item: OutboxItem) -> Address:
         """The recipient as it is now: chat, forum topic, the message to reply to."""
@@ -307,6 +329,32 @@ class HelpdeskSender:
 
 
 # --- the worker ---------------------------------------------------------------------------------
+
+
+_MAGIC: Final = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF8", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+)
+
+
+def _sniffed(data: bytes) -> str:
+    """The type of a file Telegram gave without one (a photo is a JPEG there)."""
+    for magic, mime in _MAGIC:
+        if data.startswith(magic):
+            return mime
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return "application/octet-stream"
+
+
+def _number_of(to: Address) -> int:
+    """The chat of a Telegram address as a number (0 for anything else)."""
+    try:
+        return int(to.chat)
+    except ValueError:
+        return 0
 
 
 def dispatcher_for(app: KepliApp) -> OutboxDispatcher:

@@ -8,6 +8,7 @@ the ticket in their Telegram group (the emulator) and the teacher hears of it in
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -241,3 +242,44 @@ async def test_a_teams_subscriber_who_removed_the_app_is_unsubscribed(
             sub = await session.get(Subscription, user_of(HELEN))
             assert sub is not None
             assert (sub.active, sub.stop_reason) == (False, "blocked")
+
+
+async def test_a_staff_photo_reaches_a_teams_teacher_as_an_image(
+    launch: Launch, database_url: str, standin: StandIn
+) -> None:
+    """A Telegram file id means nothing in Teams: the photo's bytes are fetched and sent."""
+    desk = await open_desk(launch, database_url, **teams_settings(standin))
+    async with serving(desk.bot, standin):
+        await standin.send(MARIA, "/start")
+        await teams_ticket(desk, MARIA, "el")
+        await outbox_pass(desk)
+        post = await post_of(desk, ATHENS_STAFF_CHAT, REF)
+        [prompt] = (await desk.press(ATHENS_STAFF, post, "Απάντηση στον/στην")).new
+        await desk.photo(
+            ATHENS_STAFF,
+            caption="Η νέα καλωδίωση",
+            reply_to=int(prompt["message_id"]),
+            chat=ATHENS_STAFF_CHAT,
+            seed=7,
+        )
+        await outbox_pass(desk)
+        images = [
+            attachment
+            for message in standin.conversation(MARIA)
+            for attachment in message.activity.get("attachments") or []
+            if str(attachment.get("contentType", "")).startswith("image/")
+        ]
+        assert len(images) == 1, [m.text for m in standin.conversation(MARIA)]
+        url = str(images[0]["contentUrl"])
+        assert url.startswith("data:image/png;base64,"), url[:60]
+        assert base64.b64decode(url.split(",", 1)[1]).startswith(b"\x89PNG")
+        await outbox_pass(desk)  # sent once
+        assert (
+            sum(
+                1
+                for message in standin.conversation(MARIA)
+                for attachment in message.activity.get("attachments") or []
+                if str(attachment.get("contentType", "")).startswith("image/")
+            )
+            == 1
+        )
