@@ -221,6 +221,8 @@ async def serve_webhook(
     url = public_webhook_url(settings)
     secret = require_webhook_secret(settings)
     application = application or build_application(settings)
+    # Other workers may change what this one would remember between updates.
+    runtime_of(application).remember_between_updates(False)
     stop = stop or stop_on_signals()
     async with as_worker(application, settings) as shared, application:
         if shared is not None:
