@@ -23,6 +23,7 @@ from bot.services.helpdesk.outbox_delivery import OutboxDispatcher
 from bot.services.helpdesk.ticket_links import LinkIndex
 from bot.services.known import Remembered
 from bot.services.reminders.delivery import ReminderDispatcher
+from bot.services.update_ledger import Ledger
 from bot.services.users import SeenUsers
 
 MAX_REMEMBERED: Final = 20_000
@@ -91,6 +92,11 @@ class Runtime:
     # several processes handle updates (webhook workers).
     seen_users: SeenUsers = field(default_factory=Remembered)
     teacher_centres: Remembered[int, CentreContacts | None] = field(default_factory=Remembered)
+    # The update ids taken on (replays ignored), claimed several at a time.
+    ledger: Ledger = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ledger = Ledger(self.engine)
 
     def remember_between_updates(self, enabled: bool) -> None:
         """Whether the per-update path may trust what it remembers (one process only)."""
