@@ -251,6 +251,9 @@ def enable_workers(app: KepliApp) -> SharedUpdates:
     )
     processor.shared = shared
     limiter = app.bot.rate_limiter
+    if isinstance(limiter, MeteredRateLimiter):
+        # What the handling of an inbox update sends is recorded, not sent twice.
+        limiter.around = shared.through
     inner = getattr(limiter, "inner", limiter)
     if isinstance(inner, TelegramRateLimiter):
         inner.share_overall(SharedBudget(runtime.engine))
