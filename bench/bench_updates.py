@@ -299,9 +299,26 @@ async def logged(log: Path, words: str, timeout: float = 60) -> None:  # noqa: A
         await asyncio.sleep(0.2)
 
 
+async def forget_updates(url: str) -> None:
+    """Empty the update ledger and inbox of the bench's database: a new emulator's update ids
+    (ten a second of wall time) may be ones an earlier run left there, which the bot would
+    ignore as replays."""
+    from bot.db import create_engine, upgrade_schema
+
+    await upgrade_schema(url)
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("DELETE FROM processed_updates")
+            await connection.exec_driver_sql("DELETE FROM update_inbox")
+    finally:
+        await engine.dispose()
+
+
 async def takeover(args: argparse.Namespace, workdir: Path) -> Takeover:
     """Leader and standby on PostgreSQL; `args.chats` × 3 commands around a kill -9."""
     figures = Takeover(chats=args.chats)
+    await forget_updates(args.database_url)
     async with EmulatorServer(token=TOKEN) as server, SimClient(server.url) as sim:
         leader = await start_run(server.url, args.database_url, workdir / "leader.log")
         standby: asyncio.subprocess.Process | None = None
@@ -461,7 +478,8 @@ if __name__ == "__main__":
     parser.add_argument(
         "--database-url",
         default=os.environ.get("KEPLIBOT_TEST_DATABASE_URL", ""),
-        help="PostgreSQL for the standby takeover (its data is left there)",
+        help="PostgreSQL for the standby takeover (its data is left there; its update "
+        "ledger and inbox are emptied first)",
     )
     parser.add_argument("--chats", type=int, default=50)
     sys.exit(asyncio.run(main(parser.parse_args())))
