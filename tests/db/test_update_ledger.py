@@ -36,11 +36,11 @@ async def test_claims_at_once_are_one_batch_and_each_id_wins_once(engine: AsyncE
 async def test_a_failed_batch_fails_each_of_its_claims(engine: AsyncEngine) -> None:
     ledger = Ledger(engine)
     async with engine.begin() as connection:  # the ledger's table gone: every write fails
-        await connection.run_sync(ProcessedUpdate.__table__.drop)
+        await connection.exec_driver_sql("ALTER TABLE processed_updates RENAME TO gone")
     failed = await asyncio.gather(
         ledger.claim(1, now=T0), ledger.claim(2, now=T0), return_exceptions=True
     )
     assert all(isinstance(result, Exception) for result in failed)
     async with engine.begin() as connection:
-        await connection.run_sync(ProcessedUpdate.__table__.create)
+        await connection.exec_driver_sql("ALTER TABLE gone RENAME TO processed_updates")
     assert await ledger.claim(1, now=T0)  # the next batch is written

@@ -54,7 +54,8 @@ async def inbox_rows(database_url: str) -> int:
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
-            return int(await connection.scalar(select(func.count()).select_from(InboxUpdate)))
+            count = await connection.scalar(select(func.count()).select_from(InboxUpdate))
+            return int(count or 0)
     finally:
         await engine.dispose()
 
