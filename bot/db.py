@@ -72,9 +72,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # Changes to staff, centres, schools and deadlines are audited by session events.
-    from bot.services import audit
+    from bot.services import audit, known
 
     audit.install()
+    known.install()  # what the per-update path remembers is forgotten at each change
     return async_sessionmaker(engine, expire_on_commit=False)
 
 

@@ -162,11 +162,20 @@ def error_code(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+ApiResult = bool | JSONDict | list[JSONDict]
+# (Bot API method, the call) -> its result: something that makes each call (see below).
+Around = Callable[[str, Callable[[], Awaitable[ApiResult]]], Awaitable[ApiResult]]
+
+
 class MeteredRateLimiter(BaseRateLimiter[Any]):
-    """Counts every Bot API call (and every failure) on its way through `inner`."""
+    """Counts every Bot API call (and every failure) on its way through `inner`.
+
+    `around(method, call)`, when set, makes each call (`bot.workers.SharedUpdates.through`:
+    recorded, or answered from the record of an earlier handling of the same update)."""
 
     def __init__(self, inner: BaseRateLimiter[Any]) -> None:
         self.inner = inner
+        self.around: Around | None = None
 
     async def initialize(self) -> None:
         await self.inner.initialize()
@@ -184,10 +193,16 @@ class MeteredRateLimiter(BaseRateLimiter[Any]):
         rate_limit_args: Any,
     ) -> bool | JSONDict | list[JSONDict]:
         TELEGRAM_REQUESTS.labels(endpoint).inc()
-        try:
-            return await self.inner.process_request(
+
+        def call() -> Awaitable[bool | JSONDict | list[JSONDict]]:
+            return self.inner.process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )
+
+        try:
+            if self.around is not None:
+                return await self.around(endpoint, call)
+            return await call()
         except Exception as exc:
             TELEGRAM_ERRORS.labels(endpoint, error_code(exc)).inc()
             raise

@@ -631,11 +631,9 @@ class AuditEntry(Base):
 
 
 class InboxUpdate(Base):
-    """A webhook update a worker accepted and has not processed yet (bot.workers).
-
-    Processed under its chat's lock in update_id order by whichever worker gets there
-    first, then deleted: one chat's updates keep their order across workers.
-    """
+    """An update a worker accepted and has not processed yet (bot.workers), processed under
+    its chat's lock in update_id order by whichever worker gets there first, then deleted.
+    `replies`: the Bot API results of what its handling has sent so far (not sent again)."""
 
     __tablename__ = "update_inbox"
 
@@ -643,6 +641,7 @@ class InboxUpdate(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     payload: Mapped[Any] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    replies: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
 class SendBudget(Base):

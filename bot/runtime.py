@@ -18,11 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.routing import ChannelRouter
-from bot.services.faq import FaqIndex
+from bot.services.faq import CentreContacts, FaqIndex
+from bot.services.faq.log import ViewLog
 from bot.services.helpdesk.outbox_delivery import OutboxDispatcher
 from bot.services.helpdesk.ticket_links import LinkIndex
 from bot.services.helpdesk.ticket_types import TicketView
+from bot.services.known import Remembered
 from bot.services.reminders.delivery import ReminderDispatcher
+from bot.services.update_ledger import Ledger
+from bot.services.users import SeenUsers
 from bot.ui import Notifier
 
 MAX_REMEMBERED: Final = 20_000
@@ -85,16 +89,34 @@ class Runtime:
     reminders: ReminderDispatcher | None = None
     # FAQ: the validated content and its search index (handlers.faq loads it at start).
     faq: FaqIndex | None = None
+    # FAQ: answers shown, counted in memory and written in batches (started at start).
+    faq_views: ViewLog | None = None
     # What each bot message shows, so that an edit that changes nothing is not sent.
     shown: ShownContent = field(default_factory=ShownContent)
     # The notifiers of the channels besides Telegram, by channel ("teams"), while this
     # process serves them (Teams': registered by its web routes, `teams.web`).
     notifiers: dict[str, Notifier] = field(default_factory=dict)
 
+    # What the per-update path remembers (bot.services.known): each user's row, and the
+    # contacts of the centre serving each teacher (None: the default centre's). Off when
+    # several processes handle updates (webhook workers).
+    seen_users: SeenUsers = field(default_factory=Remembered)
+    teacher_centres: Remembered[int, CentreContacts | None] = field(default_factory=Remembered)
+    # The update ids taken on (replays ignored), claimed several at a time.
+    ledger: Ledger = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ledger = Ledger(self.engine)
+
     def route(self, telegram: Notifier) -> Notifier:
         """The notifier the queues deliver through: `telegram` for Telegram's chats, the
         person's own channel for a person of another (`bot.routing`)."""
         return ChannelRouter(telegram, self.sessions, self.notifiers)
+
+    def remember_between_updates(self, enabled: bool) -> None:
+        """Whether the per-update path may trust what it remembers (one process only)."""
+        self.seen_users.enabled = enabled
+        self.teacher_centres.enabled = enabled
 
 
 StartupHook: TypeAlias = Callable[[Runtime], Awaitable[None]]

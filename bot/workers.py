@@ -25,6 +25,14 @@ otherwise live in one process's memory is kept in the database:
   `send_budget`; each process reserves a few send slots at a time with one UPDATE.
   The per-chat and per-group limits stay in each process's `TelegramRateLimiter`
   (one chat's messages are sent by the worker that holds its lock).
+- **What a handling has sent** (`SharedUpdates.through`, on every Bot API call made while
+  an inbox update is handled): each call that Telegram accepted is recorded with its
+  result in the update's inbox row (`replies`) before the handler goes on. A process that
+  handles the update again (its worker or the polling leader died before deleting the
+  row) gives the handler the recorded results instead of calling Telegram again, as long
+  as the handler makes the same calls in the same order, so the update's state changes
+  are made without a second reply. Only a process killed between Telegram accepting a
+  call and the commit of its record leaves a reply that is sent twice.
 - Scheduled jobs: reminders and the helpdesk outbox claim their rows with
   `FOR UPDATE SKIP LOCKED`, the weekly summary is planned under a dedupe key, and
   retention runs under `bot.services.exclusive.run_alone`.
@@ -40,10 +48,12 @@ import logging
 import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -62,6 +72,22 @@ SWEEP_EVERY: Final = 10.0  # seconds
 
 Slots = Callable[[Update], list[tuple[str, Any]]]
 SetState = Callable[[str, Any, object | None], None]
+Reply = list[Any]  # [Bot API method, its result], as recorded in the inbox row
+T = TypeVar("T")
+
+
+@dataclass
+class _Handling:
+    """The inbox update being handled in this task, and what its handling sent."""
+
+    update_id: int
+    earlier: list[Reply]  # recorded by a handling that did not finish: not sent again
+    conn: AsyncConnection  # the chat's lock connection: the record is written on it
+    sent: list[Reply] = field(default_factory=list)
+    writing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one record at a time
+
+
+_handling: ContextVar[_Handling | None] = ContextVar("keplibot_inbox_update", default=None)
 
 
 lock_key = entity_lock_key  # the advisory lock key of a chat or user id
@@ -163,11 +189,13 @@ class SharedUpdates:
                     _close(coroutine)
                     log.info("update %s was processed by another worker", update.update_id)
                     return
-                for older_id, payload in pending.items():
+                for older_id, (payload, sent) in pending.items():
                     if older_id != update.update_id:
-                        await self._process_older(conn, older_id, payload)
+                        await self._process_older(conn, older_id, payload, sent)
+            # In the inbox: what this handling sends is recorded (see `through`).
+            replies = pending[update.update_id][1] if accepted else None
             try:
-                await self._run(update, coroutine)
+                await self._run(update, coroutine, replies, conn)
             finally:
                 if accepted:
                     await self._forget(update.update_id)
@@ -177,6 +205,7 @@ class SharedUpdates:
         conn: AsyncConnection,
         update_id: int,
         payload: dict[str, Any],
+        replies: list[Reply] | None = None,
         *,
         abandoned: bool = False,
     ) -> None:
@@ -185,7 +214,8 @@ class SharedUpdates:
         `abandoned`: left by a process that died (found by a sweep): a claim of it in the
         update ledger is that process's, which never finished it, so the claim is dropped
         and the update handled again (a reply it may have sent just before dying comes
-        twice, rather than one it had not sent never).
+        twice, rather than one it had not sent never). What it had sent and recorded
+        (`replies`) is not sent again.
         """
         older = Update.de_json(payload, self._app.bot)
         _, user_id = _ids_of(older)
@@ -195,7 +225,7 @@ class SharedUpdates:
                 if abandoned:
                     await self._unclaim(update_id)
                 log.info("update %s processed first (accepted before, not processed)", update_id)
-                await self._run(older, self._app.process_update(older))
+                await self._run(older, self._app.process_update(older), replies or [], conn)
         finally:
             await self._forget(update_id)
 
@@ -206,15 +236,64 @@ class SharedUpdates:
             )
             await session.commit()
 
-    async def _run(self, update: Update, coroutine: Awaitable[Any]) -> None:
-        """Read the chat's state again, handle the update, write what changed."""
+    async def _run(
+        self,
+        update: Update,
+        coroutine: Awaitable[Any],
+        replies: list[Reply] | None = None,
+        conn: AsyncConnection | None = None,
+    ) -> None:
+        """Read the chat's state again, handle the update, write what changed.
+
+        `replies`: the update is in the inbox (None: it is not), with what an earlier
+        handling of it recorded as sent (see `through`)."""
         try:
             await self._load(update)
         except BaseException:
             _close(coroutine)
             raise
-        await coroutine
+        handling = None
+        if replies is not None and conn is not None:
+            handling = _Handling(update.update_id, list(replies), conn)
+        token = _handling.set(handling)
+        try:
+            await coroutine
+        finally:
+            _handling.reset(token)
         await self._app.update_persistence()
+
+    async def through(self, method: str, call: Callable[[], Awaitable[T]]) -> T:
+        """Make the Bot API call `call()` (of `method`) for the inbox update being handled,
+        recording its result in the update's row; or, when an earlier handling of the update
+        recorded this call (the next one it made was this method), that result without
+        calling Telegram. Calls that only read (`get...`) are neither recorded nor skipped."""
+        handling = _handling.get()
+        if handling is None or method.startswith("get"):
+            return await call()
+        index = len(handling.sent)
+        if index < len(handling.earlier) and handling.earlier[index][0] == method:
+            handling.sent.append(handling.earlier[index])
+            log.info(
+                "update %s: %s was sent before the takeover: not sent again",
+                handling.update_id,
+                method,
+            )
+            result: T = handling.earlier[index][1]
+            return result
+        handling.earlier = []  # the handling differs from the earlier one from here on
+        result = await call()
+        handling.sent.append([method, result])
+        try:  # at once, on the connection at hand: the shorter the gap, the rarer a repeat
+            async with handling.writing:
+                await handling.conn.execute(
+                    update(InboxUpdate)
+                    .where(InboxUpdate.update_id == handling.update_id)
+                    .values(replies=list(handling.sent))
+                )
+                await handling.conn.commit()
+        except (OSError, DBAPIError) as exc:
+            log.warning("update %s: %s sent, not recorded: %s", handling.update_id, method, exc)
+        return result
 
     async def _load(self, update: Update) -> None:
         chat_id, user_id = _ids_of(update)
@@ -227,14 +306,20 @@ class SharedUpdates:
         for (name, key), state in states.items():
             self._set_state(name, key, state)
 
-    async def _pending(self, inbox: int, up_to: int) -> dict[int, dict[str, Any]]:
+    async def _pending(
+        self, inbox: int, up_to: int
+    ) -> dict[int, tuple[dict[str, Any], list[Reply]]]:
+        """The chat's inbox rows up to `up_to`: payload and what was sent, by update id."""
         async with self._sessions() as session:
             rows = await session.execute(
-                select(InboxUpdate.update_id, InboxUpdate.payload)
+                select(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.replies)
                 .where(InboxUpdate.chat_id == inbox, InboxUpdate.update_id <= up_to)
                 .order_by(InboxUpdate.update_id)
             )
-            return {update_id: dict(payload) for update_id, payload in rows.all()}
+            return {
+                update_id: (dict(payload), list(replies or []))
+                for update_id, payload, replies in rows.all()
+            }
 
     async def _forget(self, update_id: int) -> None:
         async with self._sessions() as session:
@@ -327,8 +412,8 @@ class SharedUpdates:
             last[chat_id] = max(update_id, last.get(chat_id, update_id))
         for chat_id, up_to in last.items():
             async with self._locked({chat_id}) as conn:
-                for update_id, payload in (await self._pending(chat_id, up_to)).items():
-                    await self._process_older(conn, update_id, payload, abandoned=True)
+                for update_id, (payload, replies) in (await self._pending(chat_id, up_to)).items():
+                    await self._process_older(conn, update_id, payload, replies, abandoned=True)
                     done += 1
         if done:
             log.warning("processed %d update(s) that a stopped process had accepted", done)

@@ -52,8 +52,9 @@ async def remember_user(update: object, context: Context) -> None:
 
     Private chats and button presses create or refresh the user's row (name,
     Telegram language, last seen: written only when one changed, last seen at most
-    every few minutes); in groups the bot only reads a stored choice,
-    so that a staff group's members are not enrolled as users by chatting.
+    every few minutes; read only when not remembered, `bot.services.known`); in groups
+    the bot only reads a stored choice, so that a staff group's members are not enrolled
+    as users by chatting.
     """
     if not isinstance(update, Update):
         return
@@ -74,6 +75,7 @@ async def remember_user(update: object, context: Context) -> None:
                     last_name=user.last_name,
                     username=user.username,
                     language_code=user.language_code,
+                    remembered=context.runtime.seen_users,
                 )
             else:
                 stored = await users.get_locale(session, user.id)

@@ -27,9 +27,9 @@ async def skip_replays(update: object, context: Context) -> None:
     runtime = context.runtime
     now = runtime.clock()
     try:
-        async with runtime.sessions() as session:
-            fresh = await update_ledger.claim(session, update.update_id, now=now)
-            if fresh and update.update_id % update_ledger.PRUNE_EVERY == 0:
+        fresh = await runtime.ledger.claim(update.update_id, now=now)
+        if fresh and update.update_id % update_ledger.PRUNE_EVERY == 0:
+            async with runtime.sessions() as session:
                 await update_ledger.prune(session, now=now)
     except Exception as exc:
         if not is_storage_failure(exc):

@@ -7,6 +7,7 @@ Every write commits before returning, so a handler can tell the user it is done.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -21,6 +22,7 @@ from bot.models import (
     User,
     utcnow,
 )
+from bot.services import known
 from bot.services.text_clean import clean_text
 
 # The locales a user can choose; the same as bot.i18n.LOCALES (a test keeps them equal),
@@ -104,6 +106,19 @@ async def touch_user(
     return user
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What `note_seen` compares an update's user with, and the stored locale."""
+
+    names: tuple[str | None, ...]  # first name, last name, username, Telegram language
+    blocked: bool
+    last_seen: datetime
+    locale: str | None
+
+
+SeenUsers = known.Remembered[int, Seen]
+
+
 async def note_seen(
     session: AsyncSession,
     *,
@@ -113,15 +128,28 @@ async def note_seen(
     username: str | None = None,
     language_code: str | None = None,
     now: datetime | None = None,
+    remembered: SeenUsers | None = None,
 ) -> str | None:
     """`touch_user` for every update, writing only when something changed; the stored locale.
 
-    One SELECT of the row; the upsert (and its commit) only for a new user, a changed
-    name, username or Telegram language, a user marked as having blocked the bot, or a
-    `last_seen` older than `LAST_SEEN_EVERY`. Nothing is cached between calls, so
-    several processes on one database always see each other's changes.
+    The row as last read or written (`remembered`, see `bot.services.known`), else one
+    SELECT of it; the upsert (and its commit) only for a new user, a changed name,
+    username or Telegram language, a user marked as having blocked the bot, or a
+    `last_seen` older than `LAST_SEEN_EVERY`. With nothing remembered, an unchanged
+    user costs no statement at all.
     """
     now = now or utcnow()
+    seen = (
+        _clip(first_name, _NAME_MAX) or "",
+        _clip(last_name, _NAME_MAX),
+        _clip(username, _USERNAME_MAX),
+        _clip(language_code, _LANGUAGE_MAX),
+    )
+    if remembered is not None:
+        found, known_row = remembered.get(telegram_id)
+        if found and known_row is not None and _current(known_row, seen, now):
+            return known_row.locale
+    read_at = known.generation()
     row = (
         await session.execute(
             select(
@@ -136,16 +164,16 @@ async def note_seen(
         )
     ).one_or_none()
     if row is not None:
-        known = (row.first_name, row.last_name, row.username, row.telegram_language)
-        seen = (
-            _clip(first_name, _NAME_MAX) or "",
-            _clip(last_name, _NAME_MAX),
-            _clip(username, _USERNAME_MAX),
-            _clip(language_code, _LANGUAGE_MAX),
+        stored = Seen(
+            (row.first_name, row.last_name, row.username, row.telegram_language),
+            row.blocked_bot,
+            row.last_seen,
+            row.locale,
         )
-        if known == seen and not row.blocked_bot and now - row.last_seen < LAST_SEEN_EVERY:
-            locale: str | None = row.locale
-            return locale
+        if _current(stored, seen, now):
+            if remembered is not None:
+                remembered.put(telegram_id, stored, read_at=read_at)
+            return stored.locale
     user = await touch_user(
         session,
         telegram_id=telegram_id,
@@ -155,7 +183,15 @@ async def note_seen(
         language_code=language_code,
         now=now,
     )
+    if remembered is not None:
+        written = Seen(seen, False, now, user.locale)
+        remembered.put(telegram_id, written, read_at=read_at)
     return user.locale
+
+
+def _current(stored: Seen, seen: tuple[str | None, ...], now: datetime) -> bool:
+    """Whether the stored row needs no write for a user seen now as `seen`."""
+    return stored.names == seen and not stored.blocked and now - stored.last_seen < LAST_SEEN_EVERY
 
 
 async def get_user(session: AsyncSession, telegram_id: int) -> User | None:

@@ -45,6 +45,8 @@ from bot.dialogs.faq.actions import (
 from bot.dialogs.faq.live import live_text
 from bot.dialogs.menu import entry_button
 from bot.i18n import N_
+from bot.runtime import Runtime
+from bot.services import known
 from bot.services.faq import CentreContacts, Decision
 from bot.services.faq import log as faq_log
 from bot.services.faq.greek import tokens
@@ -74,14 +76,28 @@ async def contacts_of(update: Update, context: Context) -> CentreContacts:
     """The contacts of the centre serving the teacher's school (set in a fault report), else
     the default centre's from the settings: where one bot serves several centres, a teacher
     must not be given another centre's phone. A field the centre lacks is not filled from
-    another centre either (the catalog then says to ask the directorate)."""
+    another centre either (the catalog then says to ask the directorate).
+
+    Remembered between updates (`Runtime.teacher_centres`, see `bot.services.known`): a
+    change of the teacher's school, a school or a centre made by this process is seen at
+    once, one made by another process (the CLI) within `bot.services.known.TTL`."""
     user = update.effective_user
+    runtime = context.runtime
     if user is not None:
-        async with context.runtime.sessions() as session:
-            centre = await schools.centre_of_teacher(session, user.id)
-        if centre is not None:
-            return CentreContacts.of(centre.name, centre.phone, centre.email)
-    return CentreContacts.from_settings(context.runtime.settings)
+        found, contacts = runtime.teacher_centres.get(user.id)
+        if not found:
+            read_at = known.generation()
+            async with runtime.sessions() as session:
+                centre = await schools.centre_of_teacher(session, user.id)
+            contacts = (
+                None
+                if centre is None
+                else CentreContacts.of(centre.name, centre.phone, centre.email)
+            )
+            runtime.teacher_centres.put(user.id, contacts, read_at=read_at)
+        if contacts is not None:
+            return contacts
+    return CentreContacts.from_settings(runtime.settings)
 
 
 def _is_private(update: Update) -> bool:
@@ -146,13 +162,14 @@ async def _no_answer(update: Update, context: Context, first_line: str) -> Scree
 
 
 async def _record_view(context: Context, entry_id: str, source: Source) -> None:
-    async with context.runtime.sessions() as session:
+    runtime = context.runtime
+    views, now = runtime.faq_views, runtime.clock()
+    if views is not None:  # counted in memory, written in batches
+        views.add(entry_id=entry_id, locale=context.locale, source=source, now=now)
+        return
+    async with runtime.sessions() as session:
         await faq_log.record_view(
-            session,
-            entry_id=entry_id,
-            locale=context.locale,
-            source=source,
-            now=context.runtime.clock(),
+            session, entry_id=entry_id, locale=context.locale, source=source, now=now
         )
 
 
@@ -466,6 +483,21 @@ class MentionsBot(filters.MessageFilter):
 # --- registration -----------------------------------------------------------------------------
 
 
+async def _start_view_log(runtime: Runtime) -> None:
+    runtime.faq_views = faq_log.ViewLog(runtime.sessions)
+    runtime.faq_views.start()
+
+
+async def _stop_view_log(runtime: Runtime) -> None:
+    """At a clean stop every view counted is written (before the engine is disposed)."""
+    if runtime.faq_views is not None:
+        views, runtime.faq_views = runtime.faq_views, None
+        try:
+            await views.stop()
+        except Exception:
+            log.exception("FAQ views not written at stop: %d lost", len(views))
+
+
 def register(app: KepliApp) -> None:
     """FAQ commands, buttons and the free-text question handler.
 
@@ -475,6 +507,8 @@ def register(app: KepliApp) -> None:
     data = app.bot_data
     data.commands.add(COMMAND)
     data.on_startup(index_loader())
+    data.on_startup(_start_view_log)
+    data.on_shutdown(_stop_view_log)
     app.add_handlers(
         [
             CommandHandler("faq", faq_command, filters=PRIVATE | GROUPS),

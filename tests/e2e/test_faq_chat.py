@@ -59,8 +59,11 @@ async def stored_votes(database_url: str) -> list[tuple[str, bool, int | None]]:
         await engine.dispose()
 
 
-async def stored_views(database_url: str) -> list[tuple[str, str]]:
-    engine = create_engine(database_url)
+async def stored_views(bot: BotHarness) -> list[tuple[str, str]]:
+    """The answers shown, once the running bot has written those it counted (`ViewLog`)."""
+    if bot.app is not None and bot.app.bot_data.runtime.faq_views is not None:
+        await bot.app.bot_data.runtime.faq_views.flush()
+    engine = create_engine(bot.database_url)
     try:
         async with session_factory(engine)() as session:
             rows = await session.scalars(select(FaqView).order_by(FaqView.id))
@@ -125,7 +128,7 @@ async def test_greek_menu_topic_question_answer_and_back(bot: BotHarness) -> Non
     assert back["text"] == topic["text"]
     topics_again = (await bot.press(ALICE, back, data_of(back, "« Θέματα"))).message
     assert labels(topics_again) == labels(topics)
-    assert await stored_views(bot.database_url) == [("ysepehy-criteria", "menu")]
+    assert await stored_views(bot) == [("ysepehy-criteria", "menu")]
 
 
 async def test_english_menu_topic_question_answer(bot: BotHarness) -> None:
@@ -175,7 +178,7 @@ async def test_a_related_question_comes_as_a_new_message(bot: BotHarness) -> Non
         "What matters and which units does the ΚΕ.ΠΛΗ.ΝΕ.Τ. support?"
     )
     assert "👍 Yes" in labels(related)
-    assert await stored_views(bot.database_url) == [
+    assert await stored_views(bot) == [
         ("support-request", "search"),
         ("support-scope", "related"),
     ]
@@ -226,7 +229,7 @@ async def test_an_ambiguous_question_offers_choices_that_work(bot: BotHarness) -
     assert pressed.new == []
     assert pressed.message["text"].startswith("Ποιος/ποια εκπαιδευτικός μπορεί να οριστεί")
     assert "👍 Ναι" in labels(pressed.message)
-    assert await stored_views(bot.database_url) == [("ysepehy-who", "suggestion")]
+    assert await stored_views(bot) == [("ysepehy-who", "suggestion")]
     assert await stored_misses(bot.database_url) == []
 
 
@@ -314,6 +317,9 @@ async def test_votes_are_stored_once_changed_and_shown_by_the_stats_command(
     # Another answer message of the same entry is another vote.
     [second] = await bot.send(ALICE, "πως ζηταω βοηθεια")
     await bot.press(ALICE, second, data_of(second, "👍"))
+    # The answers shown are counted in memory and written in batches; a clean stop writes
+    # every one of them.
+    await bot.stop()
 
     monkeypatch.setenv("DATABASE_URL", bot.database_url)
     monkeypatch.setenv("DEFAULT_LOCALE", "en")
@@ -373,7 +379,7 @@ async def test_text_inside_a_flow_is_not_an_faq_question(launch: Launch) -> None
     # The flow is over: the same text is a question again.
     [after] = await bot.send(ALICE, "πως ζηταω βοηθεια")
     assert after["text"].startswith("Πώς ζητάω βοήθεια ή υποστήριξη")
-    assert await stored_views(bot.database_url) == [("support-request", "search")]
+    assert await stored_views(bot) == [("support-request", "search")]
 
 
 async def test_a_photo_inside_another_flow_does_not_open_a_fault_report(
@@ -399,7 +405,7 @@ async def test_text_in_the_fault_report_flow_goes_to_the_report(bot: BotHarness)
     assert question["text"].startswith("🏫")
     [school] = await bot.send(ALICE, "πως ζηταω βοηθεια")
     assert not school["text"].startswith("Πώς ζητάω βοήθεια")
-    assert await stored_views(bot.database_url) == []
+    assert await stored_views(bot) == []
     assert await stored_misses(bot.database_url) == []
 
 

@@ -8,8 +8,9 @@ from the settings.
 
 from __future__ import annotations
 
+from bot.services.helpdesk import schools
 from tests.e2e.conftest import Launch
-from tests.e2e.helpdesk_e2e import TEACHER, Desk, open_desk
+from tests.e2e.helpdesk_e2e import TEACHER, Desk, database, open_desk
 
 QUESTION = "pws epikoinwnw me to keplinet"
 
@@ -51,3 +52,22 @@ async def test_answers_give_the_contacts_of_the_teachers_own_centre(
     [none] = await desk.send(TEACHER, "τι ώρα είναι στο Τόκιο")  # no answer: the same contacts
     assert "☎ 2100000000" in none["text"]
     assert "2810" not in none["text"]
+
+
+async def test_a_changed_phone_reaches_the_next_answer(launch: Launch, database_url: str) -> None:
+    """The bot remembers each teacher's centre between questions (bot.services.known); a
+    change of the centre committed meanwhile (here by an operator's session in this process)
+    is in the very next answer, and the answers in between cost no database read."""
+    desk = await open_desk(launch, database_url)
+    await set_school(desk, "0551010")  # Athens
+    [answer] = await desk.send(TEACHER, QUESTION)
+    assert "☎️ 2100000000" in answer["text"]
+    runtime = desk.bot.app.bot_data.runtime if desk.bot.app else None
+    assert runtime is not None
+    assert runtime.teacher_centres.get(TEACHER.id)[0]  # remembered
+
+    async with database(database_url) as sessions, sessions() as session:
+        await schools.upsert_centre(session, "athens-a", phone="2109999999")
+    [answer] = await desk.send(TEACHER, QUESTION)
+    assert "☎️ 2109999999" in answer["text"]
+    assert "2100000000" not in answer["text"]

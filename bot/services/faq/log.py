@@ -1,8 +1,9 @@
 """What the FAQ records for the staff: unanswered questions, answers shown, 👍/👎 votes.
 
-Unanswered questions (`record_miss`) and answers shown (`record_view`) are kept
-without the asker. A vote (`record_vote`) keeps the voter's id so that one
-person counts once per answer message; pressing again changes the vote.
+Unanswered questions (`record_miss`) and answers shown (`record_view`, or in
+batches through `ViewLog`) are kept without the asker. A vote (`record_vote`)
+keeps the voter's id so that one person counts once per answer message;
+pressing again changes the vote.
 `list_misses` and `entry_stats` are what `keplibot faq misses` and
 `keplibot faq stats` print.
 
@@ -13,19 +14,25 @@ runtime's clock.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import FaqFeedback, FaqMiss, FaqView, utcnow
 from bot.services.faq import Hit
 from bot.services.redact import mask_identifiers
+
+log = logging.getLogger(__name__)
 
 MAX_MISS_CHARS: Final = 1000  # a question, not an essay: longer text is cut
 MAX_MISS_HITS: Final = 3
@@ -115,6 +122,96 @@ async def record_view(
         FaqView(entry_id=entry_id, locale=locale, source=source.value, created_at=now or utcnow())
     )
     await session.commit()
+
+
+FLUSH_EVERY: Final = 10.0  # seconds between writes of the answers shown
+FLUSH_AT: Final = 500  # answers waiting that trigger a write at once
+KEEP_AT_MOST: Final = 20_000  # answers kept while the database takes no writes
+
+
+class ViewLog:
+    """Answers shown, counted in memory and written in batches (one INSERT, one commit).
+
+    `add` costs no database work: the views are written every `every` seconds (once
+    `start`ed), as soon as `batch` are waiting, and at a clean stop (`stop`), so a
+    question answered costs no commit of its own. A crash (`kill -9`, power loss) loses
+    the views of the last `every` seconds at most; they only feed the staff's counts
+    (`keplibot faq stats`). A write that fails keeps its views for the next one, at most
+    `KEEP_AT_MOST` of them (the oldest are dropped first, and said in the log).
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        every: float = FLUSH_EVERY,
+        batch: int = FLUSH_AT,
+    ) -> None:
+        self._sessions = sessions
+        self._every = every
+        self._batch = batch
+        self._waiting: deque[dict[str, object]] = deque()
+        self._writing = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._soon: set[asyncio.Task[int]] = set()
+
+    def add(self, *, entry_id: str, locale: str, source: Source, now: datetime) -> None:
+        """Count one answer shown (written with the next batch)."""
+        self._waiting.append(
+            {"entry_id": entry_id, "locale": locale, "source": source.value, "created_at": now}
+        )
+        if len(self._waiting) >= self._batch and not self._soon:
+            task = asyncio.get_running_loop().create_task(self.flush())
+            self._soon.add(task)
+            task.add_done_callback(self._soon.discard)
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    async def flush(self) -> int:
+        """Write every view waiting now, in one transaction; how many were written."""
+        async with self._writing:
+            rows = list(self._waiting)
+            if not rows:
+                return 0
+            self._waiting.clear()
+            try:
+                async with self._sessions() as session:
+                    await session.execute(insert(FaqView), rows)
+                    await session.commit()
+            except Exception:
+                log.warning("%d FAQ views not written; kept for the next try", len(rows))
+                self._waiting.extendleft(reversed(rows))
+                dropped = len(self._waiting) - KEEP_AT_MOST
+                for _ in range(max(0, dropped)):
+                    self._waiting.popleft()
+                if dropped > 0:
+                    log.warning("%d FAQ views dropped: the database takes no writes", dropped)
+                raise
+            return len(rows)
+
+    def start(self) -> None:
+        """Write the waiting views every `every` seconds until `stop`."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._every_while())
+
+    async def _every_while(self) -> None:
+        while True:
+            await asyncio.sleep(self._every)
+            with contextlib.suppress(Exception):  # logged by flush; tried again next time
+                await self.flush()
+
+    async def stop(self) -> None:
+        """Stop writing on a timer and write what is waiting (a clean stop loses nothing)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        for task in list(self._soon):
+            with contextlib.suppress(Exception):
+                await task
+        await self.flush()
 
 
 async def record_vote(
