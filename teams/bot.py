@@ -3,10 +3,11 @@
 Every request is refused (401, nothing read further) unless its token is the Bot
 Connector's for this bot and this activity's `serviceUrl` (`teams.auth`). A valid
 activity from a personal chat is answered through the connector (`teams.connector`)
-before the request returns 200; a group or channel conversation is told, once, that
-keplibot works in a personal chat. One conversation's activities are handled one at a
-time (in this process, and on PostgreSQL across processes); its state is read before and
-written after each (the database).
+before the request returns 200; a group or channel conversation is told that keplibot
+works in a personal chat. One conversation's activities are handled one at a time (in
+this process, and on PostgreSQL across processes); its state is read before and written
+after each (the database), with the ids of its latest activities, so that one the Bot
+Connector sends again (a retry) is answered once. Ids longer than keplibot stores get 400.
 
 What an activity becomes:
 
@@ -59,6 +60,10 @@ from teams.turn import CHANNEL, Turn, greeting, languages, main_menu
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES: Final = 256 * 1024
+# The ids of a conversation's latest activities, kept in its state: a retried one is
+# answered once.
+HANDLED: Final = "handled"
+HANDLED_KEPT: Final = 20
 FILE_INFO: Final = "application/vnd.microsoft.teams.file.download.info"
 DOWNLOAD_TIMEOUT: Final = aiohttp.ClientTimeout(total=20)
 CODECS: Final[tuple[Codec, ...]] = (
@@ -101,6 +106,30 @@ def json_file(activity: Activity) -> tuple[str, str] | None:
     return None
 
 
+async def read_body(request: web.Request) -> bytes:
+    """The request's body, whole, up to one byte over MAX_BODY_BYTES (`read(n)` alone
+    returns what has arrived so far: the first chunk of a long activity)."""
+    body = bytearray()
+    while len(body) <= MAX_BODY_BYTES:
+        chunk = await request.content.read(MAX_BODY_BYTES + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return bytes(body)
+
+
+def storable(activity: Activity) -> bool:
+    """Whether the activity's sender and conversation ids fit what keplibot stores
+    (`bot.services.channels`); Teams' own never exceed it."""
+    sender, conversation = activity.from_property, activity.conversation
+    external = (sender.aad_object_id or sender.id or "") if sender is not None else ""
+    conversation_id = conversation.id if conversation is not None else ""
+    return (
+        len(external) <= channels.MAX_EXTERNAL_ID
+        and len(conversation_id) <= channels.MAX_CONVERSATION_ID
+    )
+
+
 def parse_action(data: str | None) -> Action | None:
     """The action packed in a card's data, by its namespace; None for anything else."""
     for codec in CODECS:
@@ -130,7 +159,7 @@ class TeamsAdapter:
     # --- HTTP ---------------------------------------------------------------------------
 
     async def messages(self, request: web.Request) -> web.Response:
-        body = await request.content.read(MAX_BODY_BYTES + 1)
+        body = await read_body(request)
         if len(body) > MAX_BODY_BYTES:
             return web.json_response({"error": "body too large"}, status=413)
         try:
@@ -149,6 +178,8 @@ class TeamsAdapter:
             return web.json_response({"error": "not an activity"}, status=400)
         if activity.channel_id != "msteams" or activity.conversation is None:
             return web.json_response({"error": "not a Teams activity"}, status=400)
+        if not storable(activity):
+            return web.json_response({"error": "ids too long"}, status=400)
         await self._in_order(activity.conversation.id, activity)
         return web.Response(status=200)
 
@@ -199,6 +230,14 @@ class TeamsAdapter:
         if activity.type != "message":
             return
         turn = await self._turn(activity, where, external)
+        handled = turn.state.get(HANDLED)
+        handled = [i for i in handled if isinstance(i, str)] if isinstance(handled, list) else []
+        if activity.id and activity.id in handled:
+            # The Bot Connector's retry of an activity already answered: answered once.
+            log.info("teams: activity %s came again: already handled", activity.id)
+            return
+        if activity.id:
+            turn.state[HANDLED] = [*handled, activity.id][-HANDLED_KEPT:]
         if not personal:
             await turn.say(
                 turn.tr.gettext("keplibot works in a personal chat: open a chat with it.")
