@@ -4,8 +4,32 @@ Connector, on the test's database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from teams.standin import TeamsUser
-from tests.e2e.test_teams import HELEN, MARIA, TeamsWorld, last_card, state_of, world
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.ui import Screen
+from bot.ui.notifier import DeliveryError, TemporaryFailure
+from teams import connector as connector_module
+from teams.auth import TokenSource
+from teams.connector import Connector
+from teams.files import FileStore
+from teams.notifier import TeamsNotifier, address
+from teams.standin import StandIn, TeamsUser
+from tests.e2e.conftest import Launch
+from tests.e2e.test_teams import (
+    HELEN,
+    MARIA,
+    TeamsWorld,
+    last_card,
+    state_of,
+    teams_world,
+    world,
+)
 
 __all__ = ["world"]  # the fixture, shared with test_teams
 
@@ -53,3 +77,100 @@ async def test_an_activity_with_a_malformed_identity_is_refused_not_crashed(
     activity["from"] = {"id": "29:" + "x" * 300, "name": "Odd"}
     assert await standin.post(activity) == 400
     assert standin.conversation(odd) == []
+
+
+# --- the notifier when Microsoft's side misbehaves ------------------------------------------
+
+
+class FaultyStandIn(StandIn):
+    """The stand-in whose token service refuses (`token_fault`: status, body, content type)
+    or whose Bot Connector never answers a send (`hang`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.token_fault: tuple[int, str, str] | None = None
+        self.hang = False
+
+    async def _token(self, request: web.Request) -> web.Response:
+        if self.token_fault is not None:
+            status, body, content_type = self.token_fault
+            return web.Response(status=status, text=body, content_type=content_type)
+        return await super()._token(request)
+
+    async def _send(self, request: web.Request) -> web.Response:
+        if self.hang:
+            await asyncio.sleep(10)
+        return await super()._send(request)
+
+
+@pytest.fixture
+async def faulty(launch: Launch) -> AsyncIterator[TeamsWorld]:
+    async with teams_world(launch, FaultyStandIn()) as made:
+        yield made
+
+
+def fresh_notifier(world: TeamsWorld, http: aiohttp.ClientSession) -> TeamsNotifier:
+    """A notifier with a token source of its own (no token cached yet)."""
+    app = world.bot.app
+    assert app is not None
+    runtime = app.bot_data.runtime
+    connector = Connector(TokenSource(runtime.settings, http))
+    return TeamsNotifier(runtime, connector, FileStore("https://bot.example.gr"))
+
+
+NOTICE = Screen("KPL-2026-00001: solved")
+
+
+async def test_a_refused_bot_token_is_not_blamed_on_the_recipient(faulty: TeamsWorld) -> None:
+    """Entra ID refusing the bot's own token (a wrong tenant or app: 400; a policy: 403; a
+    proxy's HTML 502) says nothing about the teacher: the notice waits (TemporaryFailure),
+    it is not dropped for good (PermanentFailure) nor the teacher taken for gone
+    (RecipientGone: their reminders would stop)."""
+    standin = faulty.standin
+    assert isinstance(standin, FaultyStandIn)
+    await standin.send(MARIA, "/start")  # the conversation (and its reference) is known
+    faults = [
+        (400, '{"error": "unauthorized_client", "error_description": "AADSTS700016"}', "json"),
+        (403, '{"error": "access_denied"}', "json"),
+        (502, "<html><body>Bad gateway</body></html>", "html"),
+    ]
+    async with aiohttp.ClientSession() as http:
+        for status, body, kind in faults:
+            standin.token_fault = (
+                status,
+                body,
+                f"application/{kind}" if kind == "json" else "text/html",
+            )
+            notifier = fresh_notifier(faulty, http)
+            with pytest.raises(DeliveryError) as caught:
+                await notifier.deliver(address(MARIA.conversation_id), NOTICE)
+            assert type(caught.value) is TemporaryFailure, (status, caught.value)
+        standin.token_fault = None
+        delivered = await fresh_notifier(faulty, http).deliver(
+            address(MARIA.conversation_id), NOTICE
+        )
+        assert delivered.message == standin.conversation(MARIA)[-1].id
+
+
+async def test_a_bot_connector_that_does_not_answer_is_given_up_on(
+    faulty: TeamsWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Bot Connector that accepts the connection and never answers: the send gives up
+    after the connector's timeout (`teams.connector.HTTP_TIMEOUT`, shortened here) as a
+    TemporaryFailure, instead of holding the queue (and the conversation's lock) for
+    aiohttp's default five minutes."""
+    standin = faulty.standin
+    assert isinstance(standin, FaultyStandIn)
+    await standin.send(MARIA, "/start")
+    monkeypatch.setattr(
+        connector_module, "HTTP_TIMEOUT", aiohttp.ClientTimeout(total=0.5), raising=False
+    )
+    standin.hang = True
+    async with aiohttp.ClientSession() as http:
+        notifier = fresh_notifier(faulty, http)
+        started = time.monotonic()
+        with pytest.raises(TemporaryFailure):
+            await asyncio.wait_for(
+                notifier.deliver(address(MARIA.conversation_id), NOTICE), timeout=5
+            )
+        assert time.monotonic() - started < 3
