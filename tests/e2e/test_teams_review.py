@@ -11,7 +11,13 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiohttp import web
+from sqlalchemy import select
 
+from bot.channel_models import ChannelConversation, ChannelUser
+from bot.db import create_engine, session_factory
+from bot.models import User
+from bot.services import privacy
+from bot.services.channels import user_id_for
 from bot.ui import Screen
 from bot.ui.notifier import DeliveryError, TemporaryFailure
 from teams import connector as connector_module
@@ -174,3 +180,54 @@ async def test_a_bot_connector_that_does_not_answer_is_given_up_on(
                 notifier.deliver(address(MARIA.conversation_id), NOTICE), timeout=5
             )
         assert time.monotonic() - started < 3
+
+
+# --- privacy ------------------------------------------------------------------------------
+
+
+async def test_a_teams_teachers_export_holds_the_stored_conversation_reference(
+    world: TeamsWorld,
+) -> None:
+    """`keplibot privacy export` for a Teams person (by their user id) holds what is
+    stored about them, the conversation's reference included (their Teams id and tenant:
+    what a notice is sent with), not only the AAD id and the dialogs' state."""
+    standin = world.standin
+    last_card(await standin.send(MARIA, "/points"))
+    await standin.send(MARIA, "Ναι")
+    engine = create_engine(world.bot.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            document = await privacy.export(session, user_id_for("teams", MARIA.aad_object_id))
+    finally:
+        await engine.dispose()
+    text = privacy.to_json(document)
+    assert MARIA.aad_object_id in text
+    assert "teaches_informatics" in text  # the interview's answers so far
+    assert MARIA.id in text, "the stored Teams id (29:…) of the reference is not exported"
+    assert '"t-1"' in text, "the stored tenant id is not exported"
+
+
+async def test_a_teams_teachers_erasure_leaves_no_row_and_a_new_chat_starts_afresh(
+    world: TeamsWorld,
+) -> None:
+    standin = world.standin
+    last_card(await standin.send(MARIA, "/points"))
+    await standin.send(MARIA, "Ναι")
+    user_id = user_id_for("teams", MARIA.aad_object_id)
+    engine = create_engine(world.bot.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            counts = await privacy.erase(session, user_id)
+        assert counts["channels"] == 2  # the identity and the conversation
+        async with session_factory(engine)() as session:
+            for model in (ChannelConversation, ChannelUser):
+                rows = await session.scalars(select(model).where(model.user_id == user_id))
+                assert list(rows) == [], model
+            assert await session.get(User, user_id) is None
+            assert not privacy.has_personal_data(await privacy.export(session, user_id))
+    finally:
+        await engine.dispose()
+    # Writing again, Maria is a new person: no interview to continue.
+    [answer] = await standin.send(MARIA, "Ναι")
+    assert "1/7" not in answer.text
+    assert "points" not in await state_of(world.bot.database_url, MARIA)
