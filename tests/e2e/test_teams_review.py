@@ -231,3 +231,57 @@ async def test_a_teams_teachers_erasure_leaves_no_row_and_a_new_chat_starts_afre
     [answer] = await standin.send(MARIA, "Ναι")
     assert "1/7" not in answer.text
     assert "points" not in await state_of(world.bot.database_url, MARIA)
+
+
+# --- held: concurrency, languages, identities ----------------------------------------------
+
+
+async def test_two_presses_of_one_card_at_once_answer_once(world: TeamsWorld) -> None:
+    standin = world.standin
+    question = last_card(await standin.send(MARIA, "/points"))
+    yes = question.data_of("Ναι")
+    first = standin.activity(MARIA, value=yes, replyToId=question.id)
+    second = standin.activity(MARIA, value=yes, replyToId=question.id)
+    before = len(standin.conversation(MARIA))
+    statuses = await asyncio.gather(standin.post(first), standin.post(second))
+    assert statuses == [200, 200]
+    new = [m.text for m in standin.conversation(MARIA)[before:]]
+    assert new == ["Αυτό το κουμπί δεν είναι πια ενεργό."], new
+    state = await state_of(world.bot.database_url, MARIA)
+    points = state["points"]
+    assert isinstance(points, dict)
+    assert points["answers"] == {"teaches_informatics": True}
+
+
+async def test_the_client_language_decides_until_one_is_chosen(world: TeamsWorld) -> None:
+    standin = world.standin
+    greek = TeamsUser("7f0c1a52-0000-4000-8000-0000000000e1", "Νίκος", "el-GR")
+    english = TeamsUser("7f0c1a52-0000-4000-8000-0000000000e2", "John", "en-US")
+    french = TeamsUser("7f0c1a52-0000-4000-8000-0000000000e3", "Jean", "fr-FR")
+    odd = TeamsUser("7f0c1a52-0000-4000-8000-0000000000e4", "X", "x" * 300)
+    [hello] = await standin.send(greek, "help")
+    assert hello.text.startswith("Γεια σας, Νίκος!")
+    [hello] = await standin.send(english, "help")
+    assert hello.text.startswith("Hello, John!")
+    [hello] = await standin.send(french, "help")
+    assert hello.text.startswith("Γεια σας, Jean!")  # DEFAULT_LOCALE (el)
+    [hello] = await standin.send(odd, "help")
+    assert hello.text.startswith("Γεια σας, X!")
+
+
+async def test_a_teams_person_is_never_a_telegram_user(world: TeamsWorld) -> None:
+    """A Teams person's user id is ≥ 2**62 whatever the AAD id; a Telegram user's id, the
+    same digits as text, is someone else; the same AAD id sent as `from.id` without
+    `aadObjectId` is another identity (Teams always sends both)."""
+    standin = world.standin
+    await standin.send(MARIA, "/start")
+    engine = create_engine(world.bot.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            rows = list(await session.scalars(select(ChannelUser)))
+            assert [row.external_id for row in rows] == [MARIA.aad_object_id]
+            assert all(row.user_id >= 2**62 for row in rows)
+            users = list(await session.scalars(select(User.id)))
+            assert users == [user_id_for("teams", MARIA.aad_object_id)]
+    finally:
+        await engine.dispose()
