@@ -285,3 +285,19 @@ async def test_a_teams_person_is_never_a_telegram_user(world: TeamsWorld) -> Non
             assert users == [user_id_for("teams", MARIA.aad_object_id)]
     finally:
         await engine.dispose()
+
+
+async def test_a_lone_surrogate_in_a_text_or_a_name_is_read_not_an_error(
+    world: TeamsWorld,
+) -> None:
+    """JSON may escape half of a UTF-16 pair ("\\ud800"): the text is still a question
+    (answered, not "something went wrong", which a retry would get again) and the name
+    still a name (not a 500)."""
+    standin = world.standin
+    [answer] = await standin.send(HELEN, "for how long is the lab manager appointed \ud800")
+    assert answer.text.startswith("**How long is the lab manager's term?**"), answer.text
+    [answer] = await standin.send(HELEN, "lone \ud800 surrogate")  # no answer: kept as asked
+    assert answer.text.startswith("Sorry, I could not find an answer"), answer.text
+    odd = TeamsUser("7f0c1a52-0000-4000-8000-0000000000d8", "Ann \udc00", "en-US")
+    [hello] = await standin.send(odd, "help")
+    assert hello.text.startswith("Hello, Ann"), hello.text
