@@ -27,7 +27,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Final
+import re
+from typing import Any, Final
 
 import aiohttp
 from aiohttp import web
@@ -62,6 +63,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES: Final = 256 * 1024
 # The ids of a conversation's latest activities, kept in its state: a retried one is
 # answered once.
+SURROGATE: Final = re.compile("[\ud800-\udfff]")
 HANDLED: Final = "handled"
 HANDLED_KEPT: Final = 20
 FILE_INFO: Final = "application/vnd.microsoft.teams.file.download.info"
@@ -118,6 +120,18 @@ async def read_body(request: web.Request) -> bytes:
     return bytes(body)
 
 
+def whole_characters(data: Any) -> Any:
+    """`data` (parsed JSON) with each half of a UTF-16 pair JSON escaped alone ("\\ud800")
+    as U+FFFD: such a string can be neither stored nor sent on."""
+    if isinstance(data, str):
+        return SURROGATE.sub("\ufffd", data)
+    if isinstance(data, list):
+        return [whole_characters(item) for item in data]
+    if isinstance(data, dict):
+        return {whole_characters(k): whole_characters(v) for k, v in data.items()}
+    return data
+
+
 def storable(activity: Activity) -> bool:
     """Whether the activity's sender and conversation ids fit what keplibot stores
     (`bot.services.channels`); Teams' own never exceed it."""
@@ -163,7 +177,7 @@ class TeamsAdapter:
         if len(body) > MAX_BODY_BYTES:
             return web.json_response({"error": "body too large"}, status=413)
         try:
-            data = json.loads(body)
+            data = whole_characters(json.loads(body))
             service_url = data["serviceUrl"] if isinstance(data, dict) else None
         except (ValueError, KeyError):
             service_url = None
