@@ -5,6 +5,7 @@ Connector, on the test's database (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from bot.channel_models import ChannelConversation, ChannelUser
 from bot.db import create_engine, session_factory
+from bot.i18n import get_translator
 from bot.models import User
 from bot.services import privacy
 from bot.services.channels import user_id_for
@@ -31,6 +33,7 @@ from tests.e2e.test_teams import (
     HELEN,
     MARIA,
     TeamsWorld,
+    answer_interview,
     last_card,
     state_of,
     teams_world,
@@ -301,3 +304,21 @@ async def test_a_lone_surrogate_in_a_text_or_a_name_is_read_not_an_error(
     odd = TeamsUser("7f0c1a52-0000-4000-8000-0000000000d8", "Ann \udc00", "en-US")
     [hello] = await standin.send(odd, "help")
     assert hello.text.startswith("Hello, Ann"), hello.text
+
+
+async def test_a_declaration_file_is_downloaded_whole(world: TeamsWorld) -> None:
+    """A JSON file the teacher sends is read to its end (or to one byte over the limit),
+    not only the first chunk that arrived: a valid declaration padded to 150 KB is scored,
+    a file over 256 KB is "too large" (not "not a declaration")."""
+    standin = world.standin
+    result = await answer_interview(standin, MARIA)
+    [json_message] = await standin.submit(MARIA, result, "⬇️ JSON")
+    [attachment] = json_message.files
+    declaration = json.loads(await standin.download(attachment))
+    padded = json.dumps(declaration, indent=2).replace("\n", "\n" + " " * 8000).encode()
+    assert 100_000 < len(padded) < 256 * 1024, len(padded)
+    [again] = await standin.send_file(MARIA, "padded.json", padded)
+    assert again.text.startswith("📂"), again.text
+    [refused] = await standin.send_file(MARIA, "huge.json", b" " * (300 * 1024) + b"{}")
+    too_large = get_translator("el").gettext("This file is too large to be a declaration.")
+    assert refused.text == "⚠️ " + too_large, refused.text
