@@ -108,16 +108,16 @@ def json_file(activity: Activity) -> tuple[str, str] | None:
     return None
 
 
-async def read_body(request: web.Request) -> bytes:
-    """The request's body, whole, up to one byte over MAX_BODY_BYTES (`read(n)` alone
-    returns what has arrived so far: the first chunk of a long activity)."""
-    body = bytearray()
-    while len(body) <= MAX_BODY_BYTES:
-        chunk = await request.content.read(MAX_BODY_BYTES + 1 - len(body))
+async def read_up_to(stream: aiohttp.StreamReader, limit: int) -> bytes:
+    """The stream to its end, or to one byte over `limit` (`read(n)` alone returns what
+    has arrived so far: the first chunk of a long body)."""
+    data = bytearray()
+    while len(data) <= limit:
+        chunk = await stream.read(limit + 1 - len(data))
         if not chunk:
             break
-        body += chunk
-    return bytes(body)
+        data += chunk
+    return bytes(data)
 
 
 def whole_characters(data: Any) -> Any:
@@ -173,7 +173,7 @@ class TeamsAdapter:
     # --- HTTP ---------------------------------------------------------------------------
 
     async def messages(self, request: web.Request) -> web.Response:
-        body = await read_body(request)
+        body = await read_up_to(request.content, MAX_BODY_BYTES)
         if len(body) > MAX_BODY_BYTES:
             return web.json_response({"error": "body too large"}, status=413)
         try:
@@ -282,7 +282,7 @@ class TeamsAdapter:
                 if resp.status != 200:
                     log.warning("teams: a file download answered %s", resp.status)
                     return None
-                data = await resp.content.read(MAX_FILE_BYTES + 1)
+                data = await read_up_to(resp.content, MAX_FILE_BYTES)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             log.warning("teams: a file was not downloaded: %s", type(exc).__name__)
             return None
