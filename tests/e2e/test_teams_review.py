@@ -322,3 +322,25 @@ async def test_a_declaration_file_is_downloaded_whole(world: TeamsWorld) -> None
     [refused] = await standin.send_file(MARIA, "huge.json", b" " * (300 * 1024) + b"{}")
     too_large = get_translator("el").gettext("This file is too large to be a declaration.")
     assert refused.text == "⚠️ " + too_large, refused.text
+
+
+async def test_deeply_nested_json_without_a_token_is_refused_not_an_error(
+    world: TeamsWorld,
+) -> None:
+    """Anyone can post to /api/messages: JSON nested hundreds or thousands deep (within
+    the 256 KB limit) is refused like any request without a valid token (401), not an
+    unhandled RecursionError (500 and a traceback in the log for every such request);
+    with a valid token it is not an activity (400)."""
+    standin = world.standin
+    async with aiohttp.ClientSession() as http:
+        for depth in (500, 100_000):
+            body = '{"serviceUrl": "x", "a": ' + "[" * depth + "]" * depth + "}"
+            headers = {"Content-Type": "application/json"}
+            async with http.post(standin.bot_url, data=body, headers=headers) as resp:
+                assert resp.status == 401, (depth, resp.status)
+            body = json.dumps(standin.activity(MARIA, text="hi"))[:-1]
+            body += ', "channelData": ' + "[" * depth + "]" * depth + "}"
+            headers["Authorization"] = f"Bearer {standin.token()}"
+            async with http.post(standin.bot_url, data=body, headers=headers) as resp:
+                assert resp.status == 400, (depth, resp.status)
+    assert standin.conversation(MARIA) == []
