@@ -179,8 +179,8 @@ class TeamsAdapter:
         try:
             data = whole_characters(json.loads(body))
             service_url = data["serviceUrl"] if isinstance(data, dict) else None
-        except (ValueError, KeyError):
-            service_url = None
+        except (ValueError, KeyError, RecursionError):  # nested deeper than any activity
+            data = service_url = None
         try:
             await self.auth.claims(request.headers.get("Authorization"), str(service_url))
         except Unauthorized as exc:
