@@ -345,3 +345,25 @@ async def test_deeply_nested_json_without_a_token_is_refused_not_an_error(
                 # Unreadable, so no serviceUrl to check the token against: 401 (or 400).
                 assert resp.status in (400, 401), (depth, resp.status)
     assert standin.conversation(MARIA) == []
+
+
+async def test_a_long_greek_notice_is_cut_to_what_teams_takes_on_the_wire(
+    world: TeamsWorld,
+) -> None:
+    """A staff answer of a few thousand Greek characters, relayed to a Teams teacher: the
+    SDK sends JSON with non-ASCII escaped (\\u03b1, 6 bytes a letter), so the 28 KB limit
+    is reached at ~4,500 Greek letters, not at the 20 KB of UTF-8 the split counted (10,000
+    letters): each part must fit as sent, not be refused (413) by the Bot Connector."""
+    standin = world.standin
+    await standin.send(MARIA, "/start")
+    before = len(standin.conversation(MARIA))
+    answer = "\n".join(["Καλησπέρα σας, η βλάβη αποκαταστάθηκε. " * 10] * 20)  # ~8,000 letters
+    async with aiohttp.ClientSession() as http:
+        delivered = await fresh_notifier(world, http).deliver(
+            address(MARIA.conversation_id), Screen(answer)
+        )
+    assert standin.refusals == []
+    parts = standin.conversation(MARIA)[before:]
+    assert len(parts) >= 2
+    assert delivered.message == parts[0].id
+    assert "".join(m.text for m in parts).count("αποκαταστάθηκε") == 200
