@@ -17,9 +17,9 @@ from sqlalchemy import select
 from bot.channel_models import ChannelConversation, ChannelUser
 from bot.db import create_engine, session_factory
 from bot.i18n import get_translator
-from bot.models import User
+from bot.models import FaqFeedback, User
 from bot.services import privacy
-from bot.services.channels import user_id_for
+from bot.services.channels import message_number, user_id_for
 from bot.ui import Screen
 from bot.ui.notifier import DeliveryError, TemporaryFailure
 from teams import connector as connector_module
@@ -367,3 +367,26 @@ async def test_a_long_greek_notice_is_cut_to_what_teams_takes_on_the_wire(
     assert len(parts) >= 2
     assert delivered.message == parts[0].id
     assert "".join(m.text for m in parts).count("αποκαταστάθηκε") == 200
+
+
+async def test_a_vote_counts_only_for_an_answer_the_person_was_sent(world: TeamsWorld) -> None:
+    """Telegram says which message a button is under; in Teams the submit's `replyToId`
+    is the client's word. Helen's 👍 with made-up card ids (or the id of Maria's answer)
+    must not add a vote each time: only an answer card the bot sent Helen takes one."""
+    standin = world.standin
+    question = "for how long is the lab manager appointed"
+    [theirs] = await standin.send(MARIA, "για πόσο καιρό ορίζεται ο υπεύθυνος εργαστηρίου")
+    [answer] = await standin.send(HELEN, question)
+    up = answer.data_of("👍 Yes")
+    for card in ("1:made-up-1", "1:made-up-2", theirs.id):
+        await standin.post(standin.activity(HELEN, value=up, replyToId=card))
+    await standin.submit(HELEN, answer, "👍 Yes")  # her own answer: counted
+    engine = create_engine(world.bot.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            votes = list(await session.scalars(select(FaqFeedback)))
+    finally:
+        await engine.dispose()
+    assert [(v.user_id, v.message_id) for v in votes] == [
+        (user_id_for("teams", HELEN.aad_object_id), message_number(answer.id))
+    ]
