@@ -39,6 +39,7 @@ from tests.e2e.test_teams import (
     teams_world,
     world,
 )
+from tests.e2e.test_teams_reminders import active
 
 __all__ = ["world"]  # the fixture, shared with test_teams
 
@@ -390,3 +391,24 @@ async def test_a_vote_counts_only_for_an_answer_the_person_was_sent(world: Teams
     assert [(v.user_id, v.message_id) for v in votes] == [
         (user_id_for("teams", HELEN.aad_object_id), message_number(answer.id))
     ]
+
+
+async def test_a_change_made_is_not_reported_as_failed_when_its_card_cannot_be_updated(
+    world: TeamsWorld,
+) -> None:
+    """A reminders button whose card cannot be replaced (the submit names a card the Bot
+    Connector does not know: 404) after the subscription was changed: the teacher must
+    not be told "something went wrong … nothing you entered is lost, try again" while
+    they do follow the deadlines now; the new screen comes as a new message instead."""
+    standin = world.standin
+    [menu] = await standin.send(HELEN, "/start")
+    await standin.submit(HELEN, menu, "Reminders")
+    offer = standin.conversation(HELEN)[-1]
+    follow = offer.data_of("Follow all deadlines")
+    before = len(standin.conversation(HELEN))
+    assert await standin.post(standin.activity(HELEN, value=follow, replyToId="1:gone")) == 200
+    standin.refusals.clear()  # the update of "1:gone", refused as Teams would
+    texts = [m.text for m in standin.conversation(HELEN)[before:]]
+    assert await active(world.bot, user_id_for("teams", HELEN.aad_object_id))
+    assert not any(t.startswith("Sorry, something went wrong") for t in texts), texts
+    assert any(t.startswith("Done: you follow the deadlines.") for t in texts), texts
