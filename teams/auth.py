@@ -176,6 +176,11 @@ class InboundAuth:
         return claims
 
 
+class NoToken(aiohttp.ClientError):
+    """The token service refused the bot's credentials or failed: a temporary failure of
+    the bot (a notice waits), not an answer about the person written to."""
+
+
 class TokenSource:
     """The bot's own access token for the Bot Connector (client credentials), cached."""
 
@@ -203,12 +208,21 @@ class TokenSource:
             else:
                 form["client_secret"] = self._password
             async with self._http.post(self.url, data=form, timeout=HTTP_TIMEOUT) as resp:
-                body = await resp.json(content_type=None)
-                if resp.status != 200 or not isinstance(body.get("access_token"), str):
-                    raise aiohttp.ClientResponseError(
-                        resp.request_info, resp.history, status=resp.status, message="token"
-                    )
+                try:
+                    body = await resp.json(content_type=None)
+                except ValueError:  # a proxy's HTML page
+                    body = None
+                if (
+                    resp.status != 200
+                    or not isinstance(body, dict)
+                    or not isinstance(body.get("access_token"), str)
+                ):
+                    # The bot's own credentials or Entra ID, never the person it writes to.
+                    raise NoToken(f"the token service answered {resp.status}")
             self._token = body["access_token"]
-            lifetime = float(body.get("expires_in", 3600))
+            try:
+                lifetime = float(body.get("expires_in", 3600))
+            except (TypeError, ValueError):
+                lifetime = 3600.0
             self._until = time.monotonic() + max(lifetime - TOKEN_MARGIN, 30.0)
             return self._token

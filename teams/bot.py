@@ -3,10 +3,11 @@
 Every request is refused (401, nothing read further) unless its token is the Bot
 Connector's for this bot and this activity's `serviceUrl` (`teams.auth`). A valid
 activity from a personal chat is answered through the connector (`teams.connector`)
-before the request returns 200; a group or channel conversation is told, once, that
-keplibot works in a personal chat. One conversation's activities are handled one at a
-time (in this process, and on PostgreSQL across processes); its state is read before and
-written after each (the database).
+before the request returns 200; a group or channel conversation is told that keplibot
+works in a personal chat. One conversation's activities are handled one at a time (in
+this process, and on PostgreSQL across processes); its state is read before and written
+after each (the database), with the ids of its latest activities, so that one the Bot
+Connector sends again (a retry) is answered once. Ids longer than keplibot stores get 400.
 
 What an activity becomes:
 
@@ -29,7 +30,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Final
+import re
+from typing import Any, Final
 
 import aiohttp
 from aiohttp import web
@@ -73,6 +75,11 @@ from teams.turn import CHANNEL, Turn, greeting, languages, main_menu
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES: Final = 256 * 1024
+# The ids of a conversation's latest activities, kept in its state: a retried one is
+# answered once.
+SURROGATE: Final = re.compile("[\ud800-\udfff]")
+HANDLED: Final = "handled"
+HANDLED_KEPT: Final = 20
 FILE_INFO: Final = "application/vnd.microsoft.teams.file.download.info"
 DOWNLOAD_TIMEOUT: Final = aiohttp.ClientTimeout(total=20)
 CODECS: Final[tuple[Codec, ...]] = (
@@ -120,6 +127,42 @@ def json_file(activity: Activity) -> tuple[str, str] | None:
     return None
 
 
+async def read_up_to(stream: aiohttp.StreamReader, limit: int) -> bytes:
+    """The stream to its end, or to one byte over `limit` (`read(n)` alone returns what
+    has arrived so far: the first chunk of a long body)."""
+    data = bytearray()
+    while len(data) <= limit:
+        chunk = await stream.read(limit + 1 - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
+def whole_characters(data: Any) -> Any:
+    """`data` (parsed JSON) with each half of a UTF-16 pair JSON escaped alone ("\\ud800")
+    as U+FFFD: such a string can be neither stored nor sent on."""
+    if isinstance(data, str):
+        return SURROGATE.sub("\ufffd", data)
+    if isinstance(data, list):
+        return [whole_characters(item) for item in data]
+    if isinstance(data, dict):
+        return {whole_characters(k): whole_characters(v) for k, v in data.items()}
+    return data
+
+
+def storable(activity: Activity) -> bool:
+    """Whether the activity's sender and conversation ids fit what keplibot stores
+    (`bot.services.channels`); Teams' own never exceed it."""
+    sender, conversation = activity.from_property, activity.conversation
+    external = (sender.aad_object_id or sender.id or "") if sender is not None else ""
+    conversation_id = conversation.id if conversation is not None else ""
+    return (
+        len(external) <= channels.MAX_EXTERNAL_ID
+        and len(conversation_id) <= channels.MAX_CONVERSATION_ID
+    )
+
+
 def parse_action(data: str | None) -> Action | None:
     """The action packed in a card's data, by its namespace; None for anything else."""
     for codec in CODECS:
@@ -149,14 +192,14 @@ class TeamsAdapter:
     # --- HTTP ---------------------------------------------------------------------------
 
     async def messages(self, request: web.Request) -> web.Response:
-        body = await request.content.read(MAX_BODY_BYTES + 1)
+        body = await read_up_to(request.content, MAX_BODY_BYTES)
         if len(body) > MAX_BODY_BYTES:
             return web.json_response({"error": "body too large"}, status=413)
         try:
-            data = json.loads(body)
+            data = whole_characters(json.loads(body))
             service_url = data["serviceUrl"] if isinstance(data, dict) else None
-        except (ValueError, KeyError):
-            service_url = None
+        except (ValueError, KeyError, RecursionError):  # nested deeper than any activity
+            data = service_url = None
         try:
             await self.auth.claims(request.headers.get("Authorization"), str(service_url))
         except Unauthorized as exc:
@@ -168,6 +211,8 @@ class TeamsAdapter:
             return web.json_response({"error": "not an activity"}, status=400)
         if activity.channel_id != "msteams" or activity.conversation is None:
             return web.json_response({"error": "not a Teams activity"}, status=400)
+        if not storable(activity):
+            return web.json_response({"error": "ids too long"}, status=400)
         await self._in_order(activity.conversation.id, activity)
         return web.Response(status=200)
 
@@ -218,6 +263,14 @@ class TeamsAdapter:
         if activity.type != "message":
             return
         turn = await self._turn(activity, where, external)
+        handled = turn.state.get(HANDLED)
+        handled = [i for i in handled if isinstance(i, str)] if isinstance(handled, list) else []
+        if activity.id and activity.id in handled:
+            # The Bot Connector's retry of an activity already answered: answered once.
+            log.info("teams: activity %s came again: already handled", activity.id)
+            return
+        if activity.id:
+            turn.state[HANDLED] = [*handled, activity.id][-HANDLED_KEPT:]
         if not personal:
             await turn.say(
                 turn.tr.gettext("keplibot works in a personal chat: open a chat with it.")
@@ -273,7 +326,7 @@ class TeamsAdapter:
                 if resp.status != 200:
                     log.warning("teams: a file download answered %s", resp.status)
                     return None
-                data = await resp.content.read(MAX_FILE_BYTES + 1)
+                data = await read_up_to(resp.content, MAX_FILE_BYTES)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             log.warning("teams: a file was not downloaded: %s", type(exc).__name__)
             return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
 from microsoft_agents.activity import Activity
@@ -19,6 +19,10 @@ from microsoft_agents.hosting.core.connector.client import ConnectorClient
 
 from teams.auth import TokenSource
 from teams.render import MAX_ACTIVITY_BYTES, size
+
+# A Bot Connector call that has not answered by then is given up on (a TimeoutError: the
+# turn apologises, a notice is tried again later) rather than after aiohttp's 5 minutes.
+HTTP_TIMEOUT: Final = aiohttp.ClientTimeout(total=30, sock_connect=10)
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +74,8 @@ class Connector:
 
     async def _client(self, service_url: str) -> ConnectorClient:
         token = await self.tokens.token()
-        return ConnectorClient(
-            service_url, token, session=aiohttp.ClientSession(base_url=_base(service_url))
-        )
+        session = aiohttp.ClientSession(base_url=_base(service_url), timeout=HTTP_TIMEOUT)
+        return ConnectorClient(service_url, token, session=session)
 
     @staticmethod
     def _checked(conversation: Conversation, activity: dict[str, Any]) -> Activity:

@@ -4,7 +4,9 @@ Free text outside the points interview is a question: small talk gets its polite
 a confident match its answer, close ones "Did you mean", nothing the "no answer" screen
 with the centre's contacts. The topics menu, related questions and 👍/👎 are the same
 buttons (`bot.dialogs.faq.actions`). The question behind a "Did you mean" is kept in the
-conversation's state, since a Teams card does not quote the message it answers.
+conversation's state, since a Teams card does not quote the message it answers; so are
+the ids of the answer cards sent, and a 👍/👎 counts only under one of them (a submit's
+`replyToId` comes from the client: a made-up one would be a vote each time).
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ from bot.ui import Action, Screen
 from teams.turn import Turn, main_menu, menu_button
 
 ASKED: Final = "faq_question"
+# The answer cards this conversation was sent (card id → entry id), the latest ANSWERS_KEPT:
+# a vote counts only under one of them (a submit's replyToId is the client's word).
+ANSWERS: Final = "faq_answers"
+ANSWERS_KEPT: Final = 50
 
 
 def index_of(turn: Turn) -> FaqIndex:
@@ -82,7 +88,19 @@ async def show_answer(turn: Turn, entry_id: str, source: Source, *, replace: boo
         await faq_log.record_view(
             session, entry_id=entry_id, locale=turn.locale, source=source, now=runtime.clock()
         )
-    await turn.show(await answer(turn, entry_id), replace=replace)
+    card = await turn.show(await answer(turn, entry_id), replace=replace)
+    if card is not None:
+        sent = _answers_sent(turn)
+        sent.pop(card, None)
+        sent[card] = entry_id
+        turn.state[ANSWERS] = dict(list(sent.items())[-ANSWERS_KEPT:])
+
+
+def _answers_sent(turn: Turn) -> dict[str, str]:
+    kept = turn.state.get(ANSWERS)
+    if not isinstance(kept, dict):
+        return {}
+    return {k: v for k, v in kept.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 async def _record_miss(turn: Turn, text: str, kind: MissKind) -> None:
@@ -172,6 +190,8 @@ async def _vote(turn: Turn, action: Vote) -> bool:
     number = turn.card_number()
     if number is None or not _known(turn, action.entry_id):
         return False
+    if _answers_sent(turn).get(turn.card_id or "") != action.entry_id:
+        return False  # not under an answer of this entry that this person was sent
     tr = turn.tr
     async with turn.runtime.sessions() as session:
         outcome = await faq_log.record_vote(

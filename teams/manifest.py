@@ -1,10 +1,11 @@
-"""The Teams app package: `manifest.json` (schema 1.17), its English localisation and two
-icons, zipped, ready to upload to a tenant (Teams admin centre, or "Upload a custom app").
+"""The Teams app package: `manifest.json` (schema 1.17) in DEFAULT_LOCALE, the other
+language's localisation file (en.json, or el.json) and two icons, zipped, ready to
+upload to a tenant (Teams admin centre, or "Upload a custom app").
 
-The bot is TEAMS_APP_ID, in the personal scope only, with a command list in Greek (the
-default language) and English: the commands the Teams adapter answers (`teams.bot`).
-The icons are drawn here (a 192×192 colour icon and a 32×32 white-on-transparent
-outline, as Teams asks) unless files are given.
+The bot is TEAMS_APP_ID, in the personal scope only, with a command list in Greek and
+English: the commands the Teams adapter answers (`teams.bot`). The icons are drawn here
+(a 192×192 colour icon and a 32×32 white-on-transparent outline, as Teams asks) unless
+files are given; a given icon must be a PNG of that size.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ LOCALIZATION_SCHEMA: Final = (
     "MicrosoftTeams.Localization.schema.json"
 )
 ACCENT: Final = "#1565C0"
+LANGUAGES: Final = ("el", "en")
+MAX_DEVELOPER: Final = 32  # developer.name in schema 1.17
+PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 GUID: Final = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 # The commands of the Teams list: (title, description), as the adapter answers them.
@@ -84,6 +88,14 @@ class AppInfo:
                 raise ManifestError(f"{name}: Teams needs an https:// address")
         if not re.fullmatch(r"\d{1,5}\.\d{1,5}\.\d{1,5}", self.version):
             raise ManifestError("--app-version: use MAJOR.MINOR.PATCH, e.g. 1.0.0")
+        if not self.developer.strip() or len(self.developer) > MAX_DEVELOPER:
+            raise ManifestError(f"--developer: 1-{MAX_DEVELOPER} characters")
+        for name, icon, size in (
+            ("--color-icon", self.color_icon, 192),
+            ("--outline-icon", self.outline_icon, 32),
+        ):
+            if icon is not None and png_size(icon) != (size, size):
+                raise ManifestError(f"{name}: Teams needs a {size}×{size} PNG")
 
 
 def _texts(tr: Translator) -> dict[str, str]:
@@ -135,13 +147,20 @@ def manifest(info: AppInfo, tr: Translator) -> dict[str, Any]:
         "validDomains": sorted({urlsplit(info.website).hostname or ""} - {""}),
         "localizationInfo": {
             "defaultLanguageTag": tr.locale,
-            "additionalLanguages": [{"languageTag": "en", "file": "en.json"}],
+            "additionalLanguages": [
+                {"languageTag": other, "file": f"{other}.json"} for other in others(tr.locale)
+            ],
         },
     }
 
 
+def others(default: str) -> list[str]:
+    """The package's languages besides the default one (el and en, one of them default)."""
+    return [locale for locale in LANGUAGES if locale != default]
+
+
 def localization(tr: Translator) -> dict[str, Any]:
-    """en.json: the manifest's texts and commands in the language of `tr`."""
+    """<locale>.json: the manifest's texts and commands in the language of `tr`."""
     out: dict[str, Any] = {"$schema": LOCALIZATION_SCHEMA, **_texts(tr)}
     for number, (title, text) in enumerate(COMMANDS):
         out[f"bots[0].commandLists[0].commands[{number}].title"] = title
@@ -152,6 +171,14 @@ def localization(tr: Translator) -> dict[str, Any]:
 # --- icons --------------------------------------------------------------------------------
 
 Pixel = Callable[[int, int], tuple[int, int, int, int]]
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG (its IHDR chunk); None for anything else."""
+    if len(data) < 24 or data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
 
 
 def png(size: int, pixel: Pixel) -> bytes:
@@ -167,7 +194,7 @@ def png(size: int, pixel: Pixel) -> bytes:
 
     header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
     return (
-        b"\x89PNG\r\n\x1a\n"
+        PNG_SIGNATURE
         + chunk(b"IHDR", header)
         + chunk(b"IDAT", zlib.compress(rows, 9))
         + chunk(b"IEND", b"")
@@ -193,14 +220,15 @@ def outline_icon() -> bytes:
 
 
 def package(info: AppInfo, default_locale: str = "el") -> bytes:
-    """The app package (a zip): manifest.json, en.json, color.png, outline.png."""
+    """The app package (a zip): manifest.json in the default language, the other
+    language's file (en.json, or el.json when the default is English), color.png,
+    outline.png."""
     info.check()
     tr = get_translator(default_locale)
-    english = get_translator("en")
-    files = {
-        "manifest.json": json.dumps(manifest(info, tr), ensure_ascii=False, indent=2),
-        "en.json": json.dumps(localization(english), ensure_ascii=False, indent=2),
-    }
+    files = {"manifest.json": json.dumps(manifest(info, tr), ensure_ascii=False, indent=2)}
+    for other in others(tr.locale):
+        texts = localization(get_translator(other))
+        files[f"{other}.json"] = json.dumps(texts, ensure_ascii=False, indent=2)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():

@@ -138,22 +138,33 @@ def card(text: str, rows: tuple[tuple[Button, ...], ...]) -> dict[str, Any]:
     }
 
 
+def wire_bytes(text: str) -> int:
+    """Bytes of `text` inside the JSON the SDK sends (aiohttp's `json.dumps`: non-ASCII
+    escaped, a Greek letter is `\\u03b1`, six bytes; an emoji twelve)."""
+    return len(json.dumps(text)) - 2
+
+
 def _split(text: str, budget: int = TEXT_BUDGET) -> list[str]:
-    """`text` in parts of at most `budget` UTF-8 bytes, cut at line ends where possible."""
+    """`text` in parts of at most `budget` bytes as sent (`wire_bytes`), cut at line ends
+    where possible."""
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
-        while len(line.encode()) > budget:  # one very long line: cut it
-            cut = budget
-            while len(line[:cut].encode()) > budget:
-                cut -= 1
+        while wire_bytes(line) > budget:  # one very long line: cut it
+            low, high = 1, min(len(line), budget)  # the longest start that fits
+            while low < high:
+                middle = (low + high + 1) // 2
+                if wire_bytes(line[:middle]) <= budget:
+                    low = middle
+                else:
+                    high = middle - 1
             if current:
                 parts.append(current)
                 current = ""
-            parts.append(line[:cut])
-            line = line[cut:]
+            parts.append(line[:low])
+            line = line[low:]
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate.encode()) > budget:
+        if wire_bytes(candidate) > budget:
             parts.append(current)
             current = line
         else:
@@ -209,8 +220,8 @@ def activities(screen: Screen, link: FileLink) -> list[dict[str, Any]]:
 
 
 def size(activity: dict[str, Any]) -> int:
-    """Bytes of an activity as sent."""
-    return len(json.dumps(activity, ensure_ascii=False).encode())
+    """Bytes of an activity as sent (the SDK's JSON escapes non-ASCII: `wire_bytes`)."""
+    return len(json.dumps(activity).encode())
 
 
 def submitted(value: object) -> str | None:

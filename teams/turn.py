@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
+import aiohttp
+
 from bot.dialogs.common import LANGUAGE_ACTIONS
 from bot.dialogs.menu import entry_button
 from bot.i18n import N_, Translator
@@ -66,14 +68,25 @@ class Turn:
     async def show(self, screen: Screen, *, replace: bool = False) -> str | None:
         """Send `screen`; with `replace`, the used card becomes its (first) message instead.
 
-        The id of the last message sent (or replaced).
+        The id of the last message sent (or replaced). A card the Bot Connector cannot
+        replace (it does not know it: 404, 400) is left as it is and the screen sent as
+        new messages: what was done stays shown, not turned into "something went wrong".
         """
         last: str | None = None
         for number, activity in enumerate(activities(screen, self.files.link)):
             if replace and number == 0 and self.card_id is not None:
-                await self.connector.update(self.conversation, self.card_id, activity)
-                last = self.card_id
-                continue
+                try:
+                    await self.connector.update(self.conversation, self.card_id, activity)
+                except aiohttp.ClientResponseError as exc:
+                    if exc.status not in (400, 404):
+                        raise
+                    log.info(
+                        "teams: card %s not replaced (%s): sent anew", self.card_id, exc.status
+                    )
+                    self.card_id = None
+                else:
+                    last = self.card_id
+                    continue
             last = await self.connector.send(self.conversation, activity)
         return last
 

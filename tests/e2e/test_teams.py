@@ -37,6 +37,7 @@ from bot.cli import main
 from bot.db import create_engine, session_factory
 from bot.services.channels import user_id_for
 from bot.web import listening_socket, web_server
+from teams.bot import HANDLED
 from teams.standin import Message, StandIn, TeamsUser
 from tests.e2e.conftest import BotHarness, Launch
 
@@ -91,7 +92,8 @@ async def state_of(database_url: str, user: TeamsUser) -> dict[str, object]:
                     ChannelConversation.conversation_id == user.conversation_id
                 )
             )
-            return dict(row or {})
+            # The dialogs' state, without the ids of the activities handled (teams.bot.HANDLED).
+            return {k: v for k, v in (row or {}).items() if k != HANDLED}
     finally:
         await engine.dispose()
 
