@@ -49,12 +49,14 @@ COMMANDS: Final = (
     ("cancel", N_("Stop what you are doing")),
     ("help", N_("What I can do and how to use me")),
 )
-SHORT_DESCRIPTION: Final = N_("Points for the school lab manager post and answers to questions")
+SHORT_DESCRIPTION: Final = N_("Lab manager points, answers, fault reports and reminders")
 FULL_DESCRIPTION: Final = N_(
     "keplibot is the assistant of the ΚΕ.ΠΛΗ.ΝΕ.Τ. for teachers: it calculates the provisional "
     "points for the school lab manager post (Υ.Σ.Ε.Π.Ε.Η.Υ.) under circular 170610/Δ2, with "
-    "the breakdown and the documents each criterion needs, and answers frequently asked "
-    "questions about the support centres and the post, in Greek and English."
+    "the breakdown and the documents each criterion needs, answers frequently asked "
+    "questions about the support centres and the post, takes fault reports of the school "
+    "lab to your support centre and reminds you of the selection's dates, in Greek and "
+    "English."
 )
 FULL_NAME: Final = N_("keplibot: the ΚΕ.ΠΛΗ.ΝΕ.Τ. assistant for teachers")
 

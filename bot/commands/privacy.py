@@ -17,8 +17,11 @@ from typing import Any
 
 from bot.config import Settings, load_settings
 from bot.db import create_engine, session_factory, upgrade_schema
-from bot.services import audit, privacy, retention
+from bot.services import audit, channels, privacy, retention
 from bot.services.clock import SystemClock
+
+
+TEAMS = "teams"  # the channel name the Teams adapter stores (teams.turn.CHANNEL)
 
 
 def register(subparsers: Any) -> None:
@@ -31,17 +34,35 @@ def register(subparsers: Any) -> None:
     actions = parser.add_subparsers(dest="privacy_action", metavar="ACTION", required=True)
 
     export = actions.add_parser("export", help="print everything stored about a person (JSON)")
-    export.add_argument("--user", required=True, type=int, metavar="TELEGRAM_ID")
+    _person(export)
     export.add_argument("--output", "-o", type=Path, help="write to this file instead")
     export.set_defaults(handler=_export)
 
     erase = actions.add_parser("erase", help="erase a person's data (tickets are anonymised)")
-    erase.add_argument("--user", required=True, type=int, metavar="TELEGRAM_ID")
+    _person(erase)
     erase.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
     erase.set_defaults(handler=_erase)
 
     job = actions.add_parser("retention", help="apply the retention rules now")
     job.set_defaults(handler=_retention)
+
+
+def _person(parser: argparse.ArgumentParser) -> None:
+    """--user (a Telegram id, or a keplibot user id) or --teams (a Teams person)."""
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", type=int, metavar="TELEGRAM_ID")
+    who.add_argument(
+        "--teams",
+        metavar="AAD_OBJECT_ID",
+        help="a Microsoft Teams person, by their Entra ID object id (as in the Teams admin centre)",
+    )
+
+
+def _user_of(args: argparse.Namespace) -> int:
+    """The keplibot user id the arguments name (a Teams person's is derived from their id)."""
+    if args.teams is not None:
+        return channels.user_id_for(TEAMS, args.teams.strip())
+    return int(args.user)
 
 
 async def _run_export(settings: Settings, user_id: int) -> str:
@@ -63,6 +84,7 @@ async def _run_export(settings: Settings, user_id: int) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
+    args.user = _user_of(args)
     text = asyncio.run(_run_export(load_settings(), args.user))
     if args.output is not None:
         args.output.write_text(text + "\n", encoding="utf-8")
@@ -86,6 +108,7 @@ async def _run_erase(settings: Settings, user_id: int) -> dict[str, int]:
 
 
 def _erase(args: argparse.Namespace) -> int:
+    args.user = _user_of(args)
     if not args.yes:
         print(
             f"keplibot privacy: erasing user {args.user} cannot be undone; add --yes to confirm",

@@ -282,6 +282,9 @@ async def export_channel_data(session: AsyncSession, user_id: int) -> Any:
             {
                 "conversation_id": row.conversation_id,
                 "updated_at": row.updated_at.isoformat(),
+                # Where proactive messages go: the person's id on the channel, their
+                # tenant, the channel's service address (personal data like the rest).
+                "reference": row.reference,
                 "state": row.state,
             }
             for row in rows

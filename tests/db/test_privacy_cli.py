@@ -99,3 +99,37 @@ def test_staff_changes_from_the_cli_are_the_operators(
     assert any("slug=crete" in line for line in lines)
     with pytest.raises(SystemExit, match="use 2026-03-01, 2026-03-01T09:00, 7d or 12h"):
         main(["audit", "--since", "yesterday"])
+
+
+async def a_teams_person(url: str, aad_object_id: str) -> int:
+    from bot.db import upgrade_schema
+    from bot.services import channels
+
+    await upgrade_schema(url)
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            person = await channels.person(
+                session, "teams", aad_object_id, name="Helen Smith", language="en-US"
+            )
+            await session.commit()
+        return person.user_id
+    finally:
+        await engine.dispose()
+
+
+def test_an_operator_names_a_teams_person_by_their_entra_id(
+    cli_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aad = "5e1d0b7a-0000-4000-8000-000000000099"
+    user_id = asyncio.run(a_teams_person(cli_env, aad))
+    assert main(["privacy", "export", "--teams", aad]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["telegram_id"] == user_id
+    assert document["channels"]["external_id"] == aad
+    assert main(["privacy", "erase", "--teams", aad, "--yes"]) == 0
+    assert f"user {user_id}:" in capsys.readouterr().out
+    assert main(["privacy", "export", "--teams", aad]) == 0
+    assert not privacy.has_personal_data(json.loads(capsys.readouterr().out))
+    with pytest.raises(SystemExit):  # one of the two, not both
+        main(["privacy", "export", "--teams", aad, "--user", "5"])

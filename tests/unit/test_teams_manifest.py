@@ -80,7 +80,7 @@ def test_the_manifest_names_the_bot_in_the_personal_scope_with_greek_commands(
 def test_the_english_file_translates_every_text_and_command(written: zipfile.ZipFile) -> None:
     english = json.loads(written.read("en.json"))
     assert english["description.short"] == (
-        "Points for the school lab manager post and answers to questions"
+        "Lab manager points, answers, fault reports and reminders"
     )
     assert english["bots[0].commandLists[0].commands[2].title"] == "faq"
     assert english["bots[0].commandLists[0].commands[2].description"] == (
