@@ -20,7 +20,6 @@ from bot.db import create_engine, session_factory, upgrade_schema
 from bot.services import audit, channels, privacy, retention
 from bot.services.clock import SystemClock
 
-
 TEAMS = "teams"  # the channel name the Teams adapter stores (teams.turn.CHANNEL)
 
 
@@ -54,7 +53,7 @@ def _person(parser: argparse.ArgumentParser) -> None:
     who.add_argument(
         "--teams",
         metavar="AAD_OBJECT_ID",
-        help="a Microsoft Teams person, by their Entra ID object id (as in the Teams admin centre)",
+        help="a Microsoft Teams person, by their Entra ID object id",
     )
 
 
