@@ -160,3 +160,42 @@ async def test_a_forged_quote_of_another_teachers_notice_changes_nothing(
         assert await staff_texts(desk) == before
         assert (await stored(database_url, HELENS))[1] == events
         assert (await stored(database_url, REF))[0].status is Status.WAITING
+
+
+async def test_a_quoted_staff_answer_reaches_the_ticket_and_a_closed_ticket_takes_nothing(
+    launch: Launch, database_url: str, standin: StandIn
+) -> None:
+    desk = await open_desk(launch, database_url, **teams_settings(standin))
+    async with serving(desk.bot, standin):
+        await waiting_notice(desk, standin)
+        post = await post_of(desk, ATHENS_STAFF_CHAT, REF)
+        [prompt] = (await desk.press(ATHENS_STAFF, post, "Απάντηση στον/στην")).new
+        await desk.reply(ATHENS_STAFF, prompt, "Ποιο PC ακριβώς;")
+        await outbox_pass(desk)
+        [answer] = containing(standin.conversation(MARIA), "Ποιο PC ακριβώς;")
+        assert "έγραψε:" in answer.text
+        [told] = await standin.reply(MARIA, answer, "Το PC-07.", form="html")
+        assert told.text == SENT, told.text
+        await outbox_pass(desk)
+        assert len([t for t in await staff_texts(desk) if "Το PC-07." in t]) == 1
+
+        # She closes the ticket; a quote of its notice then adds nothing and says why.
+        [card] = await standin.send(MARIA, "/mytickets")
+        assert await standin.submit(MARIA, card, REF) == []  # the card shows the ticket
+        assert await standin.submit(MARIA, card, "Κλείσιμο") == []
+        closed = card  # its card now says so
+        assert closed.text.startswith(f"🔒 Το {REF} έκλεισε"), closed.text
+        await outbox_pass(desk)
+        _, events = await stored(database_url)
+        before = await staff_texts(desk)
+        [refused] = await standin.reply(MARIA, answer, "Και κάτι ακόμη.")
+        assert refused.text == (
+            "Αυτή η δήλωση έχει κλείσει. Ανοίξτε την ξανά από το /mytickets για να "
+            "προσθέσετε κάτι."
+        )
+        await outbox_pass(desk)
+        assert await staff_texts(desk) == before
+        assert (await stored(database_url))[1] == events
+        # Nothing was left pending for the ticket: her next text is an ordinary one.
+        [plain] = await standin.send(MARIA, "Και κάτι ακόμη.")
+        assert plain.text != refused.text
