@@ -15,6 +15,8 @@ One aiohttp app plays
   to the bot's endpoint with a token signed by its key (as the Bot Connector does), and
   wait for the bot's answer; `send_image(user, data)` sends an image as Teams does (at
   the connector's `v3/attachments/…`, fetched with the bot's token, or inline);
+  `reply(user, message, text)` quotes a bot message as Teams does (a "quotedReply"
+  entity, or Teams' HTML with a Reply blockquote);
   `conversation(user)` is what the user saw.
 """
 
