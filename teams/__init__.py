@@ -12,7 +12,8 @@ model and connector client:
   activity → the dialogs → replies, with the conversation's state kept in the database
   (`bot.services.channels`);
 - `report` / `report_send` / `photos` / `tickets`: the helpdesk's teacher side (the fault
-  report with photos, «Send», "My tickets"); `flows`: one flow at a time; `privacy`:
+  report with photos, «Send», "My tickets"; `quotes`: a quoted reply to a ticket's
+  notice goes to that ticket); `flows`: one flow at a time; `privacy`:
   /privacy, /mydata, /delete;
 - `notifier`: the Notifier port for Teams (proactive messages to a stored conversation);
 - `files`: large files (the PDF) offered at a link of keplibot's server;

@@ -18,6 +18,9 @@ What an activity becomes:
   score, as on Telegram;
 - images or other files: the fault report's photos and documents (`teams.report`), or a
   message for a ticket after «Reply / add photos» (`teams.tickets`);
+- a quoted reply to a notice about one of the person's tickets (`teams.quotes`): its text
+  and images go to that ticket, as after «Reply / add photos»; another quote is an
+  ordinary message (its own text, without the quoted one);
 - a text: a command (`/points`, `points`, `/faq`, `/mypoints`, `/report`, `/mytickets`,
   `/reminders`, `/calendar`, `/privacy`, `/mydata`, `/delete`, `/cancel`, `/start`, `/help`,
   `/language`, as Teams' command list sends them), else a message for a ticket, else the
@@ -62,7 +65,7 @@ from bot.services import channels
 from bot.services.exclusive import in_turn
 from bot.services.points.files import MAX_FILE_BYTES
 from bot.ui import Action, Codec
-from teams import faq, flows, photos, points, reminders, report, tickets
+from teams import faq, flows, photos, points, quotes, reminders, report, tickets
 from teams import privacy as teams_privacy
 from teams.actions import ShowLanguages, ShowPrivacy, teams
 from teams.auth import InboundAuth, TokenSource, Unauthorized, require_teams
@@ -279,15 +282,20 @@ class TeamsAdapter:
         try:
             declaration = json_file(activity)
             images = [] if declaration else photos.images(activity)
+            quote = quotes.quoted(activity)
+            text = quote.text if quote is not None else (activity.text or "").strip()
+            message = activity.value is None and declaration is None and bool(text or images)
+            if quote is not None and message:  # a quoted notice: this message is for its ticket
+                await self.on_quote(turn, quote)
             if activity.value is not None:
                 await self.on_submit(turn, submitted(activity.value))
             elif images:  # the fault report's photos (one outside any flow starts one)
-                await self.on_images(turn, activity, images)
+                await self.on_images(turn, activity, images, text)
             elif declaration is not None:
                 name, url = declaration
                 await points.upload(turn, name, await self._download(url))
             else:
-                await self.on_text(turn, (activity.text or "").strip())
+                await self.on_text(turn, text)
         except Exception:
             # The state of before this activity stays (it is saved only after a turn that
             # went through), so nothing entered earlier is lost.
@@ -296,9 +304,19 @@ class TeamsAdapter:
             return
         await self._save(turn)
 
-    async def on_images(self, turn: Turn, activity: Activity, images: list[photos.Image]) -> None:
-        """Images: the fault report's photos (`teams.report.media`); outside a report the
-        first one asks to leave another flow, as `/report` would."""
+    async def on_quote(self, turn: Turn, quote: quotes.Quote) -> None:
+        """A quoted reply to a notice about one of the person's tickets: this message goes
+        to that ticket, as after «Reply / add photos»; any other quote changes nothing."""
+        ticket_id = await quotes.ticket_of(turn, quote)
+        if ticket_id is not None:
+            turn.state[tickets.REPLY] = ticket_id
+
+    async def on_images(
+        self, turn: Turn, activity: Activity, images: list[photos.Image], text: str
+    ) -> None:
+        """Images (with `text`, the person's own): the fault report's photos
+        (`teams.report.media`), or a ticket's after «Reply / add photos» or a quoted notice;
+        outside a report the first one asks to leave another flow, as `/report` would."""
         tokens = self.connector.tokens
         fetched = [
             await photos.fetch(self._http, tokens, image, activity.service_url or "")
@@ -307,8 +325,8 @@ class TeamsAdapter:
         kept = [(i, f.data) for i, f in zip(images, fetched, strict=True) if f.data]
         if tickets.replying(turn) is not None:  # photos for a ticket («Reply / add photos»)
             files = [await photos.keep(turn, image, data) for image, data in kept]
-            if files or activity.text:
-                await tickets.message(turn, (activity.text or "").strip(), files)
+            if files or text:
+                await tickets.message(turn, text, files)
             else:
                 await report.media(turn, images, fetched, f"teams-{activity.id}")
             return

@@ -15,12 +15,15 @@ One aiohttp app plays
   to the bot's endpoint with a token signed by its key (as the Bot Connector does), and
   wait for the bot's answer; `send_image(user, data)` sends an image as Teams does (at
   the connector's `v3/attachments/…`, fetched with the bot's token, or inline);
+  `reply(user, message, text)` quotes a bot message as Teams does (a "quotedReply"
+  entity, or Teams' HTML with a Reply blockquote);
   `conversation(user)` is what the user saw.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import itertools
 import json
 import secrets
@@ -458,6 +461,67 @@ class StandIn:
         attachments = [self.image_attachment(data, inline=inline) for data in images]
         before = len(self.conversation(user))
         activity = self.activity(user, attachments=attachments, text=text)
+        status = await self.post(activity)
+        assert status == 200, status
+        return self.conversation(user)[before:]
+
+    def quote(self, message: Message, text: str, *, form: str = "entity") -> JSON:
+        """The fields of a user's activity that quote `message` with the new `text`, as
+        Teams sends a quoted reply: `form` "entity" (a "quotedReply" entity, newer Teams)
+        or "html" (Teams' HTML with a Reply blockquote; the text then starts with the
+        quoted preview, as older clients put it)."""
+        preview = message.text[:80]
+        html_text = html.escape(text).replace("\n", "<br>")
+        if form == "entity":
+            entity = {
+                "type": "quotedReply",
+                "quotedReply": {
+                    "messageId": message.id,
+                    "senderId": f"28:{self.app_id}",
+                    "senderName": "keplibot",
+                    "preview": preview,
+                    "time": "2026-12-03T16:00:00Z",
+                    "isReplyDeleted": False,
+                    "validatedMessageReference": True,
+                },
+            }
+            page = f"<p>{html_text}</p>"
+            return {"text": text, "entities": [entity], "attachments": [self._html(page)]}
+        if form != "html":
+            raise ValueError(f"no quote form {form!r}")
+        page = (
+            '<blockquote itemscope="" itemtype="http://schema.skype.com/Reply" '
+            f'itemid="{html.escape(message.id)}"><strong itemprop="mri">28:{self.app_id}'
+            f'</strong><span itemprop="time" itemid="{html.escape(message.id)}"></span>'
+            f'<p itemprop="preview">{html.escape(preview)}</p></blockquote>'
+            f"<p>{html_text}</p>"
+        )
+        return {"text": f"{preview}\r\n{text}", "attachments": [self._html(page)]}
+
+    @staticmethod
+    def _html(content: str) -> JSON:
+        return {"contentType": "text/html", "content": content}
+
+    async def reply(
+        self,
+        user: TeamsUser,
+        message: Message,
+        text: str,
+        *,
+        form: str = "entity",
+        images: tuple[bytes, ...] = (),
+        message_id: str | None = None,
+    ) -> list[Message]:
+        """The user quotes `message` (or, forged, the id `message_id`) and writes `text`,
+        with `images`; the bot's new messages. The activity must pass the SDK's Activity
+        schema, as every activity the stand-in sends or takes."""
+        fields = self.quote(message, text, form=form)
+        if message_id is not None:  # a quote of a message the user never saw
+            fields = self.quote(Message(message_id, message.activity), text, form=form)
+        fields["attachments"] += [self.image_attachment(data) for data in images]
+        activity = self.activity(user, **fields)
+        Activity.model_validate(activity)  # as the bot reads it: a malformed one fails here
+        before = len(self.conversation(user))
         status = await self.post(activity)
         assert status == 200, status
         return self.conversation(user)[before:]
