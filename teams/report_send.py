@@ -34,11 +34,14 @@ _background: Final[set[asyncio.Task[object]]] = set()
 
 
 def _registered(turn: Turn, reference: str, centre: str, *, routable: bool, contacts: str) -> str:
-    """What Teams can truthfully say of a new ticket (no reply-to-add here)."""
+    """What Teams can truthfully say of a new ticket: its notices come here (through the
+    outbox, `bot.routing`), but this confirmation is not linked to the ticket, so adding
+    goes through /mytickets (or a quoted reply to a later notice)."""
     _ = turn.tr.gettext
     if routable:
         return _(
-            "✅ Your report is registered as <b>{ref}</b>, and is on its way to {centre}."
+            "✅ Your report is registered as <b>{ref}</b>. I will tell you here as soon as "
+            "{centre} has it; to add something, use /mytickets."
         ).format(ref=escape(reference), centre=escape(centre))
     return sent.registered(
         report.env_of(turn), reference, centre, routable=False, contacts=contacts

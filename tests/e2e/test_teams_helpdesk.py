@@ -113,6 +113,10 @@ async def test_a_report_with_an_image_reaches_the_right_centres_staff_chat(
         done = await desk.press(MARIA, summary, "Αποστολή")
         assert REF in done.text
         assert "Θεσσαλονίκης" in done.text
+        # "I will tell you here" is true in Teams: the ticket's notices come here.
+        said = [m.text for m in desk.standin.conversation(MARIA)]
+        assert len([t for t in said if "Θα σας ενημερώσω εδώ" in t and REF in t]) == 1, said
+        assert len([t for t in said if f"{REF}** έφτασε" in t]) == 1, said
         # The Thessaloniki centre's staff got the post and the photo; Athens nothing.
         staff = await desk.staff(THESSALONIKI_STAFF_CHAT)
         [post] = [m for m in staff if (m.get("text") or "").startswith(f"🎫 {REF}")]
