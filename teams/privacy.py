@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Final
 
+from bot.dialogs import privacy as privacy_dialog
 from bot.dialogs.common import DeleteMyData, EraseMyData, ExportMyData, KeepMyData
 from bot.dialogs.menu import MainMenu
 from bot.services import privacy
@@ -26,51 +27,15 @@ EXPORT_FILENAME: Final = "keplibot-my-data.json"
 
 
 def notice_text(turn: Turn) -> str:
-    tr = turn.tr
-    _ = tr.gettext
-    settings = turn.runtime.settings
-    controller = settings.privacy_controller or settings.centre_name
-    contact = settings.privacy_contact or ", ".join(
-        part for part in (settings.centre_email, settings.centre_phone) if part
+    _ = turn.tr.gettext
+    what_i_keep = _(
+        "What I keep: your Microsoft Teams name, account id and language; the school you "
+        "chose for fault reports; your last points declaration, only if you agreed; your "
+        "reminder settings; your fault reports, what you wrote in them and the photos you "
+        "sent; questions I could not answer (numbers that look like a phone, ΑΦΜ or ΑΜΚΑ "
+        "are masked)."
     )
-    declaration_days = settings.declaration_retention_days
-    ticket_days = settings.ticket_retention_days
-    lines = [
-        "🔒 " + _("Privacy"),
-        "",
-        _(
-            "What I keep: your Microsoft Teams name, account id and language; the school you "
-            "chose for fault reports; your last points declaration, only if you agreed; your "
-            "fault reports, what you wrote in them and the photos you sent; questions I "
-            "could not answer (numbers that look like a phone, ΑΦΜ or ΑΜΚΑ are masked)."
-        ),
-        _(
-            "Why: to answer you, to pass your fault reports to the support centre of your "
-            "school and to remind you of the nomination dates."
-        ),
-        _("How long:")
-        + " "
-        + tr.ngettext(
-            "your kept declaration until you delete it, or {days} day after your last message;",
-            "your kept declaration until you delete it, or {days} days after your last message;",
-            declaration_days,
-        ).format(days=tr.number(declaration_days))
-        + " "
-        + tr.ngettext(
-            "your name and texts in a fault report until {days} day after it is closed.",
-            "your name and texts in a fault report until {days} days after it is closed.",
-            ticket_days,
-        ).format(days=tr.number(ticket_days)),
-        _(
-            "Who sees it: the staff of the support centre of your school see your fault "
-            "reports; nobody else sees anything."
-        ),
-        _("Your rights: /mydata sends you everything I keep about you; /delete erases it."),
-        _("Controller: {controller}.").format(controller=controller),
-    ]
-    if contact:
-        lines.append(_("Contact: {contact}").format(contact=contact))
-    return "\n".join(lines)
+    return privacy_dialog.notice_text(turn.tr, turn.runtime.settings, what_i_keep)
 
 
 async def notice(turn: Turn, *, replace: bool = False) -> None:

@@ -34,6 +34,8 @@ async def test_privacy_export_and_erasure(launch: Launch, database_url: str) -> 
         await desk.press(MARIA, summary, "Αποστολή")
         notice = await desk.say(MARIA, "/privacy")
         assert "Microsoft Teams" in notice.text
+        assert "τις ρυθμίσεις των υπενθυμίσεών σας" in notice.text  # reminders work in Teams
+        assert "Υπεύθυνος επεξεργασίας:" in notice.text  # the shared part of the notice
         assert [label[0] for label in notice.labels] == ["📥", "🗑", "«"]
         from_menu = await desk.press(MARIA, await desk.say(MARIA, "/start"), "🔒")
         assert from_menu.text == notice.text
