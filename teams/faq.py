@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.dialogs.faq import screens
+from bot.dialogs.faq import screens, views
 from bot.dialogs.faq.actions import FromMenu, NoneOfThese, Related, Suggested, Topic, Topics, Vote
 from bot.dialogs.faq.live import live_text
 from bot.services.faq import CentreContacts, Decision, FaqIndex
@@ -83,11 +83,7 @@ async def answer(turn: Turn, entry_id: str, *, voted: bool | None = None) -> Scr
 
 
 async def show_answer(turn: Turn, entry_id: str, source: Source, *, replace: bool = False) -> None:
-    runtime = turn.runtime
-    async with runtime.sessions() as session:
-        await faq_log.record_view(
-            session, entry_id=entry_id, locale=turn.locale, source=source, now=runtime.clock()
-        )
+    await views.record_view(turn.runtime, entry_id, turn.locale, source)
     card = await turn.show(await answer(turn, entry_id), replace=replace)
     if card is not None:
         sent = _answers_sent(turn)

@@ -31,7 +31,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.dialogs.faq import screens
+from bot.dialogs.faq import screens, views
 from bot.dialogs.faq.actions import (
     FromMenu,
     NoneOfThese,
@@ -161,18 +161,6 @@ async def _no_answer(update: Update, context: Context, first_line: str) -> Scree
 # --- showing answers --------------------------------------------------------------------------
 
 
-async def _record_view(context: Context, entry_id: str, source: Source) -> None:
-    runtime = context.runtime
-    views, now = runtime.faq_views, runtime.clock()
-    if views is not None:  # counted in memory, written in batches
-        views.add(entry_id=entry_id, locale=context.locale, source=source, now=now)
-        return
-    async with runtime.sessions() as session:
-        await faq_log.record_view(
-            session, entry_id=entry_id, locale=context.locale, source=source, now=now
-        )
-
-
 async def show_answer(
     update: Update,
     context: Context,
@@ -183,7 +171,7 @@ async def show_answer(
     reply_to: int | None = None,
 ) -> None:
     """Show the answer of `entry_id`: in the pressed message (`edit`), else in a new one."""
-    await _record_view(context, entry_id, source)
+    await views.record_view(context.runtime, entry_id, context.locale, source)
     private = _is_private(update)
     index = index_of(context)
     runtime = context.runtime
