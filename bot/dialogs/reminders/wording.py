@@ -10,7 +10,7 @@ from babel.lists import format_list
 
 from bot.i18n import N_, Translator
 from bot.services.reminders import ReminderRules
-from bot.services.reminders.deadline_view import AnyDeadline
+from bot.services.reminders.deadline_view import DeadlineView
 from bot.services.reminders.deadlines import days_until, title_of
 from bot.services.reminders.schedule import Offset
 
@@ -93,9 +93,8 @@ def default_times_text(tr: Translator, rules: ReminderRules) -> str:
     return text
 
 
-def deadline_line(tr: Translator, deadline: AnyDeadline, now: datetime, tz: ZoneInfo) -> str:
+def deadline_line(tr: Translator, deadline: DeadlineView, now: datetime, tz: ZoneInfo) -> str:
     """`• Wed 15 Sep, 14:00 — title (in 5 days)` for lists."""
-    # AnyDeadline: the FAQ's live answers (bot.services.faq.deadlines) still pass rows.
     days = days_until(deadline, now, tz)
     when = short_when(tr, deadline.due_at, tz)
     left = (

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Deadline, Subscription
 from bot.services.reminders import Area, areas_of, concerns
+from bot.services.reminders.deadline_view import DeadlineView
 
 MAX_SHOWN: Final = 5  # a phone screen under the answer
 
@@ -32,7 +33,7 @@ class KnownDeadlines:
     is not shown because their area is unknown (choosing it in Reminders shows them).
     """
 
-    deadlines: tuple[Deadline, ...]
+    deadlines: tuple[DeadlineView, ...]
     area: Area
     elsewhere: int = 0
 
@@ -54,4 +55,4 @@ async def known_deadlines(
     everything: frozenset[str] = frozenset()  # every kind: the question is about any date
     mine = [d for d in upcoming if concerns(d, area, everything)]
     elsewhere = 0 if area.known else sum(d.scope != "everyone" for d in upcoming)
-    return KnownDeadlines(tuple(mine[:limit]), area, elsewhere)
+    return KnownDeadlines(tuple(DeadlineView.of(d) for d in mine[:limit]), area, elsewhere)
