@@ -100,17 +100,7 @@ def _answers_sent(turn: Turn) -> dict[str, str]:
 
 
 async def _record_miss(turn: Turn, text: str, kind: MissKind) -> None:
-    result = index_of(turn).search(text, turn.locale)
-    async with turn.runtime.sessions() as session:
-        await faq_log.record_miss(
-            session,
-            text=text,
-            locale=turn.locale,
-            hits=result.hits,
-            kind=kind,
-            user_id=turn.user_id,
-            now=turn.runtime.clock(),
-        )
+    await views.record_miss(turn.runtime, text, turn.locale, kind, turn.user_id)
 
 
 async def question(turn: Turn, text: str) -> None:

@@ -205,17 +205,8 @@ async def show_answer(
 
 
 async def _record_miss(update: Update, context: Context, text: str, kind: MissKind) -> None:
-    result = index_of(context).search(text, context.locale)
-    async with context.runtime.sessions() as session:
-        await faq_log.record_miss(
-            session,
-            text=text,
-            locale=context.locale,
-            hits=result.hits,
-            kind=kind,
-            user_id=update.effective_user.id if update.effective_user else None,
-            now=context.runtime.clock(),
-        )
+    user = update.effective_user
+    await views.record_miss(context.runtime, text, context.locale, kind, user.id if user else None)
 
 
 async def answer_question(
