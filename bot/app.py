@@ -49,6 +49,7 @@ from bot.persistence import SQLAlchemyPersistence
 from bot.ratelimit import TelegramRateLimiter
 from bot.runtime import Runtime, utc_now
 from bot.services.exclusive import in_turn
+from bot.telegram_http import AiohttpRequest
 from bot.workers import SharedBudget, SharedUpdates
 from handlers.command_scopes import publish_commands
 from handlers.context import BotData, Context, KepliApp
@@ -223,11 +224,11 @@ def build_application(
         # Every Bot API call is counted for /metrics on its way through the limiter.
         .rate_limiter(MeteredRateLimiter(rate_limiter or TelegramRateLimiter()))
         .concurrent_updates(PerChatUpdateProcessor(max_concurrent_updates))
-        # Bot API connections: Telegram takes about 30 messages a second, which a few
-        # connections carry. PTB's default pool of 256 costs CPU on every request
-        # (httpcore checks each pooled connection, and counts them, for every one).
-        .connection_pool_size(BOT_API_CONNECTIONS)
-        .pool_timeout(BOT_API_POOL_WAIT)
+        # Bot API requests over aiohttp (bot.telegram_http: a third of the CPU httpx
+        # takes per request). Telegram takes about 30 messages a second, which a few
+        # connections carry; the long poll has its own.
+        .request(AiohttpRequest(connections=BOT_API_CONNECTIONS, pool_timeout=BOT_API_POOL_WAIT))
+        .get_updates_request(AiohttpRequest(connections=1))
     )
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)

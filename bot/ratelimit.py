@@ -2,13 +2,18 @@
 
 Telegram asks bots to stay under about 30 messages per second overall, about
 one message per second in a private chat (short bursts are tolerated) and 20
-messages per minute in a group. `TelegramRateLimiter` spaces requests so that
-the bot stays under those limits instead of collecting 429 answers, and when
-Telegram answers 429 anyway (`RetryAfter`) it waits the delay Telegram asked
-for and tries again, a bounded number of times. A request Telegram did not answer
-(a 5xx, a timeout, a dropped connection: see `unanswered`) is tried again after 0.5,
-1 and 2 seconds. Every other error passes through unchanged: the caller (a handler,
-the error handler) decides.
+messages per minute in a group. The overall limit is kept as a rate with a short
+burst (`OverallBucket`: 30 a second, up to 10 at once after a quiet moment), as
+PTB's own `AIORateLimiter` keeps it (a leaky bucket of 30): a strict "30 in any
+second" would hold back a reply whenever a random second of ordinary load reached
+30, which at 20 questions a second is one reply in fifty.
+
+`TelegramRateLimiter` spaces requests so that the bot stays under those limits instead
+of collecting 429 answers, and when Telegram answers 429 anyway (`RetryAfter`) it waits
+the delay Telegram asked for and tries again, a bounded number of times. A request
+Telegram did not answer (a 5xx, a timeout, a dropped connection: see `unanswered`) is
+tried again after 0.5, 1 and 2 seconds. Every other error passes through unchanged: the
+caller (a handler, the error handler) decides.
 
 Telegram counts a message when it *arrives*, which is some time after the bot
 sent it and before the answer came back. The limiter therefore counts a request
@@ -37,6 +42,8 @@ from typing import Any, Final, Protocol
 import httpx
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
+
+from bot.telegram_http import TRANSPORT_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +144,45 @@ class SlidingWindow:
 
 
 @dataclass
+class OverallBucket:
+    """About `rate` requests a second overall, in bursts of at most `burst` (GCRA).
+
+    `tat` is the theoretical arrival time of the next request: a request may go when
+    `tat - tolerance` has passed, and each one sent moves `tat` on by one interval, so
+    any span of t seconds holds at most `burst + t * rate` requests. A request reached
+    Telegram at some moment between its start and its answer; when it is answered,
+    `tat` is moved to at least the answer's time plus one interval for it and for each
+    request still on its way, as if every one of them had arrived then: network delays
+    can only make the next request wait a little longer, never exceed the rate.
+    """
+
+    rate: float
+    burst: int
+    in_flight: int = 0
+    tat: float = float("-inf")
+
+    @property
+    def interval(self) -> float:
+        return 1.0 / self.rate
+
+    def delay(self, now: float) -> float:
+        """Seconds until one more request may be sent (0: now)."""
+        wait = self.tat - (self.burst - 1) * self.interval - now
+        return wait + MARGIN if wait > 1e-9 else 0.0
+
+    def start(self, now: float) -> None:
+        self.in_flight += 1
+        self.tat = max(self.tat, now) + self.interval
+
+    def finish(self, now: float) -> None:
+        self.in_flight -= 1
+        self.tat = max(self.tat, now + (1 + self.in_flight) * self.interval)
+
+    def idle(self, now: float) -> bool:
+        return self.in_flight == 0 and now >= self.tat
+
+
+@dataclass
 class ChatLimit:
     """The limits of one chat: a token bucket, and for groups a per-minute window.
 
@@ -205,8 +251,9 @@ def unanswered(exc: BaseException) -> bool:
     if isinstance(exc, TimedOut):
         return True
     cause = exc.__cause__
-    # PTB raises an HTTP error status without a cause, a transport failure from httpx's.
-    return cause is None or isinstance(cause, httpx.TransportError)
+    # PTB raises an HTTP error status without a cause, a transport failure from the
+    # transport's error (aiohttp's: bot.telegram_http; httpx's: PTB's own HTTPXRequest).
+    return cause is None or isinstance(cause, (httpx.TransportError, *TRANSPORT_ERRORS))
 
 
 def chat_kind(chat_id: object) -> str | None:
@@ -224,15 +271,14 @@ def chat_kind(chat_id: object) -> str | None:
 class TelegramRateLimiter(BaseRateLimiter[int]):
     """Throttles outgoing requests to Telegram's limits and retries `RetryAfter`.
 
-    Limits (defaults): `overall_per_second` messages in any second over all
-    chats; per chat a burst of `private_burst` then `private_per_second`; per
-    group also `group_per_minute` in any minute. `max_retries` bounds how often
-    one request is retried after a 429; a `retry_after` longer than
+    Limits (defaults): `overall_per_second` messages a second over all chats, in bursts
+    of at most `overall_burst`; per chat a burst of `private_burst` then
+    `private_per_second`; per group also `group_per_minute` in any minute. `max_retries`
+    bounds how often one request is retried after a 429; a `retry_after` longer than
     `max_retry_after` seconds is raised to the caller at once. A request Telegram did
     not answer is retried after each of `fault_retry_delays` seconds. `rate_limit_args`
-    of a call, an int, overrides `max_retries` for that call. Above
-    `max_tracked_chats` chats, idle ones are forgotten (they would start with a
-    full allowance anyway).
+    of a call, an int, overrides `max_retries` for that call. Above `max_tracked_chats`
+    chats, idle ones are forgotten (they would start with a full allowance anyway).
     """
 
     __slots__ = (
@@ -254,6 +300,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         self,
         *,
         overall_per_second: int = 30,
+        overall_burst: int = 10,
         private_per_second: float = 1.0,
         private_burst: int = 3,
         group_per_minute: int = 20,
@@ -263,12 +310,14 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         fault_retry_delays: tuple[float, ...] = FAULT_RETRY_DELAYS,
         clock: Clock | None = None,
     ) -> None:
-        if overall_per_second < 1 or private_per_second <= 0 or private_burst < 1:
+        if overall_per_second < 1 or overall_burst < 1:
+            raise ValueError("rate limits must be positive")
+        if private_per_second <= 0 or private_burst < 1:
             raise ValueError("rate limits must be positive")
         if group_per_minute < 1 or max_retries < 0 or max_retry_after < 0:
             raise ValueError("rate limits must be positive")
         self._clock: Clock = clock or RealClock()
-        self._overall = SlidingWindow(limit=overall_per_second, period=1.0)
+        self._overall = OverallBucket(rate=overall_per_second, burst=overall_burst)
         self._private_per_second = private_per_second
         self._private_burst = private_burst
         self._group_per_minute = group_per_minute
@@ -336,7 +385,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
                 await self._clock.sleep(wait)
             if self._shared is not None:
                 await self._shared.take()
-            self._overall.start()
+            self._overall.start(self._clock.monotonic())
             chat.start()
         try:
             return await callback(*args, **kwargs)

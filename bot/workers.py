@@ -461,7 +461,7 @@ RESERVE = text(
     "INSERT INTO send_budget (name, tat) "
     "VALUES (:name, extract(epoch FROM clock_timestamp()) + :span) "
     "ON CONFLICT (name) DO UPDATE SET tat = GREATEST(send_budget.tat, "
-    "extract(epoch FROM clock_timestamp())) + :span "
+    "extract(epoch FROM clock_timestamp()) - :tolerance) + :span "
     "RETURNING tat, extract(epoch FROM clock_timestamp())"
 )
 STALE_SLOT: Final = 0.25  # seconds: a reserved slot not used by then is dropped
@@ -473,15 +473,24 @@ class SharedBudget:
 
     The row `send_budget[name]` holds the theoretical arrival time (GCRA) of the next
     free slot, in the database's clock; reserving n slots moves it on by n/per_second
-    in one statement. A process reserves a few at a time (about a tenth of a second
+    in one statement. After a quiet moment up to `burst` slots are free at once (as in
+    `bot.ratelimit.OverallBucket`), so an ordinary second that reaches the rate does
+    not hold replies back. A process reserves a few at a time (about a tenth of a second
     of its recent demand, at most 5) and converts their times to its own monotonic
     clock with the difference read in the same statement, so the machines' clocks
     need not agree. Idle, the first slot is now: no delay.
     """
 
-    def __init__(self, engine: AsyncEngine, per_second: float = 30.0, name: str = "telegram"):
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        per_second: float = 30.0,
+        name: str = "telegram",
+        burst: int = 10,
+    ):
         self._engine = engine
         self._interval = 1.0 / per_second
+        self._tolerance = (burst - 1) * self._interval
         self._name = name
         self._slots: deque[float] = deque()
         self._recent: deque[float] = deque()
@@ -507,8 +516,13 @@ class SharedBudget:
     async def _reserve(self, count: int) -> None:
         span = count * self._interval
         async with self._engine.begin() as conn:
-            tat, db_now = (await conn.execute(RESERVE, {"name": self._name, "span": span})).one()
+            tat, db_now = (
+                await conn.execute(
+                    RESERVE, {"name": self._name, "span": span, "tolerance": self._tolerance}
+                )
+            ).one()
         local = time.monotonic()
         first = float(tat) - span
         for index in range(count):
-            self._slots.append(local + (first + index * self._interval - float(db_now)))
+            # A slot of the burst is in the past: it may be used now.
+            self._slots.append(local + max(0.0, first + index * self._interval - float(db_now)))
