@@ -91,6 +91,7 @@ _handling: ContextVar[_Handling | None] = ContextVar("keplibot_inbox_update", de
 
 
 lock_key = entity_lock_key  # the advisory lock key of a chat or user id
+SYNC_COMMIT_OFF: Final = text("SET LOCAL synchronous_commit TO off")
 
 
 def _ids_of(update: Update) -> tuple[int | None, int | None]:
@@ -285,6 +286,11 @@ class SharedUpdates:
         handling.sent.append([method, result])
         try:  # at once, on the connection at hand: the shorter the gap, the rarer a repeat
             async with handling.writing:
+                if handling.conn.dialect.name == "postgresql":
+                    # Without waiting for the disk: the record only has to outlive this
+                    # process (a kill -9), not the database server, and the wait for the
+                    # flush would widen the gap in which a repeat can happen.
+                    await handling.conn.execute(SYNC_COMMIT_OFF)
                 await handling.conn.execute(
                     update(InboxUpdate)
                     .where(InboxUpdate.update_id == handling.update_id)

@@ -134,6 +134,11 @@ class _LanguageIndex:
     # of one, a typo keeps the first letter (`ασχολούνται` is no typo of `σχολείο`).
     vocabulary: dict[str, list[str]] = field(default_factory=dict)
     resolve: dict[str, str] = field(default_factory=dict)  # fuzzy-only term → concept
+    # Per term, what an exact match adds: its BM25 part per doc (idf · saturated tf) and
+    # its idf per phrasing. Computed once, so a question only multiplies by the match's
+    # weight.
+    term_bm25: dict[str, dict[int, float]] = field(default_factory=dict)
+    term_units: dict[str, dict[int, float]] = field(default_factory=dict)
     # A word the index cannot place weighs like its rarest word: a question about
     # something else must not look answered because one common word matched.
     unknown_idf: float = 0.0
@@ -191,6 +196,13 @@ class _LanguageIndex:
             if not term.startswith(CONCEPT_PREFIX):
                 index.vocabulary.setdefault(term[0], []).append(term)
         index.unknown_idf = max(idf.values())
+        index.term_bm25 = {
+            term: {doc: idf[term] * tf * (K1 + 1) / (tf + K1) for doc, tf in postings.items()}
+            for term, postings in index.weighted_tf.items()
+        }
+        index.term_units = {
+            term: dict.fromkeys(unit_postings.get(term, ()), idf[term]) for term in idf
+        }
         analyzer.known |= set(idf)
         return index
 
@@ -236,15 +248,17 @@ class _LanguageIndex:
                 specificity += weight_idf
             best_possible += weight_idf * (K1 + 1)
             query_mass += weight_idf
-            per_doc: dict[int, float] = {}
-            per_unit: dict[int, float] = {}
-            for matched, weight in matches:
-                term_idf = self.idf[matched]
-                for doc, tf in self.weighted_tf[matched].items():
-                    value = weight * term_idf * tf * (K1 + 1) / (tf + K1)
-                    per_doc[doc] = max(per_doc.get(doc, 0.0), value)
-                for unit in self.unit_postings.get(matched, ()):
-                    per_unit[unit] = max(per_unit.get(unit, 0.0), weight * term_idf)
+            if len(matches) == 1 and matches[0][1] == 1.0:  # the usual case: the word itself
+                per_doc = self.term_bm25[matches[0][0]]
+                per_unit = self.term_units[matches[0][0]]
+            else:
+                per_doc = {}
+                per_unit = {}
+                for matched, weight in matches:
+                    for doc, value in self.term_bm25[matched].items():
+                        per_doc[doc] = max(per_doc.get(doc, 0.0), weight * value)
+                    for unit, value in self.term_units[matched].items():
+                        per_unit[unit] = max(per_unit.get(unit, 0.0), weight * value)
             for doc, value in per_doc.items():
                 bm25[doc] += value
             for unit, value in per_unit.items():
