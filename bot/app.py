@@ -130,6 +130,9 @@ class KepliApplication(Application[Any, Any, Any, Any, Any, Any]):
     """The bot's Application: owns the Runtime's lifecycle (see the module docstring)."""
 
     _runtime_open = False
+    # The Bot API transports (build_application): closed here when a start fails, since
+    # PTB's Bot.shutdown closes nothing for a bot whose initialize() did not finish.
+    transports: tuple[AiohttpRequest, ...] = ()
 
     @property
     def runtime(self) -> Runtime:
@@ -167,6 +170,8 @@ class KepliApplication(Application[Any, Any, Any, Any, Any, Any]):
             await super().initialize()
             await publish_commands(cast(KepliApp, self))
         except BaseException:
+            for transport in self.transports:
+                await transport.shutdown()
             await self._close_runtime()
             raise
 
@@ -215,6 +220,10 @@ def build_application(
         # bot_data holds live objects (the runtime); arbitrary callback data is unused.
         store_data=PersistenceInput(bot_data=False, callback_data=False),
     )
+    transports = (
+        AiohttpRequest(connections=BOT_API_CONNECTIONS, pool_timeout=BOT_API_POOL_WAIT),
+        AiohttpRequest(connections=1),
+    )
     builder = (
         ApplicationBuilder()
         .application_class(KepliApplication)
@@ -227,14 +236,15 @@ def build_application(
         # Bot API requests over aiohttp (bot.telegram_http: a third of the CPU httpx
         # takes per request). Telegram takes about 30 messages a second, which a few
         # connections carry; the long poll has its own.
-        .request(AiohttpRequest(connections=BOT_API_CONNECTIONS, pool_timeout=BOT_API_POOL_WAIT))
-        .get_updates_request(AiohttpRequest(connections=1))
+        .request(transports[0])
+        .get_updates_request(transports[1])
     )
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)
     if settings.telegram_base_file_url:
         builder = builder.base_file_url(settings.telegram_base_file_url)
     app = cast(KepliApp, builder.build())
+    cast(KepliApplication, app).transports = transports
     app.bot_data.runtime = runtime
     register(app)
     app.add_error_handler(on_error)
