@@ -43,7 +43,7 @@ import httpx
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
-from bot.telegram_http import TRANSPORT_ERRORS
+from bot.telegram_http import TRANSPORT_ERRORS, Answered
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,9 @@ class OverallBucket:
 
     `tat` is the theoretical arrival time of the next request: a request may go when
     `tat - tolerance` has passed, and each one sent moves `tat` on by one interval, so
-    any span of t seconds holds at most `burst + t * rate` requests. A request reached
+    any span of t seconds holds at most `burst + t * rate` requests; and at most
+    `rate - burst` are on their way at once, so that, however a stalled network bunches
+    them, any span of t seconds reaches Telegram with at most `rate + t * rate`. A request reached
     Telegram at some moment between its start and its answer; when it is answered,
     `tat` is moved to at least the answer's time plus one interval for it and for each
     request still on its way, as if every one of them had arrived then: network delays
@@ -165,8 +167,17 @@ class OverallBucket:
     def interval(self) -> float:
         return 1.0 / self.rate
 
+    @property
+    def max_in_flight(self) -> int:
+        """Requests that may be on their way at once. A stalled link may deliver all of
+        them together, after which the rate and burst still apply: at most `rate` of them
+        in all (Telegram's "about 30 a second") however the network delays them."""
+        return max(1, int(self.rate) - self.burst)
+
     def delay(self, now: float) -> float:
         """Seconds until one more request may be sent (0: now)."""
+        if self.in_flight >= self.max_in_flight:
+            return IN_FLIGHT_POLL  # every slot is on its way: look again shortly
         wait = self.tat - (self.burst - 1) * self.interval - now
         return wait + MARGIN if wait > 1e-9 else 0.0
 
@@ -246,7 +257,7 @@ def unanswered(exc: BaseException) -> bool:
     written may have reached Telegram; retrying it favours a duplicate message over a lost
     one, like Telegram's own clients.
     """
-    if not isinstance(exc, NetworkError) or isinstance(exc, BadRequest):
+    if not isinstance(exc, NetworkError) or isinstance(exc, BadRequest | Answered):
         return False
     if isinstance(exc, TimedOut):
         return True

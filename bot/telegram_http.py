@@ -13,6 +13,9 @@ only the transport is. It fails as `HTTPXRequest` does: `TimedOut` for a timeout
 
 from __future__ import annotations
 
+import io
+import json
+import re
 from typing import Final
 
 import aiohttp
@@ -24,6 +27,30 @@ from telegram.request import BaseRequest, RequestData
 # aiohttp errors after which Telegram may not have acted on the request (the connection
 # could not be made or broke before the whole answer came): the request may be retried.
 TRANSPORT_ERRORS: Final = (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError)
+
+# HTTP statuses PTB turns into errors of their own (400 BadRequest, 401/404 InvalidToken,
+# 403 Forbidden, 409 Conflict; 429 RetryAfter from the answer's parameters) and server
+# errors (5xx: Telegram did not act). Any other status that is not a success is an answer
+# all the same (413 Request Entity Too Large, ...): see `Answered`.
+_PTB_STATUSES: Final = frozenset({400, 401, 403, 404, 409, 429})
+
+# A file name in a multipart header, written as httpx (and so PTB until now) writes it:
+# the HTML5 form encoding, so that a quote or a line break cannot end the header (aiohttp
+# escapes a backslash itself).
+_FORM_ESCAPES: Final = {'"': "%22"} | {
+    chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B
+}
+_FORM_ESCAPE_RE: Final = re.compile("|".join(re.escape(c) for c in _FORM_ESCAPES))
+
+
+class Answered(NetworkError):
+    """Telegram answered with an HTTP status PTB has no error of its own for (413, ...):
+    an answer, so the request is never sent again (`bot.ratelimit.unanswered`)."""
+
+
+def form_filename(name: str) -> str:
+    """`name` as it may stand in a multipart Content-Disposition header."""
+    return _FORM_ESCAPE_RE.sub(lambda match: _FORM_ESCAPES[match.group(0)], name)
 
 
 class AiohttpRequest(BaseRequest):
@@ -121,12 +148,29 @@ class AiohttpRequest(BaseRequest):
             for name, value in (fields or {}).items():
                 form.add_field(name, value)
             for name, (filename, content, mime_type) in files.items():
-                form.add_field(name, content, filename=filename, content_type=mime_type)
+                if isinstance(content, bytes):  # aiohttp streams a file object, not bytes
+                    content = io.BytesIO(content)
+                form.add_field(
+                    name, content, filename=form_filename(filename), content_type=mime_type
+                )
             body = form
         try:
             async with session.request(method, url, data=body, timeout=timeout) as response:
-                return response.status, await response.read()
+                status, payload = response.status, await response.read()
         except TimeoutError as err:  # asyncio.TimeoutError too, and aiohttp's timeouts
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+        if 300 <= status < 500 and status not in _PTB_STATUSES:
+            raise Answered(f"{_description(payload) or response.reason} ({status})")
+        return status, payload
+
+
+def _description(payload: bytes) -> str | None:
+    """Telegram's `description` of an error answer, if the answer has one."""
+    try:
+        answer = json.loads(payload)
+    except ValueError:
+        return None
+    description = answer.get("description") if isinstance(answer, dict) else None
+    return description if isinstance(description, str) else None

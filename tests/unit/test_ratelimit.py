@@ -340,10 +340,14 @@ PLANS = st.lists(
 )
 
 
-async def run_against_telegram_rules(plan: Plan) -> tuple[list[int], int]:
+async def run_against_telegram_rules(
+    plan: Plan, stall_until: float | None = None
+) -> tuple[list[int], int]:
     """Send `plan` through the limiter to the emulator's model of Telegram's rules.
 
-    Returns the chats whose requests Telegram refused (429) and the number delivered.
+    With `stall_until`, nothing reaches Telegram before that moment (a stalled link:
+    what was sent meanwhile arrives then, together). Returns the chats whose requests
+    Telegram refused (429) and the number delivered.
     """
     clock = VirtualClock()
     telegram = FloodControl(clock=clock.monotonic)
@@ -355,7 +359,10 @@ async def run_against_telegram_rules(plan: Plan) -> tuple[list[int], int]:
         nonlocal delivered
 
         async def call() -> JSONResult:
-            await clock.sleep(up)
+            if stall_until is not None:
+                await clock.sleep(max(0.0, stall_until - clock.now))
+            else:
+                await clock.sleep(up)
             wait = telegram.acquire(chat, is_group=chat < 0)
             await clock.sleep(down)
             if wait is not None:
@@ -378,6 +385,16 @@ def test_whatever_the_network_delays_telegram_never_refuses_a_message(plan: Plan
     refused, delivered = asyncio.run(run_against_telegram_rules(plan))
     assert refused == []
     assert delivered == len(plan)
+
+
+def test_a_link_that_stalls_and_then_delivers_everything_at_once_gets_no_429() -> None:
+    """60 replies to 60 chats at once while the link stalls for 1.5 s: each request
+    started at `s` reaches Telegram at 1.5 s. Requests on their way are bounded (rate -
+    burst), so the bunch that arrives together stays within Telegram's allowance."""
+    plan: Plan = [(1 + i, 0.0, 1.5, 0.05) for i in range(60)]
+    refused, delivered = asyncio.run(run_against_telegram_rules(plan, stall_until=1.5))
+    assert refused == []
+    assert delivered == 60
 
 
 async def test_messages_to_one_chat_arrive_in_the_order_they_were_sent(

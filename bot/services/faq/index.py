@@ -135,8 +135,8 @@ class _LanguageIndex:
     vocabulary: dict[str, list[str]] = field(default_factory=dict)
     resolve: dict[str, str] = field(default_factory=dict)  # fuzzy-only term → concept
     # Per term, what an exact match adds: its BM25 part per doc (idf · saturated tf) and
-    # its idf per phrasing. Computed once, so a question only multiplies by the match's
-    # weight.
+    # its idf per phrasing, computed once (bit for bit what `score` computed for a match
+    # of weight 1; fuzzy matches are still weighed term by term).
     term_bm25: dict[str, dict[int, float]] = field(default_factory=dict)
     term_units: dict[str, dict[int, float]] = field(default_factory=dict)
     # A word the index cannot place weighs like its rarest word: a question about
@@ -254,11 +254,13 @@ class _LanguageIndex:
             else:
                 per_doc = {}
                 per_unit = {}
-                for matched, weight in matches:
-                    for doc, value in self.term_bm25[matched].items():
-                        per_doc[doc] = max(per_doc.get(doc, 0.0), weight * value)
-                    for unit, value in self.term_units[matched].items():
-                        per_unit[unit] = max(per_unit.get(unit, 0.0), weight * value)
+                for matched, weight in matches:  # in the order of the terms' first use,
+                    term_idf = self.idf[matched]  # so that every score is what it was
+                    for doc, tf in self.weighted_tf[matched].items():
+                        value = weight * term_idf * tf * (K1 + 1) / (tf + K1)
+                        per_doc[doc] = max(per_doc.get(doc, 0.0), value)
+                    for unit in self.unit_postings.get(matched, ()):
+                        per_unit[unit] = max(per_unit.get(unit, 0.0), weight * term_idf)
             for doc, value in per_doc.items():
                 bm25[doc] += value
             for unit, value in per_unit.items():
