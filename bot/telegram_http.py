@@ -37,9 +37,7 @@ _PTB_STATUSES: Final = frozenset({400, 401, 403, 404, 409, 429})
 # A file name in a multipart header, written as httpx (and so PTB until now) writes it:
 # the HTML5 form encoding, so that a quote or a line break cannot end the header (aiohttp
 # escapes a backslash itself).
-_FORM_ESCAPES: Final = {'"': "%22"} | {
-    chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B
-}
+_FORM_ESCAPES: Final = {'"': "%22"} | {chr(c): f"%{c:02X}" for c in range(0x20) if c != 0x1B}
 _FORM_ESCAPE_RE: Final = re.compile("|".join(re.escape(c) for c in _FORM_ESCAPES))
 
 
