@@ -31,7 +31,8 @@ exits 1 when one is missed:
   leader and a second one as its standby; `--chats` teachers each send three commands
   around a `kill -9` of the leader (one before, one about at, one after): the seconds
   from the kill to the standby's first message (≤ 15 s), and the replies lost or
-  duplicated (0 each).
+  duplicated (0 each); then the same around a SIGTERM of the leader (a restart or an
+  upgrade as an operator or a supervisor makes it): replies lost or duplicated (0 each).
 
     .venv/bin/python bench/bench_updates.py [--users 100] [--seconds 20] [--pace 5]
                                             [--paced-seconds 60]
@@ -325,8 +326,11 @@ async def forget_updates(url: str) -> None:
         await engine.dispose()
 
 
-async def takeover(args: argparse.Namespace, workdir: Path) -> Takeover:
-    """Leader and standby on PostgreSQL; `args.chats` × 3 commands around a kill -9."""
+async def takeover(
+    args: argparse.Namespace, workdir: Path, stop: signal.Signals = signal.SIGKILL
+) -> Takeover:
+    """Leader and standby on PostgreSQL; `args.chats` × 3 commands around a kill -9 of the
+    leader (`stop`: SIGTERM for a restart as an operator or a supervisor makes it)."""
     figures = Takeover(chats=args.chats)
     await forget_updates(args.database_url)
     async with EmulatorServer(token=TOKEN) as server, SimClient(server.url) as sim:
@@ -348,7 +352,7 @@ async def takeover(args: argparse.Namespace, workdir: Path) -> Takeover:
             async def kill_leader() -> None:
                 nonlocal killed_at
                 await asyncio.sleep(1.5)
-                leader.send_signal(signal.SIGKILL)
+                leader.send_signal(stop)
                 killed_at = time.time()
 
             async def teacher(user: SimUser, rng: random.Random) -> None:
@@ -406,7 +410,11 @@ async def replies(
     return counts
 
 
-def report(results: dict[str, Figures], standby: Takeover | None = None) -> int:
+def report(
+    results: dict[str, Figures],
+    standby: Takeover | None = None,
+    restart: Takeover | None = None,
+) -> int:
     print(
         f"{'bot':18} {'answers/s':>10} {'CPU ms/ans':>11} {'sat p50':>8} {'sat p99':>8} "
         f"{'paced p50':>10} {'paced p99':>10} {'RSS MB':>7} {'lost':>5}"
@@ -473,6 +481,15 @@ def report(results: dict[str, Figures], standby: Takeover | None = None) -> int:
         checks.append(
             (f"takeover: {standby.duplicated} replies duplicated (0)", standby.duplicated == 0)
         )
+    if restart is not None:
+        print(
+            f"restart (SIGTERM) with a standby: {restart.chats} chats x 3: "
+            f"{restart.lost} replies lost, {restart.duplicated} duplicated"
+        )
+        checks.append((f"restart: {restart.lost} replies lost (0)", restart.lost == 0))
+        checks.append(
+            (f"restart: {restart.duplicated} replies duplicated (0)", restart.duplicated == 0)
+        )
     for name, ok in checks:
         print(f"{'ok  ' if ok else 'MISS'} {name}")
     return 0 if all(ok for _, ok in checks) else 1
@@ -483,6 +500,7 @@ async def main(args: argparse.Namespace) -> int:
     wanted = args.only.split(",") if args.only else list(BOTS)
     results: dict[str, Figures] = {}
     standby: Takeover | None = None
+    restart: Takeover | None = None
     with tempfile.TemporaryDirectory() as tmp:
         for bot in wanted:
             if bot == "takeover":
@@ -491,10 +509,12 @@ async def main(args: argparse.Namespace) -> int:
                     continue
                 print("measuring the standby takeover ...", flush=True)
                 standby = await takeover(args, Path(tmp))
+                print("measuring a restart (SIGTERM) with a standby ...", flush=True)
+                restart = await takeover(args, Path(tmp), signal.SIGTERM)
                 continue
             print(f"measuring {bot} ...", flush=True)
             results[bot] = await measure(bot, args, texts, Path(tmp))
-    return report(results, standby)
+    return report(results, standby, restart)
 
 
 if __name__ == "__main__":
